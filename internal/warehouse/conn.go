@@ -1,0 +1,76 @@
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// Conn is one DuckDB connection held for a unit of work. Temporary staging
+// tables and appenders belong to a connection, so a load keeps one from its
+// first staged row to its commit.
+type Conn struct {
+	*sql.Conn
+}
+
+// WithConn runs fn on a dedicated connection and gives it back afterwards.
+func (w *Warehouse) WithConn(ctx context.Context, fn func(*Conn) error) error {
+	c, err := w.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("acquire connection: %w", err)
+	}
+	return errors.Join(fn(&Conn{c}), c.Close())
+}
+
+// Begin, Commit and Rollback run on this connection as plain statements,
+// because the appender writes through the driver connection underneath
+// database/sql's transaction bookkeeping.
+func (c *Conn) Begin(ctx context.Context) error {
+	_, err := c.ExecContext(ctx, "BEGIN TRANSACTION")
+	return err
+}
+
+// Commit ends the transaction begun with Begin.
+func (c *Conn) Commit(ctx context.Context) error {
+	_, err := c.ExecContext(ctx, "COMMIT")
+	return err
+}
+
+// Rollback undoes the transaction begun with Begin. It uses a fresh context
+// so a cancelled load still rolls back.
+func (c *Conn) Rollback(ctx context.Context) error {
+	_, err := c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+	return err
+}
+
+// Appender opens a DuckDB appender on a table of this connection; schema
+// "main" for warehouse tables, catalog "temp" tables through TempAppender.
+func (c *Conn) Appender(schema, table string) (*duckdb.Appender, error) {
+	return c.appender("", schema, table)
+}
+
+// TempAppender appends to a temporary table of this connection.
+func (c *Conn) TempAppender(table string) (*duckdb.Appender, error) {
+	return c.appender("temp", "main", table)
+}
+
+func (c *Conn) appender(catalog, schema, table string) (*duckdb.Appender, error) {
+	var app *duckdb.Appender
+	err := c.Raw(func(dc any) error {
+		conn, ok := dc.(driver.Conn)
+		if !ok {
+			return fmt.Errorf("connection is %T, not a DuckDB connection", dc)
+		}
+		var err error
+		app, err = duckdb.NewAppender(conn, catalog, schema, table)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("appender for %s: %w", table, err)
+	}
+	return app, nil
+}

@@ -1,0 +1,182 @@
+// Package warehouse opens the DuckDB file, brings its schema up to date and
+// installs the models. Everything that reads or writes the warehouse goes
+// through a *Warehouse so settings and migrations live in one place.
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"enlist/internal/regions"
+	enlistsql "enlist/sql"
+)
+
+// Options tune DuckDB for the machine. Zero values take DuckDB's defaults.
+type Options struct {
+	Threads     int
+	MemoryLimit string // e.g. "2GB"
+	ReadOnly    bool
+}
+
+// Warehouse is an open warehouse file.
+type Warehouse struct {
+	db   *sql.DB
+	path string
+}
+
+// Open opens (creating if needed) the warehouse at path, applies pending
+// migrations, re-creates the models and loads the built-in regions on first
+// use. A read-only open does none of that and fails if the file is missing.
+func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
+	q := url.Values{}
+	if opt.Threads > 0 {
+		q.Set("threads", strconv.Itoa(opt.Threads))
+	}
+	if opt.MemoryLimit != "" {
+		q.Set("memory_limit", opt.MemoryLimit)
+	}
+	if opt.ReadOnly {
+		q.Set("access_mode", "read_only")
+	}
+	dsn := path
+	if len(q) > 0 {
+		dsn += "?" + q.Encode()
+	}
+	connector, err := duckdb.NewConnector(dsn, nil)
+	if err != nil {
+		return nil, fmt.Errorf("open warehouse %s: %w", path, err)
+	}
+	w := &Warehouse{db: sql.OpenDB(connector), path: path}
+	if opt.ReadOnly {
+		return w, nil
+	}
+	if err := w.migrate(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("open warehouse %s: %w", path, err), w.db.Close())
+	}
+	return w, nil
+}
+
+// DB is the pool for queries.
+func (w *Warehouse) DB() *sql.DB { return w.db }
+
+// Path is the file the warehouse lives in.
+func (w *Warehouse) Path() string { return w.path }
+
+// Close closes the file; DuckDB checkpoints it so it can be copied or opened
+// read-only afterwards.
+func (w *Warehouse) Close() error { return w.db.Close() }
+
+// SchemaVersion is the highest migration applied.
+func (w *Warehouse) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := w.db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_version`).Scan(&v)
+	return v, err
+}
+
+func (w *Warehouse) migrate(ctx context.Context) error {
+	migrations, err := enlistsql.Migrations()
+	if err != nil {
+		return err
+	}
+	models, err := enlistsql.Models()
+	if err != nil {
+		return err
+	}
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
+		version INTEGER NOT NULL, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_version: %w", err)
+	}
+	var current int
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_version`).Scan(&current); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	for _, m := range migrations {
+		if m.Version <= current {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			return fmt.Errorf("apply %s: %w", m.Name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version VALUES (?, ?, ?)`,
+			m.Version, m.Name, time.Now().UTC()); err != nil {
+			return fmt.Errorf("record %s: %w", m.Name, err)
+		}
+	}
+	for _, m := range models {
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			return fmt.Errorf("install model %s: %w", m.Name, err)
+		}
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM regions`).Scan(&n); err != nil {
+		return fmt.Errorf("count regions: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	if n == 0 {
+		return w.loadBuiltinRegions(ctx)
+	}
+	return nil
+}
+
+func (w *Warehouse) loadBuiltinRegions(ctx context.Context) error {
+	tab, err := regions.Builtin()
+	if err != nil {
+		return err
+	}
+	return w.WithConn(ctx, func(c *Conn) error {
+		if err := c.Begin(ctx); err != nil {
+			return err
+		}
+		app, err := c.Appender("main", "regions")
+		if err != nil {
+			return errors.Join(err, c.Rollback(ctx))
+		}
+		for _, r := range tab.All() {
+			var parent any
+			if p := regions.Parent(r.Code); p != "" {
+				parent = p
+			}
+			if err := app.AppendRow(r.Code, r.Name, int8(r.Level), parent, "builtin"); err != nil {
+				return errors.Join(fmt.Errorf("append region %s: %w", r.Code, err), app.Close(), c.Rollback(ctx))
+			}
+		}
+		if err := app.Close(); err != nil {
+			return errors.Join(fmt.Errorf("load built-in regions: %w", err), c.Rollback(ctx))
+		}
+		return c.Commit(ctx)
+	})
+}
+
+// Regions reads the region table as the warehouse has it (built-in codes
+// plus any overrides from regions extracts).
+func (w *Warehouse) Regions(ctx context.Context) (*regions.Table, error) {
+	rows, err := w.db.QueryContext(ctx, `SELECT code, name FROM regions`)
+	if err != nil {
+		return nil, fmt.Errorf("read regions: %w", err)
+	}
+	defer rows.Close()
+	t := &regions.Table{}
+	for rows.Next() {
+		var r regions.Region
+		if err := rows.Scan(&r.Code, &r.Name); err != nil {
+			return nil, err
+		}
+		r.Level = regions.LevelOf(r.Code)
+		t.Add(r)
+	}
+	return t, rows.Err()
+}

@@ -1,0 +1,501 @@
+// Package validate turns the mapped cells of one extract row into the typed
+// values the warehouse stores, or into the problems that reject it (SPEC §5).
+// Rejects stop a row; flags keep it with a warning.
+package validate
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"enlist/internal/idnum"
+	"enlist/internal/regions"
+	"enlist/internal/secret"
+	"enlist/pipelines/mapping"
+)
+
+// Reject reasons, stable codes stored in rejects.reason.
+const (
+	ReasonIDCheck      = "bad_id_check"
+	ReasonIDLength     = "bad_id_length"
+	ReasonIDChar       = "bad_id_char"
+	ReasonIDBirth      = "bad_id_birth"
+	ReasonDate         = "bad_date"
+	ReasonImplausible  = "implausible_date"
+	ReasonValue        = "bad_value"
+	ReasonMissing      = "missing_value"
+	ReasonNumber       = "bad_number"
+	ReasonRegion       = "bad_region"
+	ReasonDuplicate    = "duplicate"
+	FlagAgeRule        = "age_rule"
+	FlagIDRegion       = "id_region_unknown"
+	FlagRegionUnknown  = "region_unknown"
+	FlagBirthMismatch  = "birth_date_mismatch"
+	FlagUnrecognised   = "unrecognised_value"
+	FlagDateOrder      = "date_order"
+	FlagGenderMismatch = "gender_mismatch"
+)
+
+// Problem is why a row is refused, for one column.
+type Problem struct {
+	Column string // canonical column
+	Reason string
+	Detail string
+	Raw    string // already masked for personal columns
+}
+
+// Flag is a warning on a kept row.
+type Flag struct {
+	Flag   string
+	Detail string
+}
+
+// Constants are values the whole file shares, from the command line or the
+// title, used where the file has no such column.
+type Constants struct {
+	Year     int
+	Season   int
+	ExamType string
+}
+
+// Row is one accepted row.
+type Row struct {
+	Values []any // the kind's table columns after load_id and source_row
+	Key    string
+	Region string // region_code where the kind has one
+	Year   int
+	Season int
+}
+
+// Checker validates the rows of one file.
+type Checker struct {
+	kind    mapping.Kind
+	vocab   *mapping.Vocabulary
+	regions *regions.Table
+	cols    map[string]int
+	consts  Constants
+	pseudo  *secret.Pseudonymiser
+	// Dates outside [earliest, latest] are typing errors, not events.
+	earliest, latest time.Time
+}
+
+// NewChecker prepares the checks for a file of kind k with the mapped columns.
+func NewChecker(k mapping.Kind, vocab *mapping.Vocabulary, tab *regions.Table, cols map[string]int,
+	consts Constants, key secret.Key, now time.Time) *Checker {
+	return &Checker{
+		kind: k, vocab: vocab, regions: tab, cols: cols, consts: consts,
+		pseudo:   key.NewPseudonymiser(),
+		earliest: time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC),
+		latest:   now.AddDate(1, 0, 0),
+	}
+}
+
+// rowState gathers the problems and flags of one row while it is read.
+type rowState struct {
+	c        *Checker
+	cells    []string
+	problems []Problem
+	flags    []Flag
+}
+
+func (r *rowState) raw(col string) string {
+	i, ok := r.c.cols[col]
+	if !ok || i >= len(r.cells) {
+		return ""
+	}
+	return strings.TrimSpace(r.cells[i])
+}
+
+func (r *rowState) fail(col, reason, detail, raw string) {
+	switch col {
+	case "id_number":
+		raw = idnum.Mask(raw)
+	case "name":
+		raw = idnum.MaskName(raw)
+	}
+	r.problems = append(r.problems, Problem{Column: col, Reason: reason, Detail: detail, Raw: raw})
+}
+
+func (r *rowState) flag(flag, detail string) { r.flags = append(r.flags, Flag{flag, detail}) }
+
+func (r *rowState) person() (idnum.Number, duckdb.UUID, bool) {
+	s := r.raw("id_number")
+	if s == "" {
+		r.fail("id_number", ReasonMissing, "identity number is empty", s)
+		return idnum.Number{}, duckdb.UUID{}, false
+	}
+	n, err := idnum.Parse(s)
+	if err != nil {
+		reason := ReasonIDCheck
+		switch {
+		case errors.Is(err, idnum.ErrLength):
+			reason = ReasonIDLength
+		case errors.Is(err, idnum.ErrCharacter):
+			reason = ReasonIDChar
+		case errors.Is(err, idnum.ErrBirthDate):
+			reason = ReasonIDBirth
+		}
+		r.fail("id_number", reason, err.Error(), s)
+		return idnum.Number{}, duckdb.UUID{}, false
+	}
+	if _, ok := r.c.regions.Lookup(n.County); !ok {
+		r.flag(FlagIDRegion, "identity number county "+n.County+" is not in the division table")
+	}
+	return n, duckdb.UUID(r.c.pseudo.Of(n.Normalised)), true
+}
+
+// date reads a date column; a missing optional date is nil.
+func (r *rowState) date(col string, required bool) any {
+	s := r.raw(col)
+	if s == "" {
+		if required {
+			r.fail(col, ReasonMissing, "date is empty", s)
+		}
+		return nil
+	}
+	t, err := ParseDate(s)
+	if err != nil {
+		r.fail(col, ReasonDate, "not a date; use a form like 2025-03-05", s)
+		return nil
+	}
+	lo := r.c.earliest
+	if col == "birth_date" {
+		lo = time.Date(1940, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	if t.Before(lo) || t.After(r.c.latest) {
+		r.fail(col, ReasonImplausible, fmt.Sprintf("date outside %d–%d", lo.Year(), r.c.latest.Year()), s)
+		return nil
+	}
+	return t
+}
+
+// enum reads a column whose values come from values.csv. An unknown value
+// rejects a required column and is flagged and left empty in an optional one.
+func (r *rowState) enum(col string, required bool) any {
+	s := r.raw(col)
+	if s == "" {
+		if required {
+			r.fail(col, ReasonMissing, "value is empty", s)
+		}
+		return nil
+	}
+	code, ok := r.c.vocab.Value(col, s)
+	if !ok {
+		if required {
+			r.fail(col, ReasonValue, "value not recognised", s)
+		} else {
+			r.flag(FlagUnrecognised, fmt.Sprintf("%s value %q not recognised; stored empty", col, s))
+		}
+		return nil
+	}
+	return code
+}
+
+func (r *rowState) boolean(col string) any {
+	v := r.enum(col, false)
+	if v == nil {
+		return nil
+	}
+	return v.(string) == "true"
+}
+
+func (r *rowState) text(col string) any {
+	if s := r.raw(col); s != "" {
+		return s
+	}
+	return nil
+}
+
+func (r *rowState) number(col string, required bool) (float64, bool) {
+	s := r.raw(col)
+	if s == "" {
+		if required {
+			r.fail(col, ReasonMissing, "number is empty", s)
+		}
+		return 0, false
+	}
+	clean := strings.NewReplacer(",", "", "，", "", "元", "", "人", "", "年", "", " ", "").Replace(s)
+	f, err := strconv.ParseFloat(clean, 64)
+	if err != nil || f < 0 {
+		r.fail(col, ReasonNumber, "not a non-negative number", s)
+		return 0, false
+	}
+	return f, true
+}
+
+// ratio accepts 0.7, 70%, and 70 (a percentage written without the sign).
+func (r *rowState) ratio(col string) any {
+	s := r.raw(col)
+	if s == "" {
+		return nil
+	}
+	pct := strings.HasSuffix(s, "%") || strings.HasSuffix(s, "％")
+	s = strings.TrimRight(s, "%％")
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || f < 0 {
+		r.fail(col, ReasonNumber, "not a ratio; use 0.7 or 70%", r.raw(col))
+		return nil
+	}
+	if pct || f > 1 {
+		f /= 100
+	}
+	if f > 1 {
+		r.fail(col, ReasonNumber, "ratio above 100%", r.raw(col))
+		return nil
+	}
+	return f
+}
+
+func (r *rowState) region(col string) string {
+	s := r.raw(col)
+	if s == "" {
+		r.fail(col, ReasonMissing, "region code is empty", s)
+		return ""
+	}
+	code := regions.NormaliseCode(s)
+	if code == "" {
+		r.fail(col, ReasonRegion, "not a division code (2, 4, 6, 9 or 12 digits)", s)
+		return ""
+	}
+	if _, ok := r.c.regions.Lookup(code[:2]); !ok {
+		r.fail(col, ReasonRegion, "no such province "+code[:2], s)
+		return ""
+	}
+	if _, ok := r.c.regions.Lookup(code); !ok {
+		r.flag(FlagRegionUnknown, "region "+code+" is not in the division table; counted under its known parent")
+	}
+	return code
+}
+
+// yearSeason reads year and season from the row, else the file's constants,
+// else from the date: the spring season's work runs January–June and the
+// summer-autumn season's July–December.
+func (r *rowState) yearSeason(date any) (int, int) {
+	year, season := r.c.consts.Year, r.c.consts.Season
+	if s := r.raw("year"); s != "" {
+		y, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSuffix(s, "年"), ".0"))
+		if err != nil || y < 2000 || y > 2100 {
+			r.fail("year", ReasonValue, "not a year", s)
+			return 0, 0
+		}
+		year = y
+	}
+	if s := r.raw("season"); s != "" {
+		code, ok := r.c.vocab.Value("season", s)
+		if !ok {
+			r.fail("season", ReasonValue, "season must be 1 (上半年) or 2 (下半年)", s)
+			return 0, 0
+		}
+		season = int(code[0] - '0')
+	}
+	if t, ok := date.(time.Time); ok {
+		if year == 0 {
+			year = t.Year()
+		}
+		if season == 0 {
+			season = 1
+			if t.Month() > time.June {
+				season = 2
+			}
+		}
+	}
+	return year, season
+}
+
+// Check validates one row. A row with problems is rejected as a whole.
+func (c *Checker) Check(cells []string) (Row, []Problem, []Flag) {
+	r := &rowState{c: c, cells: cells}
+	var row Row
+	switch c.kind {
+	case mapping.Registrations:
+		row = r.registration()
+	case mapping.Exams:
+		row = r.exam()
+	case mapping.Approvals:
+		row = r.approval()
+	case mapping.Resettlement:
+		row = r.resettlement()
+	case mapping.Quotas:
+		row = r.quota()
+	case mapping.Regions:
+		row = r.regionRow()
+	}
+	if len(r.problems) > 0 {
+		return Row{}, r.problems, nil
+	}
+	return row, nil, r.flags
+}
+
+func (r *rowState) registration() Row {
+	n, person, okID := r.person()
+	region := r.region("region_code")
+	registered := r.date("registered_on", true)
+	birth := r.date("birth_date", false)
+	gender := r.enum("gender", false)
+	education := r.enum("education", false)
+	status := r.enum("student_status", false)
+	major := r.enum("major_category", false)
+	applied := r.boolean("applied")
+	year, season := r.yearSeason(registered)
+	if !okID || len(r.problems) > 0 {
+		return Row{}
+	}
+	if b, ok := birth.(time.Time); ok && !b.Equal(n.Birth) {
+		r.flag(FlagBirthMismatch, "出生日期 differs from the birth date in the identity number")
+	}
+	idGender := "female"
+	if n.Male {
+		idGender = "male"
+	}
+	if gender == nil {
+		gender = idGender
+	} else if gender != idGender {
+		r.flag(FlagGenderMismatch, "性别 differs from the identity number")
+	}
+	// Age rule (SPEC §2): 18–22 in the year of enlistment, college graduates up to 24.
+	age := year - n.Birth.Year()
+	maxAge := 22
+	if isCollege(education) && (status == "fresh_graduate" || status == "past_graduate") {
+		maxAge = 24
+	}
+	if age < 18 || age > maxAge {
+		r.flag(FlagAgeRule, fmt.Sprintf("age %d in %d is outside 18–%d", age, year, maxAge))
+	}
+	return Row{
+		Values: []any{person, gender, int16(n.Birth.Year()), n.County, region, education, status, major,
+			r.text("school"), r.text("ethnicity"), registered, applied, int32(year), int8(season)},
+		Key:    fmt.Sprintf("%x/%d/%d", person, year, season),
+		Region: region, Year: year, Season: season,
+	}
+}
+
+// isCollege: 大专 and above (SPEC §7 college_ratio).
+func isCollege(education any) bool {
+	switch education {
+	case "associate", "bachelor", "master", "doctor":
+		return true
+	}
+	return false
+}
+
+func (r *rowState) exam() Row {
+	_, person, okID := r.person()
+	var examType any = r.c.consts.ExamType
+	if r.raw("exam_type") != "" || r.c.consts.ExamType == "" {
+		examType = r.enum("exam_type", true)
+	}
+	date := r.date("exam_date", true)
+	passed := r.enum("result", true)
+	year, season := r.yearSeason(date)
+	if !okID || len(r.problems) > 0 {
+		return Row{}
+	}
+	return Row{
+		Values: []any{person, examType, date, passed == "pass", r.text("reason"), r.text("station"), int32(year), int8(season)},
+		Key:    fmt.Sprintf("%x/%s/%s", person, examType, date.(time.Time).Format(time.DateOnly)),
+		Year:   year, Season: season,
+	}
+}
+
+func (r *rowState) approval() Row {
+	_, person, okID := r.person()
+	approved := r.date("approved_on", true)
+	handover := r.date("handover_on", false)
+	returned := r.date("returned_on", false)
+	responsible := r.boolean("return_responsible")
+	year, season := r.yearSeason(approved)
+	if !okID || len(r.problems) > 0 {
+		return Row{}
+	}
+	a := approved.(time.Time)
+	if h, ok := handover.(time.Time); ok && h.Before(a) {
+		r.flag(FlagDateOrder, "交接日期 before 批准日期")
+	}
+	if t, ok := returned.(time.Time); ok && t.Before(a) {
+		r.flag(FlagDateOrder, "退兵日期 before 批准日期")
+	}
+	return Row{
+		Values: []any{person, approved, int32(year), int8(season), r.text("branch"), handover, returned,
+			r.text("return_reason"), responsible},
+		Key:  fmt.Sprintf("%x/%d/%d", person, year, season),
+		Year: year, Season: season,
+	}
+}
+
+func (r *rowState) resettlement() Row {
+	_, person, okID := r.person()
+	region := r.region("region_code")
+	discharged := r.date("discharged_on", true)
+	service := r.enum("service_type", false)
+	plan := r.enum("plan", true)
+	placed := r.date("placed_on", false)
+	paid := r.date("subsidy_paid_on", false)
+	var contract, subsidy any
+	if f, ok := r.number("contract_years", false); ok {
+		contract = f
+	}
+	if f, ok := r.number("subsidy_amount", false); ok {
+		subsidy = f
+	}
+	if !okID || len(r.problems) > 0 {
+		return Row{}
+	}
+	d := discharged.(time.Time)
+	if p, ok := placed.(time.Time); ok && p.Before(d) {
+		r.flag(FlagDateOrder, "安置日期 before 退役日期")
+	}
+	return Row{
+		Values: []any{person, region, discharged, service, plan, placed, r.text("employer"), contract, subsidy, paid},
+		Key:    fmt.Sprintf("%x/%s", person, d.Format(time.DateOnly)),
+		Region: region, Year: d.Year(),
+	}
+}
+
+func (r *rowState) quota() Row {
+	year, season := r.yearSeason(nil)
+	if year == 0 && len(r.problems) == 0 {
+		r.fail("year", ReasonMissing, "year is empty", "")
+	}
+	if season == 0 && len(r.problems) == 0 {
+		r.fail("season", ReasonMissing, "season is empty", "")
+	}
+	region := r.region("region_code")
+	q, okQ := r.number("quota", true)
+	if okQ && q != float64(int64(q)) {
+		r.fail("quota", ReasonNumber, "quota must be a whole number of persons", r.raw("quota"))
+	}
+	college := r.ratio("college_target")
+	graduate := r.ratio("graduate_target")
+	if len(r.problems) > 0 {
+		return Row{}
+	}
+	return Row{
+		Values: []any{int32(year), int8(season), region, int32(q), college, graduate},
+		Key:    fmt.Sprintf("%d/%d/%s", year, season, region),
+		Region: region, Year: year, Season: season,
+	}
+}
+
+func (r *rowState) regionRow() Row {
+	s := r.raw("region_code")
+	code := regions.NormaliseCode(s)
+	if code == "" {
+		r.fail("region_code", ReasonRegion, "not a division code", s)
+	}
+	name := r.raw("name_of_region")
+	if name == "" {
+		r.fail("name_of_region", ReasonMissing, "region name is empty", name)
+	}
+	if len(r.problems) > 0 {
+		return Row{}
+	}
+	var parent any
+	if p := regions.Parent(code); p != "" {
+		parent = p
+	}
+	return Row{Values: []any{code, name, int8(regions.LevelOf(code)), parent}, Key: code, Region: code}
+}

@@ -1,0 +1,18 @@
+-- two_region_registrations: registration rows of a person registered in more
+-- than one region in the same season (SPEC §5, a flag: both rows are kept).
+CREATE OR REPLACE VIEW two_region_registrations AS
+WITH multi AS (
+    SELECT person, year, season
+    FROM registrations
+    GROUP BY person, year, season
+    HAVING count(DISTINCT region_code) > 1
+)
+SELECT r.load_id, r.source_row, r.region_code, r.year, r.season
+FROM registrations r
+JOIN multi m USING (person, year, season);
+COMMENT ON VIEW two_region_registrations IS '重复登记: registration rows of people registered in two or more regions in one season';
+COMMENT ON COLUMN two_region_registrations.load_id IS '批次号 of the row';
+COMMENT ON COLUMN two_region_registrations.source_row IS '行号 in its file';
+COMMENT ON COLUMN two_region_registrations.region_code IS '区划代码 of this registration';
+COMMENT ON COLUMN two_region_registrations.year IS '年度';
+COMMENT ON COLUMN two_region_registrations.season IS '批次';

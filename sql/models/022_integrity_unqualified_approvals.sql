@@ -1,0 +1,30 @@
+-- unqualified_approvals: approvals of a person whose latest physical or
+-- political result for that season is missing or a fail. A clean-conscription
+-- audit (廉洁征兵) starts from these.
+CREATE OR REPLACE VIEW unqualified_approvals AS
+SELECT
+    a.load_id,
+    a.source_row,
+    r.region_code,
+    a.year,
+    a.season,
+    coalesce(p.passed, false) AS physical_passed,
+    coalesce(q.passed, false) AS political_passed
+FROM approvals a
+LEFT JOIN latest_exams p
+    ON p.person = a.person AND p.year = a.year AND p.season = a.season AND p.exam_type = 'physical'
+LEFT JOIN latest_exams q
+    ON q.person = a.person AND q.year = a.year AND q.season = a.season AND q.exam_type = 'political'
+LEFT JOIN (
+    SELECT person, year, season, min(region_code) AS region_code
+    FROM registrations GROUP BY person, year, season
+) r ON r.person = a.person AND r.year = a.year AND r.season = a.season
+WHERE NOT (coalesce(p.passed, false) AND coalesce(q.passed, false));
+COMMENT ON VIEW unqualified_approvals IS '未双合格定兵: approvals without a passed physical and a passed political review';
+COMMENT ON COLUMN unqualified_approvals.load_id IS '批次号 of the approval row';
+COMMENT ON COLUMN unqualified_approvals.source_row IS '行号 in its file';
+COMMENT ON COLUMN unqualified_approvals.region_code IS '区划代码 of the person''s registration, NULL for an orphan';
+COMMENT ON COLUMN unqualified_approvals.year IS '年度';
+COMMENT ON COLUMN unqualified_approvals.season IS '批次';
+COMMENT ON COLUMN unqualified_approvals.physical_passed IS '体检合格 (latest result)';
+COMMENT ON COLUMN unqualified_approvals.political_passed IS '政考合格 (latest result)';
