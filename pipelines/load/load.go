@@ -1,0 +1,350 @@
+// Package load takes extract files into the warehouse: read, map headers,
+// validate, and store in one transaction per file, with the file's rejects,
+// flags and ledger row (SPEC §4–§5). A file either lands whole or changes
+// nothing.
+package load
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"enlist/internal/regions"
+	"enlist/internal/secret"
+	"enlist/internal/warehouse"
+	"enlist/pipelines/mapping"
+	"enlist/pipelines/read"
+	"enlist/pipelines/validate"
+)
+
+// Modes of delivery (SPEC §4).
+const (
+	Snapshot    = "snapshot"
+	Incremental = "incremental"
+)
+
+// Options say what the command line knows about the files.
+type Options struct {
+	Kind     mapping.Kind // "" = detect from the headers and title
+	Mode     string       // Snapshot (default) or Incremental
+	Encoding string       // "" = detect
+	Sheet    string       // XLSX sheet; "" = the first with data
+	Region   string       // scope region when the file cannot tell
+	Year     int
+	Season   int
+	ExamType string
+}
+
+// Result is what happened to one file.
+type Result struct {
+	File     string
+	Status   string // loaded, already_loaded
+	LoadID   int64
+	Kind     mapping.Kind
+	ExamType string
+	Scope    Scope
+	Sheet    string
+	Encoding string
+	Read     int
+	Accepted int
+	Rejected int
+	Flagged  int
+	Replaced []int64
+	Ignored  []string // header texts enlist did not use
+	Duration time.Duration
+	Reasons  map[string]int // rejects by reason
+}
+
+// Scope is what a snapshot covers; a newer snapshot of the same scope
+// replaces the older one.
+type Scope struct {
+	Region string
+	Year   int // 0 when the file spans several
+	Season int // 0 when the file spans both
+}
+
+// FileError refuses a whole file; nothing of it is stored.
+type FileError struct {
+	File string
+	Err  error
+}
+
+func (e *FileError) Error() string { return e.File + ": " + e.Err.Error() }
+func (e *FileError) Unwrap() error { return e.Err }
+
+// Progress receives the rows read so far in the current file.
+type Progress func(file string, rows int)
+
+// Loader loads files into one warehouse.
+type Loader struct {
+	wh       *warehouse.Warehouse
+	vocab    *mapping.Vocabulary
+	key      secret.Key
+	log      *slog.Logger
+	progress Progress
+	now      func() time.Time
+}
+
+// NewLoader prepares a loader. log and progress may be nil.
+func NewLoader(wh *warehouse.Warehouse, key secret.Key, log *slog.Logger, progress Progress) (*Loader, error) {
+	vocab, err := mapping.Load()
+	if err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Loader{wh: wh, vocab: vocab, key: key, log: log, progress: progress, now: time.Now}, nil
+}
+
+// kindOrder loads what others depend on first: exams and approvals find
+// their region through registrations.
+var kindOrder = map[mapping.Kind]int{
+	mapping.Regions: 0, mapping.Quotas: 1, mapping.Registrations: 2,
+	mapping.Exams: 3, mapping.Approvals: 4, mapping.Resettlement: 5,
+}
+
+// LoadPaths loads files and folders (recursively). Files are loaded in
+// dependency order; a refused file does not stop the others. The error
+// joins every file-level refusal.
+func (l *Loader) LoadPaths(ctx context.Context, paths []string, opt Options) ([]Result, error) {
+	files, err := expand(paths)
+	if err != nil {
+		return nil, err
+	}
+	type planned struct {
+		path string
+		kind mapping.Kind
+	}
+	var plan []planned
+	var errs []error
+	for _, f := range files {
+		k := opt.Kind
+		if k == "" {
+			pf, err := l.prepare(ctx, f, opt)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			k = pf.kind
+			pf.close()
+		}
+		plan = append(plan, planned{f, k})
+	}
+	sort.SliceStable(plan, func(i, j int) bool { return kindOrder[plan[i].kind] < kindOrder[plan[j].kind] })
+	var results []Result
+	for _, p := range plan {
+		if err := ctx.Err(); err != nil {
+			return results, errors.Join(append(errs, err)...)
+		}
+		o := opt
+		o.Kind = p.kind
+		res, err := l.LoadFile(ctx, p.path, o)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		results = append(results, res)
+	}
+	return results, errors.Join(errs...)
+}
+
+// expand lists the files under paths, skipping hidden files and folders.
+func expand(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("ingest %s: %w", p, err)
+		}
+		if !st.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			name := d.Name()
+			if path != p && strings.HasPrefix(name, ".") {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.IsDir() || !isExtract(name) {
+				return nil
+			}
+			out = append(out, path)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("ingest %s: %w", p, err)
+		}
+	}
+	return out, nil
+}
+
+func isExtract(name string) bool {
+	if strings.HasPrefix(name, "~$") { // Excel's lock file beside an open workbook
+		return false
+	}
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".csv", ".txt", ".tsv", ".xlsx", ".xls":
+		return true
+	}
+	return false
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// preparedFile is a file opened, its header found and its kind decided.
+type preparedFile struct {
+	path   string
+	reader read.Reader
+	buffer []read.Row // rows read while looking for the header
+	header mapping.Header
+	kind   mapping.Kind
+	spec   mapping.KindSpec
+	consts validate.Constants
+}
+
+func (p *preparedFile) close() { p.reader.Close() }
+
+func (l *Loader) prepare(ctx context.Context, path string, opt Options) (*preparedFile, error) {
+	refuse := func(err error) (*preparedFile, error) { return nil, &FileError{File: path, Err: err} }
+	r, err := read.Open(ctx, path, read.Options{Encoding: opt.Encoding, Sheet: opt.Sheet})
+	if err != nil {
+		return refuse(err)
+	}
+	p := &preparedFile{path: path, reader: r}
+	var cells [][]string
+	for len(p.buffer) < 20 {
+		row, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			r.Close()
+			return refuse(err)
+		}
+		p.buffer = append(p.buffer, row)
+		cells = append(cells, row.Cells)
+	}
+	if len(p.buffer) == 0 {
+		r.Close()
+		return refuse(errors.New("the file holds no rows"))
+	}
+	h, err := l.vocab.DetectHeader(cells)
+	if err != nil {
+		r.Close()
+		return refuse(err)
+	}
+	p.header = h
+	hints := mapping.ReadTitle(h.Title)
+	kind := opt.Kind
+	if kind == "" {
+		if kind, err = mapping.DetectKind(h.Columns, hints); err != nil {
+			r.Close()
+			return refuse(err)
+		}
+	}
+	spec, ok := mapping.Spec(kind)
+	if !ok {
+		r.Close()
+		return refuse(fmt.Errorf("unknown kind %q; kinds are %s", kind, strings.Join(mapping.KindNames(), ", ")))
+	}
+	p.kind, p.spec = kind, spec
+	p.consts = validate.Constants{Year: opt.Year, Season: opt.Season, ExamType: opt.ExamType}
+	if p.consts.Year == 0 {
+		p.consts.Year = hints.Year
+	}
+	if p.consts.Season == 0 {
+		p.consts.Season = hints.Season
+	}
+	if p.consts.ExamType == "" && kind == mapping.Exams {
+		p.consts.ExamType = hints.ExamType
+	}
+	supplied := map[string]bool{"year": p.consts.Year != 0, "season": p.consts.Season != 0, "exam_type": p.consts.ExamType != ""}
+	if missing := spec.Missing(h.Columns, supplied); len(missing) > 0 {
+		r.Close()
+		var names []string
+		for _, m := range missing {
+			names = append(names, l.vocab.Label(m))
+		}
+		msg := fmt.Sprintf("a %s file (%s) needs the column %s, which the header does not have",
+			kind, spec.Label, strings.Join(names, ", "))
+		for _, m := range missing {
+			switch m {
+			case "exam_type":
+				msg += "; give --exam-type physical|political|pretraining if the whole file is one type"
+			case "year":
+				msg += "; give --year if the whole file is one year"
+			case "season":
+				msg += "; give --season 1|2 if the whole file is one season"
+			}
+		}
+		return refuse(errors.New(msg))
+	}
+	return p, nil
+}
+
+// rowKind tells data rows from the lines around a table.
+func rowKind(cells []string) string {
+	first := ""
+	nonEmpty := 0
+	for _, c := range cells {
+		c = strings.TrimSpace(c)
+		if c == "" {
+			continue
+		}
+		if first == "" {
+			first = c
+		}
+		nonEmpty++
+		if nonEmpty <= 3 {
+			switch strings.ReplaceAll(strings.ReplaceAll(c, " ", ""), "\u3000", "") {
+			case "合计", "总计", "小计", "合 计", "total", "Total", "TOTAL":
+				return "total"
+			}
+		}
+	}
+	if nonEmpty == 0 {
+		return "blank"
+	}
+	for _, p := range footerPrefixes {
+		if strings.HasPrefix(first, p) {
+			return "footer"
+		}
+	}
+	return "data"
+}
+
+// footerPrefixes begin the sign-off lines under a government table.
+var footerPrefixes = []string{"填表人", "审核人", "填表日期", "制表人", "制表日期", "制表", "负责人", "单位负责人", "审核", "联系电话", "注：", "注:", "说明：", "说明:", "备注：", "备注:"}
+
+// Regions is the division table as the warehouse has it.
+func (l *Loader) regions(ctx context.Context) (*regions.Table, error) {
+	return l.wh.Regions(ctx)
+}
