@@ -76,7 +76,6 @@ func (l *Loader) LoadFile(ctx context.Context, path string, opt Options) (Result
 		opt.Region = code
 	}
 	res.Kind, res.Sheet, res.Encoding, res.Ignored = pf.kind, pf.reader.Sheet(), pf.reader.Encoding(), pf.header.Ignored
-	res.ExamType = pf.consts.ExamType
 	res.Reasons = map[string]int{}
 
 	err = l.wh.WithConn(ctx, func(c *warehouse.Conn) error {
@@ -88,6 +87,9 @@ func (l *Loader) LoadFile(ctx context.Context, path string, opt Options) (Result
 			return Result{}, err
 		}
 		return Result{}, fmt.Errorf("load %s: %w", path, err)
+	}
+	if pf.kind == mapping.Regions {
+		l.table = nil
 	}
 	res.Duration = time.Since(started)
 	l.log.Info("file loaded", "file", path, "kind", res.Kind, "load_id", res.LoadID,
@@ -168,7 +170,7 @@ func (l *Loader) stage(ctx context.Context, pf *preparedFile, opt Options, tab *
 	checker := validate.NewChecker(pf.kind, l.vocab, tab, pf.header.Columns, pf.consts, l.key, l.now())
 	seen := map[string]int{}
 	scope := Scope{Region: opt.Region}
-	regionSet, yearSet, seasonSet := false, false, false
+	regionSet, yearSet, seasonSet, examSet := false, false, false, false
 	names := map[string]string{}
 	for col, i := range pf.header.Columns {
 		names[col] = pf.header.Names[col]
@@ -259,6 +261,13 @@ func (l *Loader) stage(ctx context.Context, pf *preparedFile, opt Options, tab *
 		} else if scope.Season != out.Season {
 			scope.Season = 0
 		}
+		// A file of one exam type is a snapshot of that type only, whether the
+		// type came from a column, the title or the command line.
+		if !examSet {
+			res.ExamType, examSet = out.ExamType, true
+		} else if res.ExamType != out.ExamType {
+			res.ExamType = ""
+		}
 		return nil
 	}
 	for _, row := range pf.buffer[pf.header.Row+1:] {
@@ -285,6 +294,7 @@ func (l *Loader) stage(ctx context.Context, pf *preparedFile, opt Options, tab *
 	}
 	if !yearSet {
 		scope.Year, scope.Season = pf.consts.Year, pf.consts.Season
+		res.ExamType = pf.consts.ExamType
 	}
 	return scope, nil
 }
@@ -324,10 +334,7 @@ func (l *Loader) commit(ctx context.Context, c *warehouse.Conn, pf *preparedFile
 		return fmt.Errorf("next load id: %w", err)
 	}
 	res.LoadID = id
-	examType := nullable(pf.consts.ExamType)
-	if pf.kind != mapping.Exams {
-		examType = nil
-	}
+	examType := nullable(res.ExamType)
 	if pf.kind == mapping.Regions {
 		if _, err := c.ExecContext(ctx, `DELETE FROM main.regions WHERE code IN (SELECT code FROM temp.stage_data)`); err != nil {
 			return fmt.Errorf("replace regions: %w", err)

@@ -93,6 +93,9 @@ type Loader struct {
 	log      *slog.Logger
 	progress Progress
 	now      func() time.Time
+	// table caches the warehouse's regions between files; a regions
+	// extract clears it.
+	table *regions.Table
 }
 
 // NewLoader prepares a loader. log and progress may be nil.
@@ -344,7 +347,14 @@ func rowKind(cells []string) string {
 // footerPrefixes begin the sign-off lines under a government table.
 var footerPrefixes = []string{"填表人", "审核人", "填表日期", "制表人", "制表日期", "制表", "负责人", "单位负责人", "审核", "联系电话", "注：", "注:", "说明：", "说明:", "备注：", "备注:"}
 
-// Regions is the division table as the warehouse has it.
+// regions is the division table as the warehouse has it.
 func (l *Loader) regions(ctx context.Context) (*regions.Table, error) {
-	return l.wh.Regions(ctx)
+	if l.table == nil {
+		t, err := l.wh.Regions(ctx)
+		if err != nil {
+			return nil, err
+		}
+		l.table = t
+	}
+	return l.table, nil
 }

@@ -355,6 +355,64 @@ func TestSnapshotReplacesItsScope(t *testing.T) {
 	}
 }
 
+func TestExamSnapshotsAreByType(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	reg := writeFile(t, fx.dir, "reg.csv", []byte(csvText(regHeader, regRows)))
+	if _, err := fx.loader.LoadFile(ctx, reg, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	header := []string{"身份证号", "检查类型", "检查日期", "结论"}
+	phys := writeFile(t, fx.dir, "phys.csv", []byte(csvText(header, [][]string{{idA, "体检", "2025-02-11", "合格"}, {idB, "体检", "2025-02-11", "合格"}})))
+	pol := writeFile(t, fx.dir, "pol.csv", []byte(csvText(header, [][]string{{idA, "政考", "2025-02-21", "合格"}, {idB, "政考", "2025-02-21", "合格"}})))
+	for _, p := range []string{phys, pol} {
+		res, err := fx.loader.LoadFile(ctx, p, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Replaced) != 0 {
+			t.Errorf("%s replaced %v: a political file must not replace the physical one", p, res.Replaced)
+		}
+	}
+	if got := fx.count(t, `SELECT count(*) FROM exams`); got != 4 {
+		t.Errorf("exams = %d, want 4", got)
+	}
+	if got := fx.count(t, `SELECT count(*) FROM load_ledger WHERE kind = 'exams' AND exam_type IS NULL`); got != 0 {
+		t.Errorf("%d exam loads without a type", got)
+	}
+}
+
+func TestRegionsExtractOverrides(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	p := writeFile(t, fx.dir, "regions.csv", []byte(csvText([]string{"区划代码", "区划名称"},
+		[][]string{{"410102", "中原区（新）"}, {"410102900", "新设街道"}})))
+	res, err := fx.loader.LoadFile(ctx, p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Kind != mapping.Regions || res.Accepted != 2 {
+		t.Fatalf("result = %+v", res)
+	}
+	var name string
+	if err := fx.wh.DB().QueryRow(`SELECT name FROM regions WHERE code = '410102'`).Scan(&name); err != nil || name != "中原区（新）" {
+		t.Errorf("name = %q, %v", name, err)
+	}
+	if got := fx.count(t, `SELECT count(*) FROM regions WHERE code = '410102900' AND parent_code = '410102' AND level = 4`); got != 1 {
+		t.Errorf("new town not added")
+	}
+	// A registration in the new town is no longer flagged as unknown.
+	reg := writeFile(t, fx.dir, "reg.csv", []byte(csvText(regHeader, [][]string{
+		{idA, names[0], "410102900", "2025-01-10", "本科", "在校生", "是", "2025", "上半年"}})))
+	rr, err := fx.loader.LoadFile(ctx, reg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rr.Flagged != 0 {
+		t.Errorf("flagged %d", rr.Flagged)
+	}
+}
+
 func TestExamsFromTitleAndOrphans(t *testing.T) {
 	fx := newFixture(t)
 	ctx := context.Background()

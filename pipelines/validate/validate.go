@@ -66,9 +66,10 @@ type Constants struct {
 type Row struct {
 	Values []any // the kind's table columns after load_id and source_row
 	Key    string
-	Region string // region_code where the kind has one
-	Year   int
-	Season int
+	Region   string // region_code where the kind has one
+	Year     int
+	Season   int
+	ExamType string // exams only
 }
 
 // Checker validates the rows of one file.
@@ -368,7 +369,9 @@ func (r *rowState) registration() Row {
 	return Row{
 		Values: []any{person, gender, int16(n.Birth.Year()), n.County, region, education, status, major,
 			r.text("school"), r.text("ethnicity"), registered, applied, int32(year), int8(season)},
-		Key:    fmt.Sprintf("%x/%d/%d", person, year, season),
+		// The same person in two regions of one season is a flag (two_regions),
+		// not a duplicate; a duplicate repeats the region too.
+		Key:    fmt.Sprintf("%x/%d/%d/%s", person, year, season, region),
 		Region: region, Year: year, Season: season,
 	}
 }
@@ -396,8 +399,9 @@ func (r *rowState) exam() Row {
 	}
 	return Row{
 		Values: []any{person, examType, date, passed == "pass", r.text("reason"), r.text("station"), int32(year), int8(season)},
-		Key:    fmt.Sprintf("%x/%s/%s", person, examType, date.(time.Time).Format(time.DateOnly)),
-		Year:   year, Season: season,
+		Key:      fmt.Sprintf("%x/%s/%s", person, examType, date.(time.Time).Format(time.DateOnly)),
+		Year:     year, Season: season,
+		ExamType: examType.(string),
 	}
 }
 

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"enlist/internal/secret"
+	"enlist/internal/warehouse"
+)
+
+// env is what every command shares: where the warehouse and secret are,
+// and where messages go.
+type env struct {
+	stdout, stderr io.Writer
+	db             string
+	secretFile     string
+	threads        int
+	memoryLimit    string
+	terminal       bool // stderr is a person's terminal, not a cron log
+	log            *slog.Logger
+}
+
+func newEnv(stdout, stderr io.Writer) *env {
+	e := &env{stdout: stdout, stderr: stderr}
+	if f, ok := stderr.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			e.terminal = true
+		}
+	}
+	if e.terminal {
+		// A person watching reads progress lines, not log records.
+		e.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	} else {
+		e.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	return e
+}
+
+// globalFlags registers the flags every command accepts, so --db works
+// before or after the command name.
+func (e *env) globalFlags(fs *flag.FlagSet) {
+	def := os.Getenv("ENLIST_DB")
+	if def == "" {
+		def = "enlist.duckdb"
+	}
+	if e.db == "" {
+		e.db = def
+	}
+	fs.StringVar(&e.db, "db", e.db, "warehouse file (env ENLIST_DB)")
+	fs.StringVar(&e.secretFile, "secret-file", e.secretFile, "pseudonymisation secret file (default <db>.secret; env ENLIST_SECRET overrides)")
+	fs.IntVar(&e.threads, "threads", e.threads, "DuckDB threads (0 = all cores)")
+	fs.StringVar(&e.memoryLimit, "memory-limit", e.memoryLimit, "DuckDB memory limit, e.g. 4GB")
+}
+
+func (e *env) secretPath() string {
+	if e.secretFile != "" {
+		return e.secretFile
+	}
+	if p := os.Getenv("ENLIST_SECRET_FILE"); p != "" {
+		return p
+	}
+	return strings.TrimSuffix(e.db, ".duckdb") + ".secret"
+}
+
+func (e *env) key() (secret.Key, error) { return secret.Load(e.secretPath()) }
+
+func (e *env) open(ctx context.Context) (*warehouse.Warehouse, error) {
+	return warehouse.Open(ctx, e.db, warehouse.Options{Threads: e.threads, MemoryLimit: e.memoryLimit})
+}
+
+// newFlags makes a command's flag set with its help text and examples.
+func (e *env) newFlags(name, args, about, examples string) *flag.FlagSet {
+	fs := flag.NewFlagSet("enlist "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		w := e.stdout
+		fmt.Fprintf(w, "Usage: enlist %s %s\n\n%s\n\nFlags:\n", name, args, about)
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(e.stderr)
+		if examples != "" {
+			fmt.Fprintf(w, "\nExamples:\n%s\n", examples)
+		}
+	}
+	e.globalFlags(fs)
+	return fs
+}
+
+// parse parses flags wherever they stand among the arguments (users write
+// "enlist ingest inbox/ --kind exams" as often as the other way round) and
+// returns the positional arguments. A bad flag is a usage error.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var positional []string
+	for {
+		err := fs.Parse(args)
+		if err == flag.ErrHelp {
+			fs.Usage()
+			return nil, err
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", errUsage, err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		if args[0] == "--" {
+			return append(positional, args[1:]...), nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+// progress prints a line that rewrites itself on a terminal; in a log it
+// stays quiet and lets the structured records speak.
+func (e *env) progress(format string, args ...any) {
+	if !e.terminal {
+		return
+	}
+	fmt.Fprintf(e.stderr, "\r\033[K"+format, args...)
+}
+
+func (e *env) progressDone() {
+	if e.terminal {
+		fmt.Fprint(e.stderr, "\r\033[K")
+	}
+}

@@ -1,0 +1,135 @@
+// Command enlist loads conscription extracts into a DuckDB warehouse and
+// reports on them. This file routes the command line to library functions;
+// the work itself lives in pipelines/, sql/, reports/ and schedules/.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// Exit statuses: 0 success, 1 failure, 2 usage error.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// errUsage marks an error as the user's command line being wrong.
+var errUsage = errors.New("usage")
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"init", "create the warehouse and the pseudonymisation secret", runInit},
+		{"ingest", "load extract files and folders into the warehouse", runIngest},
+		{"status", "show the load ledger and rejects and flags by reason", runStatus},
+		{"gen", "generate realistic synthetic extracts for a province", runGen},
+		{"demo", "generate a province, load it, and summarise", runDemo},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	e := newEnv(stdout, stderr)
+	global := flag.NewFlagSet("enlist", flag.ContinueOnError)
+	global.SetOutput(io.Discard)
+	e.globalFlags(global)
+	if err := global.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage(stdout)
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "enlist: %v\n\n", err)
+		usage(stderr)
+		return exitUsage
+	}
+	rest := global.Args()
+	if len(rest) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	name := rest[0]
+	if name == "help" {
+		if len(rest) > 1 {
+			return run(ctx, []string{rest[1], "--help"}, stdout, stderr)
+		}
+		usage(stdout)
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name != name {
+			continue
+		}
+		err := c.run(ctx, e, rest[1:])
+		switch {
+		case err == nil:
+			return exitOK
+		case errors.Is(err, flag.ErrHelp):
+			return exitOK
+		case errors.Is(err, errUsage):
+			if msg := strings.TrimSpace(strings.TrimPrefix(err.Error(), errUsage.Error()+":")); msg != "" && msg != errUsage.Error() {
+				fmt.Fprintf(stderr, "enlist %s: %s\n", name, msg)
+			}
+			fmt.Fprintf(stderr, "Run 'enlist %s --help' for usage.\n", name)
+			return exitUsage
+		default:
+			fmt.Fprintf(stderr, "enlist %s: %v\n", name, err)
+			return exitFailure
+		}
+	}
+	fmt.Fprintf(stderr, "enlist: unknown command %q\n\n", name)
+	usage(stderr)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `enlist — conscription data warehouse and reports (征兵数据仓库与周通报)
+
+Usage:
+  enlist [--db PATH] COMMAND [FLAGS] [ARGS]
+
+Commands:
+`)
+	cmds := commands()
+	sort.SliceStable(cmds, func(i, j int) bool { return false })
+	for _, c := range cmds {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Global flags (also accepted after the command):
+  --db PATH            warehouse file (default ./enlist.duckdb, env ENLIST_DB)
+  --secret-file PATH   pseudonymisation secret (default: beside the warehouse,
+                       <db>.secret; ENLIST_SECRET overrides it)
+  --threads N          DuckDB threads (default: all cores)
+  --memory-limit SIZE  DuckDB memory limit, e.g. 4GB
+
+Examples:
+  enlist demo                                  # generate a province, load it, summarise
+  enlist init
+  enlist ingest inbox/                         # every CSV and XLSX under inbox/
+  enlist ingest --kind exams --exam-type physical --year 2025 --season 1 体检.xlsx
+  enlist status
+
+Run 'enlist COMMAND --help' for a command's flags.
+`)
+}
