@@ -75,7 +75,7 @@ func flagGiven(fs *flag.FlagSet, name string) bool {
 func printDemoSummary(e *env, results []load.Result, elapsed time.Duration) {
 	type sums struct {
 		files, already, read, accepted, rejected, flagged int
-		took                                             time.Duration
+		took                                              time.Duration
 	}
 	by := map[string]*sums{}
 	for _, r := range results {

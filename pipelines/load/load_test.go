@@ -154,7 +154,6 @@ func writeXLSX(t *testing.T, path, title string, groupRow, header []string, rows
 	}
 }
 
-
 type fixture struct {
 	wh     *warehouse.Warehouse
 	loader *Loader

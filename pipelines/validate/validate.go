@@ -64,8 +64,8 @@ type Constants struct {
 
 // Row is one accepted row.
 type Row struct {
-	Values []any // the kind's table columns after load_id and source_row
-	Key    string
+	Values   []any // the kind's table columns after load_id and source_row
+	Key      string
 	Region   string // region_code where the kind has one
 	Year     int
 	Season   int
@@ -399,8 +399,8 @@ func (r *rowState) exam() Row {
 	}
 	return Row{
 		Values: []any{person, examType, date, passed == "pass", r.text("reason"), r.text("station"), int32(year), int8(season)},
-		Key:      fmt.Sprintf("%x/%s/%s", person, examType, date.(time.Time).Format(time.DateOnly)),
-		Year:     year, Season: season,
+		Key:    fmt.Sprintf("%x/%s/%s", person, examType, date.(time.Time).Format(time.DateOnly)),
+		Year:   year, Season: season,
 		ExamType: examType.(string),
 	}
 }
