@@ -91,6 +91,7 @@ func (l *Loader) LoadFile(ctx context.Context, path string, opt Options) (Result
 	if pf.kind == mapping.Regions {
 		l.table = nil
 	}
+	res.Status = "loaded"
 	res.Duration = time.Since(started)
 	l.log.Info("file loaded", "file", path, "kind", res.Kind, "load_id", res.LoadID,
 		"read", res.Read, "accepted", res.Accepted, "rejected", res.Rejected, "flagged", res.Flagged,

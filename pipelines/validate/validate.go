@@ -360,7 +360,9 @@ func (r *rowState) registration() Row {
 	// Age rule (SPEC §2): 18–22 in the year of enlistment, college graduates up to 24.
 	age := year - n.Birth.Year()
 	maxAge := 22
-	if isCollege(education) && (status == "fresh_graduate" || status == "past_graduate") {
+	// An unreadable education with a graduate status gets the graduates'
+	// limit: a flag should mean the rule is broken, not that we cannot tell.
+	if (education == nil || isCollege(education)) && (status == "fresh_graduate" || status == "past_graduate") {
 		maxAge = 24
 	}
 	if age < 18 || age > maxAge {

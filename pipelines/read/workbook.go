@@ -1,0 +1,223 @@
+package read
+
+import (
+	"archive/zip"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// workbook is what this package needs from a workbook's package parts
+// beyond excelize's row iterator, which reports neither where a sheet's XML
+// lives, nor the number format of a cell, nor merged ranges without loading
+// the whole sheet.
+type workbook struct {
+	zip      *zip.ReadCloser
+	parts    map[string]*zip.File // by normalised name
+	sheets   []sheetInfo
+	date1904 bool
+	xfKinds  []cellKind // by cell style index (the s attribute of <c>)
+}
+
+type sheetInfo struct {
+	name   string
+	hidden bool
+	part   string // e.g. xl/worksheets/sheet1.xml; "" if the workbook names none
+}
+
+// maxMetaPart bounds the small parts parsed here in full (workbook,
+// relationships, styles).
+const maxMetaPart = 64 << 20
+
+// openWorkbook inspects the zip before excelize unpacks it: a workbook
+// whose parts would unpack past maxUnzipped is refused from the sizes the
+// zip declares (archive/zip fails any entry that inflates past its declared
+// size, so a lying header cannot get round this).
+func openWorkbook(filePath string) (*workbook, error) {
+	zr, err := zip.OpenReader(filePath)
+	if err != nil {
+		return nil, fmt.Errorf("%w: not a readable .xlsx (zip) file: %v", ErrMalformed, err)
+	}
+	wb := &workbook{zip: zr, parts: make(map[string]*zip.File, len(zr.File))}
+	var total uint64
+	for _, f := range zr.File {
+		total += f.UncompressedSize64
+		wb.parts[partKey(f.Name)] = f
+	}
+	if total > uint64(maxUnzipped) {
+		zr.Close()
+		return nil, fmt.Errorf("%w: the workbook unpacks to %d MiB; the limit is %d MiB (a zip bomb, or a workbook to split)",
+			ErrTooLarge, total>>20, maxUnzipped>>20)
+	}
+	if err := wb.load(); err != nil {
+		zr.Close()
+		return nil, err
+	}
+	return wb, nil
+}
+
+func (wb *workbook) Close() error { return wb.zip.Close() }
+
+// partKey normalises a part name: some writers use backslashes, and Excel
+// matches part names without regard to case.
+func partKey(name string) string {
+	return strings.ToLower(strings.TrimPrefix(strings.ReplaceAll(name, `\`, "/"), "/"))
+}
+
+func (wb *workbook) part(name string) *zip.File { return wb.parts[partKey(name)] }
+
+// readPart unmarshals a small XML part into v. A missing part leaves v
+// untouched and reports false.
+func (wb *workbook) readPart(name string, v any) (bool, error) {
+	f := wb.part(name)
+	if f == nil {
+		return false, nil
+	}
+	if f.UncompressedSize64 > maxMetaPart {
+		return true, fmt.Errorf("%w: part %s unpacks to %d MiB", ErrTooLarge, name, f.UncompressedSize64>>20)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return true, fmt.Errorf("%w: part %s: %v", ErrMalformed, name, err)
+	}
+	defer rc.Close()
+	if err := xml.NewDecoder(io.LimitReader(rc, maxMetaPart)).Decode(v); err != nil && err != io.EOF {
+		return true, fmt.Errorf("%w: part %s: %v", ErrMalformed, name, err)
+	}
+	return true, nil
+}
+
+type xmlRelationships struct {
+	Rel []struct {
+		ID     string `xml:"Id,attr"`
+		Type   string `xml:"Type,attr"`
+		Target string `xml:"Target,attr"`
+	} `xml:"Relationship"`
+}
+
+type xmlWorkbook struct {
+	WorkbookPr struct {
+		Date1904 string `xml:"date1904,attr"`
+	} `xml:"workbookPr"`
+	Sheets []struct {
+		Name  string `xml:"name,attr"`
+		State string `xml:"state,attr"`
+		// r:id; the tag has no namespace so that both the transitional and
+		// the strict relationship namespaces match.
+		RID string `xml:"id,attr"`
+	} `xml:"sheets>sheet"`
+}
+
+type xmlStyles struct {
+	NumFmts []struct {
+		ID     string `xml:"numFmtId,attr"`
+		Code   string `xml:"formatCode,attr"`
+		Code16 string `xml:"formatCode16,attr"`
+	} `xml:"numFmts>numFmt"`
+	CellXfs []struct {
+		NumFmtID string `xml:"numFmtId,attr"`
+	} `xml:"cellXfs>xf"`
+}
+
+// load finds the workbook part through the package relationships, as
+// excelize does, then the sheets, the date system and the cell styles.
+func (wb *workbook) load() error {
+	var root xmlRelationships
+	if _, err := wb.readPart("_rels/.rels", &root); err != nil {
+		return err
+	}
+	wbPath := ""
+	for _, r := range root.Rel {
+		if strings.HasSuffix(r.Type, "/officeDocument") {
+			wbPath = strings.TrimPrefix(r.Target, "/")
+		}
+	}
+	if wbPath == "" || wb.part(wbPath) == nil {
+		if wb.part("content.xml") != nil || wb.part("mimetype") != nil {
+			return fmt.Errorf("%w: an OpenDocument spreadsheet (.ods); save it as .xlsx", ErrUnsupported)
+		}
+		return fmt.Errorf("%w: a zip archive that is not an Excel workbook; expected .xlsx or CSV", ErrUnsupported)
+	}
+	var book xmlWorkbook
+	if _, err := wb.readPart(wbPath, &book); err != nil {
+		return err
+	}
+	wb.date1904 = book.WorkbookPr.Date1904 == "1" || strings.EqualFold(book.WorkbookPr.Date1904, "true")
+
+	dir := path.Dir(wbPath)
+	var rels xmlRelationships
+	if _, err := wb.readPart(path.Join(dir, "_rels", path.Base(wbPath)+".rels"), &rels); err != nil {
+		return err
+	}
+	target := map[string]string{}
+	stylesPath := path.Join(dir, "styles.xml")
+	for _, r := range rels.Rel {
+		p := resolveTarget(dir, r.Target)
+		target[r.ID] = p
+		if strings.HasSuffix(r.Type, "/styles") {
+			stylesPath = p
+		}
+	}
+	for _, s := range book.Sheets {
+		wb.sheets = append(wb.sheets, sheetInfo{
+			name:   s.Name,
+			hidden: s.State == "hidden" || s.State == "veryHidden",
+			part:   target[s.RID],
+		})
+	}
+
+	var styles xmlStyles
+	if _, err := wb.readPart(stylesPath, &styles); err != nil {
+		return err
+	}
+	custom := map[int]cellKind{}
+	for _, nf := range styles.NumFmts {
+		id, err := strconv.Atoi(nf.ID)
+		if err != nil {
+			continue
+		}
+		code := nf.Code
+		if nf.Code16 != "" {
+			code = nf.Code16
+		}
+		custom[id] = formatKind(code)
+	}
+	wb.xfKinds = make([]cellKind, len(styles.CellXfs))
+	for i, xf := range styles.CellXfs {
+		id, _ := strconv.Atoi(xf.NumFmtID)
+		// A workbook may redefine a built-in id; its own code wins, as in
+		// Excel.
+		if k, ok := custom[id]; ok {
+			wb.xfKinds[i] = k
+		} else {
+			wb.xfKinds[i] = builtinFormatKind(id)
+		}
+	}
+	return nil
+}
+
+// resolveTarget turns a relationship target into a part name: relative to
+// the workbook's folder, or absolute from the package root.
+func resolveTarget(dir, target string) string {
+	target = strings.ReplaceAll(target, `\`, "/")
+	if strings.HasPrefix(target, "/") {
+		return strings.TrimPrefix(path.Clean(target), "/")
+	}
+	return strings.TrimPrefix(path.Join(dir, target), "/")
+}
+
+// openPart streams a part, inflating as it goes.
+func (wb *workbook) openPart(name string) (io.ReadCloser, error) {
+	f := wb.part(name)
+	if f == nil {
+		return nil, fmt.Errorf("%w: the workbook names part %s but does not contain it", ErrMalformed, name)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("%w: part %s: %v", ErrMalformed, name, err)
+	}
+	return rc, nil
+}
