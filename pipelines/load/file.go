@@ -361,7 +361,7 @@ func (l *Loader) commit(ctx context.Context, c *warehouse.Conn, pf *preparedFile
 		return fmt.Errorf("store flags: %w", err)
 	}
 	if pf.kind != mapping.Regions {
-		if err := c.QueryRowContext(ctx, `SELECT count(DISTINCT source_row) FROM main.flags WHERE load_id = ?`, id).Scan(&res.Flagged); err != nil {
+		if err := c.QueryRowContext(ctx, `SELECT count(DISTINCT source_row) FROM main.flags WHERE load_id = ? AND kind = ?`, id, string(pf.kind)).Scan(&res.Flagged); err != nil {
 			return fmt.Errorf("count flags: %w", err)
 		}
 	}

@@ -59,7 +59,7 @@ func TestGeneratedProvinceAgreesWithManifest(t *testing.T) {
 				f.Path, r.Read, r.Accepted, r.Rejected, f.Rows, f.Rows-wantRejected, wantRejected, f.Defects, r.Reasons)
 		}
 		flags := func(flag string) int {
-			return fx.count(t, `SELECT count(*) FROM flags WHERE load_id = ? AND flag = ?`, r.LoadID, flag)
+			return fx.count(t, `SELECT count(*) FROM flags WHERE load_id = ? AND kind = ? AND flag = ?`, r.LoadID, f.Kind, flag)
 		}
 		if got, want := flags("age_rule"), f.Defects[synth.DefectAgeRule]; got != want {
 			t.Errorf("%s: age_rule flags %d, want %d", f.Path, got, want)

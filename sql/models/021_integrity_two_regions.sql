@@ -1,15 +1,14 @@
 -- two_region_registrations: registration rows of a person registered in more
 -- than one region in the same season (SPEC §5, a flag: both rows are kept).
+-- Written as a semi-join so a filter on load_id reaches the outer scan: the
+-- loader asks for one file's rows after every load.
 CREATE OR REPLACE VIEW two_region_registrations AS
-WITH multi AS (
-    SELECT person, year, season
-    FROM registrations
-    GROUP BY person, year, season
-    HAVING count(DISTINCT region_code) > 1
-)
 SELECT r.load_id, r.source_row, r.region_code, r.year, r.season
 FROM registrations r
-JOIN multi m USING (person, year, season);
+WHERE EXISTS (
+    SELECT 1 FROM registrations o
+    WHERE o.person = r.person AND o.year = r.year AND o.season = r.season
+      AND o.region_code <> r.region_code);
 COMMENT ON VIEW two_region_registrations IS '重复登记: registration rows of people registered in two or more regions in one season';
 COMMENT ON COLUMN two_region_registrations.load_id IS '批次号 of the row';
 COMMENT ON COLUMN two_region_registrations.source_row IS '行号 in its file';
