@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -99,215 +101,338 @@ func (l *Loader) LoadFile(ctx context.Context, path string, opt Options) (Result
 	return res, nil
 }
 
-// staging holds a file's rows on the load's connection until they are
-// moved into the warehouse in one transaction.
-type staging struct {
+// appenders write a file's rows straight into the warehouse tables inside
+// the load's transaction: until COMMIT nobody sees them, and a ROLLBACK or a
+// crash discards them.
+type appenders struct {
 	data, rejects, flags *duckdb.Appender
 }
 
-func (s *staging) close() error {
+func (a *appenders) close() error {
 	var errs []error
-	for _, a := range []*duckdb.Appender{s.data, s.rejects, s.flags} {
-		if a != nil {
-			errs = append(errs, a.Close())
+	for _, app := range []*duckdb.Appender{a.data, a.rejects, a.flags} {
+		if app != nil {
+			errs = append(errs, app.Close())
 		}
 	}
+	*a = appenders{}
 	return errors.Join(errs...)
 }
 
 func (l *Loader) store(ctx context.Context, c *warehouse.Conn, pf *preparedFile, opt Options,
 	tab *regions.Table, sum string, started time.Time, res *Result) (err error) {
-	table := tables[pf.kind]
-	for _, q := range []string{
-		`CREATE OR REPLACE TEMP TABLE stage_data AS SELECT * FROM main.` + table + ` LIMIT 0`,
-		`CREATE OR REPLACE TEMP TABLE stage_rejects AS SELECT * FROM main.rejects LIMIT 0`,
-		`CREATE OR REPLACE TEMP TABLE stage_flags AS SELECT * FROM main.row_flags LIMIT 0`,
-	} {
-		if _, err := c.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("create staging: %w", err)
-		}
-	}
-	defer func() {
-		_, dropErr := c.ExecContext(context.WithoutCancel(ctx),
-			`DROP TABLE IF EXISTS temp.stage_data; DROP TABLE IF EXISTS temp.stage_rejects; DROP TABLE IF EXISTS temp.stage_flags`)
-		err = errors.Join(err, dropErr)
-	}()
-	st := &staging{}
-	if st.data, err = c.TempAppender("stage_data"); err != nil {
+	if err := c.Begin(ctx); err != nil {
 		return err
 	}
-	if st.rejects, err = c.TempAppender("stage_rejects"); err != nil {
-		return errors.Join(err, st.close())
+	apps := &appenders{}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, apps.close(), c.Rollback(ctx))
+		}
+	}()
+	if err := c.QueryRowContext(ctx, `SELECT nextval('load_id_seq')`).Scan(&res.LoadID); err != nil {
+		return fmt.Errorf("next load id: %w", err)
 	}
-	if st.flags, err = c.TempAppender("stage_flags"); err != nil {
-		return errors.Join(err, st.close())
+	table := tables[pf.kind]
+	if apps.data, err = c.Appender("main", table); err != nil {
+		return err
 	}
-	scope, err := l.stage(ctx, pf, opt, tab, st, res)
-	if cerr := st.close(); err == nil && cerr != nil {
-		err = fmt.Errorf("stage rows: %w", cerr)
+	if apps.rejects, err = c.Appender("main", "rejects"); err != nil {
+		return err
 	}
+	if apps.flags, err = c.Appender("main", "row_flags"); err != nil {
+		return err
+	}
+	scope, err := l.stage(ctx, pf, opt, tab, apps, res)
 	if err != nil {
 		return err
 	}
-	if pf.kind == mapping.Exams || pf.kind == mapping.Approvals {
-		if scope.Region == "" && res.Accepted > 0 {
-			if scope.Region, err = scopeFromRegistrations(ctx, c); err != nil {
-				return err
-			}
-			if scope.Region == "" {
-				return &FileError{File: pf.path, Err: errors.New(
-					"cannot tell which region this file covers: none of its people is registered yet; give --region CODE (or load the registrations first)")}
-			}
+	if err := apps.close(); err != nil {
+		return fmt.Errorf("write rows: %w", err)
+	}
+	if (pf.kind == mapping.Exams || pf.kind == mapping.Approvals) && scope.Region == "" && res.Accepted > 0 {
+		if scope.Region, err = scopeFromRegistrations(ctx, c, table, res.LoadID); err != nil {
+			return err
+		}
+		if scope.Region == "" {
+			return &FileError{File: pf.path, Err: errors.New(
+				"cannot tell which region this file covers: none of its people is registered yet; give --region CODE (or load the registrations first)")}
 		}
 	}
 	res.Scope = scope
-	return l.commit(ctx, c, pf, opt, sum, started, res)
+	return l.finish(ctx, c, pf, opt, sum, started, res)
 }
 
-// stage reads every row of the file into the staging tables and works out
-// the file's scope from the rows it accepted.
+// checked is a batch of rows after validation, in file order.
+type checked struct {
+	seq  int
+	rows []read.Row
+	out  []validate.Row
+	bad  [][]validate.Problem
+	flag [][]validate.Flag
+	err  error
+}
+
+// batchSize rows travel together between the reader, the checkers and the
+// writer, so channel traffic stays small next to the work per row.
+const batchSize = 1024
+
+// stage reads the file, checks rows on every core and writes them in file
+// order, working out the file's scope from the rows it accepts.
 func (l *Loader) stage(ctx context.Context, pf *preparedFile, opt Options, tab *regions.Table,
-	st *staging, res *Result) (Scope, error) {
-	checker := validate.NewChecker(pf.kind, l.vocab, tab, pf.header.Columns, pf.consts, l.key, l.now())
-	seen := map[string]int{}
-	scope := Scope{Region: opt.Region}
-	regionSet, yearSet, seasonSet, examSet := false, false, false, false
-	names := map[string]string{}
-	for col, i := range pf.header.Columns {
-		names[col] = pf.header.Names[col]
-		_ = i
-	}
-	sheet := any(nil)
-	if s := pf.reader.Sheet(); s != "" {
-		sheet = s
-	}
-	reject := func(line int, p validate.Problem) error {
-		res.Reasons[p.Reason]++
-		col := any(nil)
-		if p.Column != "" {
-			if n, ok := names[p.Column]; ok {
-				col = n
-			} else {
-				col = l.vocab.Label(p.Column)
+	apps *appenders, res *Result) (Scope, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	workers := runtime.GOMAXPROCS(0)
+	batches := make(chan *checked, workers*2)
+	done := make(chan *checked, workers*2)
+
+	// Reader: the rows buffered while finding the header, then the rest.
+	var readErr error
+	go func() {
+		defer close(batches)
+		seq := 0
+		cur := &checked{seq: seq}
+		send := func() bool {
+			select {
+			case batches <- cur:
+			case <-ctx.Done():
+				return false
+			}
+			seq++
+			cur = &checked{seq: seq}
+			return true
+		}
+		add := func(row read.Row) bool {
+			switch rowKind(row.Cells) {
+			case "blank", "total", "footer":
+				return true
+			}
+			cur.rows = append(cur.rows, row)
+			if len(cur.rows) == batchSize {
+				return send()
+			}
+			return true
+		}
+		for _, row := range pf.buffer[pf.header.Row+1:] {
+			if !add(row) {
+				return
 			}
 		}
-		return st.rejects.AppendRow(int64(0), pf.path, sheet, int32(line), col, p.Reason, p.Detail, nullable(p.Raw))
+		for {
+			row, err := pf.reader.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				readErr = err
+				return
+			}
+			if !add(row) {
+				return
+			}
+		}
+		if len(cur.rows) > 0 {
+			send()
+		}
+	}()
+
+	// Checkers: each has its own pseudonymiser, which is not safe to share.
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		checker := validate.NewChecker(pf.kind, l.vocab, tab, pf.header.Columns, pf.consts, l.key, l.now())
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				b.out = make([]validate.Row, len(b.rows))
+				b.bad = make([][]validate.Problem, len(b.rows))
+				b.flag = make([][]validate.Flag, len(b.rows))
+				for i, row := range b.rows {
+					b.out[i], b.bad[i], b.flag[i] = checker.Check(row.Cells)
+				}
+				select {
+				case done <- b:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
 	}
-	handle := func(row read.Row) error {
-		switch rowKind(row.Cells) {
-		case "blank", "total", "footer":
-			return nil
+	go func() { wg.Wait(); close(done) }()
+
+	w := newWriter(pf, opt, apps, res, l.vocab)
+	pending := map[int]*checked{}
+	next := 0
+	var werr error
+	for b := range done {
+		if werr != nil {
+			continue // drain so the checkers can finish
 		}
-		res.Read++
-		if l.progress != nil && res.Read%50000 == 0 {
-			l.progress(pf.path, res.Read)
+		pending[b.seq] = b
+		for {
+			nb, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			if werr = w.write(nb); werr != nil {
+				cancel()
+				break
+			}
+			if l.progress != nil && res.Read/50000 != (res.Read-len(nb.rows))/50000 {
+				l.progress(pf.path, res.Read)
+			}
 		}
-		out, problems, flags := checker.Check(row.Cells)
-		if len(problems) == 0 && opt.Region != "" && out.Region != "" && !regions.Within(out.Region, opt.Region) {
+	}
+	if werr != nil {
+		return Scope{}, werr
+	}
+	if readErr != nil {
+		return Scope{}, &FileError{File: pf.path, Err: readErr}
+	}
+	if err := ctx.Err(); err != nil {
+		return Scope{}, err
+	}
+	return w.scope(pf), nil
+}
+
+// writer appends checked rows in file order: it alone sees every row, so it
+// finds duplicates and the file's scope.
+type writer struct {
+	kind   mapping.Kind
+	path   string
+	sheet  any
+	region string // --region, which rows must lie within
+	names  map[string]string
+	vocab  *mapping.Vocabulary
+	apps   *appenders
+	res    *Result
+	seen   map[string]int
+	sc     Scope
+	any    bool
+	vals   []driver.Value
+}
+
+func newWriter(pf *preparedFile, opt Options, apps *appenders, res *Result, vocab *mapping.Vocabulary) *writer {
+	w := &writer{kind: pf.kind, path: pf.path, region: opt.Region, names: pf.header.Names, vocab: vocab,
+		apps: apps, res: res, seen: map[string]int{}, sc: Scope{Region: opt.Region}}
+	if s := pf.reader.Sheet(); s != "" {
+		w.sheet = s
+	}
+	return w
+}
+
+func (w *writer) write(b *checked) error {
+	id := w.res.LoadID
+	for i, row := range b.rows {
+		w.res.Read++
+		out, problems, flags := b.out[i], b.bad[i], b.flag[i]
+		if len(problems) == 0 && w.region != "" && out.Region != "" && !regions.Within(out.Region, w.region) {
 			problems = []validate.Problem{{Column: "region_code", Reason: validate.ReasonRegion,
-				Detail: "outside the file's region " + opt.Region, Raw: out.Region}}
+				Detail: "outside the file's region " + w.region, Raw: out.Region}}
 		}
 		if len(problems) == 0 {
-			if first, dup := seen[out.Key]; dup {
-				problems = []validate.Problem{{Column: "id_number", Reason: validate.ReasonDuplicate,
-					Detail: fmt.Sprintf("same record as row %d of this file", first)}}
-				if pf.kind == mapping.Quotas || pf.kind == mapping.Regions {
-					problems[0].Column = "region_code"
-					problems[0].Raw = out.Region
+			if first, dup := w.seen[out.Key]; dup {
+				p := validate.Problem{Column: "id_number", Reason: validate.ReasonDuplicate,
+					Detail: fmt.Sprintf("same record as row %d of this file", first)}
+				if w.kind == mapping.Quotas || w.kind == mapping.Regions {
+					p.Column, p.Raw = "region_code", out.Region
 				}
+				problems = []validate.Problem{p}
 			}
 		}
 		if len(problems) > 0 {
-			res.Rejected++
+			w.res.Rejected++
 			for _, p := range problems {
-				if err := reject(row.Line, p); err != nil {
-					return err
+				w.res.Reasons[p.Reason]++
+				if err := w.apps.rejects.AppendRow(id, w.path, w.sheet, int32(row.Line), w.column(p.Column),
+					p.Reason, p.Detail, nullable(p.Raw)); err != nil {
+					return fmt.Errorf("write reject of row %d: %w", row.Line, err)
 				}
 			}
-			return nil
+			continue
 		}
-		seen[out.Key] = row.Line
-		res.Accepted++
-		vals := make([]driver.Value, 0, len(out.Values)+3)
-		if pf.kind == mapping.Regions {
-			vals = appendValues(vals, out.Values)
-			vals = append(vals, "load")
+		w.seen[out.Key] = row.Line
+		w.res.Accepted++
+		w.vals = w.vals[:0]
+		if w.kind == mapping.Regions {
+			w.vals = appendValues(w.vals, out.Values)
+			w.vals = append(w.vals, fmt.Sprint(id))
 		} else {
-			vals = append(vals, int64(0), int32(row.Line))
-			vals = appendValues(vals, out.Values)
+			w.vals = append(w.vals, id, int32(row.Line))
+			w.vals = appendValues(w.vals, out.Values)
 		}
-		if err := st.data.AppendRow(vals...); err != nil {
-			return fmt.Errorf("stage row %d: %w", row.Line, err)
+		if err := w.apps.data.AppendRow(w.vals...); err != nil {
+			return fmt.Errorf("write row %d: %w", row.Line, err)
 		}
 		for _, f := range flags {
-			if err := st.flags.AppendRow(int64(0), int32(row.Line), string(pf.kind), nullable(out.Region),
+			if err := w.apps.flags.AppendRow(id, int32(row.Line), string(w.kind), nullable(out.Region),
 				nullableInt(out.Year), nullableInt(out.Season), f.Flag, f.Detail); err != nil {
-				return err
+				return fmt.Errorf("write flag of row %d: %w", row.Line, err)
 			}
 		}
-		if out.Region != "" && opt.Region == "" {
-			if !regionSet {
-				scope.Region, regionSet = out.Region, true
-			} else {
-				scope.Region = regions.CommonAncestor(scope.Region, out.Region)
-			}
-		}
-		if !yearSet {
-			scope.Year, yearSet = out.Year, true
-		} else if scope.Year != out.Year {
-			scope.Year = 0
-		}
-		if !seasonSet {
-			scope.Season, seasonSet = out.Season, true
-		} else if scope.Season != out.Season {
-			scope.Season = 0
-		}
-		// A file of one exam type is a snapshot of that type only, whether the
-		// type came from a column, the title or the command line.
-		if !examSet {
-			res.ExamType, examSet = out.ExamType, true
-		} else if res.ExamType != out.ExamType {
-			res.ExamType = ""
-		}
-		return nil
+		w.widen(out)
 	}
-	for _, row := range pf.buffer[pf.header.Row+1:] {
-		if err := handle(row); err != nil {
-			return scope, err
-		}
-	}
-	for {
-		row, err := pf.reader.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return scope, &FileError{File: pf.path, Err: err}
-		}
-		if res.Read%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return scope, err
-			}
-		}
-		if err := handle(row); err != nil {
-			return scope, err
-		}
-	}
-	if !yearSet {
-		scope.Year, scope.Season = pf.consts.Year, pf.consts.Season
-		res.ExamType = pf.consts.ExamType
-	}
-	return scope, nil
+	return nil
 }
 
-// scopeFromRegistrations finds the smallest region holding every staged
+// widen grows the scope to cover an accepted row: the smallest region
+// holding every row, and the year, season and exam type when all rows share them.
+func (w *writer) widen(out validate.Row) {
+	if !w.any {
+		w.any = true
+		if w.region == "" {
+			w.sc.Region = out.Region
+		}
+		w.sc.Year, w.sc.Season, w.res.ExamType = out.Year, out.Season, out.ExamType
+		return
+	}
+	if w.region == "" && out.Region != "" {
+		w.sc.Region = regions.CommonAncestor(w.sc.Region, out.Region)
+	}
+	if w.sc.Year != out.Year {
+		w.sc.Year = 0
+	}
+	if w.sc.Season != out.Season {
+		w.sc.Season = 0
+	}
+	// A file of one exam type is a snapshot of that type only, whether the
+	// type came from a column, the title or the command line.
+	if w.res.ExamType != out.ExamType {
+		w.res.ExamType = ""
+	}
+}
+
+func (w *writer) scope(pf *preparedFile) Scope {
+	if !w.any {
+		w.res.ExamType = pf.consts.ExamType
+		return Scope{Region: w.region, Year: pf.consts.Year, Season: pf.consts.Season}
+	}
+	return w.sc
+}
+
+// column names a column as the file's header wrote it.
+func (w *writer) column(col string) any {
+	if col == "" {
+		return nil
+	}
+	if n, ok := w.names[col]; ok {
+		return n
+	}
+	return w.vocab.Label(col)
+}
+
+// scopeFromRegistrations finds the smallest region holding every loaded
 // person's registration for the season (SPEC §4).
-func scopeFromRegistrations(ctx context.Context, c *warehouse.Conn) (string, error) {
+func scopeFromRegistrations(ctx context.Context, c *warehouse.Conn, table string, id int64) (string, error) {
 	var lo, hi sql.NullString
 	err := c.QueryRowContext(ctx, `
 		SELECT min(r.region_code), max(r.region_code)
-		FROM temp.stage_data s
-		JOIN main.registrations r ON r.person = s.person AND r.year = s.year AND r.season = s.season`).Scan(&lo, &hi)
+		FROM main.`+table+` s
+		JOIN main.registrations r ON r.person = s.person AND r.year = s.year AND r.season = s.season
+		WHERE s.load_id = ?`, id).Scan(&lo, &hi)
 	if err != nil {
 		return "", fmt.Errorf("find scope from registrations: %w", err)
 	}
@@ -319,57 +444,33 @@ func scopeFromRegistrations(ctx context.Context, c *warehouse.Conn) (string, err
 	return regions.CommonAncestor(lo.String, hi.String), nil
 }
 
-func (l *Loader) commit(ctx context.Context, c *warehouse.Conn, pf *preparedFile, opt Options,
-	sum string, started time.Time, res *Result) (err error) {
-	if err := c.Begin(ctx); err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			err = errors.Join(err, c.Rollback(ctx))
-		}
-	}()
+// finish replaces older snapshots, writes the ledger row and commits.
+func (l *Loader) finish(ctx context.Context, c *warehouse.Conn, pf *preparedFile, opt Options,
+	sum string, started time.Time, res *Result) error {
+	id := res.LoadID
 	table := tables[pf.kind]
-	var id int64
-	if err := c.QueryRowContext(ctx, `SELECT nextval('load_id_seq')`).Scan(&id); err != nil {
-		return fmt.Errorf("next load id: %w", err)
-	}
-	res.LoadID = id
 	examType := nullable(res.ExamType)
+	var err error
 	if pf.kind == mapping.Regions {
-		if _, err := c.ExecContext(ctx, `DELETE FROM main.regions WHERE code IN (SELECT code FROM temp.stage_data)`); err != nil {
+		// The extract's codes take the place of the same codes from earlier sources.
+		if _, err := c.ExecContext(ctx, `DELETE FROM main.regions WHERE source <> ?
+			AND code IN (SELECT code FROM main.regions WHERE source = ?)`, fmt.Sprint(id), fmt.Sprint(id)); err != nil {
 			return fmt.Errorf("replace regions: %w", err)
 		}
-		if _, err := c.ExecContext(ctx, `INSERT INTO main.regions SELECT * REPLACE (?::VARCHAR AS source) FROM temp.stage_data`,
-			fmt.Sprint(id)); err != nil {
-			return fmt.Errorf("store regions: %w", err)
+	} else if opt.Mode == Snapshot && res.Scope.Region != "" {
+		if res.Replaced, err = replaceScope(ctx, c, table, pf.kind, examType, res.Scope, id); err != nil {
+			return err
 		}
-	} else {
-		if opt.Mode == Snapshot && res.Scope.Region != "" {
-			if res.Replaced, err = replaceScope(ctx, c, table, pf.kind, examType, res.Scope, id); err != nil {
-				return err
-			}
-		}
-		if _, err := c.ExecContext(ctx, `INSERT INTO main.`+table+` SELECT * REPLACE (?::BIGINT AS load_id) FROM temp.stage_data`, id); err != nil {
-			return fmt.Errorf("store rows: %w", err)
-		}
-	}
-	if _, err := c.ExecContext(ctx, `INSERT INTO main.rejects SELECT * REPLACE (?::BIGINT AS load_id) FROM temp.stage_rejects`, id); err != nil {
-		return fmt.Errorf("store rejects: %w", err)
-	}
-	if _, err := c.ExecContext(ctx, `INSERT INTO main.row_flags SELECT * REPLACE (?::BIGINT AS load_id) FROM temp.stage_flags`, id); err != nil {
-		return fmt.Errorf("store flags: %w", err)
 	}
 	if pf.kind != mapping.Regions {
-		if err := c.QueryRowContext(ctx, `SELECT count(DISTINCT source_row) FROM main.flags WHERE load_id = ? AND kind = ?`, id, string(pf.kind)).Scan(&res.Flagged); err != nil {
+		if err := c.QueryRowContext(ctx, `SELECT count(DISTINCT source_row) FROM main.flags WHERE load_id = ?`, id).Scan(&res.Flagged); err != nil {
 			return fmt.Errorf("count flags: %w", err)
 		}
 	}
-	msg := summary(res)
 	_, err = c.ExecContext(ctx, `INSERT INTO main.load_ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', ?, NULL)`,
 		id, pf.path, sum, string(pf.kind), examType, opt.Mode, nullable(res.Scope.Region),
 		nullableInt(res.Scope.Year), nullableInt(res.Scope.Season), nullable(res.Sheet), res.Encoding,
-		res.Read, res.Accepted, res.Rejected, res.Flagged, started, time.Now().UTC(), msg)
+		res.Read, res.Accepted, res.Rejected, res.Flagged, started, time.Now().UTC(), summary(res))
 	if err != nil {
 		return fmt.Errorf("write ledger: %w", err)
 	}

@@ -15,6 +15,10 @@ var ErrDate = errors.New("not a date")
 // plain 1899-12-31 epoch; 1899-12-30 absorbs that).
 var excelEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
 
+// dateSeparators folds the separators offices use into '-'. A Replacer is
+// safe for concurrent use and never changes after this.
+var dateSeparators = strings.NewReplacer("年", "-", "月", "-", "日", "", "/", "-", ".", "-")
+
 // ParseDate reads the date forms offices send (SPEC §4): 2025-03-05,
 // 2025/3/5, 2025.3.5, 2025年3月5日, 20250305, a time after the date, and
 // Excel serial numbers.
@@ -39,7 +43,10 @@ func ParseDate(s string) (time.Time, error) {
 			return excelEpoch.AddDate(0, 0, int(f)), nil
 		}
 	}
-	s = strings.NewReplacer("年", "-", "月", "-", "日", "", "/", "-", ".", "-").Replace(s)
+	if len(s) == 10 && s[4] == '-' && s[7] == '-' && allDigits(s[:4]) && allDigits(s[5:7]) && allDigits(s[8:]) {
+		return ymd(atoi(s[:4]), atoi(s[5:7]), atoi(s[8:])) // the common ISO form, without splitting
+	}
+	s = dateSeparators.Replace(s)
 	parts := strings.Split(s, "-")
 	if len(parts) != 3 {
 		return time.Time{}, ErrDate

@@ -373,7 +373,7 @@ func (r *rowState) registration() Row {
 			r.text("school"), r.text("ethnicity"), registered, applied, int32(year), int8(season)},
 		// The same person in two regions of one season is a flag (two_regions),
 		// not a duplicate; a duplicate repeats the region too.
-		Key:    fmt.Sprintf("%x/%d/%d/%s", person, year, season, region),
+		Key:    key(person, year, season, region),
 		Region: region, Year: year, Season: season,
 	}
 }
@@ -427,7 +427,7 @@ func (r *rowState) approval() Row {
 	return Row{
 		Values: []any{person, approved, int32(year), int8(season), r.text("branch"), handover, returned,
 			r.text("return_reason"), responsible},
-		Key:  fmt.Sprintf("%x/%d/%d", person, year, season),
+		Key:  key(person, year, season),
 		Year: year, Season: season,
 	}
 }
@@ -456,7 +456,7 @@ func (r *rowState) resettlement() Row {
 	}
 	return Row{
 		Values: []any{person, region, discharged, service, plan, placed, r.text("employer"), contract, subsidy, paid},
-		Key:    fmt.Sprintf("%x/%s", person, d.Format(time.DateOnly)),
+		Key:    key(person, d.Format(time.DateOnly)),
 		Region: region, Year: d.Year(),
 	}
 }
@@ -504,4 +504,21 @@ func (r *rowState) regionRow() Row {
 		parent = p
 	}
 	return Row{Values: []any{code, name, int8(regions.LevelOf(code)), parent}, Key: code, Region: code}
+}
+
+// key joins the fields that make two rows the same record. It is built by
+// hand because it runs for every row of million-row files.
+func key(person duckdb.UUID, rest ...any) string {
+	b := make([]byte, 0, 48)
+	b = append(b, person[:]...)
+	for _, r := range rest {
+		b = append(b, 0)
+		switch v := r.(type) {
+		case string:
+			b = append(b, v...)
+		case int:
+			b = strconv.AppendInt(b, int64(v), 10)
+		}
+	}
+	return string(b)
 }
