@@ -484,6 +484,10 @@ func TestFileLevelFailuresChangeNothing(t *testing.T) {
 		{"binary garbage", bytes.Repeat([]byte{0, 1, 2, 0xff}, 64), Options{}, ""},
 		{"gb18030 forced as utf-8", gb18030(t, gbText), Options{Encoding: "utf-8"}, "gb18030"},
 		{"unknown --region", []byte(csvText(regHeader, regRows[:1])), Options{Region: "990000"}, "--region"},
+		// Thousands of good rows are written before the reader meets text
+		// that is not UTF-8; the transaction must take them all back.
+		{"bad encoding after 20,000 good rows", append([]byte(csvText(regHeader, manyRows(20000))),
+			gb18030(t, idA+",欧阳明轩,410102001,2025-01-10,本科,在校生,是,2025,上半年\r\n")...), Options{}, "gb18030"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -501,6 +505,16 @@ func TestFileLevelFailuresChangeNothing(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manyRows makes n valid registrations of distinct people.
+func manyRows(n int) [][]string {
+	rows := make([][]string, n)
+	for i := range rows {
+		b := birth2005.AddDate(0, 0, i/1000)
+		rows[i] = []string{idnum.Make("410102", b, i%1000), "某人", "410102001", "2025-01-10", "本科", "在校生", "是", "2025", "上半年"}
+	}
+	return rows
 }
 
 func TestNoIdentityNumberOrNameInTheFile(t *testing.T) {
