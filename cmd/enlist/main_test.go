@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"enlist/internal/secret"
+)
+
+func enlist(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestHelpEverywhere(t *testing.T) {
+	code, out, _ := enlist(t, "--help")
+	if code != exitOK || !strings.Contains(out, "Commands:") {
+		t.Fatalf("--help: %d %q", code, out)
+	}
+	for _, c := range commands() {
+		code, out, errs := enlist(t, c.name, "--help")
+		if code != exitOK || !strings.Contains(out, "Usage: enlist "+c.name) || !strings.Contains(out, "Examples:") {
+			t.Errorf("%s --help: exit %d, stdout %q, stderr %q", c.name, code, out, errs)
+		}
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "w.duckdb")
+	for _, args := range [][]string{
+		{},
+		{"frobnicate"},
+		{"ingest", "--no-such-flag", "x"},
+		{"--db", db, "ingest"},
+		{"--db", db, "ingest", "--kind", "pizza", "x.csv"},
+		{"--db", db, "ingest", "--season", "3", "x.csv"},
+		{"gen", "--province", "41"},
+	} {
+		if code, _, _ := enlist(t, args...); code != exitUsage {
+			t.Errorf("enlist %v: exit %d, want %d", args, code, exitUsage)
+		}
+	}
+}
+
+func TestInitIngestStatus(t *testing.T) {
+	t.Setenv(secret.EnvVar, "")
+	dir := t.TempDir()
+	db := filepath.Join(dir, "w.duckdb")
+	csv := filepath.Join(dir, "q.csv")
+	if err := os.WriteFile(csv, []byte("年度,批次,区划代码,征集任务数\n2025,上半年,410102,120\n2025,上半年,410103,80\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Ingest refuses to run before there is a secret.
+	code, _, errs := enlist(t, "--db", db, "ingest", csv)
+	if code != exitFailure || !strings.Contains(errs, "enlist init") {
+		t.Fatalf("ingest without secret: %d %q", code, errs)
+	}
+	if code, out, errs := enlist(t, "--db", db, "init"); code != exitOK || !strings.Contains(out, "created secret") {
+		t.Fatalf("init: %d %q %q", code, out, errs)
+	}
+	st, err := os.Stat(filepath.Join(dir, "w.secret"))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("secret file: %v %v", st, err)
+	}
+	// Flags after the path work as well as before it.
+	code, out, errs := enlist(t, "ingest", csv, "--db", db)
+	if code != exitOK || !strings.Contains(out, "quotas [4101 2025 S1]") || !strings.Contains(out, "2 accepted") {
+		t.Fatalf("ingest: %d %q %q", code, out, errs)
+	}
+	if code, out, _ := enlist(t, "--db", db, "ingest", csv); code != exitOK || !strings.Contains(out, "already loaded") {
+		t.Errorf("re-ingest: %d %q", code, out)
+	}
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("姓名,民族\n某,汉\n"), 0o644)
+	code, _, errs = enlist(t, "--db", db, "ingest", bad)
+	if code != exitFailure || !strings.Contains(errs, bad) || !strings.Contains(errs, "--kind") {
+		t.Errorf("refused file: %d %q", code, errs)
+	}
+	code, out, _ = enlist(t, "--db", db, "status")
+	if code != exitOK || !strings.Contains(out, "1 files loaded") || !strings.Contains(out, "quotas") {
+		t.Errorf("status: %d %q", code, out)
+	}
+	// A secret other users can read is refused.
+	os.Chmod(filepath.Join(dir, "w.secret"), 0o644)
+	if code, _, errs := enlist(t, "--db", db, "ingest", csv); code != exitFailure || !strings.Contains(errs, "readable by other users") {
+		t.Errorf("exposed secret: %d %q", code, errs)
+	}
+}
+
+func TestDemoTwiceChangesNothing(t *testing.T) {
+	t.Setenv(secret.EnvVar, "")
+	dir := t.TempDir()
+	code, out, errs := enlist(t, "demo", "--dir", dir, "--registrations", "3000")
+	if code != exitOK {
+		t.Fatalf("demo: %d\n%s\n%s", code, out, errs)
+	}
+	for _, kind := range []string{"quotas", "registrations", "exams", "approvals", "resettlement", "total"} {
+		if !strings.Contains(out, kind) {
+			t.Errorf("summary lacks %s:\n%s", kind, out)
+		}
+	}
+	code, out, errs = enlist(t, "demo", "--dir", dir, "--registrations", "3000")
+	if code != exitOK || !strings.Contains(out, "(already loaded)") || strings.Contains(out, "registrations") {
+		t.Errorf("second demo: %d\n%s\n%s", code, out, errs)
+	}
+}
