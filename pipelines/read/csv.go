@@ -71,7 +71,7 @@ func openCSV(ctx context.Context, path string, f *os.File, head []byte, full boo
 	}
 	if i := bytes.IndexByte(body, 0); i >= 0 {
 		return fail(0, fmt.Errorf("%w: not a text file (binary data at byte %d); "+
-			"expected CSV text or an .xlsx workbook", ErrUnsupported, i+len(head)-len(body)))
+			"expected CSV text or an .xlsx workbook", ErrUnsupported, i+1+len(head)-len(body)))
 	}
 
 	// The sample ends on a line break so that the block edge cannot split a

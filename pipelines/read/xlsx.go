@@ -277,7 +277,9 @@ func (r *xlsxReader) next() (row Row, err error) {
 			}
 			r.applyKinds(cells, notes)
 		}
-		cells = r.merges.fill(r.rowNum, cells)
+		if cells, err = r.merges.fill(r.rowNum, cells); err != nil {
+			return Row{}, r.fail(err)
+		}
 		n := len(cells)
 		for n > 0 && cells[n-1] == "" {
 			n--
@@ -343,9 +345,17 @@ type mergeFill struct {
 	ranges []mergeRange // by top row
 	next   int
 	active []int
+	copied int // cells filled so far, against maxMergeFill
 }
 
-func (m *mergeFill) fill(rowNum int, cells []string) []string {
+// maxMergeFill bounds the cells filled from merged ranges in one sheet. A
+// table whose first column is merged down a million rows fills a million;
+// a few hundred bytes of hostile XML (a range A1:ALL1048576 and one row
+// numbered 1048576) would otherwise ask for a thousand million. A variable
+// so that tests can lower it.
+var maxMergeFill = 10_000_000
+
+func (m *mergeFill) fill(rowNum int, cells []string) ([]string, error) {
 	for m.next < len(m.ranges) && m.ranges[m.next].top <= rowNum {
 		if m.ranges[m.next].bottom >= rowNum {
 			m.active = append(m.active, m.next)
@@ -362,6 +372,9 @@ func (m *mergeFill) fill(rowNum int, cells []string) []string {
 			// A title merged across a whole row (A1:XFD1) would otherwise
 			// make a row of 16,384 cells; the copy stops at the row bound.
 			right := min(g.right, MaxRowCells)
+			if m.copied += max(right-g.left+1, 0); m.copied > maxMergeFill {
+				return cells, fmt.Errorf("%w: merged ranges fill more than %d cells", ErrTooLarge, maxMergeFill)
+			}
 			for len(cells) < right {
 				cells = append(cells, "")
 			}
@@ -374,7 +387,7 @@ func (m *mergeFill) fill(rowNum int, cells []string) []string {
 		}
 	}
 	m.active = keep
-	return cells
+	return cells, nil
 }
 
 // scanMerges collects the merged ranges of a sheet's XML.

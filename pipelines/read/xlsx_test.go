@@ -300,6 +300,14 @@ func TestXLSXRaw(t *testing.T) {
 			want: []Row{row(1, "2025-03-05", "2025-03-05")},
 		},
 		{
+			name: "a merged range too large to fill",
+			x: rawXLSX{order: []string{"S"}, sheets: map[string]string{"S": `<row r="1">` + inline("A1", "T") + `</row>` +
+				`<row r="1048576">` + inline("A1048576", "x") + `</row>`},
+				tail: map[string]string{"S": `<mergeCells count="1"><mergeCell ref="A1:ALL1048576"/></mergeCells>`}},
+			err:       ErrTooLarge,
+			fragments: []string{"merged ranges fill more than"},
+		},
+		{
 			name: "oversized cell",
 			x: rawXLSX{order: []string{"S"}, sheets: map[string]string{"S": `<row r="1">` + inline("A1", "ok") + `</row>` +
 				`<row r="2">` + inline("A2", "ok") + inline("B2", strings.Repeat("x", MaxCellBytes+1)) + `</row>`}},
@@ -314,6 +322,8 @@ func TestXLSXRaw(t *testing.T) {
 			fragments: []string{"line 1", "1002 cells"},
 		},
 	}
+	defer func(old int) { maxMergeFill = old }(maxMergeFill)
+	maxMergeFill = 100_000 // reached after 100 rows of the hostile range
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			res := readAll(t, writeFile(t, "raw.xlsx", tc.x.bytes(t)), Options{})
