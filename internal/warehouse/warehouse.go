@@ -14,6 +14,7 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 
+	"enlist/internal/config"
 	"enlist/internal/regions"
 	enlistsql "enlist/sql"
 )
@@ -23,6 +24,9 @@ type Options struct {
 	Threads     int
 	MemoryLimit string // e.g. "2GB"
 	ReadOnly    bool
+	// Config is written into the settings tables on open; the zero value
+	// means the built-in defaults.
+	Config *config.Config
 }
 
 // Warehouse is an open warehouse file.
@@ -57,7 +61,15 @@ func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
 	if opt.ReadOnly {
 		return w, nil
 	}
-	if err := w.migrate(ctx); err != nil {
+	cfg := opt.Config
+	if cfg == nil {
+		def, err := config.Default()
+		if err != nil {
+			return nil, errors.Join(err, w.db.Close())
+		}
+		cfg = &def
+	}
+	if err := w.migrate(ctx, *cfg); err != nil {
 		return nil, errors.Join(fmt.Errorf("open warehouse %s: %w", path, err), w.db.Close())
 	}
 	return w, nil
@@ -80,7 +92,7 @@ func (w *Warehouse) SchemaVersion(ctx context.Context) (int, error) {
 	return v, err
 }
 
-func (w *Warehouse) migrate(ctx context.Context) error {
+func (w *Warehouse) migrate(ctx context.Context, cfg config.Config) error {
 	migrations, err := enlistsql.Migrations()
 	if err != nil {
 		return err
@@ -114,6 +126,9 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 			return fmt.Errorf("record %s: %w", m.Name, err)
 		}
 	}
+	if err := writeSettings(ctx, tx, cfg); err != nil {
+		return err
+	}
 	for _, m := range models {
 		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 			return fmt.Errorf("install model %s: %w", m.Name, err)
@@ -128,6 +143,23 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 	}
 	if n == 0 {
 		return w.loadBuiltinRegions(ctx)
+	}
+	return nil
+}
+
+func writeSettings(ctx context.Context, tx *sql.Tx, cfg config.Config) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM settings; DELETE FROM season_calendar`); err != nil {
+		return fmt.Errorf("clear settings: %w", err)
+	}
+	for _, kv := range cfg.Settings() {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO settings VALUES (?, ?)`, kv[0], kv[1]); err != nil {
+			return fmt.Errorf("write setting %v: %w", kv[0], err)
+		}
+	}
+	for s, win := range cfg.Seasons {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO season_calendar VALUES (?, ?, ?)`, int8(s), win.Start, win.End); err != nil {
+			return fmt.Errorf("write season %d: %w", s, err)
+		}
 	}
 	return nil
 }

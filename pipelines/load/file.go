@@ -13,8 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/duckdb/duckdb-go/v2"
-
 	"enlist/internal/regions"
 	"enlist/internal/warehouse"
 	"enlist/pipelines/mapping"
@@ -105,14 +103,14 @@ func (l *Loader) LoadFile(ctx context.Context, path string, opt Options) (Result
 // the load's transaction: until COMMIT nobody sees them, and a ROLLBACK or a
 // crash discards them.
 type appenders struct {
-	data, rejects, flags *duckdb.Appender
+	data, rejects, flags *warehouse.Bulk
 }
 
-func (a *appenders) close() error {
+func (a *appenders) close(ctx context.Context) error {
 	var errs []error
-	for _, app := range []*duckdb.Appender{a.data, a.rejects, a.flags} {
+	for _, app := range []*warehouse.Bulk{a.data, a.rejects, a.flags} {
 		if app != nil {
-			errs = append(errs, app.Close())
+			errs = append(errs, app.Close(ctx))
 		}
 	}
 	*a = appenders{}
@@ -127,27 +125,29 @@ func (l *Loader) store(ctx context.Context, c *warehouse.Conn, pf *preparedFile,
 	apps := &appenders{}
 	defer func() {
 		if err != nil {
-			err = errors.Join(err, apps.close(), c.Rollback(ctx))
+			err = errors.Join(err, apps.close(context.WithoutCancel(ctx)), c.Rollback(ctx))
 		}
 	}()
 	if err := c.QueryRowContext(ctx, `SELECT nextval('load_id_seq')`).Scan(&res.LoadID); err != nil {
 		return fmt.Errorf("next load id: %w", err)
 	}
 	table := tables[pf.kind]
-	if apps.data, err = c.Appender("main", table); err != nil {
+	// The data stream last: from its start the connection is busy with
+	// its INSERT until the stream closes.
+	if apps.rejects, err = c.NewBulk(ctx, "rejects"); err != nil {
 		return err
 	}
-	if apps.rejects, err = c.Appender("main", "rejects"); err != nil {
+	if apps.flags, err = c.NewBulk(ctx, "row_flags"); err != nil {
 		return err
 	}
-	if apps.flags, err = c.Appender("main", "row_flags"); err != nil {
+	if apps.data, err = c.NewStream(ctx, table); err != nil {
 		return err
 	}
 	scope, err := l.stage(ctx, pf, opt, tab, apps, res)
 	if err != nil {
 		return err
 	}
-	if err := apps.close(); err != nil {
+	if err := apps.close(ctx); err != nil {
 		return fmt.Errorf("write rows: %w", err)
 	}
 	if (pf.kind == mapping.Exams || pf.kind == mapping.Approvals) && scope.Region == "" && res.Accepted > 0 {
@@ -347,7 +347,7 @@ func (w *writer) write(b *checked) error {
 			w.res.Rejected++
 			for _, p := range problems {
 				w.res.Reasons[p.Reason]++
-				if err := w.apps.rejects.AppendRow(id, w.path, w.sheet, int32(row.Line), w.column(p.Column),
+				if err := w.apps.rejects.Append(id, w.path, w.sheet, int32(row.Line), w.column(p.Column),
 					p.Reason, p.Detail, nullable(p.Raw)); err != nil {
 					return fmt.Errorf("write reject of row %d: %w", row.Line, err)
 				}
@@ -364,12 +364,12 @@ func (w *writer) write(b *checked) error {
 			w.vals = append(w.vals, id, int32(row.Line))
 			w.vals = appendValues(w.vals, out.Values)
 		}
-		if err := w.apps.data.AppendRow(w.vals...); err != nil {
+		if err := w.apps.data.Append(w.vals...); err != nil {
 			return fmt.Errorf("write row %d: %w", row.Line, err)
 		}
 		for _, f := range flags {
-			if err := w.apps.flags.AppendRow(id, int32(row.Line), string(w.kind), nullable(out.Region),
-				nullableInt(out.Year), nullableInt(out.Season), f.Flag, f.Detail); err != nil {
+			if err := w.apps.flags.Append(id, int32(row.Line), string(w.kind), nullable(out.Region),
+				nullableInt(out.Year), nullableSeason(out.Season), f.Flag, f.Detail); err != nil {
 				return fmt.Errorf("write flag of row %d: %w", row.Line, err)
 			}
 		}
@@ -577,4 +577,11 @@ func appendValues(dst []driver.Value, vals []any) []driver.Value {
 		dst = append(dst, v)
 	}
 	return dst
+}
+
+func nullableSeason(v int) any {
+	if v == 0 {
+		return nil
+	}
+	return int8(v)
 }

@@ -57,6 +57,8 @@ func Load() (*Vocabulary, error) {
 			return nil, fmt.Errorf("values.csv line %d: %s %q already means %s", i+2, rec[0], rec[1], prev)
 		}
 		m[key] = rec[2]
+		// The spelling as listed too, so the common case needs no folding.
+		m[rec[1]] = rec[2]
 	}
 	return v, nil
 }
@@ -102,6 +104,9 @@ func (v *Vocabulary) Value(field, raw string) (string, bool) {
 	m, ok := v.values[field]
 	if !ok {
 		return "", false
+	}
+	if c, ok := m[raw]; ok {
+		return c, true
 	}
 	c, ok := m[Fold(raw)]
 	return c, ok

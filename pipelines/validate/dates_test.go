@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -60,4 +61,13 @@ func FuzzParseDate(f *testing.F) {
 			t.Fatalf("ParseDate(%q) = %v: outside any calendar an office uses", s, got)
 		}
 	})
+}
+
+func TestTrim(t *testing.T) {
+	for _, s := range []string{"", "a", " a ", "合格", " 合格", "合格　", "　合格", "\t2025\n", "a\u0085", "x\u00a0",
+		"\u2003x\u2003", "x\u205f", "\u1680x", "x\u202f", "x\u2029"} {
+		if got, want := trim(s), strings.TrimSpace(s); got != want {
+			t.Errorf("trim(%q) = %q, want %q", s, got, want)
+		}
+	}
 }

@@ -222,7 +222,7 @@ CREATE TABLE resettlement (
     placed_on       DATE,
     employer        VARCHAR,
     contract_years  DOUBLE,
-    subsidy_amount  DECIMAL(12, 2),
+    subsidy_amount  DOUBLE,
     subsidy_paid_on DATE
 );
 COMMENT ON TABLE resettlement IS '退役安置: discharged soldiers and their placement';

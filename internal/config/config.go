@@ -1,0 +1,176 @@
+// Package config reads enlist.yaml: the season calendar, quality targets,
+// composite-score weights and the thresholds the bulletin uses. Every field
+// has a default, so a missing file means the defaults below.
+package config
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+// Config is what enlist.yaml holds.
+type Config struct {
+	// Seasons give each season's working window as month-day pairs; the
+	// share of it elapsed at the as-of date is the pace (时间进度).
+	Seasons map[int]Season `yaml:"seasons"`
+	// Targets apply where a quota row sets none.
+	Targets Targets `yaml:"targets"`
+	// Weights of the composite score (五率总评); they need not sum to 1.
+	Weights Weights `yaml:"weights"`
+	// SubsidyDeadlineDays: a self-employed veteran's one-time subsidy is on
+	// time when paid within this many days of discharge.
+	SubsidyDeadlineDays int `yaml:"subsidy_deadline_days"`
+	// BehindMargin: a child region is behind when its completion trails
+	// the elapsed share of the season by more than this.
+	BehindMargin float64 `yaml:"behind_margin"`
+}
+
+// Season is a working window, "MM-DD" to "MM-DD" of the same year.
+type Season struct {
+	Start string `yaml:"start"`
+	End   string `yaml:"end"`
+}
+
+// Targets are quality targets as ratios.
+type Targets struct {
+	CollegeRatio  float64 `yaml:"college_ratio"`
+	GraduateRatio float64 `yaml:"graduate_ratio"`
+	StemRatio     float64 `yaml:"stem_ratio"`
+	ReturnRateMax float64 `yaml:"return_rate_max"`
+	PhysicalPass  float64 `yaml:"physical_pass_rate"`
+	PoliticalPass float64 `yaml:"political_pass_rate"`
+	PlacementRate float64 `yaml:"placement_rate"`
+	SubsidyOnTime float64 `yaml:"subsidy_on_time_rate"`
+}
+
+// Weights of the composite score.
+type Weights struct {
+	Completion    float64 `yaml:"completion"`
+	CollegeRatio  float64 `yaml:"college_ratio"`
+	GraduateRatio float64 `yaml:"graduate_ratio"`
+	StemRatio     float64 `yaml:"stem_ratio"`
+	ReturnRate    float64 `yaml:"return_rate"`
+}
+
+// Default is the built-in configuration.
+func Default() (Config, error) { return parse("built-in defaults", defaultYAML, Config{}) }
+
+// Load reads path over the defaults; a missing file is not an error when
+// the path was not given explicitly (explicit=false).
+func Load(path string, explicit bool) (Config, error) {
+	base, err := Default()
+	if err != nil {
+		return Config{}, err
+	}
+	if path == "" {
+		return base, nil
+	}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) && !explicit {
+		return base, nil
+	}
+	if err != nil {
+		return Config{}, fmt.Errorf("read configuration: %w", err)
+	}
+	return parse(path, b, base)
+}
+
+func parse(name string, b []byte, base Config) (Config, error) {
+	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec.KnownFields(true)
+	c := base
+	// An empty file decodes as io.EOF and stands for "all defaults".
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return Config{}, fmt.Errorf("configuration %s: %w", name, err)
+	}
+	if err := c.validate(); err != nil {
+		return Config{}, fmt.Errorf("configuration %s: %w", name, err)
+	}
+	return c, nil
+}
+
+func (c Config) validate() error {
+	for _, s := range []int{1, 2} {
+		w, ok := c.Seasons[s]
+		if !ok {
+			return fmt.Errorf("seasons: season %d is missing", s)
+		}
+		if !isMonthDay(w.Start) || !isMonthDay(w.End) || w.End <= w.Start {
+			return fmt.Errorf("seasons: season %d window %q–%q must be MM-DD to a later MM-DD", s, w.Start, w.End)
+		}
+	}
+	for name, v := range map[string]float64{
+		"targets.college_ratio": c.Targets.CollegeRatio, "targets.graduate_ratio": c.Targets.GraduateRatio,
+		"targets.stem_ratio": c.Targets.StemRatio, "targets.return_rate_max": c.Targets.ReturnRateMax,
+		"targets.physical_pass_rate": c.Targets.PhysicalPass, "targets.political_pass_rate": c.Targets.PoliticalPass,
+		"targets.placement_rate": c.Targets.PlacementRate, "targets.subsidy_on_time_rate": c.Targets.SubsidyOnTime,
+		"behind_margin": c.BehindMargin,
+	} {
+		if v < 0 || v > 1 {
+			return fmt.Errorf("%s = %v: a ratio between 0 and 1", name, v)
+		}
+	}
+	if c.Targets.ReturnRateMax == 0 {
+		return errors.New("targets.return_rate_max must be above 0 (it scales the return-rate score)")
+	}
+	w := c.Weights
+	for name, v := range map[string]float64{"completion": w.Completion, "college_ratio": w.CollegeRatio,
+		"graduate_ratio": w.GraduateRatio, "stem_ratio": w.StemRatio, "return_rate": w.ReturnRate} {
+		if v < 0 {
+			return fmt.Errorf("weights.%s = %v: weights cannot be negative", name, v)
+		}
+	}
+	if w.Completion+w.CollegeRatio+w.GraduateRatio+w.StemRatio+w.ReturnRate == 0 {
+		return errors.New("weights: at least one weight must be above 0")
+	}
+	if c.SubsidyDeadlineDays <= 0 {
+		return errors.New("subsidy_deadline_days must be positive")
+	}
+	return nil
+}
+
+func isMonthDay(s string) bool {
+	var m, d int
+	if len(s) != 5 || s[2] != '-' {
+		return false
+	}
+	if _, err := fmt.Sscanf(s, "%02d-%02d", &m, &d); err != nil {
+		return false
+	}
+	return m >= 1 && m <= 12 && d >= 1 && d <= 31
+}
+
+// Settings flattens the configuration into name → value pairs, the form
+// the warehouse's settings table keeps for the SQL models.
+func (c Config) Settings() [][2]any {
+	out := [][2]any{
+		{"target.college_ratio", c.Targets.CollegeRatio},
+		{"target.graduate_ratio", c.Targets.GraduateRatio},
+		{"target.stem_ratio", c.Targets.StemRatio},
+		{"target.return_rate_max", c.Targets.ReturnRateMax},
+		{"target.physical_pass_rate", c.Targets.PhysicalPass},
+		{"target.political_pass_rate", c.Targets.PoliticalPass},
+		{"target.placement_rate", c.Targets.PlacementRate},
+		{"target.subsidy_on_time_rate", c.Targets.SubsidyOnTime},
+		{"weight.completion", c.Weights.Completion},
+		{"weight.college_ratio", c.Weights.CollegeRatio},
+		{"weight.graduate_ratio", c.Weights.GraduateRatio},
+		{"weight.stem_ratio", c.Weights.StemRatio},
+		{"weight.return_rate", c.Weights.ReturnRate},
+		{"subsidy_deadline_days", float64(c.SubsidyDeadlineDays)},
+		{"behind_margin", c.BehindMargin},
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i][0].(string) < out[j][0].(string) })
+	return out
+}

@@ -1,0 +1,58 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDefaultsAndOverrides(t *testing.T) {
+	c, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Seasons[1].Start != "01-01" || c.Targets.CollegeRatio != 0.7 || c.SubsidyDeadlineDays != 90 {
+		t.Errorf("defaults = %+v", c)
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "enlist.yaml")
+	os.WriteFile(p, []byte("targets:\n  college_ratio: 0.8\nweights:\n  completion: 1\n"), 0o644)
+	c, err = Load(p, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only what the file names changes.
+	if c.Targets.CollegeRatio != 0.8 || c.Targets.GraduateRatio != 0.5 || c.Weights.Completion != 1 || c.Weights.CollegeRatio != 0.2 {
+		t.Errorf("merged = %+v", c)
+	}
+	if _, err := Load(filepath.Join(dir, "missing.yaml"), false); err != nil {
+		t.Errorf("missing default file: %v", err)
+	}
+	if _, err := Load(filepath.Join(dir, "missing.yaml"), true); err == nil {
+		t.Error("missing explicit file accepted")
+	}
+	empty := filepath.Join(dir, "empty.yaml")
+	os.WriteFile(empty, nil, 0o644)
+	if _, err := Load(empty, true); err != nil {
+		t.Errorf("empty file: %v", err)
+	}
+}
+
+func TestBadConfigurations(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct{ text, want string }{
+		{"targets:\n  college_ratio: 1.5\n", "targets.college_ratio"},
+		{"weights:\n  completion: -1\n", "weights.completion"},
+		{"seasons:\n  1: {start: \"03-31\", end: \"01-01\"}\n", "season 1"},
+		{"colege_target: 0.7\n", "colege_target"},
+		{"subsidy_deadline_days: 0\n", "subsidy_deadline_days"},
+	} {
+		p := filepath.Join(dir, "c.yaml")
+		os.WriteFile(p, []byte(tc.text), 0o644)
+		_, err := Load(p, true)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), p) {
+			t.Errorf("%q: err = %v, want mention of %s and the file", tc.text, err, tc.want)
+		}
+	}
+}

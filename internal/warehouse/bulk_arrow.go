@@ -1,0 +1,301 @@
+//go:build duckdb_arrow
+
+package warehouse
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// batchRows is how many rows travel to DuckDB in one Arrow batch.
+const batchRows = 32 * 1024
+
+type arrowBulk struct {
+	conn     *Conn
+	table    string
+	schema   *arrow.Schema
+	builder  *array.RecordBuilder
+	rows     int
+	held     []arrow.RecordBatch // NewBulk: batches kept until close
+	stream   *batchStream        // NewStream: batches handed to a running INSERT
+	inserted chan error
+}
+
+func newBulkWriter(ctx context.Context, c *Conn, table string, streaming bool) (bulkWriter, error) {
+	schema, err := arrowSchema(ctx, c, table)
+	if err != nil {
+		return nil, err
+	}
+	a := &arrowBulk{conn: c, table: table, schema: schema,
+		builder: array.NewRecordBuilder(memory.DefaultAllocator, schema)}
+	if streaming {
+		// Two batches in flight: one being stored, one being built.
+		a.stream = &batchStream{schema: schema, batches: make(chan arrow.RecordBatch, 2), refs: 1}
+		a.inserted = make(chan error, 1)
+		go func() { a.inserted <- a.insert(ctx, a.stream) }()
+	}
+	return a, nil
+}
+
+// arrowSchema maps the table's DuckDB column types to Arrow types DuckDB
+// reads back without a cast.
+func arrowSchema(ctx context.Context, c *Conn, table string) (*arrow.Schema, error) {
+	rows, err := c.QueryContext(ctx, `SELECT column_name, data_type FROM duckdb_columns()
+		WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ?
+		ORDER BY column_index`, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var fields []arrow.Field
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			return nil, err
+		}
+		f := arrow.Field{Name: name, Nullable: true}
+		switch typ {
+		case "BIGINT":
+			f.Type = arrow.PrimitiveTypes.Int64
+		case "INTEGER":
+			f.Type = arrow.PrimitiveTypes.Int32
+		case "SMALLINT":
+			f.Type = arrow.PrimitiveTypes.Int16
+		case "TINYINT":
+			f.Type = arrow.PrimitiveTypes.Int8
+		case "BOOLEAN":
+			f.Type = arrow.FixedWidthTypes.Boolean
+		case "DOUBLE":
+			f.Type = arrow.PrimitiveTypes.Float64
+		case "DATE":
+			f.Type = arrow.FixedWidthTypes.Date32
+		case "VARCHAR":
+			f.Type = arrow.BinaryTypes.String
+		case "UUID":
+			// 16 bytes marked as the canonical arrow.uuid extension, which
+			// DuckDB reads as UUID.
+			f.Type = &arrow.FixedSizeBinaryType{ByteWidth: 16}
+			f.Metadata = arrow.NewMetadata([]string{"ARROW:extension:name", "ARROW:extension:metadata"}, []string{"arrow.uuid", ""})
+		default:
+			return nil, fmt.Errorf("column %s has type %s, which bulk writes do not handle", name, typ)
+		}
+		fields = append(fields, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(fields) == 0 {
+		return nil, fmt.Errorf("no table main.%s", table)
+	}
+	return arrow.NewSchema(fields, nil), nil
+}
+
+func (a *arrowBulk) append(vals []driver.Value) error {
+	if len(vals) != len(a.schema.Fields()) {
+		return fmt.Errorf("%d values for %d columns of %s", len(vals), len(a.schema.Fields()), a.table)
+	}
+	for i, v := range vals {
+		if err := appendValue(a.builder.Field(i), v); err != nil {
+			return fmt.Errorf("column %s: %w", a.schema.Field(i).Name, err)
+		}
+	}
+	a.rows++
+	if a.rows >= batchRows {
+		return a.cut()
+	}
+	return nil
+}
+
+func appendValue(b array.Builder, v driver.Value) error {
+	if v == nil {
+		b.AppendNull()
+		return nil
+	}
+	switch b := b.(type) {
+	case *array.Int64Builder:
+		if x, ok := v.(int64); ok {
+			b.Append(x)
+			return nil
+		}
+	case *array.Int32Builder:
+		if x, ok := v.(int32); ok {
+			b.Append(x)
+			return nil
+		}
+	case *array.Int16Builder:
+		if x, ok := v.(int16); ok {
+			b.Append(x)
+			return nil
+		}
+	case *array.Int8Builder:
+		if x, ok := v.(int8); ok {
+			b.Append(x)
+			return nil
+		}
+	case *array.BooleanBuilder:
+		if x, ok := v.(bool); ok {
+			b.Append(x)
+			return nil
+		}
+	case *array.Float64Builder:
+		if x, ok := v.(float64); ok {
+			b.Append(x)
+			return nil
+		}
+	case *array.Date32Builder:
+		if x, ok := v.(time.Time); ok {
+			b.Append(arrow.Date32FromTime(x))
+			return nil
+		}
+	case *array.StringBuilder:
+		if x, ok := v.(string); ok {
+			b.Append(x)
+			return nil
+		}
+	case *array.FixedSizeBinaryBuilder:
+		if x, ok := v.(duckdb.UUID); ok {
+			b.Append(x[:])
+			return nil
+		}
+	}
+	return fmt.Errorf("value of type %T does not fit %T", v, b)
+}
+
+// cut closes the batch being built and sends or keeps it.
+func (a *arrowBulk) cut() error {
+	if a.rows == 0 {
+		return nil
+	}
+	rec := a.builder.NewRecordBatch()
+	a.rows = 0
+	if a.stream == nil {
+		a.held = append(a.held, rec)
+		return nil
+	}
+	select {
+	case a.stream.batches <- rec:
+		return nil
+	case err := <-a.inserted:
+		// The INSERT ended early; it can only have failed.
+		rec.Release()
+		a.inserted <- err
+		if err == nil {
+			err = errors.New("insert ended before its rows")
+		}
+		return err
+	}
+}
+
+func (a *arrowBulk) flush(context.Context) error { return a.cut() }
+
+func (a *arrowBulk) close(ctx context.Context) error {
+	if a.builder == nil {
+		return nil
+	}
+	defer func() {
+		a.builder.Release()
+		a.builder = nil
+	}()
+	err := a.cut()
+	if a.stream != nil {
+		if err != nil {
+			a.stream.fail(err)
+		}
+		close(a.stream.batches)
+		return errors.Join(err, <-a.inserted)
+	}
+	if err != nil || len(a.held) == 0 {
+		return err
+	}
+	reader, err := array.NewRecordReader(a.schema, a.held)
+	for _, r := range a.held {
+		r.Release()
+	}
+	a.held = nil
+	if err != nil {
+		return err
+	}
+	defer reader.Release()
+	return a.insert(ctx, reader)
+}
+
+// insert runs INSERT INTO main.table SELECT * FROM the Arrow stream.
+func (a *arrowBulk) insert(ctx context.Context, reader array.RecordReader) error {
+	view := "enlist_bulk_" + a.table
+	return a.conn.Raw(func(dc any) error {
+		conn, ok := dc.(driver.Conn)
+		if !ok {
+			return fmt.Errorf("connection is %T", dc)
+		}
+		ar, err := duckdb.NewArrowFromConn(conn)
+		if err != nil {
+			return err
+		}
+		release, err := ar.RegisterView(reader, view)
+		if err != nil {
+			return err
+		}
+		defer release()
+		ex, ok := dc.(driver.ExecerContext)
+		if !ok {
+			return errors.New("connection cannot execute statements")
+		}
+		_, err = ex.ExecContext(ctx, `INSERT INTO main."`+a.table+`" SELECT * FROM "`+view+`"`, nil)
+		return err
+	})
+}
+
+// batchStream is an Arrow record reader fed through a channel: DuckDB pulls
+// batches from it while the writer is still producing them.
+type batchStream struct {
+	schema  *arrow.Schema
+	batches chan arrow.RecordBatch
+	cur     arrow.RecordBatch
+	err     atomic.Pointer[error]
+	refs    int64
+}
+
+func (s *batchStream) fail(err error) { s.err.Store(&err) }
+
+func (s *batchStream) Retain()               { atomic.AddInt64(&s.refs, 1) }
+func (s *batchStream) Schema() *arrow.Schema { return s.schema }
+func (s *batchStream) Release() {
+	if atomic.AddInt64(&s.refs, -1) == 0 && s.cur != nil {
+		s.cur.Release()
+		s.cur = nil
+	}
+}
+
+func (s *batchStream) Next() bool {
+	if s.cur != nil {
+		s.cur.Release()
+		s.cur = nil
+	}
+	rec, ok := <-s.batches
+	if !ok || s.Err() != nil {
+		if ok {
+			rec.Release()
+		}
+		return false
+	}
+	s.cur = rec
+	return true
+}
+
+func (s *batchStream) Record() arrow.RecordBatch      { return s.cur }
+func (s *batchStream) RecordBatch() arrow.RecordBatch { return s.cur }
+func (s *batchStream) Err() error {
+	if p := s.err.Load(); p != nil {
+		return *p
+	}
+	return nil
+}

@@ -1,0 +1,134 @@
+package warehouse
+
+import (
+	"context"
+	"database/sql/driver"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+func TestBulkRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	wh, err := Open(ctx, filepath.Join(t.TempDir(), "w.duckdb"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wh.Close()
+	day := time.Date(2025, 3, 5, 0, 0, 0, 0, time.UTC)
+	person := duckdb.UUID{0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 1, 2, 3, 4, 5, 6, 7, 8}
+	err = wh.WithConn(ctx, func(c *Conn) error {
+		if err := c.Begin(ctx); err != nil {
+			return err
+		}
+		b, err := c.NewBulk(ctx, "resettlement")
+		if err != nil {
+			return err
+		}
+		for i := 0; i < 3; i++ {
+			var placed any
+			if i == 1 {
+				placed = day.AddDate(0, 1, 0)
+			}
+			if err := b.Append(int64(7), int32(i+2), person, "410102", day, "conscript", "assigned_job",
+				placed, nil, 3.0, 12345.67, nil); err != nil {
+				return err
+			}
+		}
+		if err := b.Close(ctx); err != nil {
+			return err
+		}
+		return c.Commit(ctx)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	var p string
+	var amount float64
+	var placed time.Time
+	if err := wh.DB().QueryRow(`SELECT count(*), any_value(person::VARCHAR), sum(subsidy_amount)::DOUBLE, max(placed_on)
+		FROM resettlement WHERE discharged_on = DATE '2025-03-05'`).Scan(&n, &p, &amount, &placed); err != nil {
+		t.Fatal(err)
+	}
+	if n != 3 || p != "12345678-9abc-def0-0102-030405060708" || amount != 3*12345.67 && amount-3*12345.67 > 1e-6 || !placed.Equal(day.AddDate(0, 1, 0)) {
+		t.Errorf("got %d rows, person %s, amount %v, placed %v", n, p, amount, placed)
+	}
+}
+
+func TestBulkRollback(t *testing.T) {
+	ctx := context.Background()
+	wh, err := Open(ctx, filepath.Join(t.TempDir(), "w.duckdb"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wh.Close()
+	err = wh.WithConn(ctx, func(c *Conn) error {
+		if err := c.Begin(ctx); err != nil {
+			return err
+		}
+		b, err := c.NewBulk(ctx, "row_flags")
+		if err != nil {
+			return err
+		}
+		for i := 0; i < 100_000; i++ { // more than one batch
+			if err := b.Append(int64(1), int32(i), "registrations", "410102", int32(2025), int8(1), "age_rule", nil); err != nil {
+				return err
+			}
+		}
+		if err := b.Close(ctx); err != nil {
+			return err
+		}
+		return c.Rollback(ctx)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := wh.DB().QueryRow(`SELECT count(*) FROM row_flags`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("after rollback %d rows (%v)", n, err)
+	}
+}
+
+func BenchmarkBulkRegistrations(b *testing.B) {
+	ctx := context.Background()
+	wh, err := Open(ctx, filepath.Join(b.TempDir(), "w.duckdb"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer wh.Close()
+	day := time.Date(2025, 3, 5, 0, 0, 0, 0, time.UTC)
+	const n = 200_000
+	vals := make([]driver.Value, 0, 16)
+	b.ResetTimer()
+	for it := 0; it < b.N; it++ {
+		err = wh.WithConn(ctx, func(c *Conn) error {
+			if err := c.Begin(ctx); err != nil {
+				return err
+			}
+			bk, err := c.NewBulk(ctx, "registrations")
+			if err != nil {
+				return err
+			}
+			for i := 0; i < n; i++ {
+				var p duckdb.UUID
+				p[0], p[1], p[2] = byte(i), byte(i>>8), byte(i>>16)
+				vals = append(vals[:0], int64(it), int32(i), p, "male", int16(2005), "410102", "410102001",
+					"bachelor", "in_school", "stem", "郑州大学", "汉族", day, true, int32(2025), int8(1))
+				if err := bk.Append(vals...); err != nil {
+					return err
+				}
+			}
+			if err := bk.Close(ctx); err != nil {
+				return err
+			}
+			return c.Commit(ctx)
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+}

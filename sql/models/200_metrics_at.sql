@@ -1,0 +1,212 @@
+-- metrics_at(as_of): every SPEC §7 count and rate for every region, level,
+-- year and season, as of a date. Counts are summed bottom-up from the
+-- people's own regions (town or village) to every ancestor; rates are then
+-- recomputed from the summed numerators and denominators, never averaged,
+-- and are NULL where the denominator is zero. Regions without data appear
+-- with zeros. The metrics view (210) adds pace, change and score.
+CREATE OR REPLACE MACRO metrics_at(as_of) AS TABLE
+WITH levels AS (
+    SELECT unnest([2, 4, 6, 9, 12]) AS n
+),
+facts AS (
+    SELECT
+        p.latest.region_code AS region_code,
+        p.year,
+        p.season,
+        p.applied,
+        ph.person IS NOT NULL AS physical_examined,
+        coalesce(ph.latest.passed, false) AS physical_passed,
+        po.person IS NOT NULL AS political_reviewed,
+        coalesce(po.latest.passed, false) AS political_passed,
+        a.person IS NOT NULL AS approved,
+        coalesce(a.returned, false) AS returned,
+        coalesce(a.responsible_returned, false) AS responsible_returned,
+        coalesce(p.latest.education IN ('associate', 'bachelor', 'master', 'doctor'), false) AS college,
+        coalesce(p.latest.student_status IN ('fresh_graduate', 'past_graduate'), false) AS graduated,
+        coalesce(p.latest.major_category = 'stem', false) AS stem
+    FROM people_at(as_of) p
+    LEFT JOIN exams_at(as_of) ph
+        ON ph.person = p.person AND ph.year = p.year AND ph.season = p.season AND ph.exam_type = 'physical'
+    LEFT JOIN exams_at(as_of) po
+        ON po.person = p.person AND po.year = p.year AND po.season = p.season AND po.exam_type = 'political'
+    LEFT JOIN approvals_at(as_of) a
+        ON a.person = p.person AND a.year = p.year AND a.season = p.season
+),
+leaf AS (
+    SELECT
+        region_code, year, season,
+        count(*) AS registered,
+        count(*) FILTER (applied) AS applied,
+        count(*) FILTER (physical_examined) AS physical_examined,
+        count(*) FILTER (physical_passed) AS physical_passed,
+        count(*) FILTER (political_reviewed) AS political_reviewed,
+        count(*) FILTER (political_passed) AS political_passed,
+        count(*) FILTER (physical_passed AND political_passed) AS double_qualified,
+        count(*) FILTER (approved) AS approved,
+        count(*) FILTER (approved AND returned) AS returned,
+        count(*) FILTER (approved AND responsible_returned) AS responsible_returned,
+        count(*) FILTER (approved AND college) AS college_approved,
+        count(*) FILTER (approved AND college AND graduated) AS graduate_approved,
+        count(*) FILTER (approved AND college AND stem) AS stem_approved
+    FROM facts
+    GROUP BY region_code, year, season
+),
+rolled AS (
+    SELECT
+        left(region_code, n) AS region_code, year, season,
+        sum(registered) AS registered,
+        sum(applied) AS applied,
+        sum(physical_examined) AS physical_examined,
+        sum(physical_passed) AS physical_passed,
+        sum(political_reviewed) AS political_reviewed,
+        sum(political_passed) AS political_passed,
+        sum(double_qualified) AS double_qualified,
+        sum(approved) AS approved,
+        sum(returned) AS returned,
+        sum(responsible_returned) AS responsible_returned,
+        sum(college_approved) AS college_approved,
+        sum(graduate_approved) AS graduate_approved,
+        sum(stem_approved) AS stem_approved
+    FROM leaf, levels
+    WHERE length(region_code) >= n
+    GROUP BY ALL
+),
+settled AS (
+    SELECT
+        left(region_code, n) AS region_code, year, season,
+        count(*) FILTER (plan = 'assigned_job') AS placement_due,
+        count(*) FILTER (plan = 'assigned_job' AND placed_on IS NOT NULL) AS placed,
+        sum(placed_on - discharged_on) FILTER (plan = 'assigned_job' AND placed_on IS NOT NULL) AS placement_days,
+        count(*) FILTER (plan = 'self_employed') AS self_employed,
+        count(*) FILTER (plan = 'self_employed' AND subsidy_due) AS subsidy_due,
+        count(*) FILTER (plan = 'self_employed' AND subsidy_due AND subsidy_on_time) AS subsidy_on_time
+    FROM resettlement_at(as_of), levels
+    WHERE length(region_code) >= n
+    GROUP BY ALL
+),
+-- The quota row that counts for a region and season is the latest delivered.
+quota_rows AS (
+    SELECT year, season, region_code,
+           max_by(struct_pack(quota, college_target, graduate_target), (load_id, source_row)) AS q
+    FROM quotas
+    GROUP BY year, season, region_code
+),
+-- A region without its own quota row gets the sum of the nearest rows below
+-- it: a row counts for an ancestor when no row stands between them.
+quota_up AS (
+    SELECT r.year, r.season, left(r.region_code, n) AS region_code, r.q.quota AS quota
+    FROM quota_rows r, levels
+    WHERE length(r.region_code) >= n
+      AND NOT EXISTS (
+          SELECT 1 FROM quota_rows m
+          WHERE m.year = r.year AND m.season = r.season
+            AND starts_with(r.region_code, m.region_code)
+            AND length(m.region_code) >= n AND length(m.region_code) < length(r.region_code))
+),
+quota_eff AS (
+    SELECT year, season, region_code, sum(quota) AS quota
+    FROM quota_up
+    GROUP BY ALL
+),
+seasons AS (
+    SELECT DISTINCT left(region_code, 2) AS province, year, season FROM leaf
+    UNION SELECT DISTINCT left(region_code, 2), year, season FROM quota_rows
+    UNION SELECT DISTINCT left(region_code, 2), year, season FROM settled
+),
+-- Every region down to town of a province with data that season, plus any
+-- deeper or unlisted code the data itself carries.
+frame AS (
+    SELECT r.code AS region_code, r.name AS region_name, s.year, s.season
+    FROM regions r
+    JOIN seasons s ON s.province = left(r.code, 2)
+    WHERE r.level <= 4
+    UNION
+    SELECT c.region_code, coalesce(r.name, c.region_code), c.year, c.season
+    FROM (SELECT region_code, year, season FROM rolled
+          UNION SELECT region_code, year, season FROM settled) c
+    LEFT JOIN regions r ON r.code = c.region_code
+),
+-- College and graduate targets: the nearest quota row at or above the
+-- region that sets one, else the configured default.
+target_rows AS (
+    SELECT f.region_code, f.year, f.season,
+           max_by(r.q.college_target, length(r.region_code)) FILTER (r.q.college_target IS NOT NULL) AS college_target,
+           max_by(r.q.graduate_target, length(r.region_code)) FILTER (r.q.graduate_target IS NOT NULL) AS graduate_target
+    FROM frame f
+    JOIN levels ON length(f.region_code) >= levels.n
+    JOIN quota_rows r ON r.region_code = left(f.region_code, levels.n) AND r.year = f.year AND r.season = f.season
+    GROUP BY ALL
+),
+defaults AS (
+    SELECT
+        max(value) FILTER (name = 'target.college_ratio') AS college_target,
+        max(value) FILTER (name = 'target.graduate_ratio') AS graduate_target
+    FROM settings
+),
+counts AS (
+    SELECT
+        f.region_code,
+        f.region_name,
+        length(f.region_code) AS code_length,
+        f.year,
+        f.season,
+        CAST(as_of AS DATE) AS as_of_date,
+        coalesce(q.quota, 0)::BIGINT AS quota,
+        coalesce(m.registered, 0)::BIGINT AS registered,
+        coalesce(m.applied, 0)::BIGINT AS applied,
+        coalesce(m.physical_examined, 0)::BIGINT AS physical_examined,
+        coalesce(m.physical_passed, 0)::BIGINT AS physical_passed,
+        coalesce(m.political_reviewed, 0)::BIGINT AS political_reviewed,
+        coalesce(m.political_passed, 0)::BIGINT AS political_passed,
+        coalesce(m.double_qualified, 0)::BIGINT AS double_qualified,
+        coalesce(m.approved, 0)::BIGINT AS approved,
+        coalesce(m.returned, 0)::BIGINT AS returned,
+        coalesce(m.responsible_returned, 0)::BIGINT AS responsible_returned,
+        coalesce(m.college_approved, 0)::BIGINT AS college_approved,
+        coalesce(m.graduate_approved, 0)::BIGINT AS graduate_approved,
+        coalesce(m.stem_approved, 0)::BIGINT AS stem_approved,
+        coalesce(s.placement_due, 0)::BIGINT AS placement_due,
+        coalesce(s.placed, 0)::BIGINT AS placed,
+        coalesce(s.placement_days, 0)::BIGINT AS placement_days,
+        coalesce(s.self_employed, 0)::BIGINT AS self_employed,
+        coalesce(s.subsidy_due, 0)::BIGINT AS subsidy_due,
+        coalesce(s.subsidy_on_time, 0)::BIGINT AS subsidy_on_time,
+        coalesce(t.college_target, d.college_target) AS college_target,
+        coalesce(t.graduate_target, d.graduate_target) AS graduate_target
+    FROM frame f
+    CROSS JOIN defaults d
+    LEFT JOIN rolled m USING (region_code, year, season)
+    LEFT JOIN settled s USING (region_code, year, season)
+    LEFT JOIN quota_eff q USING (region_code, year, season)
+    LEFT JOIN target_rows t USING (region_code, year, season)
+)
+SELECT
+    region_code,
+    region_name,
+    CASE code_length WHEN 2 THEN 1 WHEN 4 THEN 2 WHEN 6 THEN 3 WHEN 9 THEN 4 ELSE 5 END AS level,
+    CASE code_length WHEN 2 THEN NULL WHEN 4 THEN left(region_code, 2) WHEN 6 THEN left(region_code, 4)
+                     WHEN 9 THEN left(region_code, 6) ELSE left(region_code, 9) END AS parent_code,
+    year, season, as_of_date,
+    quota, registered, applied,
+    applied / nullif(quota, 0) AS applied_to_quota,
+    physical_examined, physical_passed,
+    physical_passed / nullif(physical_examined, 0) AS physical_pass_rate,
+    political_reviewed, political_passed,
+    political_passed / nullif(political_reviewed, 0) AS political_pass_rate,
+    double_qualified,
+    approved, returned, responsible_returned,
+    (approved - returned) / nullif(quota, 0) AS quota_completion,
+    college_approved,
+    college_approved / nullif(approved, 0) AS college_ratio,
+    graduate_approved,
+    graduate_approved / nullif(approved, 0) AS graduate_ratio,
+    stem_approved,
+    stem_approved / nullif(college_approved, 0) AS stem_ratio,
+    returned / nullif(approved, 0) AS return_rate,
+    placement_due, placed,
+    placed / nullif(placement_due, 0) AS placement_rate,
+    placement_days / nullif(placed, 0) AS avg_placement_days,
+    self_employed, subsidy_due, subsidy_on_time,
+    subsidy_on_time / nullif(subsidy_due, 0) AS subsidy_on_time_rate,
+    college_target, graduate_target
+FROM counts;
