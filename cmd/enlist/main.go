@@ -37,6 +37,7 @@ func commands() []command {
 		{"init", "create the warehouse and the pseudonymisation secret", runInit},
 		{"ingest", "load extract files and folders into the warehouse", runIngest},
 		{"status", "show the load ledger and rejects and flags by reason", runStatus},
+		{"metrics", "print the metrics of a region and its descendants", runMetrics},
 		{"gen", "generate realistic synthetic extracts for a province", runGen},
 		{"demo", "generate a province, load it, and summarise", runDemo},
 	}

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"enlist/internal/metrics"
+	"enlist/internal/tabular"
+)
+
+// tableColumns are what fits a terminal; csv and json carry every column.
+var tableColumns = []string{"region_code", "region_name", "quota", "registered", "applied",
+	"physical_pass_rate", "political_pass_rate", "double_qualified", "approved", "returned",
+	"quota_completion", "elapsed_share", "college_ratio", "graduate_ratio", "stem_ratio",
+	"placement_rate", "composite_score", "composite_rank"}
+
+func runMetrics(ctx context.Context, e *env, args []string) error {
+	fs := e.newFlags("metrics", "--scope CODE [--year Y --season S] [--as-of DATE] [--depth N] [--format table|csv|json]",
+		"Print every metric of a region and its descendants (quota, registrations, qualification rates,\n"+
+			"approvals, completion, quality ratios, resettlement, pace and composite score), as defined by\n"+
+			"the SQL models in sql/models. Rates are blank where their denominator is zero. The table\n"+
+			"format shows the main columns; csv and json carry all of them.",
+		"  enlist metrics --scope 41 --depth 1\n"+
+			"  enlist metrics --scope 410102 --year 2025 --season 1 --as-of 2025-03-05 --depth 2 --format csv")
+	scope := fs.String("scope", "", "region code (required): 41 province, 4101 city, 410102 county, …")
+	year := fs.Int("year", 0, "year (default: latest with data)")
+	season := fs.Int("season", 0, "season 1 or 2 (default: latest with data)")
+	asOf := fs.String("as-of", "", "as-of date YYYY-MM-DD (default: today)")
+	depth := fs.Int("depth", 1, "levels below the scope to include")
+	format := fs.String("format", "table", "table, csv or json")
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 || *scope == "" {
+		return fmt.Errorf("%w: give --scope CODE", errUsage)
+	}
+	if *season != 0 && *season != 1 && *season != 2 {
+		return fmt.Errorf("%w: --season must be 1 or 2", errUsage)
+	}
+	if *format != "table" && *format != "csv" && *format != "json" {
+		return fmt.Errorf("%w: --format must be table, csv or json", errUsage)
+	}
+	q := metrics.Query{Scope: *scope, Year: *year, Season: *season, Depth: *depth}
+	if *asOf != "" {
+		t, err := time.Parse(time.DateOnly, *asOf)
+		if err != nil {
+			return fmt.Errorf("%w: --as-of %q: use YYYY-MM-DD", errUsage, *asOf)
+		}
+		q.AsOf = t
+	}
+	wh, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer wh.Close()
+	frame, err := metrics.Read(ctx, wh, q)
+	if err != nil {
+		return err
+	}
+	if *format == "table" {
+		frame = frame.Select(tableColumns...)
+	}
+	return tabular.Write(e.stdout, *format, frame)
+}
