@@ -110,4 +110,26 @@ func TestDemoTwiceChangesNothing(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "(already loaded)") || strings.Contains(out, "registrations") {
 		t.Errorf("second demo: %d\n%s\n%s", code, out, errs)
 	}
+
+	db := filepath.Join(dir, "enlist.duckdb")
+	code, out, errs = enlist(t, "--db", db, "metrics", "--scope", "41", "--as-of", "2025-09-30", "--format", "csv")
+	if code != exitOK {
+		t.Fatalf("metrics: %d %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	// Header, the province and its 18 cities.
+	if len(lines) != 1+1+18 || !strings.HasPrefix(lines[0], "region_code,region_name,level,parent_code,year,season,as_of_date,quota,") ||
+		!strings.HasPrefix(lines[1], "41,河南省,1,,2025,2,2025-09-30,") {
+		t.Errorf("metrics csv:\n%s", out)
+	}
+	code, out, _ = enlist(t, "--db", db, "metrics", "--scope", "4101", "--depth", "0", "--year", "2025", "--season", "1", "--format", "json")
+	if code != exitOK || !strings.Contains(out, `"region_name": "郑州市"`) || !strings.Contains(out, `"season": 1`) {
+		t.Errorf("metrics json: %d\n%s", code, out)
+	}
+	if code, _, errs := enlist(t, "--db", db, "metrics", "--scope", "11"); code != exitFailure || !strings.Contains(errs, "no data") {
+		t.Errorf("metrics for a province without data: %d %q", code, errs)
+	}
+	if code, _, _ := enlist(t, "--db", db, "metrics", "--scope", "41", "--as-of", "30/9/2025"); code != exitUsage {
+		t.Errorf("bad --as-of: exit %d", code)
+	}
 }

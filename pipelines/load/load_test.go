@@ -381,6 +381,45 @@ func TestExamSnapshotsAreByType(t *testing.T) {
 	}
 }
 
+func TestChosenSheet(t *testing.T) {
+	fx := newFixture(t)
+	p := filepath.Join(fx.dir, "book.xlsx")
+	f := excelize.NewFile()
+	// The first sheet is a cover note; the data sits on the sheet named 登记.
+	f.SetCellValue("Sheet1", "A1", "说明：本表为兵役登记数据")
+	if _, err := f.NewSheet("登记"); err != nil {
+		t.Fatal(err)
+	}
+	for j, h := range regHeader {
+		c, _ := excelize.CoordinatesToCellName(j+1, 1)
+		f.SetCellValue("登记", c, h)
+	}
+	for i, row := range regRows[:2] {
+		for j, v := range row {
+			c, _ := excelize.CoordinatesToCellName(j+1, i+2)
+			f.SetCellValue("登记", c, v)
+		}
+	}
+	if err := f.SaveAs(p); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	ctx := context.Background()
+	if _, err := fx.loader.LoadFile(ctx, p, Options{Sheet: "不存在"}); err == nil || !strings.Contains(err.Error(), "登记") {
+		t.Errorf("unknown sheet: %v (should list the sheets there are)", err)
+	}
+	res, err := fx.loader.LoadFile(ctx, p, Options{Sheet: "登记"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sheet != "登记" || res.Accepted != 2 {
+		t.Errorf("result = %+v", res)
+	}
+	if got := fx.count(t, `SELECT count(*) FROM load_ledger WHERE sheet = '登记'`); got != 1 {
+		t.Errorf("ledger sheet rows = %d", got)
+	}
+}
+
 func TestRegionsExtractOverrides(t *testing.T) {
 	fx := newFixture(t)
 	ctx := context.Background()

@@ -77,6 +77,19 @@ func TestGeneratedProvinceAgreesWithManifest(t *testing.T) {
 		}
 		twoRegions += f.Defects[synth.DefectTwoRegions]
 	}
+	// The audit summary counts the same issues, by region and season.
+	totals := map[string]int{}
+	for _, f := range m.Files {
+		totals["age_rule"] += f.Defects[synth.DefectAgeRule]
+		totals["orphan"] += f.Defects[synth.DefectOrphan]
+		totals["unqualified_approval"] += f.Defects[synth.DefectUnapprovedDouble]
+	}
+	totals["two_regions"] = 2 * twoRegions
+	for issue, want := range totals {
+		if got := fx.count(t, `SELECT coalesce(sum(records), 0)::INTEGER FROM integrity_summary WHERE issue = ?`, issue); got != want {
+			t.Errorf("integrity_summary %s = %d, want %d", issue, got, want)
+		}
+	}
 	// Both registrations of such a person carry the flag.
 	if got := fx.count(t, `SELECT count(*) FROM flags WHERE flag = 'two_regions'`); got != 2*twoRegions || twoRegions == 0 {
 		t.Errorf("two_regions flags %d, want 2×%d", got, twoRegions)
