@@ -69,9 +69,15 @@ func Read(ctx context.Context, wh *warehouse.Warehouse, q Query) (*tabular.Frame
 	lengths := allowedLengths(q.Scope, q.Depth)
 	var frame *tabular.Frame
 	err = wh.WithConn(ctx, func(c *warehouse.Conn) error {
-		// The view reads its as-of date from this session variable.
-		if _, err := c.ExecContext(ctx, `SET VARIABLE as_of = ?::DATE`, q.AsOf.Format(time.DateOnly)); err != nil {
-			return fmt.Errorf("set as-of date: %w", err)
+		// The view reads its as-of date, year and season from session
+		// variables; year and season keep it from computing other seasons.
+		for _, v := range []struct {
+			name string
+			val  any
+		}{{"as_of", q.AsOf.Format(time.DateOnly)}, {"year", q.Year}, {"season", q.Season}} {
+			if _, err := c.ExecContext(ctx, `SET VARIABLE `+v.name+` = ?`, v.val); err != nil {
+				return fmt.Errorf("set %s: %w", v.name, err)
+			}
 		}
 		rows, err := c.QueryContext(ctx, `
 			SELECT * FROM metrics

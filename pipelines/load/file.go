@@ -425,14 +425,24 @@ func (w *writer) column(col string) any {
 }
 
 // scopeFromRegistrations finds the smallest region holding every loaded
-// person's registration for the season (SPEC §4).
+// person's registration for the season (SPEC §4). People registered in two
+// regions that season (already flagged two_regions) are left out when there
+// are others: one such person would otherwise widen a city's file to the
+// whole province, and the snapshot would replace every other city's file.
 func scopeFromRegistrations(ctx context.Context, c *warehouse.Conn, table string, id int64) (string, error) {
 	var lo, hi sql.NullString
 	err := c.QueryRowContext(ctx, `
-		SELECT min(r.region_code), max(r.region_code)
-		FROM main.`+table+` s
-		JOIN main.registrations r ON r.person = s.person AND r.year = s.year AND r.season = s.season
-		WHERE s.load_id = ?`, id).Scan(&lo, &hi)
+		WITH p AS (
+			SELECT s.person, min(r.region_code) AS lo, max(r.region_code) AS hi,
+			       count(DISTINCT r.region_code) AS regions
+			FROM main.`+table+` s
+			JOIN main.registrations r ON r.person = s.person AND r.year = s.year AND r.season = s.season
+			WHERE s.load_id = ?
+			GROUP BY s.person
+		)
+		SELECT coalesce(min(lo) FILTER (regions = 1), min(lo)),
+		       coalesce(max(hi) FILTER (regions = 1), max(hi))
+		FROM p`, id).Scan(&lo, &hi)
 	if err != nil {
 		return "", fmt.Errorf("find scope from registrations: %w", err)
 	}

@@ -475,8 +475,10 @@ func TestExamsFromTitleAndOrphans(t *testing.T) {
 	if res.Kind != mapping.Exams || res.ExamType != "physical" || res.Accepted != 4 || res.Flagged != 1 {
 		t.Errorf("result = %+v", res)
 	}
-	// Scope from the people's registrations: A and B are in 410102 and 410103 → 4101.
-	if res.Scope != (Scope{Region: "4101", Year: 2025, Season: 1}) {
+	// Scope from the people's registrations: A is in town 410102001; B is
+	// registered in both 410102 and 410103, so B does not widen the scope
+	// to 4101 (where it would replace every other county's exam file).
+	if res.Scope != (Scope{Region: "410102001", Year: 2025, Season: 1}) {
 		t.Errorf("scope = %+v", res.Scope)
 	}
 	if got := fx.count(t, `SELECT count(*) FROM latest_exams WHERE passed`); got != 3 {

@@ -1,26 +1,31 @@
--- resettlement_at(as_of): veterans discharged on or before a date, one per
+-- resettlement_at(as_of, y, s): veterans discharged on or before a date, one per
 -- person and discharge, in the county responsible for their placement. A
 -- veteran belongs to the season of the discharge: January–June to season 1,
 -- July–December to season 2, as the spring and autumn discharges fall.
-CREATE OR REPLACE MACRO resettlement_at(as_of) AS TABLE
+CREATE OR REPLACE MACRO resettlement_at(as_of, y, s) AS TABLE
 WITH latest AS (
     SELECT person, discharged_on,
-           max_by(struct_pack(region_code, plan, placed_on, subsidy_paid_on), (load_id, source_row)) AS r
-    FROM resettlement
+           arg_max(region_code, k) AS region_code,
+           arg_max(plan, k) AS plan,
+           arg_max_null(placed_on, k) AS placed_on,
+           arg_max_null(subsidy_paid_on, k) AS subsidy_paid_on
+    FROM (SELECT *, (load_id::HUGEINT << 32) + source_row AS k FROM resettlement)
+    WHERE (y IS NULL OR year(discharged_on) = y)
+      AND (s IS NULL OR (CASE WHEN month(discharged_on) <= 6 THEN 1 ELSE 2 END) = s)
     GROUP BY person, discharged_on
 ),
 deadline AS (
     SELECT value::INTEGER AS days FROM settings WHERE name = 'subsidy_deadline_days'
 )
 SELECT
-    r.region_code AS region_code,
+    region_code,
     year(discharged_on) AS year,
     CASE WHEN month(discharged_on) <= 6 THEN 1 ELSE 2 END AS season,
-    r.plan AS plan,
+    plan,
     discharged_on,
-    CASE WHEN r.placed_on <= as_of THEN r.placed_on END AS placed_on,
+    CASE WHEN placed_on <= as_of THEN placed_on END AS placed_on,
     -- Due for the subsidy check once the deadline has passed.
     discharged_on + (SELECT days FROM deadline) <= as_of AS subsidy_due,
-    coalesce(r.subsidy_paid_on <= discharged_on + (SELECT days FROM deadline), false) AS subsidy_on_time
+    coalesce(subsidy_paid_on <= discharged_on + (SELECT days FROM deadline), false) AS subsidy_on_time
 FROM latest
 WHERE discharged_on <= as_of;

@@ -1,40 +1,26 @@
--- metrics_at(as_of): every SPEC §7 count and rate for every region, level,
--- year and season, as of a date. Counts are summed bottom-up from the
--- people's own regions (town or village) to every ancestor; rates are then
--- recomputed from the summed numerators and denominators, never averaged,
--- and are NULL where the denominator is zero. Regions without data appear
--- with zeros. The metrics view (210) adds pace, change and score.
-CREATE OR REPLACE MACRO metrics_at(as_of) AS TABLE
+-- metrics_pair_at(as_of, prev, y, s): every SPEC §7 count and rate for every
+-- region, level, year and season, as of two dates at once (t = 'cur' for
+-- as_of, 'prev' for prev), which is what the bulletin compares week on week.
+-- Counts are summed bottom-up from the people's own regions (town or
+-- village) to every ancestor; rates are then recomputed from the summed
+-- numerators and denominators, never averaged, and are NULL where the
+-- denominator is zero. Regions without data appear with zeros.
+-- y and s select a year and season; NULL computes them all.
+-- metrics_at (below) is the one-date form; scores_at (210) adds pace, change
+-- and the composite score.
+CREATE OR REPLACE MACRO metrics_pair_at(as_of, prev, y, s) AS TABLE
 WITH levels AS (
     SELECT unnest([2, 4, 6, 9, 12]) AS n
 ),
 facts AS (
-    SELECT
-        p.latest.region_code AS region_code,
-        p.year,
-        p.season,
-        p.applied,
-        ph.person IS NOT NULL AS physical_examined,
-        coalesce(ph.latest.passed, false) AS physical_passed,
-        po.person IS NOT NULL AS political_reviewed,
-        coalesce(po.latest.passed, false) AS political_passed,
-        a.person IS NOT NULL AS approved,
-        coalesce(a.returned, false) AS returned,
-        coalesce(a.responsible_returned, false) AS responsible_returned,
-        coalesce(p.latest.education IN ('associate', 'bachelor', 'master', 'doctor'), false) AS college,
-        coalesce(p.latest.student_status IN ('fresh_graduate', 'past_graduate'), false) AS graduated,
-        coalesce(p.latest.major_category = 'stem', false) AS stem
-    FROM people_at(as_of) p
-    LEFT JOIN exams_at(as_of) ph
-        ON ph.person = p.person AND ph.year = p.year AND ph.season = p.season AND ph.exam_type = 'physical'
-    LEFT JOIN exams_at(as_of) po
-        ON po.person = p.person AND po.year = p.year AND po.season = p.season AND po.exam_type = 'political'
-    LEFT JOIN approvals_at(as_of) a
-        ON a.person = p.person AND a.year = p.year AND a.season = p.season
+    SELECT * FROM person_facts_at(as_of, prev, y, s)
+),
+dates AS (
+    SELECT 'cur' AS t, CAST(as_of AS DATE) AS d UNION ALL SELECT 'prev', CAST(prev AS DATE)
 ),
 leaf AS (
     SELECT
-        region_code, year, season,
+        t, region_code, year, season,
         count(*) AS registered,
         count(*) FILTER (applied) AS applied,
         count(*) FILTER (physical_examined) AS physical_examined,
@@ -49,11 +35,11 @@ leaf AS (
         count(*) FILTER (approved AND college AND graduated) AS graduate_approved,
         count(*) FILTER (approved AND college AND stem) AS stem_approved
     FROM facts
-    GROUP BY region_code, year, season
+    GROUP BY t, region_code, year, season
 ),
 rolled AS (
     SELECT
-        left(region_code, n) AS region_code, year, season,
+        t, left(region_code, n) AS region_code, year, season,
         sum(registered) AS registered,
         sum(applied) AS applied,
         sum(physical_examined) AS physical_examined,
@@ -73,14 +59,15 @@ rolled AS (
 ),
 settled AS (
     SELECT
-        left(region_code, n) AS region_code, year, season,
+        t, left(region_code, n) AS region_code, year, season,
         count(*) FILTER (plan = 'assigned_job') AS placement_due,
         count(*) FILTER (plan = 'assigned_job' AND placed_on IS NOT NULL) AS placed,
         sum(placed_on - discharged_on) FILTER (plan = 'assigned_job' AND placed_on IS NOT NULL) AS placement_days,
         count(*) FILTER (plan = 'self_employed') AS self_employed,
         count(*) FILTER (plan = 'self_employed' AND subsidy_due) AS subsidy_due,
         count(*) FILTER (plan = 'self_employed' AND subsidy_due AND subsidy_on_time) AS subsidy_on_time
-    FROM resettlement_at(as_of), levels
+    FROM (SELECT 'cur' AS t, * FROM resettlement_at(as_of, y, s)
+          UNION ALL SELECT 'prev' AS t, * FROM resettlement_at(prev, y, s)), levels
     WHERE length(region_code) >= n
     GROUP BY ALL
 ),
@@ -89,6 +76,7 @@ quota_rows AS (
     SELECT year, season, region_code,
            max_by(struct_pack(quota, college_target, graduate_target), (load_id, source_row)) AS q
     FROM quotas
+    WHERE (y IS NULL OR year = y) AND (s IS NULL OR season = s)
     GROUP BY year, season, region_code
 ),
 -- A region without its own quota row gets the sum of the nearest rows below
@@ -116,15 +104,18 @@ seasons AS (
 -- Every region down to town of a province with data that season, plus any
 -- deeper or unlisted code the data itself carries.
 frame AS (
-    SELECT r.code AS region_code, r.name AS region_name, s.year, s.season
-    FROM regions r
-    JOIN seasons s ON s.province = left(r.code, 2)
-    WHERE r.level <= 4
-    UNION
-    SELECT c.region_code, coalesce(r.name, c.region_code), c.year, c.season
-    FROM (SELECT region_code, year, season FROM rolled
-          UNION SELECT region_code, year, season FROM settled) c
-    LEFT JOIN regions r ON r.code = c.region_code
+    SELECT dates.t, dates.d, f.*
+    FROM dates, (
+        SELECT r.code AS region_code, r.name AS region_name, s.year, s.season
+        FROM regions r
+        JOIN seasons s ON s.province = left(r.code, 2)
+        WHERE r.level <= 4
+        UNION
+        SELECT c.region_code, coalesce(r.name, c.region_code), c.year, c.season
+        FROM (SELECT region_code, year, season FROM rolled
+              UNION SELECT region_code, year, season FROM settled) c
+        LEFT JOIN regions r ON r.code = c.region_code
+    ) f
 ),
 -- College and graduate targets: the nearest quota row at or above the
 -- region that sets one, else the configured default.
@@ -145,12 +136,13 @@ defaults AS (
 ),
 counts AS (
     SELECT
+        f.t,
         f.region_code,
         f.region_name,
         length(f.region_code) AS code_length,
         f.year,
         f.season,
-        CAST(as_of AS DATE) AS as_of_date,
+        f.d AS as_of_date,
         coalesce(q.quota, 0)::BIGINT AS quota,
         coalesce(m.registered, 0)::BIGINT AS registered,
         coalesce(m.applied, 0)::BIGINT AS applied,
@@ -175,12 +167,13 @@ counts AS (
         coalesce(t.graduate_target, d.graduate_target) AS graduate_target
     FROM frame f
     CROSS JOIN defaults d
-    LEFT JOIN rolled m USING (region_code, year, season)
-    LEFT JOIN settled s USING (region_code, year, season)
+    LEFT JOIN rolled m USING (t, region_code, year, season)
+    LEFT JOIN settled s USING (t, region_code, year, season)
     LEFT JOIN quota_eff q USING (region_code, year, season)
     LEFT JOIN target_rows t USING (region_code, year, season)
 )
 SELECT
+    t,
     region_code,
     region_name,
     CASE code_length WHEN 2 THEN 1 WHEN 4 THEN 2 WHEN 6 THEN 3 WHEN 9 THEN 4 ELSE 5 END AS level,
@@ -210,3 +203,7 @@ SELECT
     subsidy_on_time / nullif(subsidy_due, 0) AS subsidy_on_time_rate,
     college_target, graduate_target
 FROM counts;
+
+-- metrics_at(as_of, y, s): the same for one date.
+CREATE OR REPLACE MACRO metrics_at(as_of, y, s) AS TABLE
+SELECT * EXCLUDE (t) FROM metrics_pair_at(as_of, as_of, y, s) WHERE t = 'cur';

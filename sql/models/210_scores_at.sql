@@ -1,9 +1,9 @@
--- scores_at(as_of): metrics_at plus what the weekly bulletin judges by —
+-- scores_at(as_of, y, s): metrics_at plus what the weekly bulletin judges by —
 -- time progress through the season, projected completion, the change of
 -- every count and rate since a week earlier, and the composite score (五率总评)
 -- with its rank among sibling regions. Weights, targets and season windows
 -- come from the settings and season_calendar tables (enlist.yaml).
-CREATE OR REPLACE MACRO scores_at(as_of) AS TABLE
+CREATE OR REPLACE MACRO scores_at(as_of, y, s) AS TABLE
 WITH cfg AS (
     SELECT
         max(value) FILTER (name = 'weight.completion') AS w_completion,
@@ -15,11 +15,14 @@ WITH cfg AS (
         max(value) FILTER (name = 'target.return_rate_max') AS return_max
     FROM settings
 ),
+pair AS MATERIALIZED (
+    SELECT * FROM metrics_pair_at(as_of, CAST(as_of AS DATE) - 7, y, s)
+),
 c AS (
-    SELECT * FROM metrics_at(as_of)
+    SELECT * EXCLUDE (t) FROM pair WHERE t = 'cur'
 ),
 p AS (
-    SELECT * FROM metrics_at(CAST(as_of AS DATE) - 7)
+    SELECT * EXCLUDE (t) FROM pair WHERE t = 'prev'
 ),
 windows AS (
     SELECT season,
@@ -78,6 +81,7 @@ SELECT
     c.stem_approved - p.stem_approved AS stem_approved_change,
     c.placement_due - p.placement_due AS placement_due_change,
     c.placed - p.placed AS placed_change,
+    c.self_employed - p.self_employed AS self_employed_change,
     c.subsidy_due - p.subsidy_due AS subsidy_due_change,
     c.subsidy_on_time - p.subsidy_on_time AS subsidy_on_time_change,
     c.applied_to_quota - p.applied_to_quota AS applied_to_quota_change,
