@@ -16,14 +16,15 @@ LEFT JOIN latest_exams p
 LEFT JOIN latest_exams q
     ON q.person = a.person AND q.year = a.year AND q.season = a.season AND q.exam_type = 'political'
 LEFT JOIN (
-    SELECT person, year, season, min(region_code) AS region_code
+    -- The region the metrics count the person in: the latest registration.
+    SELECT person, year, season, arg_max(region_code, (registered_on, load_id, source_row)) AS region_code
     FROM registrations GROUP BY person, year, season
 ) r ON r.person = a.person AND r.year = a.year AND r.season = a.season
 WHERE NOT (coalesce(p.passed, false) AND coalesce(q.passed, false));
 COMMENT ON VIEW unqualified_approvals IS '未双合格定兵: approvals without a passed physical and a passed political review';
 COMMENT ON COLUMN unqualified_approvals.load_id IS '批次号 of the approval row';
 COMMENT ON COLUMN unqualified_approvals.source_row IS '行号 in its file';
-COMMENT ON COLUMN unqualified_approvals.region_code IS '区划代码 of the person''s registration, NULL for an orphan';
+COMMENT ON COLUMN unqualified_approvals.region_code IS '区划代码 of the person''s latest registration that season, NULL for an orphan';
 COMMENT ON COLUMN unqualified_approvals.year IS '年度';
 COMMENT ON COLUMN unqualified_approvals.season IS '批次';
 COMMENT ON COLUMN unqualified_approvals.physical_passed IS '体检合格 (latest result)';
