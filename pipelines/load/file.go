@@ -298,6 +298,10 @@ func (l *Loader) stage(ctx context.Context, pf *preparedFile, opt Options, tab *
 	return w.scope(pf), nil
 }
 
+// maxLine is the largest row number a file may have: the models order
+// rows by a key that gives the row number 24 bits (sql/models/100_person_facts_at.sql).
+const maxLine = 1<<24 - 1
+
 // writer appends checked rows in file order: it alone sees every row, so it
 // finds duplicates and the file's scope.
 type writer struct {
@@ -327,6 +331,9 @@ func newWriter(pf *preparedFile, opt Options, apps *appenders, res *Result, voca
 func (w *writer) write(b *checked) error {
 	id := w.res.LoadID
 	for i, row := range b.rows {
+		if row.Line > maxLine {
+			return &FileError{File: w.path, Err: fmt.Errorf("more than %d rows; split the file", maxLine)}
+		}
 		w.res.Read++
 		out, problems, flags := b.out[i], b.bad[i], b.flag[i]
 		if len(problems) == 0 && w.region != "" && out.Region != "" && !regions.Within(out.Region, w.region) {

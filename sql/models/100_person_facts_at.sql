@@ -15,9 +15,11 @@
 -- y and s pick one year and season (NULL for all), applied before grouping.
 CREATE OR REPLACE MACRO person_facts_at(as_of, prev, y, s) AS TABLE
 WITH reg AS MATERIALIZED (
-    -- One sortable number for "latest": date, then load, then row; unique
-    -- per row.
-    SELECT *, (epoch(registered_on)::HUGEINT << 64) + (load_id::HUGEINT << 32) + source_row AS k
+    -- One sortable BIGINT for "latest": days since 2000 (16 bits, to 2179),
+    -- then load (23 bits), then row (24 bits; the loader refuses files of
+    -- more rows); unique per row, and far cheaper to compare than a tuple.
+    SELECT person, year, season, registered_on, applied, region_code, education, student_status, major_category,
+           ((registered_on - DATE '2000-01-01')::BIGINT << 47) + (load_id << 24) + source_row AS k
     FROM registrations
     WHERE registered_on <= as_of
       AND (y IS NULL OR year = y) AND (s IS NULL OR season = s)
@@ -39,11 +41,18 @@ people AS (
     SELECT
         l.person, l.year, l.season, l.applied, l.prev_applied,
         c.region_code, c.education, c.student_status, c.major_category,
-        p.region_code AS prev_region_code, p.education AS prev_education,
-        p.student_status AS prev_student_status, p.major_category AS prev_major_category
+        -- The week before, the latest registration is nearly always the
+        -- same row; only the few that differ are looked up again.
+        CASE WHEN l.k_prev = l.k_cur THEN c.region_code ELSE p.region_code END AS prev_region_code,
+        CASE WHEN l.k_prev = l.k_cur THEN c.education ELSE p.education END AS prev_education,
+        CASE WHEN l.k_prev = l.k_cur THEN c.student_status ELSE p.student_status END AS prev_student_status,
+        CASE WHEN l.k_prev = l.k_cur THEN c.major_category ELSE p.major_category END AS prev_major_category
     FROM latest l
     JOIN reg c ON c.k = l.k_cur
-    LEFT JOIN reg p ON p.k = l.k_prev
+    LEFT JOIN (
+        SELECT * FROM reg
+        WHERE k IN (SELECT k_prev FROM latest WHERE k_prev <> k_cur)
+    ) p ON p.k = l.k_prev
 ),
 -- Exam keys carry the result in their lowest bit, so the latest result by
 -- each date is one max() with no join.
@@ -56,7 +65,8 @@ ex AS (
         max(k) FILTER (exam_type = 'political' AND exam_date <= prev) % 2 = 1 AS prev_political_passed
     FROM (
         SELECT person, year, season, exam_type, exam_date,
-               (((epoch(exam_date)::HUGEINT << 64) + (load_id::HUGEINT << 32) + source_row) << 1) + passed::INTEGER AS k
+               -- Days (16 bits), load (22), row (24), result (1).
+               ((exam_date - DATE '2000-01-01')::BIGINT << 47) + (load_id << 25) + (source_row::BIGINT << 1) + passed::BIGINT AS k
         FROM exams
         WHERE exam_date <= as_of AND exam_type IN ('physical', 'political')
           AND (y IS NULL OR year = y) AND (s IS NULL OR season = s))
@@ -69,7 +79,7 @@ ap AS (
         arg_max_null(returned_on, k) AS returned_on,
         arg_max_null(return_responsible, k) AS return_responsible
     FROM (
-        SELECT *, (load_id::HUGEINT << 32) + source_row AS k
+        SELECT *, (load_id << 24) + source_row AS k
         FROM approvals
         WHERE (y IS NULL OR year = y) AND (s IS NULL OR season = s))
     GROUP BY person, year, season
@@ -80,35 +90,24 @@ joined AS (
     LEFT JOIN ex e USING (person, year, season)
     LEFT JOIN ap a USING (person, year, season)
 )
+-- One row per person and date; CASE picks the date's facts, so joined is
+-- read once instead of materialised for two scans.
 SELECT
-    'cur' AS t,
-    person, year, season, region_code,
-    applied,
-    physical_passed IS NOT NULL AS physical_examined,
-    coalesce(physical_passed, false) AS physical_passed,
-    political_passed IS NOT NULL AS political_reviewed,
-    coalesce(political_passed, false) AS political_passed,
-    coalesce(approved_on <= as_of, false) AS approved,
-    coalesce(approved_on <= as_of AND returned_on <= as_of, false) AS returned,
-    coalesce(approved_on <= as_of AND returned_on <= as_of AND return_responsible, false) AS responsible_returned,
-    coalesce(education IN ('associate', 'bachelor', 'master', 'doctor'), false) AS college,
-    coalesce(student_status IN ('fresh_graduate', 'past_graduate'), false) AS graduated,
-    coalesce(major_category = 'stem', false) AS stem
+    d.t,
+    person, year, season,
+    CASE WHEN d.cur THEN region_code ELSE prev_region_code END AS region_code,
+    CASE WHEN d.cur THEN applied ELSE prev_applied END AS applied,
+    (CASE WHEN d.cur THEN physical_passed ELSE prev_physical_passed END) IS NOT NULL AS physical_examined,
+    coalesce(CASE WHEN d.cur THEN physical_passed ELSE prev_physical_passed END, false) AS physical_passed,
+    (CASE WHEN d.cur THEN political_passed ELSE prev_political_passed END) IS NOT NULL AS political_reviewed,
+    coalesce(CASE WHEN d.cur THEN political_passed ELSE prev_political_passed END, false) AS political_passed,
+    coalesce(approved_on <= d.day, false) AS approved,
+    coalesce(approved_on <= d.day AND returned_on <= d.day, false) AS returned,
+    coalesce(approved_on <= d.day AND returned_on <= d.day AND return_responsible, false) AS responsible_returned,
+    coalesce(CASE WHEN d.cur THEN education ELSE prev_education END IN ('associate', 'bachelor', 'master', 'doctor'), false) AS college,
+    coalesce(CASE WHEN d.cur THEN student_status ELSE prev_student_status END IN ('fresh_graduate', 'past_graduate'), false) AS graduated,
+    coalesce(CASE WHEN d.cur THEN major_category ELSE prev_major_category END = 'stem', false) AS stem
 FROM joined
-UNION ALL
-SELECT
-    'prev' AS t,
-    person, year, season, prev_region_code,
-    prev_applied,
-    prev_physical_passed IS NOT NULL,
-    coalesce(prev_physical_passed, false),
-    prev_political_passed IS NOT NULL,
-    coalesce(prev_political_passed, false),
-    coalesce(approved_on <= prev, false),
-    coalesce(approved_on <= prev AND returned_on <= prev, false),
-    coalesce(approved_on <= prev AND returned_on <= prev AND return_responsible, false),
-    coalesce(prev_education IN ('associate', 'bachelor', 'master', 'doctor'), false),
-    coalesce(prev_student_status IN ('fresh_graduate', 'past_graduate'), false),
-    coalesce(prev_major_category = 'stem', false)
-FROM joined
-WHERE prev_region_code IS NOT NULL;
+JOIN (SELECT 'cur' AS t, true AS cur, CAST(as_of AS DATE) AS day
+      UNION ALL SELECT 'prev', false, CAST(prev AS DATE)) d
+  ON d.cur OR prev_region_code IS NOT NULL;

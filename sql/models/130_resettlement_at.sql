@@ -9,7 +9,7 @@ WITH latest AS (
            arg_max(plan, k) AS plan,
            arg_max_null(placed_on, k) AS placed_on,
            arg_max_null(subsidy_paid_on, k) AS subsidy_paid_on
-    FROM (SELECT *, (load_id::HUGEINT << 32) + source_row AS k FROM resettlement)
+    FROM (SELECT *, (load_id << 24) + source_row AS k FROM resettlement)
     WHERE (y IS NULL OR year(discharged_on) = y)
       AND (s IS NULL OR (CASE WHEN month(discharged_on) <= 6 THEN 1 ELSE 2 END) = s)
     GROUP BY person, discharged_on

@@ -123,9 +123,11 @@ target_rows AS (
     SELECT f.region_code, f.year, f.season,
            max_by(r.q.college_target, length(r.region_code)) FILTER (r.q.college_target IS NOT NULL) AS college_target,
            max_by(r.q.graduate_target, length(r.region_code)) FILTER (r.q.graduate_target IS NOT NULL) AS graduate_target
-    FROM frame f
-    JOIN levels ON length(f.region_code) >= levels.n
-    JOIN quota_rows r ON r.region_code = left(f.region_code, levels.n) AND r.year = f.year AND r.season = f.season
+    FROM (
+        SELECT DISTINCT f.region_code, f.year, f.season, left(f.region_code, levels.n) AS ancestor
+        FROM frame f JOIN levels ON length(f.region_code) >= levels.n
+    ) f
+    JOIN quota_rows r ON r.region_code = f.ancestor AND r.year = f.year AND r.season = f.season
     GROUP BY ALL
 ),
 defaults AS (
