@@ -7,8 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 
+	"enlist/internal/config"
 	"enlist/internal/secret"
 	"enlist/internal/warehouse"
 )
@@ -19,6 +21,7 @@ type env struct {
 	stdout, stderr io.Writer
 	db             string
 	secretFile     string
+	configFile     string
 	threads        int
 	memoryLimit    string
 	terminal       bool // stderr is a person's terminal, not a cron log
@@ -53,6 +56,7 @@ func (e *env) globalFlags(fs *flag.FlagSet) {
 	}
 	fs.StringVar(&e.db, "db", e.db, "warehouse file (env ENLIST_DB)")
 	fs.StringVar(&e.secretFile, "secret-file", e.secretFile, "pseudonymisation secret file (default <db>.secret; env ENLIST_SECRET overrides)")
+	fs.StringVar(&e.configFile, "config", e.configFile, "configuration file: season windows, targets, score weights (default enlist.yaml beside the warehouse)")
 	fs.IntVar(&e.threads, "threads", e.threads, "DuckDB threads (0 = all cores)")
 	fs.StringVar(&e.memoryLimit, "memory-limit", e.memoryLimit, "DuckDB memory limit, e.g. 4GB")
 }
@@ -69,8 +73,21 @@ func (e *env) secretPath() string {
 
 func (e *env) key() (secret.Key, error) { return secret.Load(e.secretPath()) }
 
+// config reads --config, or enlist.yaml beside the warehouse when there is
+// one, over the built-in defaults.
+func (e *env) config() (config.Config, error) {
+	if e.configFile != "" {
+		return config.Load(e.configFile, true)
+	}
+	return config.Load(filepath.Join(filepath.Dir(e.db), "enlist.yaml"), false)
+}
+
 func (e *env) open(ctx context.Context) (*warehouse.Warehouse, error) {
-	return warehouse.Open(ctx, e.db, warehouse.Options{Threads: e.threads, MemoryLimit: e.memoryLimit})
+	cfg, err := e.config()
+	if err != nil {
+		return nil, err
+	}
+	return warehouse.Open(ctx, e.db, warehouse.Options{Threads: e.threads, MemoryLimit: e.memoryLimit, Config: &cfg})
 }
 
 // newFlags makes a command's flag set with its help text and examples.

@@ -121,6 +121,8 @@ Global flags (also accepted after the command):
   --db PATH            warehouse file (default ./enlist.duckdb, env ENLIST_DB)
   --secret-file PATH   pseudonymisation secret (default: beside the warehouse,
                        <db>.secret; ENLIST_SECRET overrides it)
+  --config PATH        season windows, targets, score weights (default:
+                       enlist.yaml beside the warehouse, else built-in)
   --threads N          DuckDB threads (default: all cores)
   --memory-limit SIZE  DuckDB memory limit, e.g. 4GB
 

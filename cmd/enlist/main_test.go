@@ -132,4 +132,15 @@ func TestDemoTwiceChangesNothing(t *testing.T) {
 	if code, _, _ := enlist(t, "--db", db, "metrics", "--scope", "41", "--as-of", "30/9/2025"); code != exitUsage {
 		t.Errorf("bad --as-of: exit %d", code)
 	}
+	// enlist.yaml beside the warehouse changes the targets the figures use.
+	os.WriteFile(filepath.Join(dir, "enlist.yaml"), []byte("targets:\n  stem_ratio: 0.9\n"), 0o644)
+	code, out, errs = enlist(t, "--db", db, "metrics", "--scope", "41", "--depth", "0", "--as-of", "2025-09-30", "--format", "json")
+	if code != exitOK || !strings.Contains(out, `"stem_target": 0.9`) {
+		t.Errorf("metrics with enlist.yaml: %d %s %s", code, out, errs)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("weights:\n  completion: -1\n"), 0o644)
+	if code, _, errs := enlist(t, "--db", db, "--config", bad, "metrics", "--scope", "41"); code != exitFailure || !strings.Contains(errs, "weights.completion") {
+		t.Errorf("bad config: %d %q", code, errs)
+	}
 }

@@ -5,7 +5,9 @@ package warehouse
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -126,12 +128,23 @@ func (w *Warehouse) migrate(ctx context.Context, cfg config.Config) error {
 			return fmt.Errorf("record %s: %w", m.Name, err)
 		}
 	}
-	if err := writeSettings(ctx, tx, cfg); err != nil {
-		return err
+	fp := fingerprint(models, cfg)
+	var installed string
+	err = tx.QueryRowContext(ctx, `SELECT coalesce(max(fingerprint), '') FROM model_state`).Scan(&installed)
+	if err != nil {
+		return fmt.Errorf("read model state: %w", err)
 	}
-	for _, m := range models {
-		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
-			return fmt.Errorf("install model %s: %w", m.Name, err)
+	if installed != fp {
+		if err := writeSettings(ctx, tx, cfg); err != nil {
+			return err
+		}
+		for _, m := range models {
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+				return fmt.Errorf("install model %s: %w", m.Name, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM model_state; INSERT INTO model_state VALUES ('`+fp+`')`); err != nil {
+			return fmt.Errorf("record model state: %w", err)
 		}
 	}
 	var n int
@@ -145,6 +158,21 @@ func (w *Warehouse) migrate(ctx context.Context, cfg config.Config) error {
 		return w.loadBuiltinRegions(ctx)
 	}
 	return nil
+}
+
+// fingerprint identifies the models and settings a warehouse should have.
+func fingerprint(models []enlistsql.Model, cfg config.Config) string {
+	h := sha256.New()
+	for _, m := range models {
+		fmt.Fprintf(h, "%s\x00%s\x00", m.Name, m.SQL)
+	}
+	for _, kv := range cfg.Settings() {
+		fmt.Fprintf(h, "%v=%v\x00", kv[0], kv[1])
+	}
+	for _, s := range []int{1, 2} {
+		fmt.Fprintf(h, "season%d=%s..%s\x00", s, cfg.Seasons[s].Start, cfg.Seasons[s].End)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 func writeSettings(ctx context.Context, tx *sql.Tx, cfg config.Config) error {
