@@ -125,7 +125,7 @@ func writeTable(w io.Writer, f *Frame) error {
 	for _, r := range f.Rows {
 		cells := make([]string, len(r))
 		for i, v := range r {
-			if x, ok := v.(float64); ok {
+			if x, ok := v.(float64); ok && !math.IsNaN(x) && !math.IsInf(x, 0) {
 				cells[i] = strconv.FormatFloat(x, 'f', 4, 64)
 				continue
 			}

@@ -1,0 +1,62 @@
+package tabular
+
+import (
+	"bytes"
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+func sample() *Frame {
+	return &Frame{
+		Columns: []string{"region_code", "region_name", "quota", "college_ratio", "as_of_date"},
+		Rows: [][]any{
+			{"41", "河南省", int64(530), 0.7134670487106017, time.Date(2025, 8, 31, 0, 0, 0, 0, time.UTC)},
+			{"4102", "开封市", int64(0), nil, time.Date(2025, 8, 31, 0, 0, 0, 0, time.UTC)},
+			{"4103", "洛阳,市\"", int64(38), math.NaN(), nil},
+		},
+	}
+}
+
+func TestCSV(t *testing.T) {
+	var b bytes.Buffer
+	if err := Write(&b, "csv", sample()); err != nil {
+		t.Fatal(err)
+	}
+	want := "region_code,region_name,quota,college_ratio,as_of_date\n" +
+		"41,河南省,530,0.7134670487106017,2025-08-31\n" +
+		"4102,开封市,0,,2025-08-31\n" +
+		"4103,\"洛阳,市\"\"\",38,,\n"
+	if b.String() != want {
+		t.Errorf("csv:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+func TestJSONKeepsColumnOrderAndNulls(t *testing.T) {
+	var b bytes.Buffer
+	if err := Write(&b, "json", sample()); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if !strings.Contains(out, `{"region_code": "41", "region_name": "河南省", "quota": 530, "college_ratio": 0.7134670487106017, "as_of_date": "2025-08-31"}`) {
+		t.Errorf("json row order or values:\n%s", out)
+	}
+	if !strings.Contains(out, `"college_ratio": null`) || strings.Contains(out, "NaN") {
+		t.Errorf("a missing rate must be null:\n%s", out)
+	}
+}
+
+func TestTableShowsMissingAsDash(t *testing.T) {
+	var b bytes.Buffer
+	if err := Write(&b, "table", sample().Select("region_name", "college_ratio")); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 4 || !strings.Contains(lines[1], "0.7135") || !strings.HasSuffix(strings.TrimSpace(lines[2]), "—") {
+		t.Errorf("table:\n%s", b.String())
+	}
+	if err := Write(&b, "yaml", sample()); err == nil {
+		t.Error("unknown format accepted")
+	}
+}
