@@ -24,8 +24,8 @@ func runMetrics(ctx context.Context, e *env, args []string) error {
 		"  enlist metrics --scope 41 --depth 1\n"+
 			"  enlist metrics --scope 410102 --year 2025 --season 1 --as-of 2025-03-05 --depth 2 --format csv")
 	scope := fs.String("scope", "", "region code (required): 41 province, 4101 city, 410102 county, …")
-	year := fs.Int("year", 0, "year (default: latest with data)")
-	season := fs.Int("season", 0, "season 1 or 2 (default: latest with data)")
+	year := fs.Int("year", 0, "year (default: the as-of date's, else the latest with data)")
+	season := fs.Int("season", 0, "season 1 or 2 (default: the as-of date's, else the latest with data)")
 	asOf := fs.String("as-of", "", "as-of date YYYY-MM-DD (default: today)")
 	depth := fs.Int("depth", 1, "levels below the scope to include")
 	format := fs.String("format", "table", "table, csv or json")

@@ -37,6 +37,26 @@ func Resolve(ctx context.Context, db *sql.DB, q Query) (Query, error) {
 	if q.AsOf.IsZero() {
 		y, m, d := time.Now().Date()
 		q.AsOf = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	} else if q.Year == 0 && q.Season == 0 {
+		// A date names its season: the as-of year, season 1 up to the end of
+		// season 1's window, else season 2 — when that season has data.
+		var end string
+		if err := db.QueryRowContext(ctx, `SELECT end_md FROM season_calendar WHERE season = 1`).Scan(&end); err != nil {
+			return q, fmt.Errorf("read season calendar: %w", err)
+		}
+		season := 2
+		if q.AsOf.Format("01-02") <= end {
+			season = 1
+		}
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM (
+				SELECT 1 FROM registrations WHERE year = ? AND season = ? AND starts_with(region_code, ?) LIMIT 1)`,
+			q.AsOf.Year(), season, q.Scope).Scan(&n); err != nil {
+			return q, fmt.Errorf("look for data in %d season %d: %w", q.AsOf.Year(), season, err)
+		}
+		if n > 0 {
+			q.Year, q.Season = q.AsOf.Year(), season
+		}
 	}
 	if q.Year != 0 && q.Season != 0 {
 		return q, nil
