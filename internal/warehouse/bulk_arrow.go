@@ -250,6 +250,14 @@ func (a *arrowBulk) insert(ctx context.Context, reader array.RecordReader) error
 			return errors.New("connection cannot execute statements")
 		}
 		_, err = ex.ExecContext(ctx, `INSERT INTO main."`+a.table+`" SELECT * FROM "`+view+`"`, nil)
+		// DuckDB's arrow scan registers the stream as a view in the
+		// database's own catalog, not as a temporary one, so it would be
+		// stored with the load and crash whoever later queried it after the
+		// stream was gone. Dropping it inside the load's transaction keeps
+		// the warehouse free of it whether the load commits or not.
+		if _, dropErr := ex.ExecContext(ctx, `DROP VIEW IF EXISTS "`+view+`"`, nil); dropErr != nil {
+			err = errors.Join(err, fmt.Errorf("drop bulk view %s: %w", view, dropErr))
+		}
 		return err
 	})
 }

@@ -56,6 +56,15 @@ func TestBulkRoundTrip(t *testing.T) {
 	if n != 3 || p != "12345678-9abc-def0-0102-030405060708" || amount != 3*12345.67 && amount-3*12345.67 > 1e-6 || !placed.Equal(day.AddDate(0, 1, 0)) {
 		t.Errorf("got %d rows, person %s, amount %v, placed %v", n, p, amount, placed)
 	}
+	// The Arrow scan's view must not outlive the load: a stored view over a
+	// released stream crashes whoever queries it.
+	var views int
+	if err := wh.DB().QueryRow(`SELECT count(*) FROM duckdb_views() WHERE view_name LIKE 'enlist_bulk_%'`).Scan(&views); err != nil {
+		t.Fatal(err)
+	}
+	if views != 0 {
+		t.Errorf("%d bulk-load views left in the catalog", views)
+	}
 }
 
 func TestBulkRollback(t *testing.T) {
