@@ -54,6 +54,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	results, loadErr := ingest(ctx, e, wh, key, []string{extracts}, load.Options{})
 	elapsed := time.Since(start)
 	closeErr := wh.Close()
+	if closeErr == nil {
+		closeErr = e.publish(ctx)
+	}
 	printDemoSummary(e, results, elapsed)
 	if loadErr != nil {
 		fmt.Fprintf(e.stdout, "\nfiles refused:\n%v\n", loadErr)

@@ -90,6 +90,28 @@ func (e *env) open(ctx context.Context) (*warehouse.Warehouse, error) {
 	return warehouse.Open(ctx, e.db, warehouse.Options{Threads: e.threads, MemoryLimit: e.memoryLimit, Config: &cfg})
 }
 
+// openReader opens the published read-only copy of the warehouse, so a
+// query or report never waits for a running load and never sees half of one.
+func (e *env) openReader(ctx context.Context, sandbox bool) (*warehouse.Warehouse, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return nil, err
+	}
+	return warehouse.OpenReader(ctx, e.db, warehouse.Options{Threads: e.threads, MemoryLimit: e.memoryLimit,
+		Config: &cfg, Sandbox: sandbox})
+}
+
+// publish makes what a write command committed visible to readers. The
+// warehouse must be closed first.
+func (e *env) publish(ctx context.Context) error {
+	path, err := warehouse.Publish(ctx, e.db)
+	if err != nil {
+		return err
+	}
+	e.log.Info("published", "copy", path)
+	return nil
+}
+
 // newFlags makes a command's flag set with its help text and examples.
 func (e *env) newFlags(name, args, about, examples string) *flag.FlagSet {
 	fs := flag.NewFlagSet("enlist "+name, flag.ContinueOnError)

@@ -58,7 +58,12 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	}
 	results, loadErr := ingest(ctx, e, wh, key, paths, opt)
 	printResults(e, results)
-	return errors.Join(loadErr, wh.Close())
+	if err := wh.Close(); err != nil {
+		return errors.Join(loadErr, err)
+	}
+	// Files that loaded are committed even when another was refused, so
+	// readers get them either way.
+	return errors.Join(loadErr, e.publish(ctx))
 }
 
 // ingest is the one path from files to warehouse used by ingest and demo.

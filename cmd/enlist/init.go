@@ -42,5 +42,8 @@ func initWarehouse(ctx context.Context, e *env) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "warehouse %s ready (schema version %d)\n", e.db, v)
-	return wh.Close()
+	if err := wh.Close(); err != nil {
+		return err
+	}
+	return e.publish(ctx)
 }

@@ -14,8 +14,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/duckdb/duckdb-go/v2"
-
 	"enlist/internal/config"
 	"enlist/internal/regions"
 	enlistsql "enlist/sql"
@@ -26,6 +24,15 @@ type Options struct {
 	Threads     int
 	MemoryLimit string // e.g. "2GB"
 	ReadOnly    bool
+	// Sandbox turns off every way for SQL to reach the file system or
+	// change the engine's settings (enable_external_access=false, locked),
+	// for analysts' queries. It cannot be turned back on for the process's
+	// instance of that file.
+	Sandbox bool
+	// LockWait is how long to keep trying when another process holds the
+	// file (another writer, or a reader publishing a copy). Zero means
+	// DefaultLockWait; negative means fail at once.
+	LockWait time.Duration
 	// Config is written into the settings tables on open; the zero value
 	// means the built-in defaults.
 	Config *config.Config
@@ -51,11 +58,15 @@ func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
 	if opt.ReadOnly {
 		q.Set("access_mode", "read_only")
 	}
+	if opt.Sandbox {
+		q.Set("enable_external_access", "false")
+		q.Set("lock_configuration", "true")
+	}
 	dsn := path
 	if len(q) > 0 {
 		dsn += "?" + q.Encode()
 	}
-	connector, err := duckdb.NewConnector(dsn, nil)
+	connector, err := connectWaiting(ctx, dsn, opt.LockWait)
 	if err != nil {
 		return nil, fmt.Errorf("open warehouse %s: %w", path, err)
 	}

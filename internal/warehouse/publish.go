@@ -1,0 +1,310 @@
+package warehouse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"enlist/internal/config"
+	enlistsql "enlist/sql"
+)
+
+// Readers never open the live warehouse. DuckDB lets a process holding the
+// file read-write exclude every other process, readers included, so a long
+// ingest would stop every analyst's query and report. Instead, after each
+// successful write the writer publishes a copy:
+//
+//	<live>.published/v000042.duckdb   a complete, checkpointed warehouse
+//	<live>.published/current          symlink to the newest version
+//
+// The copy is made while holding DuckDB's shared lock on the live file (so
+// no writer is mid-transaction), written under a temporary name, synced and
+// renamed; then the symlink is replaced by rename, which is atomic. A reader
+// resolves the symlink once and opens that version read-only: it sees one
+// committed state from start to end, and a later swap does not disturb it
+// (an unlinked version stays readable while open).
+
+// keepVersions is how many published versions stay on disk; older ones are
+// removed (readers still holding them keep reading until they close).
+const keepVersions = 3
+
+// staleAfter is how long the live file must have gone untouched before a
+// reader publishes it itself. A writer that died after committing some
+// loads but before publishing leaves the copy behind; waiting keeps readers
+// from taking the lock a running writer is about to want again.
+const staleAfter = 15 * time.Second
+
+// PublishedDir is the folder holding the published copies of live.
+func PublishedDir(live string) string { return live + ".published" }
+
+// PublishedPath returns the version the current symlink points at, or ""
+// when nothing has been published yet.
+func PublishedPath(live string) (string, error) {
+	dir := PublishedDir(live)
+	target, err := os.Readlink(filepath.Join(dir, "current"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read published copy of %s: %w", live, err)
+	}
+	if !filepath.IsAbs(target) {
+		target = filepath.Join(dir, target)
+	}
+	return target, nil
+}
+
+// Publish copies the live warehouse into a new published version and points
+// current at it. Call it after closing the warehouse in this process. It
+// waits (up to DefaultLockWait) while another process writes.
+func Publish(ctx context.Context, live string) (string, error) {
+	dir := PublishedDir(live)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return "", fmt.Errorf("publish %s: %w", live, err)
+	}
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return "", fmt.Errorf("publish %s: %w", live, err)
+	}
+	defer unlock()
+
+	// A read-only open holds DuckDB's shared lock: no writer can be in the
+	// middle of a transaction while the bytes are copied.
+	holder, err := Open(ctx, live, Options{ReadOnly: true})
+	if err != nil {
+		return "", fmt.Errorf("publish %s: %w", live, err)
+	}
+	path, copyErr := copyVersion(live, dir)
+	if err := errors.Join(copyErr, holder.Close()); err != nil {
+		return "", fmt.Errorf("publish %s: %w", live, err)
+	}
+	if err := swapCurrent(dir, filepath.Base(path)); err != nil {
+		return "", fmt.Errorf("publish %s: %w", live, err)
+	}
+	prune(dir, filepath.Base(path))
+	return path, nil
+}
+
+// OpenReader opens the current published copy of live read-only. When there
+// is none yet, when it was made by a binary with other models or settings,
+// or when the live file changed and has since gone quiet (a writer that died
+// before publishing), it publishes first if it can get the file; if a
+// writer holds it, the existing copy is used as it is.
+func OpenReader(ctx context.Context, live string, opt Options) (*Warehouse, error) {
+	cur, err := PublishedPath(live)
+	if err != nil {
+		return nil, err
+	}
+	if cur == "" {
+		if _, err := os.Stat(live); err != nil {
+			return nil, fmt.Errorf("no warehouse at %s (run enlist init, then enlist ingest): %w", live, err)
+		}
+	}
+	if cur == "" || liveChangedSince(live, cur) || !modelsCurrent(ctx, cur, opt.Config) {
+		if refreshed, err := refresh(ctx, live, opt.Config); err == nil {
+			cur = refreshed
+		} else if cur == "" {
+			return nil, err
+		}
+	}
+	opt.ReadOnly = true
+	w, err := Open(ctx, cur, opt)
+	if err != nil {
+		return nil, fmt.Errorf("open published copy of %s: %w", live, err)
+	}
+	return w, nil
+}
+
+// refresh brings the live file's models up to date and publishes it, unless
+// another process holds it.
+func refresh(ctx context.Context, live string, cfg *config.Config) (string, error) {
+	w, err := Open(ctx, live, Options{Config: cfg, LockWait: -1})
+	if err != nil {
+		return "", err
+	}
+	if err := w.Close(); err != nil {
+		return "", err
+	}
+	return Publish(ctx, live)
+}
+
+func liveChangedSince(live, cur string) bool {
+	pub, err := os.Stat(cur)
+	if err != nil {
+		return true
+	}
+	changed := latestChange(live)
+	return changed.After(pub.ModTime()) && time.Since(changed) > staleAfter
+}
+
+// latestChange is when the live file or its write-ahead log last changed.
+func latestChange(live string) time.Time {
+	var t time.Time
+	for _, p := range []string{live, live + ".wal"} {
+		if st, err := os.Stat(p); err == nil && st.ModTime().After(t) {
+			t = st.ModTime()
+		}
+	}
+	return t
+}
+
+// modelsCurrent tells whether the copy has the models and settings this
+// binary (and configuration) would install.
+func modelsCurrent(ctx context.Context, path string, cfg *config.Config) bool {
+	want, err := expectedFingerprint(cfg)
+	if err != nil {
+		return false
+	}
+	w, err := Open(ctx, path, Options{ReadOnly: true, LockWait: -1})
+	if err != nil {
+		return false
+	}
+	defer w.Close()
+	var have string
+	if err := w.db.QueryRowContext(ctx, `SELECT coalesce(max(fingerprint), '') FROM model_state`).Scan(&have); err != nil {
+		return false
+	}
+	return have == want
+}
+
+func expectedFingerprint(cfg *config.Config) (string, error) {
+	if cfg == nil {
+		def, err := config.Default()
+		if err != nil {
+			return "", err
+		}
+		cfg = &def
+	}
+	models, err := enlistsql.Models()
+	if err != nil {
+		return "", err
+	}
+	return fingerprint(models, *cfg), nil
+}
+
+// copyVersion writes the next version number's file in dir from live (and
+// its write-ahead log, should a crashed writer have left one).
+func copyVersion(live, dir string) (string, error) {
+	next := latestVersion(dir) + 1
+	name := fmt.Sprintf("v%06d.duckdb", next)
+	final := filepath.Join(dir, name)
+	for _, suffix := range []string{"", ".wal"} {
+		src := live + suffix
+		if _, err := os.Stat(src); suffix != "" && errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err := copyFile(src, final+suffix); err != nil {
+			return "", err
+		}
+	}
+	// The copy carries the live file's time, so readers can tell whether
+	// the live file changed after it was published.
+	changed := latestChange(live)
+	if err := os.Chtimes(final, changed, changed); err != nil {
+		return "", err
+	}
+	return final, nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp := dst + ".tmp"
+	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	if err == nil {
+		err = out.Sync()
+	}
+	if err = errors.Join(err, out.Close()); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("copy %s: %w", src, err)
+	}
+	return os.Rename(tmp, dst)
+}
+
+// swapCurrent points current at name by renaming a new symlink over it.
+func swapCurrent(dir, name string) error {
+	tmp := filepath.Join(dir, ".current.tmp")
+	os.Remove(tmp)
+	if err := os.Symlink(name, tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, "current")); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	return errors.Join(d.Sync(), d.Close())
+}
+
+func versions(dir string) []string {
+	entries, _ := os.ReadDir(dir)
+	var out []string
+	for _, e := range entries {
+		if n := e.Name(); strings.HasPrefix(n, "v") && strings.HasSuffix(n, ".duckdb") {
+			if _, err := strconv.Atoi(strings.TrimSuffix(n[1:], ".duckdb")); err == nil {
+				out = append(out, n)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func latestVersion(dir string) int {
+	vs := versions(dir)
+	if len(vs) == 0 {
+		return 0
+	}
+	n, _ := strconv.Atoi(strings.TrimSuffix(vs[len(vs)-1][1:], ".duckdb"))
+	return n
+}
+
+// prune removes old versions and leftovers of interrupted copies.
+func prune(dir, current string) {
+	vs := versions(dir)
+	for i, v := range vs {
+		if v != current && i < len(vs)-keepVersions {
+			os.Remove(filepath.Join(dir, v))
+			os.Remove(filepath.Join(dir, v+".wal"))
+		}
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(dir, "*.tmp"))
+	for _, p := range leftovers {
+		os.Remove(p)
+	}
+}
+
+// lockDir serialises publishers, so two writers finishing together cannot
+// take the same version number or point current at the older copy.
+func lockDir(dir string) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o640)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN) //nolint:errcheck // closing releases it too
+		f.Close()
+	}, nil
+}
