@@ -50,7 +50,7 @@ func runMetrics(ctx context.Context, e *env, args []string) error {
 		}
 		q.AsOf = t
 	}
-	wh, err := e.open(ctx)
+	wh, err := e.openReader(ctx, false)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	wh, err := e.open(ctx)
+	wh, err := e.openReader(ctx, false)
 	if err != nil {
 		return err
 	}
