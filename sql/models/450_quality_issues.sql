@@ -1,0 +1,41 @@
+-- quality_issues: what the data-quality report counts — rows refused
+-- (rejects) and rows kept with a warning (flags), by file, reason and
+-- region, for the files in force (ledger status loaded; a replaced
+-- snapshot's problems are history). A refused row has no trusted region, so
+-- it counts in the region its file covers; a warning counts in the row's
+-- region where known (orphans have none), else the file's.
+CREATE OR REPLACE VIEW quality_issues AS
+SELECT
+    'reject' AS source,
+    r.load_id, l.file, l.kind, l.exam_type,
+    l.scope_region AS region_code,
+    l.scope_year AS year, l.scope_season AS season,
+    r.reason,
+    count(DISTINCT r.source_row) AS rows
+FROM rejects r
+JOIN load_ledger l USING (load_id)
+WHERE l.status = 'loaded'
+GROUP BY ALL
+UNION ALL
+SELECT
+    'flag',
+    f.load_id, l.file, l.kind, l.exam_type,
+    coalesce(f.region_code, l.scope_region),
+    coalesce(f.year, l.scope_year), coalesce(f.season::TINYINT, l.scope_season),
+    f.flag,
+    count(DISTINCT f.source_row)
+FROM flags f
+JOIN load_ledger l USING (load_id)
+WHERE l.status = 'loaded'
+GROUP BY ALL;
+COMMENT ON VIEW quality_issues IS '数据质量问题: rejected and flagged rows by file, reason and region (files in force only); counts, no personal data';
+COMMENT ON COLUMN quality_issues.source IS '来源: reject (拒收, row refused) or flag (警示, row kept)';
+COMMENT ON COLUMN quality_issues.load_id IS '批次号 of the file';
+COMMENT ON COLUMN quality_issues.file IS '文件: path as given to ingest';
+COMMENT ON COLUMN quality_issues.kind IS '类型 of the file';
+COMMENT ON COLUMN quality_issues.exam_type IS '考核类型 of an exams file';
+COMMENT ON COLUMN quality_issues.region_code IS '区划代码: the row''s region for a warning where known, else the region the file covers';
+COMMENT ON COLUMN quality_issues.year IS '年度: the row''s, else the file''s';
+COMMENT ON COLUMN quality_issues.season IS '批次: the row''s, else the file''s';
+COMMENT ON COLUMN quality_issues.reason IS '问题代码: rejects.reason or flags.flag (names in issue_labels)';
+COMMENT ON COLUMN quality_issues.rows IS '行数: distinct rows of the file with this problem';
