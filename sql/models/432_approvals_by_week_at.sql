@@ -11,13 +11,13 @@ WITH ev AS (
     SELECT * FROM approval_outcomes_at(as_of, y, s)
 ),
 weeks AS (
-    SELECT st.year, st.season, CAST(as_of AS DATE) - 7 * i.k AS week_end
+    SELECT st.year, st.season, CAST(as_of AS DATE) - (7 * i.k)::INTEGER AS week_end
     FROM (
         SELECT DISTINCT ev.year, ev.season,
                strptime(ev.year || '-' || c.start_md, '%Y-%m-%d')::DATE AS start
         FROM ev JOIN season_calendar c ON c.season = ev.season
     ) st, range(0, 60) i(k)
-    WHERE i.k = 0 OR CAST(as_of AS DATE) - 7 * i.k > st.start - 7
+    WHERE i.k = 0 OR CAST(as_of AS DATE) - (7 * i.k)::INTEGER >= st.start
 ),
 leaf AS (
     SELECT ev.region_code, ev.year, ev.season, w.week_end,

@@ -1,0 +1,47 @@
+package bulletin
+
+import (
+	"fmt"
+	"math"
+)
+
+// Percent formats a ratio the way the bulletin prints one: 12.3%.
+func Percent(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) }
+
+// attention lists the children behind time by more than the configured
+// margin, or whose approved recruits fall below a quality target (a ratio
+// with no approvals yet is not judged).
+func (b *Bulletin) attention() []Attention {
+	var out []Attention
+	for _, c := range b.Children {
+		var why []string
+		if gap, ok := c.Rate("pace_gap"); ok && gap < -b.Targets.BehindMargin-1e-9 {
+			done, _ := c.Rate("quota_completion")
+			why = append(why, fmt.Sprintf(b.Lang.T("behind_pace"), Percent(done), Percent(math.Abs(gap))))
+		}
+		for _, q := range []struct {
+			ratio, target string
+			fallback      float64
+		}{
+			{"college_ratio", "college_target", b.Targets.College},
+			{"graduate_ratio", "graduate_target", b.Targets.Graduate},
+			{"stem_ratio", "stem_target", b.Targets.Stem},
+		} {
+			v, ok := c.Rate(q.ratio)
+			if !ok {
+				continue
+			}
+			target := q.fallback
+			if t, ok := c.Rate(q.target); ok {
+				target = t
+			}
+			if v < target-1e-9 {
+				why = append(why, fmt.Sprintf(b.Lang.T("below_target"), b.Lang.T(q.ratio), Percent(v), Percent(target)))
+			}
+		}
+		if len(why) > 0 {
+			out = append(out, Attention{Code: c.Code(), Name: c.Name(), Reasons: why})
+		}
+	}
+	return out
+}

@@ -1,0 +1,253 @@
+// Package bulletin gathers what the weekly bulletin (周通报) of a region
+// shows: the metrics of the scope and its child regions (the metrics view,
+// through internal/metrics), why people failed their examinations and why
+// recruits came back, approvals by week, and the data quality of the files
+// behind it (the sql/models/4xx report models). It computes no figure of its
+// own beyond choosing, ranking and labelling; the XLSX and HTML writers
+// (reports/workbook, reports/page) format what it returns.
+package bulletin
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/big"
+	"sort"
+	"time"
+
+	"enlist/internal/metrics"
+	"enlist/internal/warehouse"
+)
+
+// Options choose a bulletin.
+type Options struct {
+	Scope  string    // region code: the bulletin covers it and its children
+	AsOf   time.Time // zero = today
+	Year   int       // 0 = the as-of date's season (or the latest with data)
+	Season int
+	Lang   Lang // "" = Chinese
+}
+
+// Row is one region's metrics row, keyed by the metrics view's columns.
+type Row map[string]any
+
+// Code is the region code.
+func (r Row) Code() string { s, _ := r["region_code"].(string); return s }
+
+// Name is the region name.
+func (r Row) Name() string { s, _ := r["region_name"].(string); return s }
+
+// Int is a count column (0 when NULL).
+func (r Row) Int(col string) int64 {
+	f, ok := toFloat(r[col])
+	if !ok {
+		return 0
+	}
+	return int64(math.Round(f))
+}
+
+// Rate is a rate or score column; ok is false when it is NULL (no
+// denominator).
+func (r Row) Rate(col string) (float64, bool) { return toFloat(r[col]) }
+
+// Value is the column as a number, or nil when NULL: what a cell shows.
+func (r Row) Value(col string) any {
+	f, ok := toFloat(r[col])
+	if !ok {
+		return nil
+	}
+	return f
+}
+
+func toFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case nil:
+		return 0, false
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return 0, false
+		}
+		return x, true
+	case float32:
+		return toFloat(float64(x))
+	case int64:
+		return float64(x), true
+	case int32:
+		return float64(x), true
+	case int:
+		return float64(x), true
+	case int16:
+		return float64(x), true
+	case int8:
+		return float64(x), true
+	case uint64:
+		return float64(x), true
+	case *big.Int:
+		f, _ := new(big.Float).SetInt(x).Float64()
+		return f, true
+	case interface{ Float64() float64 }: // duckdb.Decimal
+		return x.Float64(), true
+	}
+	return 0, false
+}
+
+// Reason is a count of people under one stated reason ("" = none given).
+type Reason struct {
+	Reason string
+	People int64
+}
+
+// ReturnReason is returns under one reason.
+type ReturnReason struct {
+	Reason      string
+	Returned    int64
+	Responsible int64
+}
+
+// Week is the scope's cumulative approvals at the end of a week.
+type Week struct {
+	End      time.Time
+	Approved int64
+	Returned int64
+	Net      int64 // approved − returned: what quota completion counts
+}
+
+// FileQuality is one file in force behind the bulletin.
+type FileQuality struct {
+	File, Kind, ExamType   string
+	RegionCode, RegionName string
+	Read, Accepted         int64
+	Rejected, Flagged      int64
+	TopSource, TopReason   string // reject or flag; the reason code
+	TopLabel               string // the reason's name in the bulletin's language
+	TopRows                int64
+}
+
+// Issue is rows with one problem, in one file and region.
+type Issue struct {
+	Source     string // reject or flag
+	Reason     string // code
+	Label      string // name in the bulletin's language
+	File, Kind string
+	RegionCode string // the row's region (or the file's)
+	Child      string // the child region of the scope it falls in; the scope itself when above or outside
+	Rows       int64
+}
+
+// Targets are the configured targets in force (settings table).
+type Targets struct {
+	College, Graduate, Stem  float64
+	ReturnRateMax            float64
+	PhysicalPass             float64
+	PoliticalPass            float64
+	Placement, SubsidyOnTime float64
+	BehindMargin             float64
+}
+
+// Attention is a child region behind pace or below a quality target.
+type Attention struct {
+	Code, Name string
+	Reasons    []string
+}
+
+// Bulletin is everything one weekly bulletin shows.
+type Bulletin struct {
+	Lang         Lang
+	Year, Season int
+	AsOf         time.Time
+	Scope        Row
+	Children     []Row // by region code
+	Targets      Targets
+	// Failure and return reasons by region code (scope and children),
+	// most frequent first.
+	PhysicalReasons  map[string][]Reason
+	PoliticalReasons map[string][]Reason
+	ReturnReasons    map[string][]ReturnReason
+	Weeks            []Week // the scope's, oldest first
+	Files            []FileQuality
+	Issues           []Issue
+	Attention        []Attention
+
+	labels map[string]string // issue names by source/code
+}
+
+// Title is the bulletin's title, e.g. 河南省2025年下半年征兵工作周通报.
+func (b *Bulletin) Title() string {
+	return fmt.Sprintf(b.Lang.T("title"), b.Scope.Name(), b.Year, b.Lang.SeasonName(b.Season))
+}
+
+// QualityTitle is the data-quality report's title.
+func (b *Bulletin) QualityTitle() string {
+	return fmt.Sprintf(b.Lang.T("quality_title"), b.Scope.Name(), b.Year, b.Lang.SeasonName(b.Season))
+}
+
+// AsOfLine is the 统计截止日期 line.
+func (b *Bulletin) AsOfLine() string {
+	return fmt.Sprintf(b.Lang.T("as_of_line"), b.AsOf.Format(b.Lang.T("date_format")))
+}
+
+// ChildrenBy returns the children sorted by a rank column (1 first), ties
+// by region code.
+func (b *Bulletin) ChildrenBy(rankCol string) []Row {
+	out := append([]Row(nil), b.Children...)
+	sort.SliceStable(out, func(i, j int) bool {
+		ri, rj := out[i].Int(rankCol), out[j].Int(rankCol)
+		if ri != rj {
+			return ri < rj
+		}
+		return out[i].Code() < out[j].Code()
+	})
+	return out
+}
+
+// ChildOf names the child region of the scope that code falls in, or the
+// scope itself when code is the scope, above it or elsewhere.
+func (b *Bulletin) ChildOf(code string) string {
+	for _, c := range b.Children {
+		if len(code) >= len(c.Code()) && code[:len(c.Code())] == c.Code() {
+			return c.Code()
+		}
+	}
+	return b.Scope.Code()
+}
+
+// Gather reads a bulletin from the warehouse.
+func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulletin, error) {
+	if opt.Lang == "" {
+		opt.Lang = Chinese
+	}
+	q, err := metrics.Resolve(ctx, wh.DB(), metrics.Query{Scope: opt.Scope, Year: opt.Year, Season: opt.Season, AsOf: opt.AsOf, Depth: 1})
+	if err != nil {
+		return nil, err
+	}
+	frame, err := metrics.Read(ctx, wh, q)
+	if err != nil {
+		return nil, err
+	}
+	b := &Bulletin{Lang: opt.Lang, Year: q.Year, Season: q.Season, AsOf: q.AsOf}
+	for _, vals := range frame.Rows {
+		r := Row{}
+		for i, c := range frame.Columns {
+			r[c] = vals[i]
+		}
+		if r.Code() == q.Scope {
+			b.Scope = r
+		} else {
+			b.Children = append(b.Children, r)
+		}
+	}
+	if b.Scope == nil {
+		return nil, fmt.Errorf("%w %s", metrics.ErrNoData, q.Scope)
+	}
+	sort.Slice(b.Children, func(i, j int) bool { return b.Children[i].Code() < b.Children[j].Code() })
+	steps := []func(context.Context, *warehouse.Warehouse) error{
+		b.readTargets, b.readExamReasons, b.readReturnReasons, b.readWeeks, b.readFiles, b.readIssues,
+	}
+	for _, step := range steps {
+		if err := step(ctx, wh); err != nil {
+			return nil, err
+		}
+	}
+	b.Attention = b.attention()
+	return b, nil
+}

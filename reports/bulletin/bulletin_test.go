@@ -1,0 +1,61 @@
+package bulletin_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+
+	"enlist/reports/bulletin"
+	"enlist/reports/internal/fixture"
+)
+
+// TestGatherSmall checks the breakdowns against the hand-computed fixture
+// (see reports/internal/fixture).
+func TestGatherSmall(t *testing.T) {
+	wh := fixture.Small(t)
+	b, err := bulletin.Gather(context.Background(), wh, bulletin.Options{Scope: "4101", AsOf: fixture.AsOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Year != 2025 || b.Season != 1 {
+		t.Fatalf("season %d/%d", b.Year, b.Season)
+	}
+	if got, want := b.Title(), "郑州市2025年上半年征兵工作周通报"; got != want {
+		t.Errorf("title %q, want %q", got, want)
+	}
+	if got := b.Scope.Int("approved"); got != 5 {
+		t.Errorf("approved %d, want 5", got)
+	}
+	if got, want := b.PhysicalReasons["410102"], []bulletin.Reason{{"视力", 2}, {"外科", 1}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("physical reasons of 410102 %v, want %v", got, want)
+	}
+	if got, want := b.PoliticalReasons["410103"], []bulletin.Reason{{fixture.FormulaReason, 1}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("political reasons of 410103 %v, want %v", got, want)
+	}
+	if got, want := b.PhysicalReasons["4101"], []bulletin.Reason{{"视力", 2}, {fixture.AtReason, 1}, {"外科", 1}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("physical reasons of 4101 %v, want %v", got, want)
+	}
+	if got, want := b.ReturnReasons["4101"], []bulletin.ReturnReason{{"疾病", 1, 1}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("return reasons %v, want %v", got, want)
+	}
+	net := map[string]int64{}
+	for _, w := range b.Weeks {
+		net[w.End.Format("01-02")] = w.Net
+	}
+	if len(b.Weeks) != 12 || net["03-06"] != 1 || net["03-13"] != 4 || net["03-20"] != 4 || net["01-02"] != 0 {
+		t.Errorf("weeks %+v", b.Weeks)
+	}
+	var names []string
+	for _, a := range b.Attention {
+		names = append(names, a.Code)
+	}
+	// 中原区 is 37.8 points behind time (50 % against 79/90) and below the
+	// college and graduate targets; 管城回族区 has done nothing; 410103 is
+	// ahead and its 2 recruits are both college (one a graduate: 50 %).
+	if want := []string{"410102", "410104"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("attention %v, want %v", b.Attention, want)
+	}
+	if len(b.Issues) != 1 || b.Issues[0].Reason != "bad_id_check" || b.Issues[0].Child != "410102" || b.Issues[0].Rows != 1 {
+		t.Errorf("issues %+v", b.Issues)
+	}
+}

@@ -1,0 +1,183 @@
+package bulletin
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Lang is the language of a bulletin's labels. Region names, reasons and
+// file names stay as the data has them.
+type Lang string
+
+// The bulletin's languages; Chinese is the default.
+const (
+	Chinese Lang = "zh"
+	English Lang = "en"
+)
+
+// ParseLang reads --lang: zh (default when empty) or en.
+func ParseLang(s string) (Lang, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "zh", "zh-cn", "cn":
+		return Chinese, nil
+	case "en", "en-us", "en-gb":
+		return English, nil
+	}
+	return "", fmt.Errorf("language %q: use zh or en", s)
+}
+
+// T returns the label for key in l; an unknown key comes back as itself, so
+// a missing label shows up in review rather than as an empty cell.
+func (l Lang) T(key string) string {
+	m, ok := messages[key]
+	if !ok {
+		return key
+	}
+	if l == English {
+		return m[1]
+	}
+	return m[0]
+}
+
+// messages: key → {Chinese, English}.
+var messages = map[string][2]string{
+	// Titles and sheet names.
+	"title":          {"%s%d年%s征兵工作周通报", "%s — weekly conscription bulletin, %d %s"},
+	"quality_title":  {"%s%d年%s征兵数据质量报告", "%s — conscription data-quality report, %d %s"},
+	"season1":        {"上半年", "first half"},
+	"season2":        {"下半年", "second half"},
+	"as_of_line":     {"统计截止日期：%s", "As of: %s"},
+	"unit_line":      {"单位：人、%", "Unit: persons, %"},
+	"date_format":    {"2006年1月2日", "2 January 2006"},
+	"sheet_overview": {"总览", "Overview"},
+	"sheet_quota":    {"任务完成", "Quota"},
+	"sheet_quality":  {"兵员质量", "Quality"},
+	"sheet_exams":    {"体检政考", "Exams"},
+	"sheet_returns":  {"退兵", "Returns"},
+	"sheet_resettle": {"退役安置", "Resettlement"},
+	"sheet_data":     {"数据质量", "Data quality"},
+	"sheet_charts":   {"图表", "Charts"},
+	"sheet_reasons":  {"按原因", "By reason"},
+	"sheet_regions":  {"按单位", "By region"},
+	"sheet_files":    {"按文件", "By file"},
+	"total":          {"合计", "Total"},
+	"not_stated":     {"未注明", "not stated"},
+	"none":           {"无", "none"},
+	"own_level":      {"本级", "own level"},
+	"yes":            {"是", "yes"},
+	"no":             {"否", "no"},
+	"quota_note":     {"注：合计行征集任务为本级下达任务数（%d），各单位任务之和为%d。", "Note: the total's quota is the scope's own quota (%d); the regions' quotas add up to %d."},
+	"generated":      {"生成时间：%s", "Generated: %s"},
+
+	// Column heads.
+	"rank":          {"排名", "Rank"},
+	"region":        {"单位", "Region"},
+	"indicator":     {"指标", "Indicator"},
+	"this_week":     {"本周", "This week"},
+	"last_week":     {"上周", "Last week"},
+	"change":        {"较上周", "Change"},
+	"target":        {"目标", "Target"},
+	"met":           {"达标", "Met"},
+	"attention":     {"需关注单位", "Regions needing attention"},
+	"reason":        {"原因", "Reason"},
+	"quota":         {"征集任务", "Quota"},
+	"registered":    {"登记人数", "Registered"},
+	"applied":       {"报名人数", "Applied"},
+	"applied_ratio": {"报名任务比", "Applied / quota"},
+	"double":        {"双合格", "Double qualified"},
+	"approved":      {"定兵数", "Approved"},
+	"returned":      {"退兵数", "Returned"},
+	"completion":    {"任务完成率", "Completion"},
+	"elapsed":       {"时间进度", "Time elapsed"},
+	"pace_gap":      {"进度差", "Pace gap"},
+	"projected":     {"预计完成率", "Projected"},
+	"college":       {"大学生", "College"},
+	"graduate":      {"大学毕业生", "Graduates"},
+	"stem":          {"理工类", "STEM"},
+	"people":        {"人数", "Persons"},
+	"ratio":         {"比例", "Ratio"},
+	"score":         {"五率总评得分", "Composite score"},
+	"score_rank":    {"总评排名", "Score rank"},
+	"physical":      {"体检", "Physical"},
+	"political":     {"政考", "Political"},
+	"examined":      {"人数", "Examined"},
+	"passed":        {"合格", "Passed"},
+	"pass_rate":     {"合格率", "Pass rate"},
+	"top_reasons":   {"主要不合格原因", "Main failure reasons"},
+	"responsible":   {"有责退兵", "Responsible"},
+	"return_rate":   {"退兵率", "Return rate"},
+	"return_why":    {"退兵原因", "Return reasons"},
+	"due":           {"应安置", "Due"},
+	"placed":        {"已安置", "Placed"},
+	"placement":     {"安置率", "Placement rate"},
+	"self_employed": {"自主就业", "Self-employed"},
+	"subsidy":       {"补助按时发放率", "Subsidy on time"},
+	"avg_days":      {"平均安置天数", "Mean days to placement"},
+	"file":          {"文件", "File"},
+	"kind":          {"类型", "Kind"},
+	"read":          {"读取", "Read"},
+	"accepted":      {"入库", "Stored"},
+	"rejected":      {"拒收", "Rejected"},
+	"flagged":       {"警示", "Flagged"},
+	"top_issue":     {"主要问题", "Main issue"},
+	"source":        {"来源", "Source"},
+	"rows":          {"行数", "Rows"},
+	"files":         {"文件数", "Files"},
+
+	// Overview rows.
+	"physical_examined":    {"体检人数", "Physically examined"},
+	"physical_passed":      {"体检合格人数", "Physical passes"},
+	"physical_pass_rate":   {"体检合格率", "Physical pass rate"},
+	"political_reviewed":   {"政考人数", "Politically reviewed"},
+	"political_passed":     {"政考合格人数", "Political passes"},
+	"political_pass_rate":  {"政考合格率", "Political pass rate"},
+	"college_ratio":        {"大学生比例", "College ratio"},
+	"graduate_ratio":       {"大学毕业生比例", "Graduate ratio"},
+	"stem_ratio":           {"理工类比例", "STEM ratio"},
+	"placement_rate":       {"安置率", "Placement rate"},
+	"subsidy_on_time_rate": {"补助按时发放率", "Subsidy on time"},
+
+	// Attention reasons.
+	"behind_pace":  {"任务完成率%s，落后时间进度%s", "completion %s, %s behind time"},
+	"below_target": {"%s%s，低于目标%s", "%s %s, below the %s target"},
+
+	// Extract kinds.
+	"kind_quotas":        {"征集任务", "quotas"},
+	"kind_registrations": {"兵役登记", "registrations"},
+	"kind_exams":         {"体检政考", "exams"},
+	"kind_approvals":     {"定兵退兵", "approvals"},
+	"kind_resettlement":  {"退役安置", "resettlement"},
+	"kind_regions":       {"区划", "regions"},
+	"source_reject":      {"拒收", "rejected"},
+	"source_flag":        {"警示", "flagged"},
+
+	// HTML page.
+	"kpi_quota":       {"征集任务", "Quota"},
+	"kpi_net":         {"定兵（扣除退兵）", "Approved (net of returns)"},
+	"funnel":          {"征集流程", "From registration to approval"},
+	"weekly":          {"累计定兵与任务线", "Cumulative approvals against the quota"},
+	"ranking":         {"各单位任务完成率", "Quota completion by region"},
+	"rates":           {"体检政考合格率", "Qualification rates"},
+	"resettlement":    {"退役安置情况", "Resettlement"},
+	"not_placed":      {"未安置", "Not placed"},
+	"net_approved":    {"累计定兵（扣除退兵）", "Cumulative approvals (net)"},
+	"week_end":        {"周末日期", "Week ending"},
+	"children_table":  {"各单位主要指标", "Main figures by region"},
+	"quality_section": {"数据质量：拒收与警示", "Data quality: rejected and flagged rows"},
+}
+
+// SeasonName is 上半年 or 下半年.
+func (l Lang) SeasonName(season int) string {
+	if season == 1 {
+		return l.T("season1")
+	}
+	return l.T("season2")
+}
+
+// KindName names an extract kind.
+func (l Lang) KindName(kind string) string {
+	if _, ok := messages["kind_"+kind]; ok {
+		return l.T("kind_" + kind)
+	}
+	return kind
+}

@@ -1,0 +1,259 @@
+package bulletin
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"enlist/internal/regions"
+	"enlist/internal/warehouse"
+)
+
+// childLength is the code length of the scope's children (the scope's own
+// length for a village, which has none).
+func (b *Bulletin) childLength() int {
+	l := regions.LevelOf(b.Scope.Code())
+	if l >= regions.Village {
+		return l.Length()
+	}
+	return (l + 1).Length()
+}
+
+func (b *Bulletin) asOf() string { return b.AsOf.Format(time.DateOnly) }
+
+func (b *Bulletin) readTargets(ctx context.Context, wh *warehouse.Warehouse) error {
+	rows, err := wh.DB().QueryContext(ctx, `SELECT name, value FROM settings`)
+	if err != nil {
+		return fmt.Errorf("read targets: %w", err)
+	}
+	defer rows.Close()
+	t := &b.Targets
+	dest := map[string]*float64{
+		"target.college_ratio": &t.College, "target.graduate_ratio": &t.Graduate, "target.stem_ratio": &t.Stem,
+		"target.return_rate_max": &t.ReturnRateMax, "target.physical_pass_rate": &t.PhysicalPass,
+		"target.political_pass_rate": &t.PoliticalPass, "target.placement_rate": &t.Placement,
+		"target.subsidy_on_time_rate": &t.SubsidyOnTime, "behind_margin": &t.BehindMargin,
+	}
+	for rows.Next() {
+		var name string
+		var v float64
+		if err := rows.Scan(&name, &v); err != nil {
+			return err
+		}
+		if p, ok := dest[name]; ok {
+			*p = v
+		}
+	}
+	return rows.Err()
+}
+
+// regionFilter limits a report model to the scope and its children.
+const regionFilter = `starts_with(region_code, ?) AND length(region_code) <= ? AND year = ? AND season = ?`
+
+func (b *Bulletin) args(asOf bool) []any {
+	a := []any{}
+	if asOf {
+		a = append(a, b.asOf(), b.Year, b.Season)
+	}
+	return append(a, b.Scope.Code(), b.childLength(), b.Year, b.Season)
+}
+
+func (b *Bulletin) readExamReasons(ctx context.Context, wh *warehouse.Warehouse) error {
+	b.PhysicalReasons, b.PoliticalReasons = map[string][]Reason{}, map[string][]Reason{}
+	rows, err := wh.DB().QueryContext(ctx, `
+		SELECT region_code, exam_type, coalesce(reason, ''), people
+		FROM exam_fail_reasons_at(?::DATE, ?, ?)
+		WHERE `+regionFilter+`
+		ORDER BY region_code, exam_type, people DESC, reason`, b.args(true)...)
+	if err != nil {
+		return fmt.Errorf("read examination failure reasons: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var code, typ string
+		var r Reason
+		if err := rows.Scan(&code, &typ, &r.Reason, &r.People); err != nil {
+			return err
+		}
+		if typ == "physical" {
+			b.PhysicalReasons[code] = append(b.PhysicalReasons[code], r)
+		} else {
+			b.PoliticalReasons[code] = append(b.PoliticalReasons[code], r)
+		}
+	}
+	return rows.Err()
+}
+
+func (b *Bulletin) readReturnReasons(ctx context.Context, wh *warehouse.Warehouse) error {
+	b.ReturnReasons = map[string][]ReturnReason{}
+	rows, err := wh.DB().QueryContext(ctx, `
+		SELECT region_code, coalesce(reason, ''), returned, responsible_returned
+		FROM return_reasons_at(?::DATE, ?, ?)
+		WHERE `+regionFilter+`
+		ORDER BY region_code, returned DESC, reason`, b.args(true)...)
+	if err != nil {
+		return fmt.Errorf("read return reasons: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var code string
+		var r ReturnReason
+		if err := rows.Scan(&code, &r.Reason, &r.Returned, &r.Responsible); err != nil {
+			return err
+		}
+		b.ReturnReasons[code] = append(b.ReturnReasons[code], r)
+	}
+	return rows.Err()
+}
+
+func (b *Bulletin) readWeeks(ctx context.Context, wh *warehouse.Warehouse) error {
+	rows, err := wh.DB().QueryContext(ctx, `
+		SELECT week_end, approved, returned, net_approved
+		FROM approvals_by_week_at(?::DATE, ?, ?)
+		WHERE region_code = ? AND year = ? AND season = ?
+		ORDER BY week_end`, b.asOf(), b.Year, b.Season, b.Scope.Code(), b.Year, b.Season)
+	if err != nil {
+		return fmt.Errorf("read approvals by week: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var w Week
+		if err := rows.Scan(&w.End, &w.Approved, &w.Returned, &w.Net); err != nil {
+			return err
+		}
+		b.Weeks = append(b.Weeks, w)
+	}
+	return rows.Err()
+}
+
+// fileFilter keeps files covering the scope, inside it or around it, of the
+// bulletin's season (or of none in particular).
+const fileFilter = `(region_code IS NULL OR starts_with(region_code, ?) OR starts_with(?, region_code))
+	AND (year IS NULL OR year = ?) AND (season IS NULL OR season = ?)`
+
+func (b *Bulletin) fileArgs() []any {
+	return []any{b.Scope.Code(), b.Scope.Code(), b.Year, b.Season}
+}
+
+func (b *Bulletin) label(source, code string) string {
+	if code == "" {
+		return ""
+	}
+	if l, ok := b.labels[source+"/"+code]; ok {
+		return l
+	}
+	return code
+}
+
+func (b *Bulletin) readFiles(ctx context.Context, wh *warehouse.Warehouse) error {
+	if err := b.readLabels(ctx, wh); err != nil {
+		return err
+	}
+	rows, err := wh.DB().QueryContext(ctx, `
+		SELECT file, kind, coalesce(exam_type, ''), coalesce(region_code, ''), coalesce(region_name, ''),
+		       rows_read, rows_accepted, rows_rejected, rows_flagged,
+		       coalesce(top_source, ''), coalesce(top_reason, ''), coalesce(top_rows, 0)
+		FROM load_quality
+		WHERE `+fileFilter+`
+		ORDER BY kind, file, load_id`, b.fileArgs()...)
+	if err != nil {
+		return fmt.Errorf("read data quality by file: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f FileQuality
+		if err := rows.Scan(&f.File, &f.Kind, &f.ExamType, &f.RegionCode, &f.RegionName, &f.Read, &f.Accepted,
+			&f.Rejected, &f.Flagged, &f.TopSource, &f.TopReason, &f.TopRows); err != nil {
+			return err
+		}
+		// The office knows its files by name; the folder is the operator's.
+		f.File = filepath.Base(f.File)
+		f.TopLabel = b.label(f.TopSource, f.TopReason)
+		b.Files = append(b.Files, f)
+	}
+	return rows.Err()
+}
+
+func (b *Bulletin) readIssues(ctx context.Context, wh *warehouse.Warehouse) error {
+	rows, err := wh.DB().QueryContext(ctx, `
+		SELECT source, reason, file, kind, coalesce(region_code, '') AS region, sum(rows)::BIGINT
+		FROM quality_issues
+		WHERE `+fileFilter+`
+		GROUP BY ALL
+		ORDER BY source DESC, reason, file, region`, b.fileArgs()...)
+	if err != nil {
+		return fmt.Errorf("read data-quality issues: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i Issue
+		if err := rows.Scan(&i.Source, &i.Reason, &i.File, &i.Kind, &i.RegionCode, &i.Rows); err != nil {
+			return err
+		}
+		i.File = filepath.Base(i.File)
+		i.Label = b.label(i.Source, i.Reason)
+		i.Child = b.ChildOf(i.RegionCode)
+		b.Issues = append(b.Issues, i)
+	}
+	return rows.Err()
+}
+
+func (b *Bulletin) readLabels(ctx context.Context, wh *warehouse.Warehouse) error {
+	col := "label_zh"
+	if b.Lang == English {
+		col = "label_en"
+	}
+	rows, err := wh.DB().QueryContext(ctx, `SELECT source, code, `+col+` FROM issue_labels`)
+	if err != nil {
+		return fmt.Errorf("read issue labels: %w", err)
+	}
+	defer rows.Close()
+	b.labels = map[string]string{}
+	for rows.Next() {
+		var s, c string
+		var l sql.NullString
+		if err := rows.Scan(&s, &c, &l); err != nil {
+			return err
+		}
+		b.labels[s+"/"+c] = l.String
+	}
+	return rows.Err()
+}
+
+// IssueTotal is rows with one problem across files and regions.
+type IssueTotal struct {
+	Source, Reason, Label string
+	Rows, Files           int64
+}
+
+// IssuesByReason adds the issues up by problem, most rows first.
+func (b *Bulletin) IssuesByReason() []IssueTotal {
+	idx := map[string]int{}
+	files := map[string]map[string]bool{}
+	var out []IssueTotal
+	for _, i := range b.Issues {
+		k := i.Source + "/" + i.Reason
+		j, ok := idx[k]
+		if !ok {
+			j = len(out)
+			idx[k] = j
+			files[k] = map[string]bool{}
+			out = append(out, IssueTotal{Source: i.Source, Reason: i.Reason, Label: i.Label})
+		}
+		out[j].Rows += i.Rows
+		files[k][i.File] = true
+	}
+	for k, j := range idx {
+		out[j].Files = int64(len(files[k]))
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Rows != out[j].Rows {
+			return out[i].Rows > out[j].Rows
+		}
+		return out[i].Source+out[i].Reason < out[j].Source+out[j].Reason
+	})
+	return out
+}
