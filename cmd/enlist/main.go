@@ -40,6 +40,8 @@ func commands() []command {
 		{"metrics", "print the metrics of a region and its descendants", runMetrics},
 		{"gen", "generate realistic synthetic extracts for a province", runGen},
 		{"demo", "generate a province, load it, and summarise", runDemo},
+		{"rollup", "consolidate county and city warehouses or extract folders into the province's", runRollup},
+		{"export", "write the curated tables as Hive-partitioned Parquet", runExport},
 	}
 }
 

@@ -164,7 +164,7 @@ func checksums(t *testing.T, path string) map[string]string {
 	for _, tbl := range tables {
 		var n int
 		var sum string
-		if err := wh.DB().QueryRow(`SELECT count(*), coalesce(md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)), '') FROM "` + tbl + `" t`).Scan(&n, &sum); err != nil {
+		if err := wh.DB().QueryRow(`SELECT count(*), coalesce(md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)), '') FROM "`+tbl+`" t`).Scan(&n, &sum); err != nil {
 			t.Fatal(err)
 		}
 		out[tbl] = fmt.Sprintf("%d:%s", n, sum)
