@@ -1,0 +1,435 @@
+package schedules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Triggers: why a run happened.
+const (
+	TriggerSchedule = "schedule" // the cron spec fired
+	TriggerCatchUp  = "catch_up" // due while the service was down, run once at start
+	TriggerManual   = "manual"   // enlist run
+)
+
+// Statuses of a run.
+const (
+	Running   = "running"
+	Succeeded = "succeeded"
+	Failed    = "failed"
+	Cancelled = "cancelled" // the service was stopping
+	Abandoned = "abandoned" // the process died mid-run
+)
+
+// ErrRunning means a run was not started because the previous run of the
+// same job has not finished: a job never overlaps itself.
+var ErrRunning = errors.New("the previous run of this job is still going")
+
+// Run is one attempt of a job, as its task sees it.
+type Run struct {
+	Job       Job
+	Trigger   string
+	Scheduled time.Time // when the run was due; a report takes its as-of date from it
+	Attempt   int       // 1 for the first try
+}
+
+// Outcome is what a task reports besides success or failure.
+type Outcome struct {
+	Message string
+	Counts  map[string]int64
+}
+
+// Task does a job's work. It must stop when ctx is cancelled, leaving the
+// warehouse as it was or with whole units of work committed.
+type Task func(ctx context.Context, run Run) (Outcome, error)
+
+// Dispatch turns a job into its task, decoding and checking its params; a
+// problem is an *Error naming the schedule file and line.
+type Dispatch func(job Job) (Task, error)
+
+// Record is one attempt as job_runs keeps it.
+type Record struct {
+	ID        int64
+	Job       string
+	Type      string
+	Trigger   string
+	Scheduled time.Time
+	Attempt   int
+	Started   time.Time
+	Finished  time.Time // zero while running
+	Status    string
+	Message   string
+	Counts    map[string]int64
+}
+
+// History stores the run records.
+type History interface {
+	// Begin records an attempt as running and returns its id.
+	Begin(ctx context.Context, rec Record) (int64, error)
+	// End completes the record Begin made.
+	End(ctx context.Context, rec Record) error
+	// LastScheduled is the latest due time of a run of job that ended
+	// (succeeded or failed); cancelled and abandoned runs do not count, so
+	// a run cut short by a stop is caught up like a missed one.
+	LastScheduled(ctx context.Context, job string) (time.Time, bool, error)
+	// Abandon marks runs left 'running' by processes that no longer exist.
+	Abandon(ctx context.Context) (int, error)
+}
+
+// Options configure an Engine. History is required; the others have
+// working zero values.
+type Options struct {
+	History History
+	Log     *slog.Logger
+	// Now is the clock used for due times, catch-up and records.
+	Now func() time.Time
+	// Sleep waits between a failed attempt and its retry; it returns early
+	// with an error when ctx ends. Tests replace it to see the backoff.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Engine runs a set of jobs.
+type Engine struct {
+	history History
+	log     *slog.Logger
+	now     func() time.Time
+	sleep   func(ctx context.Context, d time.Duration) error
+	entries []*entry
+	byName  map[string]*entry
+}
+
+type entry struct {
+	job  Job
+	task Task
+	// busy is held for a run and its retries; a trigger that finds it
+	// taken is skipped.
+	busy sync.Mutex
+}
+
+// New prepares the jobs through dispatch. Every job's problem is reported
+// together, so an operator fixes a schedule folder in one pass.
+func New(jobs []Job, dispatch Dispatch, opt Options) (*Engine, error) {
+	if opt.History == nil {
+		return nil, errors.New("schedules: no run history")
+	}
+	e := &Engine{history: opt.History, log: opt.Log, now: opt.Now, sleep: opt.Sleep, byName: map[string]*entry{}}
+	if e.log == nil {
+		e.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.sleep == nil {
+		e.sleep = sleep
+	}
+	var errs []error
+	for _, j := range jobs {
+		if j.schedule == nil {
+			errs = append(errs, &Error{File: j.File, Line: j.Line, Reason: fmt.Sprintf("job %s has no cron spec", j.Name)})
+			continue
+		}
+		if _, dup := e.byName[j.Name]; dup {
+			errs = append(errs, &Error{File: j.File, Line: j.Line, Reason: fmt.Sprintf("duplicate job name %q", j.Name)})
+			continue
+		}
+		task, err := dispatch(j)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		ent := &entry{job: j, task: task}
+		e.entries = append(e.entries, ent)
+		e.byName[j.Name] = ent
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return e, nil
+}
+
+// Jobs lists the jobs in the order their files give them.
+func (e *Engine) Jobs() []Job {
+	out := make([]Job, len(e.entries))
+	for i, ent := range e.entries {
+		out[i] = ent.job
+	}
+	return out
+}
+
+// RunNow runs a job at once (enlist run), through the same path as a
+// scheduled run, with its retries unless retry is false. It returns the
+// last attempt's record; the error is nil only when that attempt succeeded.
+func (e *Engine) RunNow(ctx context.Context, name string, retry bool) (Record, error) {
+	ent, ok := e.byName[name]
+	if !ok {
+		return Record{}, fmt.Errorf("no job named %q", name)
+	}
+	retries := ent.job.Retries
+	if !retry {
+		retries = 0
+	}
+	return e.fire(ctx, nil, ent, TriggerManual, e.now(), retries)
+}
+
+// fire runs a job with its retries, unless it is already running. A wait
+// before a retry ends early when stop closes (the service is stopping).
+func (e *Engine) fire(ctx context.Context, stop <-chan struct{}, ent *entry, trigger string, scheduled time.Time, retries int) (Record, error) {
+	log := e.log.With("job", ent.job.Name, "trigger", trigger, "scheduled", scheduled.In(ent.job.Zone).Format(time.RFC3339))
+	if !ent.busy.TryLock() {
+		log.Warn("run skipped: the previous run of this job is still going")
+		return Record{}, ErrRunning
+	}
+	defer ent.busy.Unlock()
+	for attempt := 1; ; attempt++ {
+		rec := e.attempt(ctx, log, ent, Run{Job: ent.job, Trigger: trigger, Scheduled: scheduled, Attempt: attempt})
+		if rec.Status != Failed || attempt > retries || ctx.Err() != nil {
+			return rec, rec.err()
+		}
+		wait := backoff(ent.job.Backoff, attempt)
+		log.Warn("run failed; retrying", "attempt", attempt, "retry_in", wait.String(), "error", rec.Message)
+		if err := e.wait(ctx, stop, wait); err != nil {
+			log.Info("retry abandoned: the service is stopping", "attempt", attempt)
+			return rec, rec.err()
+		}
+	}
+}
+
+// backoff doubles the wait for each further retry, capped at a day.
+func backoff(first time.Duration, attempt int) time.Duration {
+	if first <= 0 {
+		first = DefaultBackoff
+	}
+	d := first
+	for i := 1; i < attempt && d < 24*time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, 24*time.Hour)
+}
+
+func (r Record) err() error {
+	if r.Status == Succeeded {
+		return nil
+	}
+	return fmt.Errorf("job %s %s: %s", r.Job, r.Status, r.Message)
+}
+
+// attempt runs the task once between a start and an end record. The
+// records are written with a context that outlives cancellation: a run cut
+// short by SIGTERM is still recorded as cancelled.
+func (e *Engine) attempt(ctx context.Context, log *slog.Logger, ent *entry, run Run) Record {
+	rec := Record{Job: ent.job.Name, Type: ent.job.Type, Trigger: run.Trigger, Scheduled: run.Scheduled.UTC(),
+		Attempt: run.Attempt, Started: e.now().UTC(), Status: Running}
+	log = log.With("attempt", run.Attempt)
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	id, err := e.history.Begin(hctx, rec)
+	if err != nil {
+		rec.Status, rec.Message, rec.Finished = Failed, "could not record the run's start: "+err.Error(), e.now().UTC()
+		log.Error("run not started", "error", err)
+		return rec
+	}
+	rec.ID = id
+	log = log.With("run_id", id)
+	log.Info("run started")
+
+	tctx := ctx
+	if ent.job.Timeout > 0 {
+		var stop context.CancelFunc
+		tctx, stop = context.WithTimeout(ctx, ent.job.Timeout)
+		defer stop()
+	}
+	out, err := call(tctx, ent.task, run)
+	rec.Finished = e.now().UTC()
+	rec.Counts, rec.Message = out.Counts, out.Message
+	var panicked *PanicError
+	switch {
+	case err == nil:
+		rec.Status = Succeeded
+	case ctx.Err() != nil && !errors.As(err, &panicked):
+		rec.Status, rec.Message = Cancelled, "stopped before it finished: "+err.Error()
+	case ent.job.Timeout > 0 && errors.Is(tctx.Err(), context.DeadlineExceeded) && !errors.As(err, &panicked):
+		rec.Status, rec.Message = Failed, fmt.Sprintf("timed out after %s: %v", ent.job.Timeout, err)
+	default:
+		rec.Status, rec.Message = Failed, err.Error()
+	}
+	if errors.As(err, &panicked) {
+		log.Error("job panicked", "panic", fmt.Sprint(panicked.Value), "stack", string(panicked.Stack))
+	}
+	if err := e.history.End(hctx, rec); err != nil {
+		log.Error("could not record the run's end", "error", err)
+	}
+	attrs := []any{"status", rec.Status, "seconds", rec.Finished.Sub(rec.Started).Seconds()}
+	for k, v := range out.Counts {
+		attrs = append(attrs, k, v)
+	}
+	if rec.Status == Succeeded {
+		log.Info("run finished", append(attrs, "message", rec.Message)...)
+	} else {
+		log.Error("run finished", append(attrs, "error", rec.Message)...)
+	}
+	return rec
+}
+
+// PanicError is a panic inside a task, recovered so the service keeps
+// running and the run is recorded as failed.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (p *PanicError) Error() string { return fmt.Sprintf("panic: %v", p.Value) }
+
+// call runs the task and turns a panic into an error. A panic in a
+// goroutine the task starts cannot be caught here; tasks keep their work on
+// the calling goroutine or recover in their own.
+func call(ctx context.Context, task Task, run Run) (out Outcome, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	return task(ctx, run)
+}
+
+func (e *Engine) wait(ctx context.Context, stop <-chan struct{}, d time.Duration) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return e.sleep(ctx, d)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// CatchUp runs once, concurrently, every job configured to catch up whose
+// spec was due after its last recorded run, and waits for them. A job that
+// has never run has nothing to catch up: the service cannot tell when it
+// was meant to start.
+func (e *Engine) CatchUp(ctx context.Context, stop <-chan struct{}) {
+	var wg sync.WaitGroup
+	for _, ent := range e.entries {
+		if !ent.job.CatchUp {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.catchUp(ctx, stop, ent)
+		}()
+	}
+	wg.Wait()
+}
+
+func (e *Engine) catchUp(ctx context.Context, stop <-chan struct{}, ent *entry) {
+	log := e.log.With("job", ent.job.Name)
+	last, ok, err := e.history.LastScheduled(ctx, ent.job.Name)
+	if err != nil {
+		log.Error("catch-up: could not read the last run", "error", err)
+		return
+	}
+	if !ok {
+		log.Info("catch-up: no earlier run recorded; waiting for the schedule")
+		return
+	}
+	due, ok := ent.job.LastDue(last, e.now())
+	if !ok {
+		return
+	}
+	log.Info("catch-up: a run was due while the service was down", "last_run_due", last.In(ent.job.Zone).Format(time.RFC3339),
+		"missed_due", due.In(ent.job.Zone).Format(time.RFC3339))
+	_, _ = e.fire(ctx, stop, ent, TriggerCatchUp, due, ent.job.Retries)
+}
+
+// Serve runs the jobs on their specs until ctx ends, after marking runs of
+// dead processes abandoned and catching up missed runs. On stop no new run
+// starts; runs in progress get grace to finish, then their context is
+// cancelled, and Serve returns when they have ended and been recorded.
+func (e *Engine) Serve(ctx context.Context, grace time.Duration) error {
+	if n, err := e.history.Abandon(ctx); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	} else if n > 0 {
+		e.log.Warn("runs left running by a process that died were marked abandoned", "runs", n)
+	}
+	// Runs get their own context so a stop can give them grace before
+	// cancelling them; retry waits end at once on stop.
+	jobsCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelJobs()
+	stopping := make(chan struct{})
+
+	c := cron.New(cron.WithLocation(time.UTC), cron.WithLogger(cronLog{e.log}))
+	for _, ent := range e.entries {
+		c.Schedule(ent.job.schedule, cron.FuncJob(func() {
+			now := e.now()
+			due, ok := ent.job.LastDue(now.Add(-24*time.Hour), now)
+			if !ok {
+				due = now.Truncate(time.Second)
+			}
+			_, _ = e.fire(jobsCtx, stopping, ent, TriggerSchedule, due, ent.job.Retries)
+		}))
+	}
+	var catchUps sync.WaitGroup
+	catchUps.Add(1)
+	go func() {
+		defer catchUps.Done()
+		e.CatchUp(jobsCtx, stopping)
+	}()
+	c.Start()
+	for _, ent := range e.entries {
+		e.log.Info("job scheduled", "job", ent.job.Name, "type", ent.job.Type, "cron", ent.job.Spec,
+			"zone", ent.job.Zone.String(), "next", ent.job.Next(e.now()).Format(time.RFC3339))
+	}
+	<-ctx.Done()
+	e.log.Info("stopping: no new runs will start", "grace", grace.String())
+	close(stopping)
+	cronDone := c.Stop()
+	done := make(chan struct{})
+	go func() {
+		<-cronDone.Done()
+		catchUps.Wait()
+		close(done)
+	}()
+	if grace > 0 {
+		select {
+		case <-done:
+			e.log.Info("stopped")
+			return nil
+		case <-time.After(grace):
+			e.log.Warn("runs still going after the grace period; cancelling them")
+		}
+	}
+	cancelJobs()
+	<-done
+	e.log.Info("stopped")
+	return nil
+}
+
+// cronLog sends the cron library's own messages to slog at debug level;
+// runs log themselves.
+type cronLog struct{ log *slog.Logger }
+
+func (c cronLog) Info(msg string, kv ...any) { c.log.Debug("cron: "+msg, kv...) }
+func (c cronLog) Error(err error, msg string, kv ...any) {
+	c.log.Error("cron: "+msg, append(kv, "error", err)...)
+}
