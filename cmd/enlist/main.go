@@ -40,6 +40,8 @@ func commands() []command {
 		{"metrics", "print the metrics of a region and its descendants", runMetrics},
 		{"gen", "generate realistic synthetic extracts for a province", runGen},
 		{"demo", "generate a province, load it, and summarise", runDemo},
+		{"sql", "run a read-only SQL query (or a prompt) on the published warehouse", runSQL},
+		{"schema", "the data dictionary: tables, views, columns and their comments", runSchema},
 		{"rollup", "consolidate county and city warehouses or extract folders into the province's", runRollup},
 		{"export", "write the curated tables as Hive-partitioned Parquet", runExport},
 	}

@@ -318,3 +318,32 @@ func TestSplitStatements(t *testing.T) {
 		}
 	}
 }
+
+// TestComplete: the prompt runs typed text once a semicolon ends it, and
+// not while the semicolon sits inside a string, name or comment.
+func TestComplete(t *testing.T) {
+	for text, want := range map[string]bool{
+		"SELECT 1":                    false,
+		"SELECT 1;":                   true,
+		"SELECT 1;\n":                 true,
+		"SELECT 1; -- done":           true,
+		"SELECT 1; /* still":          false,
+		"SELECT ';":                   false,
+		"SELECT ';'":                  false,
+		"SELECT ';';":                 true,
+		"SELECT \"a;":                 false,
+		"SELECT $$ ; ":                false,
+		"SELECT 1 /* ; */":            false,
+		"SELECT 1;\nSELECT":           false,
+		"-- a comment;\n":             false,
+		"SELECT 1 -- ;\n":             false,
+		"SELECT E'it\\'s;' AS x;":     true,
+		"SELECT E'it\\'s;' AS x":      false,
+		"SELECT 1 /* /* */ ; */ + 1;": true,
+		"SELECT 1 /* /* */ ; */ + 1 ": false,
+	} {
+		if got := Complete(text); got != want {
+			t.Errorf("Complete(%q) = %v, want %v", text, got, want)
+		}
+	}
+}

@@ -51,7 +51,33 @@ func (s statement) label() string {
 // dollar quotes and comments, and drops pieces that hold only blanks and
 // comments.
 func splitStatements(text string) []statement {
+	out, _ := scan(text)
+	return out
+}
+
+// Complete tells whether typed text ends a query: a semicolon outside any
+// string or comment with only blanks and comments after it. The
+// interactive prompt runs the text when it is.
+func Complete(text string) bool {
+	stmts, l := scan(text)
+	return len(stmts) > 0 && l.semicolonLast && !l.open
+}
+
+// Pending tells whether text holds anything but blanks and comments.
+func Pending(text string) bool {
+	stmts, _ := scan(text)
+	return len(stmts) > 0
+}
+
+// lexEnd is how the text ends.
+type lexEnd struct {
+	semicolonLast bool // no word after the last semicolon
+	open          bool // a string, quoted name or comment is not closed
+}
+
+func scan(text string) ([]statement, lexEnd) {
 	var out []statement
+	var end lexEnd
 	cur := statement{}
 	start := 0
 	word := func(w string) {
@@ -60,13 +86,19 @@ func splitStatements(text string) []statement {
 			cur.raw = append(cur.raw, w)
 		}
 	}
-	flush := func(end int) {
+	flush := func(at int) {
 		if len(cur.words) > 0 {
-			cur.text = strings.TrimSpace(text[start:end])
+			cur.text = strings.TrimSpace(text[start:at])
 			out = append(out, cur)
 		}
 		cur = statement{}
-		start = end + 1
+		start = at + 1
+	}
+	open := false
+	// closed notes whether the token ending at j was closed.
+	closed := func(j int, ok bool) int {
+		open = open || !ok
+		return j
 	}
 	i := 0
 	for i < len(text) {
@@ -74,6 +106,7 @@ func splitStatements(text string) []statement {
 		switch {
 		case c == ';':
 			flush(i)
+			end.semicolonLast = true
 			i++
 		case c == '-' && strings.HasPrefix(text[i:], "--"):
 			j := strings.IndexByte(text[i:], '\n')
@@ -83,19 +116,19 @@ func splitStatements(text string) []statement {
 				i += j + 1
 			}
 		case c == '/' && strings.HasPrefix(text[i:], "/*"):
-			i = skipBlockComment(text, i)
+			i = closed(skipBlockComment(text, i))
 		case c == '\'':
-			i = skipQuoted(text, i, '\'', false)
+			i = closed(skipQuoted(text, i, '\'', false))
 			word("'")
 		case (c == 'e' || c == 'E') && i+1 < len(text) && text[i+1] == '\'':
-			i = skipQuoted(text, i+1, '\'', true)
+			i = closed(skipQuoted(text, i+1, '\'', true))
 			word("'")
 		case c == '"':
-			j := skipQuoted(text, i, '"', false)
+			j := closed(skipQuoted(text, i, '"', false))
 			word(strings.ReplaceAll(text[i+1:max(i+1, j-1)], `""`, `"`))
 			i = j
 		case c == '$':
-			i = skipDollar(text, i)
+			i = closed(skipDollar(text, i))
 			word("$")
 		case c == '_' || c < 0x80 && unicode.IsLetter(rune(c)):
 			j := i
@@ -111,13 +144,17 @@ func splitStatements(text string) []statement {
 			i++
 		}
 	}
+	if len(cur.words) > 0 {
+		end.semicolonLast = false
+	}
+	end.open = open
 	flush(len(text))
-	return out
+	return out, end
 }
 
 // skipBlockComment returns the index after the comment starting at i;
 // DuckDB's parser (from PostgreSQL) nests block comments.
-func skipBlockComment(text string, i int) int {
+func skipBlockComment(text string, i int) (int, bool) {
 	depth := 0
 	for i < len(text) {
 		switch {
@@ -128,18 +165,18 @@ func skipBlockComment(text string, i int) int {
 			depth--
 			i += 2
 			if depth == 0 {
-				return i
+				return i, true
 			}
 		default:
 			i++
 		}
 	}
-	return i
+	return i, false
 }
 
 // skipQuoted returns the index after the quoted token starting at i; a
 // doubled quote is part of it, and in E'…' strings so is an escaped one.
-func skipQuoted(text string, i int, q byte, backslash bool) int {
+func skipQuoted(text string, i int, q byte, backslash bool) (int, bool) {
 	i++
 	for i < len(text) {
 		switch {
@@ -148,28 +185,28 @@ func skipQuoted(text string, i int, q byte, backslash bool) int {
 		case text[i] == q && i+1 < len(text) && text[i+1] == q:
 			i += 2
 		case text[i] == q:
-			return i + 1
+			return i + 1, true
 		default:
 			i++
 		}
 	}
-	return i
+	return len(text), false
 }
 
 // skipDollar skips $tag$…$tag$ strings; a $ not starting one ($1, a
 // parameter) is a single character.
-func skipDollar(text string, i int) int {
+func skipDollar(text string, i int) (int, bool) {
 	j := i + 1
 	for j < len(text) && (text[j] == '_' || text[j] < 0x80 && unicode.IsLetter(rune(text[j])) || j > i+1 && text[j] >= '0' && text[j] <= '9') {
 		j++
 	}
 	if j >= len(text) || text[j] != '$' {
-		return i + 1
+		return i + 1, true
 	}
 	tag := text[i : j+1]
 	end := strings.Index(text[j+1:], tag)
 	if end < 0 {
-		return len(text)
+		return len(text), false
 	}
-	return j + 1 + end + len(tag)
+	return j + 1 + end + len(tag), true
 }
