@@ -49,6 +49,9 @@ func WriteXLSX(w io.Writer, f *tabular.Frame) error {
 	if err != nil {
 		return err
 	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
 	header := make([]any, len(f.Columns))
 	for i, c := range f.Columns {
 		header[i] = excelize.Cell{StyleID: bold, Value: c}
@@ -68,9 +71,6 @@ func WriteXLSX(w io.Writer, f *tabular.Frame) error {
 		if err := sw.SetRow(ref, cells); err != nil {
 			return fmt.Errorf("write xlsx row %d: %w", r+1, err)
 		}
-	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return err
 	}
 	if err := sw.Flush(); err != nil {
 		return err
