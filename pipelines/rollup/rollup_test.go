@@ -2,6 +2,7 @@ package rollup
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"enlist/internal/metrics"
 	"enlist/internal/secret"
 	"enlist/internal/warehouse"
+	"enlist/pipelines/export"
 	loadpkg "enlist/pipelines/load"
 )
 
@@ -271,5 +273,330 @@ func TestTwoCountiesAddUpAndRerunChangesNothing(t *testing.T) {
 		if after[tbl] != sum {
 			t.Errorf("table %s changed on re-run: %s -> %s", tbl, sum, after[tbl])
 		}
+	}
+}
+
+// city is a city office's warehouse holding both counties' extracts.
+func city(t *testing.T, path string) string {
+	t.Helper()
+	files := map[string]string{}
+	for k, v := range countyA() {
+		files["a-"+k] = v
+	}
+	for k, v := range countyB() {
+		files["b-"+k] = v
+	}
+	return county(t, path, files)
+}
+
+func TestConflictsAreRefusedNotMerged(t *testing.T) {
+	dir, opt := setup(t)
+	ctx := context.Background()
+	pa := county(t, filepath.Join(dir, "410102.duckdb"), countyA())
+	pcity := city(t, filepath.Join(dir, "4101.duckdb"))
+	folder := writeFolder(t, filepath.Join(dir, "410104-extracts"), countyC())
+	prov := filepath.Join(dir, "henan.duckdb")
+
+	// Both given at once: neither can be preferred, both are refused, and
+	// the rest lands.
+	rep, err := Run(ctx, prov, []string{pa, pcity, folder}, opt)
+	var ce *ConflictError
+	if !errors.As(err, &ce) {
+		t.Fatalf("want a conflict, got %v", err)
+	}
+	t.Log(err)
+	for _, p := range []string{pa, pcity} {
+		if !strings.Contains(err.Error(), p) {
+			t.Errorf("conflict report does not name %s: %v", p, err)
+		}
+	}
+	status := map[string]string{}
+	for _, o := range rep.Outcomes {
+		status[o.Source] = o.Status
+	}
+	if status[pa] != "refused" || status[pcity] != "refused" || status[folder] != "delivered" {
+		t.Errorf("statuses %v", status)
+	}
+	if got := count(t, prov, `SELECT count(*) FROM registrations`); got != 2 {
+		t.Errorf("registrations = %d, want county C's 2 only", got)
+	}
+	if got := count(t, prov, `SELECT count(*) FROM quotas WHERE starts_with(region_code, '410102') OR starts_with(region_code, '410103')`); got != 0 {
+		t.Errorf("%d quota rows of the conflicting scope were merged", got)
+	}
+
+	// The county alone lands; then the city, claiming the county's scope,
+	// is refused by name and the province stays as it was.
+	if _, err := Run(ctx, prov, []string{pa}, opt); err != nil {
+		t.Fatal(err)
+	}
+	before := checksums(t, prov)
+	_, err = Run(ctx, prov, []string{pcity}, opt)
+	if !errors.As(err, &ce) || !ce.Earlier || ce.Other != pa || ce.Source != pcity {
+		t.Fatalf("city after county: %#v (%v)", ce, err)
+	}
+	if !strings.Contains(err.Error(), "--withdraw") {
+		t.Errorf("the refusal does not say how to switch: %v", err)
+	}
+	for tbl, sum := range checksums(t, prov) {
+		if before[tbl] != sum {
+			t.Errorf("refused city changed %s", tbl)
+		}
+	}
+
+	// The city takes over once the county's delivery is withdrawn; county
+	// C's extract folder is no part of the city's scopes and stays.
+	opt.Withdraw = []string{pa}
+	rep, err = Run(ctx, prov, []string{pcity}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := count(t, prov, `SELECT count(*) FROM registrations`); got != 7+2 {
+		t.Errorf("registrations after the city took over = %d, want 9", got)
+	}
+	if got := count(t, prov, `SELECT count(*) FROM rollup_deliveries WHERE status = 'withdrawn' AND source_path = ?`, pa); got != 1 {
+		t.Errorf("withdrawn deliveries of the county = %d", got)
+	}
+
+	// Two files of the same county in one rollup are refused both.
+	pa2 := filepath.Join(dir, "410102-copy.duckdb")
+	data, err := os.ReadFile(pa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pa2, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opt.Withdraw = nil
+	prov2 := filepath.Join(dir, "other.duckdb")
+	_, err = Run(ctx, prov2, []string{pa, pa2}, opt)
+	if !errors.As(err, &ce) || ce.SameRegion != "410102" {
+		t.Fatalf("same county twice: %v", err)
+	}
+	if got := count(t, prov2, `SELECT count(*) FROM load_ledger`); got != 0 {
+		t.Errorf("%d loads merged from the same county twice", got)
+	}
+}
+
+func TestNewerDeliveryReplacesEarlier(t *testing.T) {
+	dir, opt := setup(t)
+	ctx := context.Background()
+	pa := county(t, filepath.Join(dir, "410102.duckdb"), countyA())
+	pb := county(t, filepath.Join(dir, "410103.duckdb"), countyB())
+	prov := filepath.Join(dir, "henan.duckdb")
+	rep, err := Run(ctx, prov, []string{pa, pb}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	firstA, firstB := rep.Outcomes[0].Delivery, rep.Outcomes[1].Delivery
+	oldLoads := count(t, prov, `SELECT max(load_id) FROM rollup_loads WHERE delivery_id = ?`, firstA)
+
+	// The county's weekly list to date, now with a fifth person; the
+	// county publishes, and the province reads the published copy.
+	files := countyA()
+	files["reg.csv"] += reg(a5, "410102001", "本科", "是") + "\n"
+	county(t, pa, map[string]string{"reg-week2.csv": files["reg.csv"]})
+	pub, err := warehouse.Publish(ctx, pa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err = Run(ctx, prov, []string{pa, pb}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oa, ob := rep.Outcomes[0], rep.Outcomes[1]
+	if oa.Status != "delivered" || len(oa.Replaced) != 1 || oa.Replaced[0] != firstA || oa.ReadPath != pub {
+		t.Errorf("county A: %+v", oa)
+	}
+	if ob.Status != "unchanged" || ob.Delivery != firstB {
+		t.Errorf("county B: %+v", ob)
+	}
+	if got := count(t, prov, `SELECT count(*) FROM registrations`); got != 5+3 {
+		t.Errorf("registrations = %d, want 8", got)
+	}
+	if got := count(t, prov, `SELECT count(*) FROM rollup_deliveries WHERE delivery_id = ? AND status = 'replaced' AND replaced_by = ?`, firstA, oa.Delivery); got != 1 {
+		t.Error("earlier delivery not marked replaced")
+	}
+	for _, tbl := range dataTablesAll {
+		if got := count(t, prov, `SELECT count(*) FROM `+tbl+` WHERE load_id <= ? AND load_id NOT IN (SELECT load_id FROM rollup_loads)`, oldLoads); got != 0 {
+			t.Errorf("%s keeps %d rows of the replaced delivery", tbl, got)
+		}
+	}
+	if got := count(t, prov, `SELECT count(*) FROM rollup_deliveries WHERE delivery_id = ? AND read_path = ?`, oa.Delivery, pub); got != 1 {
+		t.Error("lineage does not record the published copy read")
+	}
+	// The ledger holds the county's current loads only: its replaced
+	// registrations file stayed behind in the county.
+	if got, want := count(t, prov, `SELECT count(*) FROM load_ledger`), count(t, pa, `SELECT count(*) FROM load_ledger WHERE status = 'loaded'`)+count(t, pb, `SELECT count(*) FROM load_ledger`); got != want {
+		t.Errorf("province ledger %d rows, want %d", got, want)
+	}
+}
+
+func TestExtractFolderSource(t *testing.T) {
+	dir, opt := setup(t)
+	ctx := context.Background()
+	folder := writeFolder(t, filepath.Join(dir, "410104"), countyC())
+	prov := filepath.Join(dir, "henan.duckdb")
+
+	noKey := opt
+	noKey.Key = nil
+	if _, err := Run(ctx, prov, []string{folder}, noKey); err == nil || !strings.Contains(err.Error(), "secret") {
+		t.Fatalf("extract folder without the secret: %v", err)
+	}
+	rep, err := Run(ctx, prov, []string{folder}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := rep.Outcomes[0]
+	if o.Type != TypeExtracts || o.Region != "410104" || o.Loads != 2 || o.Rows != 3 {
+		t.Errorf("outcome %+v", o)
+	}
+	if got := count(t, prov, `SELECT count(*) FROM registrations r JOIN rollup_loads l USING (load_id)
+		JOIN rollup_deliveries d USING (delivery_id) WHERE d.source_type = 'extracts' AND d.read_path = ?`, folder); got != 2 {
+		t.Errorf("registrations traced to the folder = %d", got)
+	}
+	entries, _ := filepath.Glob(filepath.Join(dir, ".rollup-staging-*"))
+	if len(entries) != 0 {
+		t.Errorf("staging left behind: %v", entries)
+	}
+	before := checksums(t, prov)
+	rep, err = Run(ctx, prov, []string{folder}, opt)
+	if err != nil || rep.Outcomes[0].Status != "unchanged" {
+		t.Fatalf("re-run: %v %+v", err, rep.Outcomes)
+	}
+	for tbl, sum := range checksums(t, prov) {
+		if before[tbl] != sum {
+			t.Errorf("re-run of an unchanged folder changed %s", tbl)
+		}
+	}
+	// A folder with a refused file is refused whole.
+	bad := writeFolder(t, filepath.Join(dir, "410105"), map[string]string{
+		"reg.csv":  regHead + "\n" + reg(idnum.Make("410105", born, 41), "410105001", "本科", "是") + "\n",
+		"junk.csv": "what,is,this\n1,2,3\n",
+	})
+	if _, err := Run(ctx, prov, []string{bad}, opt); err == nil || !strings.Contains(err.Error(), "junk.csv") {
+		t.Fatalf("folder with a refused file: %v", err)
+	}
+	if got := count(t, prov, `SELECT count(*) FROM registrations WHERE starts_with(region_code, '410105')`); got != 0 {
+		t.Errorf("%d rows of a refused folder landed", got)
+	}
+}
+
+// TestFailureMidRollupLeavesProvinceAsItWas: a source whose rows the
+// province cannot take fails in the middle of the copy, after the earlier
+// delivery's rows were deleted; the whole rollup rolls back.
+func TestFailureMidRollupLeavesProvinceAsItWas(t *testing.T) {
+	dir, opt := setup(t)
+	ctx := context.Background()
+	pa := county(t, filepath.Join(dir, "410102.duckdb"), countyA())
+	pb := county(t, filepath.Join(dir, "410103.duckdb"), countyB())
+	prov := filepath.Join(dir, "henan.duckdb")
+	if _, err := Run(ctx, prov, []string{pa, pb}, opt); err != nil {
+		t.Fatal(err)
+	}
+	before := checksums(t, prov)
+	// County B changes (a new load) and county A's file is damaged: a
+	// registration without a person, which the province refuses.
+	county(t, pb, map[string]string{"quota2.csv": "年度,批次,区划代码,征集任务数\n2025,下半年,410103,3\n"})
+	wh, err := warehouse.Open(ctx, pa, warehouse.Options{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wh.DB().Exec(`ALTER TABLE registrations ALTER COLUMN person DROP NOT NULL;
+		INSERT INTO registrations SELECT load_id, 99, NULL, gender, birth_year, id_county, region_code, education, student_status,
+			major_category, school, ethnicity, registered_on, applied, year, season FROM registrations LIMIT 1;
+		UPDATE load_ledger SET rows_accepted = rows_accepted + 1 WHERE kind = 'registrations'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := wh.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(ctx, prov, []string{pb, pa}, opt)
+	if err == nil {
+		t.Fatal("damaged source accepted")
+	}
+	if !strings.Contains(err.Error(), "copy registrations") {
+		t.Errorf("want the copy to fail at registrations, after the earlier delivery was removed: %v", err)
+	}
+	t.Log(err)
+	for _, o := range rep.Outcomes {
+		if o.Status != "refused" {
+			t.Errorf("%s: %s after a rollback", o.Source, o.Status)
+		}
+	}
+	for tbl, sum := range checksums(t, prov) {
+		if before[tbl] != sum {
+			t.Errorf("failed rollup changed %s", tbl)
+		}
+	}
+}
+
+func TestExportReadsBack(t *testing.T) {
+	dir, opt := setup(t)
+	ctx := context.Background()
+	pa := county(t, filepath.Join(dir, "410102.duckdb"), countyA())
+	pb := county(t, filepath.Join(dir, "410103.duckdb"), countyB())
+	prov := filepath.Join(dir, "henan.duckdb")
+	if _, err := Run(ctx, prov, []string{pa, pb}, opt); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "parquet")
+	wh := openRO(t, prov)
+	defer wh.Close()
+	for round := 0; round < 2; round++ { // a second export replaces the first
+		note, err := export.Write(ctx, wh.DB(), out, export.Options{Warehouse: prov, ReadFrom: prov})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(note.Kinds) != 5 {
+			t.Fatalf("kinds %+v", note.Kinds)
+		}
+		for _, w := range note.Kinds {
+			var want int64
+			if err := wh.DB().QueryRow(`SELECT count(*) FROM ` + w.Kind).Scan(&want); err != nil {
+				t.Fatal(err)
+			}
+			if w.Rows != want {
+				t.Errorf("%s: note says %d rows, warehouse has %d", w.Kind, w.Rows, want)
+			}
+			var got int64
+			if want > 0 {
+				glob := filepath.Join(out, "kind="+w.Kind, "**", "*.parquet")
+				if err := wh.DB().QueryRow(`SELECT count(*) FROM read_parquet(?, hive_partitioning = true)`, glob).Scan(&got); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got != want {
+				t.Errorf("%s: read back %d rows, want %d", w.Kind, got, want)
+			}
+		}
+	}
+	for _, p := range []string{"kind=registrations/year=2025/province=41", "kind=exams/year=2025/province=41",
+		"kind=approvals/year=2025/province=41", "kind=quotas/year=2025/province=41", "kind=resettlement", export.NoteFile} {
+		if _, err := os.Stat(filepath.Join(out, p)); err != nil {
+			t.Errorf("missing %s: %v", p, err)
+		}
+	}
+	// The hive columns come back, and no identity number went out.
+	var n int
+	glob := filepath.Join(out, "kind=*", "**", "*.parquet")
+	if err := wh.DB().QueryRow(`SELECT count(*) FROM read_parquet(?, hive_partitioning = true, union_by_name = true) t
+		WHERE kind = 'registrations' AND year = 2025 AND province = '41'`, glob).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 7 {
+		t.Errorf("registrations by hive columns = %d, want 7", n)
+	}
+	for _, id := range append(append([]string{}, a...), b...) {
+		if err := wh.DB().QueryRow(`SELECT count(*) FROM read_parquet(?, hive_partitioning = true, union_by_name = true) t
+			WHERE contains(t::VARCHAR, ?) OR contains(t::VARCHAR, ?)`, glob, id, id[:14]).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("an identity number reached the export")
+		}
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(out, ".*"))
+	if len(leftovers) != 0 {
+		t.Errorf("leftovers: %v", leftovers)
 	}
 }
