@@ -45,3 +45,30 @@ func (b *Bulletin) attention() []Attention {
 	}
 	return out
 }
+
+// RankBy ranks rows by a rate column, highest first; equal values share a
+// rank (1, 2, 2, 4) and rows without a value come last, sharing the rank
+// after the others.
+func RankBy(rows []Row, col string) map[string]int64 {
+	type v struct {
+		code string
+		x    float64
+		ok   bool
+	}
+	vs := make([]v, len(rows))
+	for i, r := range rows {
+		x, ok := r.Rate(col)
+		vs[i] = v{r.Code(), math.Round(x*1e9) / 1e9, ok}
+	}
+	out := map[string]int64{}
+	for _, a := range vs {
+		var better int64
+		for _, o := range vs {
+			if o.ok && (!a.ok || o.x > a.x) {
+				better++
+			}
+		}
+		out[a.code] = better + 1
+	}
+	return out
+}

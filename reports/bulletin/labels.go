@@ -48,6 +48,7 @@ var messages = map[string][2]string{
 	"season2":        {"下半年", "second half"},
 	"as_of_line":     {"统计截止日期：%s", "As of: %s"},
 	"unit_line":      {"单位：人、%", "Unit: persons, %"},
+	"unit_rows":      {"单位：行", "Unit: rows"},
 	"date_format":    {"2006年1月2日", "2 January 2006"},
 	"sheet_overview": {"总览", "Overview"},
 	"sheet_quota":    {"任务完成", "Quota"},
@@ -67,6 +68,7 @@ var messages = map[string][2]string{
 	"yes":            {"是", "yes"},
 	"no":             {"否", "no"},
 	"quota_note":     {"注：合计行征集任务为本级下达任务数（%d），各单位任务之和为%d。", "Note: the total's quota is the scope's own quota (%d); the regions' quotas add up to %d."},
+	"footer":         {"&C第 &P 页，共 &N 页", "&CPage &P of &N"},
 	"generated":      {"生成时间：%s", "Generated: %s"},
 
 	// Column heads.

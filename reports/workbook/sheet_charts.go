@@ -1,0 +1,131 @@
+package workbook
+
+import (
+	"fmt"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// charts: 图表 — native Excel charts on a sheet of their own, over a small
+// table of the figures they plot (the week series is nowhere else in the
+// workbook): cumulative approvals by week against the quota, the funnel
+// from registration to approval, and completion by region (read from the
+// 任务完成 sheet).
+func (w *writer) charts() error {
+	f, t, b := w.f, w.lang.T, w.b
+	sheet := t("sheet_charts")
+	cell := func(c, r int) string { s, _ := excelize.CoordinatesToCellName(c, r); return s }
+	if err := w.titleLines(sheet, b.Title(), b.AsOfLine(), t("unit_line"), 14); err != nil {
+		return err
+	}
+	// The week table: 周末日期 · 累计定兵（扣除退兵）· 征集任务.
+	heads := []string{t("week_end"), t("net_approved"), t("quota")}
+	for i, h := range heads {
+		if err := f.SetCellStr(sheet, cell(1+i, headRow), h); err != nil {
+			return err
+		}
+	}
+	quota := b.Scope.Int("quota")
+	row := headRow + 1
+	for _, wk := range b.Weeks {
+		if err := f.SetCellStr(sheet, cell(1, row), wk.End.Format("01-02")); err != nil {
+			return err
+		}
+		if err := f.SetCellInt(sheet, cell(2, row), wk.Net); err != nil {
+			return err
+		}
+		if err := f.SetCellInt(sheet, cell(3, row), quota); err != nil {
+			return err
+		}
+		row++
+	}
+	weekLast := row - 1
+	// The funnel table, below it.
+	funnelHead := row + 1
+	if err := f.SetCellStr(sheet, cell(1, funnelHead), t("funnel")); err != nil {
+		return err
+	}
+	if err := f.SetCellStr(sheet, cell(2, funnelHead), t("people")); err != nil {
+		return err
+	}
+	stages := []struct{ label, col string }{
+		{t("registered"), "registered"}, {t("applied"), "applied"}, {t("physical_passed"), "physical_passed"},
+		{t("political_passed"), "political_passed"}, {t("approved"), "approved"},
+	}
+	for i, s := range stages {
+		if err := f.SetCellStr(sheet, cell(1, funnelHead+1+i), s.label); err != nil {
+			return err
+		}
+		if err := f.SetCellInt(sheet, cell(2, funnelHead+1+i), b.Scope.Int(s.col)); err != nil {
+			return err
+		}
+	}
+	funnelLast := funnelHead + len(stages)
+	if err := f.SetCellStyle(sheet, cell(1, headRow), cell(3, headRow), w.st.header); err != nil {
+		return err
+	}
+	if err := f.SetCellStyle(sheet, cell(1, funnelHead), cell(2, funnelHead), w.st.header); err != nil {
+		return err
+	}
+	if err := f.SetColWidth(sheet, "A", "C", 16); err != nil {
+		return err
+	}
+	ref := func(col string, from, to int) string {
+		return fmt.Sprintf("'%s'!$%s$%d:$%s$%d", sheet, col, from, col, to)
+	}
+	axisFont := excelize.Font{Color: "404040", Size: 9}
+	title := func(s string) excelize.ChartTitle {
+		return excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: s}}}
+	}
+	if len(b.Weeks) > 0 {
+		if err := f.AddChart(sheet, "E3", &excelize.Chart{
+			Type:      excelize.Line,
+			Title:     title(t("weekly")),
+			Dimension: excelize.ChartDimension{Width: 640, Height: 300},
+			Legend:    excelize.ChartLegend{Position: "bottom"},
+			Series: []excelize.ChartSeries{
+				{Name: fmt.Sprintf("'%s'!$B$%d", sheet, headRow), Categories: ref("A", headRow+1, weekLast), Values: ref("B", headRow+1, weekLast)},
+				{Name: fmt.Sprintf("'%s'!$C$%d", sheet, headRow), Categories: ref("A", headRow+1, weekLast), Values: ref("C", headRow+1, weekLast),
+					Line: excelize.LineOptions{Dash: excelize.LineDashDash}},
+			},
+			XAxis: excelize.ChartAxis{Font: axisFont},
+			YAxis: excelize.ChartAxis{MajorGridLines: true, Font: axisFont},
+		}); err != nil {
+			return fmt.Errorf("%s: weekly chart: %w", sheet, err)
+		}
+	}
+	if err := f.AddChart(sheet, "E20", &excelize.Chart{
+		Type:      excelize.Bar,
+		Title:     title(t("funnel")),
+		Dimension: excelize.ChartDimension{Width: 640, Height: 300},
+		Legend:    excelize.ChartLegend{Position: "none"},
+		Series:    []excelize.ChartSeries{{Name: t("people"), Categories: ref("A", funnelHead+1, funnelLast), Values: ref("B", funnelHead+1, funnelLast)}},
+		// Bars read top-down in funnel order: the category axis runs reversed.
+		XAxis:    excelize.ChartAxis{ReverseOrder: true},
+		PlotArea: excelize.ChartPlotArea{ShowVal: true},
+	}); err != nil {
+		return fmt.Errorf("%s: funnel chart: %w", sheet, err)
+	}
+	if n := len(b.Children); n > 0 {
+		// 任务完成 lists the children by completion rank from its first data row.
+		qs := t("sheet_quota")
+		qref := func(col string) string {
+			return fmt.Sprintf("'%s'!$%s$%d:$%s$%d", qs, col, firstData, col, firstData+n-1)
+		}
+		if err := f.AddChart(sheet, "E37", &excelize.Chart{
+			Type:      excelize.Bar,
+			Title:     title(t("ranking")),
+			Dimension: excelize.ChartDimension{Width: 640, Height: uint(min(120+18*n, 1600))},
+			Legend:    excelize.ChartLegend{Position: "bottom"},
+			Series: []excelize.ChartSeries{
+				{Name: fmt.Sprintf("'%s'!$I$%d", qs, headRow), Categories: qref("B"), Values: qref("I")},
+				{Name: fmt.Sprintf("'%s'!$J$%d", qs, headRow), Categories: qref("B"), Values: qref("J")},
+			},
+			XAxis: excelize.ChartAxis{ReverseOrder: true, Font: axisFont},
+			YAxis: excelize.ChartAxis{NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}, MajorGridLines: true, Font: axisFont},
+		}); err != nil {
+			return fmt.Errorf("%s: completion chart: %w", sheet, err)
+		}
+	}
+	return w.printSetup(sheet, 0, 0)
+}

@@ -1,0 +1,362 @@
+package workbook
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/width"
+)
+
+// kind says how a column's cells look: text, counts, rates and changes.
+type kind int
+
+const (
+	kText       kind = iota
+	kName            // the region column: 合计 on the total row
+	kInt             // a count
+	kPct             // a rate, as a percentage
+	kChange          // a count's change since last week, signed
+	kPctChange       // a rate's change, signed percentage
+	kScore           // a score out of 100, one decimal
+	kDays            // days, one decimal
+	kRank            // a rank: blank on the total row
+	kTextCenter      // short text, centred
+)
+
+// column is one column of a table: its heads and how it looks. group, when
+// set, is the upper head spanning consecutive columns of the same group;
+// without one the head spans both header rows.
+type column struct {
+	group, head string
+	kind        kind
+	// behind, when set, is a conditional-format formula marking a cell
+	// behind target, written for the first data row: {self} stands for the
+	// cell, {id} for the cell of the column with that id in the same row.
+	behind string
+	id     string
+}
+
+// record is one table row's values (nil shows as —).
+type record struct {
+	vals  []any
+	total bool
+}
+
+// table is a sheet in the form of a Chinese statistics table: a merged
+// title, a 统计截止日期 / 单位 line, two header rows, data rows and a 合计 row.
+type table struct {
+	sheet, title string
+	dateLine     string
+	unitLine     string
+	cols         []column
+	records      []record
+	notes        []string
+	freezeCols   int // columns kept in view when scrolling right
+}
+
+const (
+	titleRow   = 1
+	subRow     = 2
+	headRow    = 3
+	headRows   = 2
+	firstData  = headRow + headRows
+	pctFormat  = "0.0%"
+	intFormat  = "#,##0"
+	chgFormat  = "+#,##0;-#,##0;0"
+	pchgFormat = "+0.0%;-0.0%;0.0%"
+	oneDecimal = "0.0"
+)
+
+// write lays the table out on its sheet.
+func (w *writer) writeTable(t table) error {
+	f := w.f
+	last := len(t.cols)
+	cell := func(c, r int) string { s, _ := excelize.CoordinatesToCellName(c, r); return s }
+
+	if err := w.titleLines(t.sheet, t.title, t.dateLine, t.unitLine, last); err != nil {
+		return err
+	}
+	// Two header rows: a group head merged across its columns, a single
+	// head merged down both rows.
+	for i := 0; i < len(t.cols); i++ {
+		c := t.cols[i]
+		col := i + 1
+		if c.group == "" {
+			if err := f.SetCellStr(t.sheet, cell(col, headRow), c.head); err != nil {
+				return err
+			}
+			if err := f.MergeCell(t.sheet, cell(col, headRow), cell(col, headRow+1)); err != nil {
+				return err
+			}
+			continue
+		}
+		end := i
+		for end+1 < len(t.cols) && t.cols[end+1].group == c.group {
+			end++
+		}
+		if err := f.SetCellStr(t.sheet, cell(col, headRow), c.group); err != nil {
+			return err
+		}
+		if end > i {
+			if err := f.MergeCell(t.sheet, cell(col, headRow), cell(end+1, headRow)); err != nil {
+				return err
+			}
+		}
+		for j := i; j <= end; j++ {
+			if err := f.SetCellStr(t.sheet, cell(j+1, headRow+1), t.cols[j].head); err != nil {
+				return err
+			}
+		}
+		i = end
+	}
+	if err := f.SetCellStyle(t.sheet, cell(1, headRow), cell(last, headRow+1), w.st.header); err != nil {
+		return err
+	}
+
+	widths := make([]int, last)
+	for i, c := range t.cols {
+		widths[i] = displayWidth(c.head)
+		if c.group != "" {
+			// A group head shares its width among its columns.
+			widths[i] = max(widths[i], displayWidth(c.group)/2)
+		}
+	}
+	row := firstData
+	texts := make([][]int, len(t.records)) // display widths of each row's cells
+	for n, rec := range t.records {
+		texts[n] = make([]int, len(t.cols))
+		for i, c := range t.cols {
+			v := rec.vals[i]
+			ref := cell(i+1, row)
+			shown, err := w.setValue(t.sheet, ref, c.kind, v, rec.total)
+			if err != nil {
+				return err
+			}
+			texts[n][i] = displayWidth(shown)
+			widths[i] = max(widths[i], texts[n][i])
+		}
+		row++
+	}
+	lastData := row - 1
+	for _, n := range t.notes {
+		if err := f.SetCellStr(t.sheet, cell(1, row+1), n); err != nil {
+			return err
+		}
+		if err := f.MergeCell(t.sheet, cell(1, row+1), cell(last, row+1)); err != nil {
+			return err
+		}
+		if err := f.SetCellStyle(t.sheet, cell(1, row+1), cell(1, row+1), w.st.note); err != nil {
+			return err
+		}
+		row++
+	}
+
+	// Cells behind target, coloured by Excel itself so the colour follows
+	// the value if someone corrects a figure by hand.
+	if lastData >= firstData {
+		for i, c := range t.cols {
+			if c.behind == "" {
+				continue
+			}
+			formula := strings.ReplaceAll(c.behind, "{self}", cell(i+1, firstData))
+			for j, o := range t.cols {
+				if o.id != "" {
+					formula = strings.ReplaceAll(formula, "{"+o.id+"}", cell(j+1, firstData))
+				}
+			}
+			colName, _ := excelize.ColumnNumberToName(i + 1)
+			rng := fmt.Sprintf("%s%d:%s%d", colName, firstData, colName, lastData)
+			if err := f.SetConditionalFormat(t.sheet, rng, []excelize.ConditionalFormatOptions{
+				{Type: "formula", Criteria: formula, Format: &w.st.behind},
+			}); err != nil {
+				return fmt.Errorf("%s: conditional format %s: %w", t.sheet, rng, err)
+			}
+		}
+	}
+	for i, wd := range widths {
+		name, _ := excelize.ColumnNumberToName(i + 1)
+		if err := f.SetColWidth(t.sheet, name, name, columnWidth(wd)); err != nil {
+			return err
+		}
+	}
+	// Text wider than its (capped) column wraps: make its row tall enough,
+	// since spreadsheets do not grow rows for wrapped text written by a program.
+	for n, ws := range texts {
+		lines := 1
+		for i, wd := range ws {
+			lines = max(lines, wrappedLines(wd, columnWidth(widths[i])))
+		}
+		if lines > 1 {
+			if err := f.SetRowHeight(t.sheet, firstData+n, rowHeight(lines)); err != nil {
+				return err
+			}
+		}
+	}
+	return w.printSetup(t.sheet, headRow+headRows, t.freezeCols)
+}
+
+// titleLines writes the merged title and the date / unit line over n columns.
+func (w *writer) titleLines(sheet, title, dateLine, unitLine string, n int) error {
+	f := w.f
+	cell := func(c, r int) string { s, _ := excelize.CoordinatesToCellName(c, r); return s }
+	n = max(n, 2)
+	steps := []func() error{
+		func() error { return f.SetCellStr(sheet, cell(1, titleRow), title) },
+		func() error { return f.MergeCell(sheet, cell(1, titleRow), cell(n, titleRow)) },
+		func() error { return f.SetCellStyle(sheet, cell(1, titleRow), cell(n, titleRow), w.st.title) },
+		func() error { return f.SetRowHeight(sheet, titleRow, 30) },
+	}
+	split := (n + 1) / 2
+	steps = append(steps,
+		func() error { return f.SetCellStr(sheet, cell(1, subRow), dateLine) },
+		func() error { return f.MergeCell(sheet, cell(1, subRow), cell(split, subRow)) },
+		func() error { return f.SetCellStyle(sheet, cell(1, subRow), cell(split, subRow), w.st.subLeft) },
+		func() error { return f.SetCellStr(sheet, cell(split+1, subRow), unitLine) },
+		func() error { return f.MergeCell(sheet, cell(split+1, subRow), cell(n, subRow)) },
+		func() error { return f.SetCellStyle(sheet, cell(split+1, subRow), cell(n, subRow), w.st.subRight) },
+	)
+	for _, s := range steps {
+		if err := s(); err != nil {
+			return fmt.Errorf("%s title: %w", sheet, err)
+		}
+	}
+	return nil
+}
+
+// setValue writes one cell and returns the text it shows (for the width).
+// Text is always written as a string, never a formula, whatever it starts
+// with: names and reasons come from extracts.
+func (w *writer) setValue(sheet, ref string, k kind, v any, total bool) (string, error) {
+	f := w.f
+	style := w.st.cell(k, total)
+	if k == kName && total {
+		v = w.lang.T("total")
+	}
+	if k == kRank && total {
+		v = nil
+	}
+	var shown string
+	switch x := v.(type) {
+	case nil:
+		shown = "—"
+		if k == kRank && total {
+			shown = ""
+		}
+		if err := f.SetCellStr(sheet, ref, shown); err != nil {
+			return "", err
+		}
+		style = w.st.dash(total)
+	case string:
+		shown = x
+		if err := f.SetCellStr(sheet, ref, x); err != nil {
+			return "", err
+		}
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			// excelize would write NaN into the XML, which Excel refuses.
+			return w.setValue(sheet, ref, k, nil, total)
+		}
+		if err := f.SetCellFloat(sheet, ref, x, -1, 64); err != nil {
+			return "", err
+		}
+		shown = numberText(k, x)
+	case int64:
+		if err := f.SetCellInt(sheet, ref, x); err != nil {
+			return "", err
+		}
+		shown = numberText(k, float64(x))
+	case int:
+		return w.setValue(sheet, ref, k, int64(x), total)
+	default:
+		return "", fmt.Errorf("%s!%s: cannot write %T", sheet, ref, v)
+	}
+	return shown, f.SetCellStyle(sheet, ref, ref, style)
+}
+
+func numberText(k kind, x float64) string {
+	switch k {
+	case kPct:
+		return strconv.FormatFloat(100*x, 'f', 1, 64) + "%"
+	case kPctChange:
+		return "+" + strconv.FormatFloat(100*x, 'f', 1, 64) + "%"
+	case kScore, kDays:
+		return strconv.FormatFloat(x, 'f', 1, 64)
+	}
+	s := strconv.FormatFloat(math.Round(math.Abs(x)), 'f', 0, 64)
+	s += strings.Repeat(",", (len(s)-1)/3)
+	if k == kChange {
+		s = "+" + s
+	}
+	return s
+}
+
+// displayWidth counts a Chinese character as two columns, as a
+// spreadsheet's column width does.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch width.LookupRune(r).Kind() {
+		case width.EastAsianWide, width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+func columnWidth(chars int) float64 {
+	return math.Min(math.Max(float64(chars)+2.5, 6), 48)
+}
+
+// wrappedLines is how many lines text of display width wd takes in a
+// column of width colWidth.
+func wrappedLines(wd int, colWidth float64) int {
+	usable := max(colWidth-1.5, 1)
+	return max(1, int(math.Ceil(float64(wd)/usable)))
+}
+
+func rowHeight(lines int) float64 { return 14*float64(lines) + 3 }
+
+// printSetup: landscape A4, fit to one page wide, header rows repeated on
+// every page, header frozen on screen.
+func (w *writer) printSetup(sheet string, headerRows, freezeCols int) error {
+	f := w.f
+	size, orient, one, zero := 9, "landscape", 1, 0 // 9 = A4 in SpreadsheetML
+	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Size: &size, Orientation: &orient, FitToWidth: &one, FitToHeight: &zero}); err != nil {
+		return fmt.Errorf("%s page layout: %w", sheet, err)
+	}
+	fit := true
+	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return fmt.Errorf("%s fit to page: %w", sheet, err)
+	}
+	margin := 0.4
+	if err := f.SetPageMargins(sheet, &excelize.PageLayoutMarginsOptions{Left: &margin, Right: &margin, Top: &margin, Bottom: &margin}); err != nil {
+		return fmt.Errorf("%s margins: %w", sheet, err)
+	}
+	if err := f.SetHeaderFooter(sheet, &excelize.HeaderFooterOptions{OddFooter: w.lang.T("footer")}); err != nil {
+		return fmt.Errorf("%s footer: %w", sheet, err)
+	}
+	if headerRows > 0 {
+		if err := f.SetDefinedName(&excelize.DefinedName{
+			Name:     "_xlnm.Print_Titles",
+			RefersTo: fmt.Sprintf("'%s'!$1:$%d", sheet, headerRows),
+			Scope:    sheet,
+		}); err != nil {
+			return fmt.Errorf("%s print titles: %w", sheet, err)
+		}
+		topLeft, _ := excelize.CoordinatesToCellName(freezeCols+1, headerRows+1)
+		pane := "bottomLeft"
+		if freezeCols > 0 {
+			pane = "bottomRight"
+		}
+		if err := f.SetPanes(sheet, &excelize.Panes{Freeze: true, XSplit: freezeCols, YSplit: headerRows,
+			TopLeftCell: topLeft, ActivePane: pane}); err != nil {
+			return fmt.Errorf("%s freeze header: %w", sheet, err)
+		}
+	}
+	return nil
+}

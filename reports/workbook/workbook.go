@@ -1,0 +1,158 @@
+// Package workbook writes the weekly bulletin (周通报) and the data-quality
+// report as XLSX in the form of a Chinese government statistics table:
+// merged title, 统计截止日期 and 单位 line, two-row merged headers, a 合计
+// row, ranks, percentages as percentage formats, cells behind target
+// coloured by conditional formats, frozen header, column widths that fit
+// Chinese text, A4 landscape fitted to the page width with the header rows
+// repeated. One file per sheet; the numbers all come from reports/bulletin.
+package workbook
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/xuri/excelize/v2"
+
+	"enlist/reports/bulletin"
+)
+
+type writer struct {
+	f    *excelize.File
+	b    *bulletin.Bulletin
+	lang bulletin.Lang
+	st   *styles
+}
+
+func newWriter(b *bulletin.Bulletin) (*writer, error) {
+	f := excelize.NewFile()
+	st, err := newStyles(f)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.SetDocProps(&excelize.DocProperties{Title: b.Title(), Creator: "enlist", Language: string(b.Lang)}); err != nil {
+		return nil, err
+	}
+	return &writer{f: f, b: b, lang: b.Lang, st: st}, nil
+}
+
+// sheets creates the named sheets in order, the first in place of Sheet1.
+func (w *writer) sheets(names ...string) error {
+	for i, n := range names {
+		if i == 0 {
+			if err := w.f.SetSheetName("Sheet1", n); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := w.f.NewSheet(n); err != nil {
+			return fmt.Errorf("sheet %s: %w", n, err)
+		}
+	}
+	w.f.SetActiveSheet(0)
+	return nil
+}
+
+// Weekly builds the bulletin workbook.
+func Weekly(b *bulletin.Bulletin) (*excelize.File, error) {
+	w, err := newWriter(b)
+	if err != nil {
+		return nil, err
+	}
+	t := b.Lang.T
+	if err := w.sheets(t("sheet_overview"), t("sheet_quota"), t("sheet_quality"), t("sheet_exams"),
+		t("sheet_returns"), t("sheet_resettle"), t("sheet_data"), t("sheet_charts")); err != nil {
+		return nil, err
+	}
+	for _, step := range []func() error{
+		w.overview, w.quota, w.quality, w.exams, w.returns, w.resettlement, w.dataQuality, w.charts,
+	} {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	return w.f, nil
+}
+
+// Quality builds the data-quality workbook: problems by reason, by file
+// and by region.
+func Quality(b *bulletin.Bulletin) (*excelize.File, error) {
+	w, err := newWriter(b)
+	if err != nil {
+		return nil, err
+	}
+	t := b.Lang.T
+	if err := w.sheets(t("sheet_reasons"), t("sheet_files"), t("sheet_regions")); err != nil {
+		return nil, err
+	}
+	for _, step := range []func() error{w.issuesByReason, w.filesSheet(t("sheet_files"), b.QualityTitle()), w.issuesByRegion} {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	return w.f, nil
+}
+
+// Save writes f to path through a temporary file, so a reader never opens
+// half a workbook.
+func Save(f *excelize.File, path string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".bulletin-*.xlsx")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Write(tmp); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// regionColumn is a column of a table with one row per region.
+type regionColumn struct {
+	column
+	value func(r bulletin.Row) any
+}
+
+func (w *writer) regionTable(sheet string, cols []regionColumn, rows []bulletin.Row, freeze int, notes ...string) error {
+	t := table{sheet: sheet, title: w.b.Title(), dateLine: w.b.AsOfLine(), unitLine: w.lang.T("unit_line"), freezeCols: freeze, notes: notes}
+	for _, c := range cols {
+		t.cols = append(t.cols, c.column)
+	}
+	rec := func(r bulletin.Row, total bool) record {
+		vals := make([]any, len(cols))
+		for i, c := range cols {
+			vals[i] = c.value(r)
+		}
+		return record{vals: vals, total: total}
+	}
+	for _, r := range rows {
+		t.records = append(t.records, rec(r, false))
+	}
+	t.records = append(t.records, rec(w.b.Scope, true))
+	return w.writeTable(t)
+}
+
+// Column value helpers.
+func name(r bulletin.Row) any { return r.Name() }
+
+func count(col string) func(bulletin.Row) any {
+	return func(r bulletin.Row) any { return r.Int(col) }
+}
+
+func rate(col string) func(bulletin.Row) any {
+	return func(r bulletin.Row) any { return r.Value(col) }
+}
+
+func constant(v float64) func(bulletin.Row) any { return func(bulletin.Row) any { return v } }
+
+func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
