@@ -94,8 +94,18 @@ func firstOverlap(a, b []load) (load, load, bool) {
 	return load{}, load{}, false
 }
 
-// regionOf is the smallest region holding every load's scope.
+// regionOf is the smallest region holding every load's scope, at least a
+// county: the smallest office that delivers is a county's, and a county
+// whose files so far cover one town must keep its identity next week.
 func regionOf(loads []load) string {
+	r := commonRegion(loads)
+	if len(r) > 6 {
+		r = r[:6]
+	}
+	return r
+}
+
+func commonRegion(loads []load) string {
 	region, any := "", false
 	for _, l := range loads {
 		if !l.region.Valid {
