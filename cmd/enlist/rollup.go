@@ -129,7 +129,9 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	note, err := export.Write(ctx, wh.DB(), *out, export.Options{Kinds: chosen, Warehouse: e.db, ReadFrom: wh.Path(),
+	live, _ := filepath.Abs(e.db)
+	copyPath, _ := filepath.Abs(wh.Path())
+	note, err := export.Write(ctx, wh.DB(), *out, export.Options{Kinds: chosen, Warehouse: live, ReadFrom: copyPath,
 		Progress: func(kind string) { e.progress("export %s", kind) }})
 	e.progressDone()
 	if cerr := wh.Close(); cerr != nil {

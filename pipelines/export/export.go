@@ -227,7 +227,7 @@ func listParts(dir string) (int, []string, error) {
 		parts[filepath.ToSlash(rel)] = true
 		return nil
 	})
-	var out []string
+	out := []string{}
 	for p := range parts {
 		out = append(out, p)
 	}
