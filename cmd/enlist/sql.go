@@ -24,6 +24,7 @@ type sqlOptions struct {
 	format  string
 	out     string
 	timeout time.Duration
+	maxRows int
 }
 
 var varName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -64,6 +65,7 @@ func runSQL(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&o.format, "format", "", "table, csv, json or xlsx (default: from --out's extension, else table)")
 	fs.StringVar(&o.out, "out", "", "write the result to FILE instead of standard output")
 	fs.DurationVar(&o.timeout, "timeout", 0, "cancel a query running longer than this, e.g. 30s or 5m (0: no limit)")
+	fs.IntVar(&o.maxRows, "max-rows", 1000000, "refuse a result longer than this many rows (0: no limit)")
 	file := fs.String("f", "", "read the query from FILE")
 	var vars varFlags
 	fs.Var(&vars, "var", "set a session variable before the query, e.g. as_of=2025-03-05 (repeatable)")
@@ -114,6 +116,7 @@ func runSQL(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	s.MaxRows = o.maxRows
 	for _, v := range vars {
 		if _, err := s.Run(ctx, "SET VARIABLE "+v[0]+" = '"+strings.ReplaceAll(v[1], "'", "''")+"'"); err != nil {
 			return fmt.Errorf("--var %s: %w", v[0], err)
@@ -160,6 +163,9 @@ func (o *sqlOptions) settle() error {
 	if o.timeout < 0 {
 		return fmt.Errorf("%w: --timeout must not be negative", errUsage)
 	}
+	if o.maxRows < 0 {
+		return fmt.Errorf("%w: --max-rows must not be negative", errUsage)
+	}
 	return nil
 }
 
@@ -170,7 +176,11 @@ func runOne(ctx context.Context, s *analyst.Session, text string, timeout time.D
 		ctx, cancel = context.WithTimeoutCause(ctx, timeout, fmt.Errorf("--timeout %s reached", timeout))
 		defer cancel()
 	}
-	return s.Run(ctx, text)
+	res, err := s.Run(ctx, text)
+	if errors.Is(err, analyst.ErrTooManyRows) {
+		return nil, fmt.Errorf("%w (--max-rows)", err)
+	}
+	return res, err
 }
 
 // write puts a result where --out and --format say.

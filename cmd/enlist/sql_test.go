@@ -90,8 +90,16 @@ func TestSQLFormats(t *testing.T) {
 	if f, _ := x.GetCellFormula(x.GetSheetName(0), "C2"); f != "" {
 		t.Errorf("C2 is the formula %q", f)
 	}
+	// A result longer than --max-rows fails rather than filling memory.
+	code, out, errs := enlist(t, "--db", db, "sql", "--max-rows", "1", quotaQuery)
+	if code != exitFailure || out != "" || !strings.Contains(errs, "more than 1 rows") || !strings.Contains(errs, "--max-rows") {
+		t.Errorf("--max-rows 1: %d %q %q", code, out, errs)
+	}
+	if code, out, _ := enlist(t, "--db", db, "sql", "--max-rows", "2", "--format", "csv", quotaQuery); code != exitOK || out != cases[1].want {
+		t.Errorf("--max-rows 2: %d %q", code, out)
+	}
 	// Session variables from the command line.
-	code, out, errs := enlist(t, "--db", db, "sql", "--var", "as_of=2025-03-05", "--var", "who=O'Brien", "--format", "csv",
+	code, out, errs = enlist(t, "--db", db, "sql", "--var", "as_of=2025-03-05", "--var", "who=O'Brien", "--format", "csv",
 		"SELECT getvariable('as_of') AS as_of, getvariable('who') AS who")
 	if code != exitOK || out != "as_of,who\n2025-03-05,O'Brien\n" {
 		t.Errorf("--var: %d %q %q", code, out, errs)

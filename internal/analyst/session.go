@@ -30,7 +30,14 @@ import (
 type Session struct {
 	conn        *sql.Conn
 	tableMacros map[string]bool
+	// MaxRows bounds what one query may return (0: no bound), so a stray
+	// SELECT * over a million registrations fails with advice instead of
+	// filling memory.
+	MaxRows int
 }
+
+// ErrTooManyRows means a result went past Session.MaxRows.
+var ErrTooManyRows = errors.New("too many rows")
 
 // Result is what one piece of text produced: rows, or a variable set.
 type Result struct {
@@ -127,7 +134,7 @@ func (s *Session) Run(ctx context.Context, text string) (*Result, error) {
 		if err != nil {
 			return err
 		}
-		f, err = readRows(rows)
+		f, err = readRows(rows, s.MaxRows)
 		return errors.Join(err, rows.Close())
 	})
 	if err != nil {
@@ -139,7 +146,7 @@ func (s *Session) Run(ctx context.Context, text string) (*Result, error) {
 	return &Result{Frame: f}, nil
 }
 
-func readRows(rows driver.Rows) (*tabular.Frame, error) {
+func readRows(rows driver.Rows, limit int) (*tabular.Frame, error) {
 	f := &tabular.Frame{Columns: rows.Columns()}
 	// UUIDs (the pseudonyms) arrive as 16 bytes; analysts compare them with
 	// the text form DuckDB prints.
@@ -155,6 +162,9 @@ func readRows(rows driver.Rows) (*tabular.Frame, error) {
 			return f, nil
 		} else if err != nil {
 			return nil, err
+		}
+		if limit > 0 && len(f.Rows) == limit {
+			return nil, fmt.Errorf("%w: the result has more than %d rows; aggregate, add a LIMIT, or raise the limit", ErrTooManyRows, limit)
 		}
 		row := make([]any, len(dest))
 		for i, v := range dest {
