@@ -1,0 +1,115 @@
+// Package reports writes the outputs leadership groups read: the weekly
+// bulletin (周通报) of a region as one XLSX workbook and one offline HTML
+// page, and the data-quality report. The CLI (enlist report, enlist demo)
+// and scheduled jobs call these functions; the figures come from the
+// warehouse's models through reports/bulletin, the formatting from
+// reports/workbook and reports/page.
+package reports
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"enlist/internal/warehouse"
+	"enlist/reports/bulletin"
+	"enlist/reports/page"
+	"enlist/reports/workbook"
+)
+
+// Options choose a report and where it goes.
+type Options struct {
+	bulletin.Options
+	Out string    // folder for the files (created); "" = current folder
+	Now time.Time // generation time shown on the page; zero = now
+}
+
+// Files are the paths written.
+type Files struct {
+	XLSX, HTML string
+}
+
+// Weekly writes the weekly bulletin of opt.Scope: bulletin_<scope>_<date>.xlsx
+// and .html in opt.Out.
+func Weekly(ctx context.Context, wh *warehouse.Warehouse, opt Options) (Files, error) {
+	b, err := bulletin.Gather(ctx, wh, opt.Options)
+	if err != nil {
+		return Files{}, err
+	}
+	return WriteWeekly(b, opt)
+}
+
+// WriteWeekly writes an already gathered bulletin.
+func WriteWeekly(b *bulletin.Bulletin, opt Options) (Files, error) {
+	if err := os.MkdirAll(dirOf(opt.Out), 0o755); err != nil {
+		return Files{}, fmt.Errorf("create %s: %w", opt.Out, err)
+	}
+	base := filepath.Join(dirOf(opt.Out), fmt.Sprintf("bulletin_%s_%s", b.Scope.Code(), b.AsOf.Format("20060102")))
+	files := Files{XLSX: base + ".xlsx", HTML: base + ".html"}
+	f, err := workbook.Weekly(b)
+	if err != nil {
+		return Files{}, fmt.Errorf("bulletin workbook: %w", err)
+	}
+	if err := workbook.Save(f, files.XLSX); err != nil {
+		return Files{}, err
+	}
+	now := opt.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	if err := writeFile(files.HTML, func(out *os.File) error { return page.Write(out, b, now) }); err != nil {
+		return Files{}, err
+	}
+	return files, nil
+}
+
+// Quality writes the data-quality workbook of opt.Scope:
+// quality_<scope>_<date>.xlsx in opt.Out.
+func Quality(ctx context.Context, wh *warehouse.Warehouse, opt Options) (string, error) {
+	b, err := bulletin.Gather(ctx, wh, opt.Options)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dirOf(opt.Out), 0o755); err != nil {
+		return "", fmt.Errorf("create %s: %w", opt.Out, err)
+	}
+	path := filepath.Join(dirOf(opt.Out), fmt.Sprintf("quality_%s_%s.xlsx", b.Scope.Code(), b.AsOf.Format("20060102")))
+	f, err := workbook.Quality(b)
+	if err != nil {
+		return "", fmt.Errorf("data-quality workbook: %w", err)
+	}
+	return path, workbook.Save(f, path)
+}
+
+func dirOf(out string) string {
+	if out == "" {
+		return "."
+	}
+	return out
+}
+
+// writeFile writes through a temporary file renamed into place, so a
+// reader never sees half a page.
+func writeFile(path string, write func(*os.File) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".bulletin-*.tmp")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	err = write(tmp)
+	err = errors.Join(err, tmp.Close())
+	if err == nil {
+		// Bulletins are for reading by others: not the temporary file's 0600.
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
