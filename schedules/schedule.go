@@ -142,7 +142,8 @@ func ParseSpec(spec string, zone *time.Location) (cron.Schedule, error) {
 
 // Load reads every *.yaml and *.yml file in dir. A job name may appear only
 // once across the folder. All problems are reported together, each with its
-// file and line.
+// file and line; with them come the jobs that are sound, so a caller can
+// check their params too and report everything in one pass.
 func Load(dir string) ([]Job, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -174,10 +175,7 @@ func Load(dir string) ([]Job, error) {
 		jobs = append(jobs, js...)
 	}
 	errs = append(errs, duplicates(jobs)...)
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return jobs, nil
+	return jobs, errors.Join(errs...)
 }
 
 func duplicates(jobs []Job) []error {
@@ -197,7 +195,8 @@ func duplicates(jobs []Job) []error {
 // yamlLine finds the line number yaml.v3 puts in its syntax messages.
 var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 
-// Parse reads one schedule file's text. file names it in errors.
+// Parse reads one schedule file's text; file names it in errors. As with
+// Load, the sound jobs come back even when others have problems.
 func Parse(file string, data []byte) ([]Job, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -242,10 +241,7 @@ func Parse(file string, data []byte) ([]Job, error) {
 		}
 	}
 	errs = append(errs, duplicates(jobs)...)
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return jobs, nil
+	return jobs, errors.Join(errs...)
 }
 
 // jobName keeps names easy to type on a command line (enlist run NAME) and

@@ -1,0 +1,346 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"enlist/internal/idnum"
+	"enlist/internal/secret"
+	"enlist/internal/warehouse"
+)
+
+func writeSchedule(t *testing.T, dir, text string) string {
+	t.Helper()
+	sch := filepath.Join(dir, "schedules")
+	if err := os.MkdirAll(sch, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(sch, "jobs.yaml"), []byte(text), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	return sch
+}
+
+// settled writes a file an hour old, so the inbox takes it at once.
+func settled(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(text), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func queryInt(t *testing.T, db, q string) int {
+	t.Helper()
+	wh, err := warehouse.Open(context.Background(), db, warehouse.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wh.Close()
+	var n int
+	if err := wh.DB().QueryRow(q).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+func TestShippedScheduleIsValid(t *testing.T) {
+	code, out, errs := enlist(t, "--db", filepath.Join(t.TempDir(), "w.duckdb"), "jobs", "--schedules", "../../schedules")
+	if code != exitOK {
+		t.Fatalf("enlist jobs on schedules/: %d %s", code, errs)
+	}
+	for _, want := range []string{"nightly-ingest", "weekly-bulletin", "provincial-rollup", "30 1 * * *", "0 7 * * 1", "0 23 * * 0", "Asia/Shanghai", "(none recorded yet)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("enlist jobs lacks %q:\n%s", want, out)
+		}
+	}
+	// Monday 07:00 in Beijing: the next bulletin falls on a Monday.
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "weekly-bulletin") && !strings.Contains(line, "07:00:00 Mon") {
+			t.Errorf("bulletin's next run: %s", line)
+		}
+	}
+}
+
+func TestServiceCommands(t *testing.T) {
+	t.Setenv(secret.EnvVar, "")
+	dir := t.TempDir()
+	db := filepath.Join(dir, "w.duckdb")
+	if code, _, errs := enlist(t, "--db", db, "init"); code != exitOK {
+		t.Fatalf("init: %s", errs)
+	}
+	sch := writeSchedule(t, dir, `jobs:
+  - name: nightly
+    cron: "30 1 * * *"
+    type: ingest
+    params:
+      inbox: inbox
+      settle: 1m
+  - name: bulletin
+    cron: "0 7 * * 1"
+    type: report
+  - name: counts
+    cron: "0 8 * * 1"
+    type: sql
+    params:
+      query: "SELECT kind, sum(rows_accepted) AS rows FROM load_ledger GROUP BY kind"
+      out: out/counts-{date}.csv
+`)
+	settled(t, filepath.Join(dir, "inbox", "q.csv"), "年度,批次,区划代码,征集任务数\n2025,上半年,410102,120\n2025,上半年,410103,80\n")
+	settled(t, filepath.Join(dir, "inbox", "bad.csv"), "甲,乙\n1,2\n")
+
+	code, out, errs := enlist(t, "--db", db, "run", "--schedules", sch, "nightly")
+	if code != exitOK || !strings.Contains(out, "nightly: succeeded") || !strings.Contains(out, "1 files loaded (2 rows read") || !strings.Contains(out, "1 failed") {
+		t.Fatalf("run nightly: %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(errs, "run started") || !strings.Contains(errs, "inbox: loading") {
+		t.Errorf("no structured log of the run:\n%s", errs)
+	}
+	day := time.Now().In(mustZone(t, "Asia/Shanghai")).Format("2006-01-02")
+	for _, p := range []string{"inbox/processed/" + day + "/q.csv", "inbox/failed/" + day + "/bad.csv", "inbox/failed/" + day + "/bad.csv.why.txt"} {
+		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	// A job type whose package is not in this build fails saying so, and
+	// is recorded like any failure.
+	code, out, errs = enlist(t, "--db", db, "run", "--schedules", sch, "bulletin")
+	if code != exitFailure || !strings.Contains(out, "not available in this build") {
+		t.Errorf("run bulletin: %d\n%s\n%s", code, out, errs)
+	}
+	// The SQL job reads the published copy, which the ingest run published.
+	code, out, errs = enlist(t, "--db", db, "run", "--schedules", sch, "counts")
+	if code != exitOK {
+		t.Fatalf("run counts: %d\n%s\n%s", code, out, errs)
+	}
+	csv, err := os.ReadFile(filepath.Join(dir, "out", "counts-"+time.Now().In(mustZone(t, "Asia/Shanghai")).Format("2006-01-02")+".csv"))
+	if err != nil || !strings.Contains(string(csv), "quotas,2") {
+		t.Errorf("sql job output %q %v", csv, err)
+	}
+
+	code, out, errs = enlist(t, "--db", db, "jobs", "--schedules", sch)
+	if code != exitOK || !strings.Contains(out, "Last runs:") {
+		t.Fatalf("jobs: %d\n%s\n%s", code, out, errs)
+	}
+	last := map[string]string{}
+	for _, line := range strings.Split(out[strings.Index(out, "Last runs:"):], "\n") {
+		if f := strings.Fields(line); len(f) >= 7 {
+			last[f[0]] = strings.Join(f[1:2], "") + " " + f[4] + " " + f[6]
+		}
+	}
+	for job, want := range map[string]string{"nightly": "1 manual succeeded", "bulletin": "2 manual failed", "counts": "3 manual succeeded"} {
+		if last[job] != want {
+			t.Errorf("jobs: last run of %s %q, want %q:\n%s", job, last[job], want, out)
+		}
+	}
+	if n := queryInt(t, db, `SELECT count(*) FROM job_runs WHERE finished_at IS NOT NULL AND host IS NOT NULL AND pid > 0`); n != 3 {
+		t.Errorf("%d complete run records, want 3", n)
+	}
+
+	if code, _, _ := enlist(t, "--db", db, "run", "--schedules", sch, "nosuchjob"); code != exitUsage {
+		t.Errorf("unknown job: exit %d", code)
+	}
+	if code, _, _ := enlist(t, "--db", db, "run", "--schedules", sch); code != exitUsage {
+		t.Errorf("no job named: exit %d", code)
+	}
+	// A bad schedule stops every command that reads it, naming file and line.
+	bad := writeSchedule(t, filepath.Join(dir, "bad"), "jobs:\n  - name: x\n    cron: '0 25 * * *'\n    type: ingest\n"+
+		"  - name: y\n    cron: '0 1 * * *'\n    type: ingest\n    params:\n      inbox: in\n      settel: 1m\n")
+	for _, cmd := range []string{"serve", "jobs"} {
+		code, _, errs := enlist(t, "--db", db, cmd, "--schedules", bad)
+		if code != exitFailure || !strings.Contains(errs, "jobs.yaml:3:") || !strings.Contains(errs, "jobs.yaml:10:") || !strings.Contains(errs, `"settel"`) {
+			t.Errorf("%s with a bad schedule: %d %s", cmd, code, errs)
+		}
+	}
+}
+
+func mustZone(t *testing.T, name string) *time.Location {
+	t.Helper()
+	z, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return z
+}
+
+// buildEnlist compiles the binary for tests that need a real process.
+func buildEnlist(t *testing.T) string {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	bin := filepath.Join(t.TempDir(), "enlist")
+	cmd := exec.Command(goTool, "build", "-tags", "duckdb_arrow", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build enlist: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// writeRegistrations writes n valid registrations of one county, enough
+// for a load to take a few seconds.
+func writeInboxRegistrations(t *testing.T, path string, n int) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	fmt.Fprintln(w, "身份证号,区划代码,登记日期,年度,季度")
+	start := time.Date(2005, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(w, "%s,410102001,2025-03-01,2025,上半年\n", idnum.Make("410102", start.AddDate(0, 0, i/1000), i%1000))
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(path, old, old)
+}
+
+// TestSIGTERMDuringIngest stops `enlist serve` while its scheduled ingest
+// is in the middle of a file: the file must be loaded whole or not at all,
+// stay in the inbox when not loaded, the ledger must agree with the rows,
+// and the run must be recorded.
+func TestSIGTERMDuringIngest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and loads 400,000 rows")
+	}
+	t.Setenv(secret.EnvVar, "")
+	bin := buildEnlist(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "w.duckdb")
+	if out, err := exec.Command(bin, "--db", db, "init").CombinedOutput(); err != nil {
+		t.Fatalf("init: %v %s", err, out)
+	}
+	const rows = 400_000
+	inboxFile := filepath.Join(dir, "inbox", "登记.csv")
+	os.MkdirAll(filepath.Dir(inboxFile), 0o750)
+	writeInboxRegistrations(t, inboxFile, rows)
+	// Every second, so the test does not wait for a real schedule.
+	sch := writeSchedule(t, dir, "jobs:\n  - name: ingest\n    cron: '* * * * * *'\n    type: ingest\n    params:\n      inbox: inbox\n      settle: 1s\n")
+
+	serve := exec.Command(bin, "--db", db, "--threads", "2", "serve", "--schedules", sch, "--grace", "0s")
+	stderr, err := serve.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	midLoad := make(chan struct{})
+	logDone := make(chan string)
+	go func() {
+		var log strings.Builder
+		sc := bufio.NewScanner(stderr)
+		signalled := false
+		for sc.Scan() {
+			line := sc.Text()
+			log.WriteString(line + "\n")
+			// The loader reports every 50,000 rows read inside the file's
+			// transaction: the file is half loaded now.
+			if !signalled && strings.Contains(line, "msg=loading") && strings.Contains(line, "rows_read=") {
+				signalled = true
+				close(midLoad)
+			}
+		}
+		logDone <- log.String()
+	}()
+	select {
+	case <-midLoad:
+	case <-time.After(90 * time.Second):
+		serve.Process.Kill()
+		t.Fatalf("the ingest never got under way:\n%s", <-logDone)
+	}
+	if err := serve.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- serve.Wait() }()
+	var waitErr error
+	select {
+	case waitErr = <-exited:
+	case <-time.After(60 * time.Second):
+		serve.Process.Kill()
+		t.Fatalf("serve did not stop after SIGTERM:\n%s", <-logDone)
+	}
+	log := <-logDone
+	if waitErr != nil {
+		t.Errorf("serve exited with %v after SIGTERM, want a clean stop:\n%s", waitErr, log)
+	}
+	if !strings.Contains(log, "stopping: no new runs") || !strings.Contains(log, "msg=stopped") {
+		t.Errorf("no stop in the log:\n%s", log)
+	}
+
+	// The warehouse opens (nothing half written) and agrees with itself.
+	loaded := queryInt(t, db, `SELECT count(*) FROM load_ledger`)
+	regs := queryInt(t, db, `SELECT count(*) FROM registrations`)
+	if mismatch := queryInt(t, db, `SELECT count(*) FROM load_ledger l
+		WHERE rows_accepted <> (SELECT count(*) FROM registrations r WHERE r.load_id = l.load_id)`); mismatch != 0 {
+		t.Errorf("%d ledger rows disagree with the rows stored", mismatch)
+	}
+	status := ""
+	wh, err := warehouse.Open(context.Background(), db, warehouse.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runs int
+	err = wh.DB().QueryRow(`SELECT count(*), coalesce(arg_max(status, run_id), '') FROM job_runs WHERE finished_at IS NOT NULL`).Scan(&runs, &status)
+	wh.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if queryInt(t, db, `SELECT count(*) FROM job_runs WHERE status = 'running'`) != 0 {
+		t.Error("a run is left recorded as running")
+	}
+	_, stillInInbox := os.Stat(inboxFile)
+	switch {
+	case loaded == 0 && regs == 0:
+		// Not at all: the transaction rolled back, the file waits in the inbox.
+		t.Logf("stopped mid-load: nothing of the file stored, run %s, file still in the inbox", status)
+		if status != "cancelled" || stillInInbox != nil {
+			t.Errorf("interrupted load: last run %q (want cancelled), file in inbox: %v\n%s", status, stillInInbox == nil, log)
+		}
+	case loaded == 1 && regs == rows:
+		t.Logf("the load finished before the stop reached it; run %s", status)
+	default:
+		t.Fatalf("half a load: %d ledger rows, %d registrations of %d", loaded, regs, rows)
+	}
+	if runs == 0 {
+		t.Fatalf("no run recorded:\n%s", log)
+	}
+
+	// The next run loads the file whole and moves it out of the inbox.
+	out, err := exec.Command(bin, "--db", db, "run", "--schedules", sch, "ingest").CombinedOutput()
+	if err != nil {
+		t.Fatalf("run after the stop: %v\n%s", err, out)
+	}
+	if n := queryInt(t, db, `SELECT count(*) FROM registrations`); n != rows {
+		t.Errorf("%d registrations after the next run, want %d", n, rows)
+	}
+	if n := queryInt(t, db, `SELECT count(*) FROM load_ledger WHERE rows_read = 400000 AND rows_accepted = 400000`); n != 1 {
+		t.Errorf("%d ledger rows for the whole file, want 1", n)
+	}
+	if _, err := os.Stat(inboxFile); err == nil {
+		t.Error("the file is still in the inbox after it loaded")
+	}
+}
