@@ -534,7 +534,11 @@ func TestExportReadsBack(t *testing.T) {
 	dir, opt := setup(t)
 	ctx := context.Background()
 	pa := county(t, filepath.Join(dir, "410102.duckdb"), countyA())
-	pb := county(t, filepath.Join(dir, "410103.duckdb"), countyB())
+	// An examination of someone registered nowhere (an orphan) has no
+	// province; it goes to province=unknown.
+	files := countyB()
+	files["phys.csv"] += exam(idnum.Make("410105", born, 51), "体检", "2025-02-11", "合格") + "\n"
+	pb := county(t, filepath.Join(dir, "410103.duckdb"), files)
 	prov := filepath.Join(dir, "henan.duckdb")
 	if _, err := Run(ctx, prov, []string{pa, pb}, opt); err != nil {
 		t.Fatal(err)
@@ -571,7 +575,8 @@ func TestExportReadsBack(t *testing.T) {
 		}
 	}
 	for _, p := range []string{"kind=registrations/year=2025/province=41", "kind=exams/year=2025/province=41",
-		"kind=approvals/year=2025/province=41", "kind=quotas/year=2025/province=41", "kind=resettlement", export.NoteFile} {
+		"kind=approvals/year=2025/province=41", "kind=quotas/year=2025/province=41", "kind=resettlement", export.NoteFile,
+		"kind=exams/year=2025/province=unknown"} {
 		if _, err := os.Stat(filepath.Join(out, p)); err != nil {
 			t.Errorf("missing %s: %v", p, err)
 		}
