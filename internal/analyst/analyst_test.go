@@ -123,6 +123,9 @@ func TestRefusals(t *testing.T) {
 		{"SELECT * FROM checkpoint()", "refused table function checkpoint"},
 		{"SELECT nextval('load_id_seq')", "refused function nextval"},
 		{"SELECT * FROM duckdb_secrets()", "refused table function duckdb_secrets"},
+		{"SELECT write_log('x')", "refused function write_log"},
+		{"SELECT * FROM enable_logging()", "refused table function enable_logging"},
+		{"SELECT * FROM sql_auto_complete('SEL')", "refused table function sql_auto_complete"},
 		{"SELECT * FROM pragma_storage_info('regions') s, read_csv('/etc/passwd') p", "refused table function read_csv"},
 		{"SELECT * FROM regions WHERE code IN (SELECT column0 FROM read_csv('/etc/passwd'))", "refused table function read_csv"},
 		{"WITH p AS (SELECT * FROM read_text('/etc/passwd')) SELECT * FROM p", "refused table function read_text"},
@@ -227,6 +230,7 @@ func TestQueriesRun(t *testing.T) {
 		{"VALUES ('a;b')", "a;b"},
 		{"SELECT ';' || 'DROP TABLE regions' AS s", ";DROP TABLE regions"},
 		{"SELECT count(*) FROM range(10)", "10"},
+		{"SELECT count(*) FROM histogram(regions, level)", "4"}, // province, city, county, town
 		{"SELECT sum(x) FROM unnest([1, 2, 3]) t(x)", "6"},
 		{"SELECT count(*) > 0 FROM duckdb_views() WHERE view_name = 'metrics'", "true"},
 		{"SELECT name FROM pragma_table_info('regions') LIMIT 1", "code"},

@@ -73,6 +73,8 @@ var fileFunctions = map[string]string{
 	"checkpoint": "it writes the database file", "force_checkpoint": "it writes the database file",
 	"nextval": "it changes a sequence", "setval": "it changes a sequence",
 	"duckdb_secrets": "it lists secrets", "which_secret": "it looks up secrets",
+	"write_log": "it writes the engine's log", "enable_logging": "it changes settings",
+	"disable_logging": "it changes settings", "truncate_duckdb_logs": "it changes the engine's log",
 }
 
 // safeTableFunctions are the built-in table functions analysts may call,
@@ -85,7 +87,7 @@ var safeTableFunctions = map[string]bool{
 	"pragma_table_info": true, "pragma_show": true, "pragma_version": true, "pragma_database_size": true,
 	"pragma_storage_info": true, "pragma_metadata_info": true, "pragma_collations": true,
 	"pragma_functions": true, "pragma_user_agent": true, "pragma_platform": true,
-	"repeat": true, "repeat_row": true,
+	"repeat": true, "repeat_row": true, "histogram": true, "histogram_values": true, "duckdb_variables": true,
 }
 
 // queryer is what the check needs: one row from DuckDB's parser.
