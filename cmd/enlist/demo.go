@@ -12,13 +12,16 @@ import (
 
 	"enlist/internal/synth"
 	"enlist/pipelines/load"
+	"enlist/reports"
+	"enlist/reports/bulletin"
 )
 
 func runDemo(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlags("demo", "[--dir DIR] [--registrations N]",
 		"Show enlist end to end on synthetic data: create a warehouse and secret in DIR, generate a\n"+
 			"mid-size province (河南省, about 100,000 registrations, a little messy input), load every\n"+
-			"extract, and print a summary per kind. Running it again changes nothing.",
+			"extract, print a summary per kind, and write the province's weekly bulletin (XLSX and HTML,\n"+
+			"as of 31 August) into DIR/reports. Running it again changes nothing.",
 		"  enlist demo\n  enlist demo --dir /tmp/enlist-demo --registrations 20000")
 	dir := fs.String("dir", "demo", "folder for the extracts, warehouse and secret")
 	n := fs.Int("registrations", 100000, "registrations to generate")
@@ -62,7 +65,27 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "\nfiles refused:\n%v\n", loadErr)
 	}
 	fmt.Fprintf(e.stdout, "\nwarehouse: %s\nnext: enlist --db %s status\n", e.db, e.db)
-	return errors.Join(loadErr, closeErr)
+	if closeErr != nil {
+		return errors.Join(loadErr, closeErr)
+	}
+	return errors.Join(loadErr, demoBulletin(ctx, e, *province, *year, filepath.Join(*dir, "reports")))
+}
+
+// demoBulletin writes the generated province's weekly bulletin as of 31
+// August, late in the summer-autumn season, and prints where it went.
+func demoBulletin(ctx context.Context, e *env, province string, year int, out string) error {
+	wh, err := e.openReader(ctx, false)
+	if err != nil {
+		return err
+	}
+	files, err := reports.Weekly(ctx, wh, reports.Options{Out: out, Options: bulletin.Options{
+		Scope: province, AsOf: time.Date(year, 8, 31, 0, 0, 0, 0, time.UTC)}})
+	err = errors.Join(err, wh.Close())
+	if err != nil {
+		return fmt.Errorf("demo bulletin: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "\nweekly bulletin (周通报):\n  %s\n  %s\n", files.XLSX, files.HTML)
+	return nil
 }
 
 func flagGiven(fs *flag.FlagSet, name string) bool {

@@ -44,6 +44,7 @@ func commands() []command {
 		{"schema", "the data dictionary: tables, views, columns and their comments", runSchema},
 		{"rollup", "consolidate county and city warehouses or extract folders into the province's", runRollup},
 		{"export", "write the curated tables as Hive-partitioned Parquet", runExport},
+		{"report", "write the weekly bulletin (XLSX and HTML) or the data-quality report", runReport},
 		{"serve", "run the scheduled jobs (schedules/*.yaml) until stopped", runServe},
 		{"run", "run one scheduled job now, recorded like a scheduled run", runRun},
 		{"jobs", "list scheduled jobs, their next run and their last runs", runJobs},

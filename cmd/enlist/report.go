@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"enlist/reports"
+	"enlist/reports/bulletin"
+)
+
+// runReport: enlist report weekly|quality.
+func runReport(ctx context.Context, e *env, args []string) error {
+	kind := ""
+	if len(args) > 0 && (args[0] == "weekly" || args[0] == "quality") {
+		kind, args = args[0], args[1:]
+	}
+	fs := e.newFlags("report", "weekly|quality --scope CODE [--as-of DATE] [--year Y --season S] [--out DIR] [--lang zh|en]",
+		"weekly: the weekly bulletin (周通报) of a region and its child regions (province → cities,\n"+
+			"city → counties, county → towns): one XLSX workbook in the form of a government statistics\n"+
+			"table (总览, 任务完成, 兵员质量, 体检政考, 退兵, 退役安置, 数据质量, 图表) and one HTML page that\n"+
+			"renders with no network. quality: the data-quality workbook — rejected and flagged rows by\n"+
+			"reason, file and region. Reports read the published copy of the warehouse, so they never wait\n"+
+			"for a load. Prints the paths written.",
+		"  enlist report weekly --scope 41\n"+
+			"  enlist report weekly --scope 4101 --as-of 2025-08-31 --out bulletins/ --lang en\n"+
+			"  enlist report quality --scope 41 --out bulletins/")
+	scope := fs.String("scope", "", "region code (required): 41 province, 4101 city, 410102 county, …")
+	asOf := fs.String("as-of", "", "as-of date YYYY-MM-DD (default: today)")
+	year := fs.Int("year", 0, "year (default: the as-of date's, else the latest with data)")
+	season := fs.Int("season", 0, "season 1 or 2 (default: the as-of date's, else the latest with data)")
+	out := fs.String("out", ".", "folder for the files (created)")
+	lang := fs.String("lang", "zh", "language of the labels: zh or en")
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if kind == "" && len(rest) > 0 && (rest[0] == "weekly" || rest[0] == "quality") {
+		kind, rest = rest[0], rest[1:]
+	}
+	if kind == "" {
+		return fmt.Errorf("%w: say which report: weekly or quality", errUsage)
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, rest[0])
+	}
+	if *scope == "" {
+		return fmt.Errorf("%w: give --scope CODE", errUsage)
+	}
+	if *season != 0 && *season != 1 && *season != 2 {
+		return fmt.Errorf("%w: --season must be 1 or 2", errUsage)
+	}
+	l, err := bulletin.ParseLang(*lang)
+	if err != nil {
+		return fmt.Errorf("%w: --lang: %v", errUsage, err)
+	}
+	opt := reports.Options{Options: bulletin.Options{Scope: *scope, Year: *year, Season: *season, Lang: l}, Out: *out}
+	if *asOf != "" {
+		t, err := time.Parse(time.DateOnly, *asOf)
+		if err != nil {
+			return fmt.Errorf("%w: --as-of %q: use YYYY-MM-DD", errUsage, *asOf)
+		}
+		opt.AsOf = t
+	}
+	wh, err := e.openReader(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer wh.Close()
+	start := time.Now()
+	switch kind {
+	case "weekly":
+		files, err := reports.Weekly(ctx, wh, opt)
+		if err != nil {
+			return err
+		}
+		e.log.Info("weekly bulletin written", "scope", *scope, "xlsx", files.XLSX, "html", files.HTML, "seconds", time.Since(start).Seconds())
+		fmt.Fprintln(e.stdout, files.XLSX)
+		fmt.Fprintln(e.stdout, files.HTML)
+	case "quality":
+		path, err := reports.Quality(ctx, wh, opt)
+		if err != nil {
+			return err
+		}
+		e.log.Info("data-quality report written", "scope", *scope, "xlsx", path, "seconds", time.Since(start).Seconds())
+		fmt.Fprintln(e.stdout, path)
+	}
+	return nil
+}
