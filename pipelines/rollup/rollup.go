@@ -209,6 +209,10 @@ func (r *run) refuse(s *source, err error) {
 	if s.out.Err != nil {
 		return
 	}
+	if s.out.Status == "unchanged" {
+		// Its earlier delivery stays as it is; only this run's claim is refused.
+		s.out.Delivery = 0
+	}
 	s.out.Status, s.out.Err = "refused", err
 	s.changed = false
 	r.opt.Log.Error("source refused", "source", s.out.Source, "error", err)
@@ -289,6 +293,7 @@ func (r *run) open(ctx context.Context, s *source) error {
 		o.Fingerprint = fp
 		if d := r.unchanged(o.Path, "", fp); d != nil {
 			o.Status, o.Region, o.Delivery = "unchanged", d.region, d.id
+			r.opt.Log.Info("source unchanged", "source", o.Source, "region", d.region, "delivery", d.id)
 			o.Loads = len(d.loads)
 			for _, l := range d.loads {
 				o.Rows += l.rows
@@ -333,6 +338,7 @@ func (r *run) open(ctx context.Context, s *source) error {
 		o.Fingerprint = ledgerFingerprint(loads)
 		if d := r.unchanged(o.Path, o.Region, o.Fingerprint); d != nil {
 			o.Status, o.Delivery = "unchanged", d.id
+			r.opt.Log.Info("source unchanged", "source", o.Source, "region", o.Region, "delivery", d.id)
 			r.opt.Progress(o.Source, "unchanged")
 			return nil
 		}
@@ -442,6 +448,21 @@ func (r *run) findConflicts() {
 			}
 			if x, y, ok := firstOverlap(a.loads, b.loads); ok {
 				found = append(found, r.conflictBoth(a, b, &ConflictError{SourceScope: x.describe(), OtherScope: y.describe()}))
+			}
+		}
+	}
+	// A newcomer that would replace the delivery an unchanged source of
+	// this same rollup stands for (a second file of that county) leaves no
+	// way to tell which is the county's.
+	for _, s := range changed {
+		for _, u := range r.sources {
+			if u.out.Status != "unchanged" {
+				continue
+			}
+			for _, d := range s.replaces {
+				if d.id == u.out.Delivery {
+					found = append(found, r.conflictBoth(s, u, &ConflictError{SameRegion: d.region}))
+				}
 			}
 		}
 	}

@@ -375,6 +375,22 @@ func TestConflictsAreRefusedNotMerged(t *testing.T) {
 	if got := count(t, prov2, `SELECT count(*) FROM load_ledger`); got != 0 {
 		t.Errorf("%d loads merged from the same county twice", got)
 	}
+	// Once the county has delivered, a second, different file of it beside
+	// the unchanged first is refused too, and the first stays as it was.
+	if _, err := Run(ctx, prov2, []string{pa}, opt); err != nil {
+		t.Fatal(err)
+	}
+	county(t, pa2, map[string]string{"quota-s2.csv": "年度,批次,区划代码,征集任务数\n2025,下半年,410102,7\n"})
+	before = checksums(t, prov2)
+	rep, err = Run(ctx, prov2, []string{pa, pa2}, opt)
+	if !errors.As(err, &ce) || ce.SameRegion != "410102" || rep.Outcomes[0].Status != "refused" || rep.Outcomes[1].Status != "refused" {
+		t.Fatalf("a second file beside the delivered one: %v %+v", err, rep.Outcomes)
+	}
+	for tbl, sum := range checksums(t, prov2) {
+		if before[tbl] != sum {
+			t.Errorf("refused second file changed %s", tbl)
+		}
+	}
 }
 
 func TestNewerDeliveryReplacesEarlier(t *testing.T) {

@@ -200,7 +200,7 @@ func resolve(arg, into string) (abs, typ, readPath string, err error) {
 	if st.IsDir() {
 		return abs, TypeExtracts, abs, nil
 	}
-	if same, _ := samePath(abs, into); same {
+	if same, _ := samePath(abs, into); same || strings.HasPrefix(abs, warehouse.PublishedDir(into)+string(filepath.Separator)) {
 		return abs, "", "", fmt.Errorf("source %s is the province warehouse itself", arg)
 	}
 	if ok, err := isDuckDB(abs); err != nil {
