@@ -123,7 +123,7 @@ func runSQL(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if interactive {
-		return sqlPrompt(ctx, e, s, os.Stdin, o, wh.Path())
+		return sqlPrompt(ctx, e, s, os.Stdin, isTerminal(os.Stdin), o, wh.Path())
 	}
 	res, err := runOne(ctx, s, text, o.timeout)
 	if err != nil {
@@ -217,7 +217,12 @@ func isTerminal(f *os.File) bool {
 // sqlPrompt reads queries until end of input. A query ends with ';'. Ctrl-C
 // while a query runs cancels that query; at the prompt it clears the lines
 // typed so far. SIGTERM leaves.
-func sqlPrompt(ctx context.Context, e *env, s *analyst.Session, in io.Reader, o sqlOptions, copyPath string) error {
+func sqlPrompt(ctx context.Context, e *env, s *analyst.Session, in io.Reader, tty bool, o sqlOptions, copyPath string) error {
+	// A terminal echoes ^C itself; a pipe does not.
+	interrupted := "^C\n"
+	if tty {
+		interrupted = "\n"
+	}
 	// main's signal context ends at the first Ctrl-C; here Ctrl-C belongs to
 	// the running query, so the session runs on its own signals.
 	sigs := make(chan os.Signal, 1)
@@ -254,12 +259,12 @@ func sqlPrompt(ctx context.Context, e *env, s *analyst.Session, in io.Reader, o 
 				return nil
 			}
 			buf.Reset()
-			fmt.Fprintln(e.stderr, "^C")
+			fmt.Fprint(e.stderr, interrupted)
 			promptFor()
 		case line, ok := <-lines:
 			if !ok {
 				if analyst.Pending(buf.String()) {
-					if stop := runAtPrompt(base, e, s, buf.String(), o, sigs); stop {
+					if stop := runAtPrompt(base, e, s, buf.String(), o, sigs, interrupted); stop {
 						return nil
 					}
 				}
@@ -280,7 +285,7 @@ func sqlPrompt(ctx context.Context, e *env, s *analyst.Session, in io.Reader, o 
 			if analyst.Complete(buf.String()) {
 				text := buf.String()
 				buf.Reset()
-				if stop := runAtPrompt(base, e, s, text, o, sigs); stop {
+				if stop := runAtPrompt(base, e, s, text, o, sigs, interrupted); stop {
 					return nil
 				}
 			}
@@ -291,7 +296,7 @@ func sqlPrompt(ctx context.Context, e *env, s *analyst.Session, in io.Reader, o 
 
 // runAtPrompt runs one query of the prompt, cancelling it on Ctrl-C. It
 // reports whether SIGTERM asked the program to leave.
-func runAtPrompt(ctx context.Context, e *env, s *analyst.Session, text string, o sqlOptions, sigs <-chan os.Signal) bool {
+func runAtPrompt(ctx context.Context, e *env, s *analyst.Session, text string, o sqlOptions, sigs <-chan os.Signal, interrupted string) bool {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	type outcome struct {
@@ -316,7 +321,10 @@ func runAtPrompt(ctx context.Context, e *env, s *analyst.Session, text string, o
 		case sig := <-sigs:
 			if sig == syscall.SIGTERM {
 				stop = true
+				cancel(errors.New("stopped by SIGTERM"))
+				continue
 			}
+			fmt.Fprint(e.stderr, interrupted)
 			cancel(errors.New("cancelled by Ctrl-C"))
 		case r := <-done:
 			switch {
