@@ -20,6 +20,8 @@ import (
 	"enlist/pipelines/load"
 	"enlist/pipelines/mapping"
 	"enlist/pipelines/rollup"
+	"enlist/reports"
+	"enlist/reports/bulletin"
 	"enlist/schedules"
 )
 
@@ -237,6 +239,7 @@ type jobKind func(e *env, job schedules.Job) (schedules.Task, error)
 func jobKinds() map[string]jobKind {
 	return map[string]jobKind{
 		schedules.Ingest: ingestJob,
+		schedules.Report: reportJob,
 		schedules.Rollup: rollupJob,
 		schedules.Export: exportJob,
 		schedules.SQL:    sqlJob,
@@ -337,6 +340,100 @@ func ingestJob(e *env, job schedules.Job) (schedules.Task, error) {
 			return results, errors.Join(loadErr, wh.Close())
 		})
 		return schedules.Outcome{Message: rep.String(), Counts: rep.Counts()}, err
+	}, nil
+}
+
+// reportParams are what `enlist report` takes, for one or more scopes.
+// The as-of date is the day the run was due (in the job's zone) unless
+// as_of names one: "previous_day" for the day before, or YYYY-MM-DD.
+type reportParams struct {
+	Report string   `yaml:"report"` // weekly (default) or quality
+	Scopes []string `yaml:"scopes"`
+	AsOf   string   `yaml:"as_of"`
+	Year   int      `yaml:"year"`
+	Season int      `yaml:"season"`
+	Out    string   `yaml:"out"`
+	Lang   string   `yaml:"lang"`
+}
+
+func reportJob(e *env, job schedules.Job) (schedules.Task, error) {
+	var p reportParams
+	if err := job.DecodeParams(&p); err != nil {
+		return nil, err
+	}
+	var errs []error
+	if p.Report == "" {
+		p.Report = "weekly"
+	}
+	if p.Report != "weekly" && p.Report != "quality" {
+		errs = append(errs, job.ParamError("report", "%q: use weekly or quality", p.Report))
+	}
+	if len(p.Scopes) == 0 {
+		errs = append(errs, job.ParamError("scopes", "give the region codes to report on, e.g. [\"41\"]"))
+	}
+	if p.Season != 0 && p.Season != 1 && p.Season != 2 {
+		errs = append(errs, job.ParamError("season", "must be 1 or 2"))
+	}
+	var fixed time.Time
+	if p.AsOf != "" && p.AsOf != "due" && p.AsOf != "previous_day" {
+		t, err := time.Parse(time.DateOnly, p.AsOf)
+		if err != nil {
+			errs = append(errs, job.ParamError("as_of", "%q: use due, previous_day or YYYY-MM-DD", p.AsOf))
+		}
+		fixed = t
+	}
+	if p.Lang == "" {
+		p.Lang = "zh"
+	}
+	lang, err := bulletin.ParseLang(p.Lang)
+	if err != nil {
+		errs = append(errs, job.ParamError("lang", "%v", err))
+	}
+	if p.Out == "" {
+		p.Out = "bulletins"
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return func(ctx context.Context, run schedules.Run) (schedules.Outcome, error) {
+		asOf := fixed
+		if asOf.IsZero() {
+			due := run.Scheduled.In(job.Zone)
+			if p.AsOf == "previous_day" {
+				due = due.AddDate(0, 0, -1)
+			}
+			asOf = time.Date(due.Year(), due.Month(), due.Day(), 0, 0, 0, 0, time.UTC)
+		}
+		out := dated(e.besideDB(p.Out), run)
+		wh, err := e.openReader(ctx, false)
+		if err != nil {
+			return schedules.Outcome{}, err
+		}
+		defer wh.Close()
+		var written []string
+		var errs []error
+		for _, scope := range p.Scopes {
+			opt := reports.Options{Options: bulletin.Options{Scope: scope, AsOf: asOf, Year: p.Year, Season: p.Season, Lang: lang}, Out: out}
+			if p.Report == "quality" {
+				path, err := reports.Quality(ctx, wh, opt)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("scope %s: %w", scope, err))
+					continue
+				}
+				written = append(written, path)
+				continue
+			}
+			files, err := reports.Weekly(ctx, wh, opt)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("scope %s: %w", scope, err))
+				continue
+			}
+			written = append(written, files.XLSX, files.HTML)
+		}
+		return schedules.Outcome{
+			Message: fmt.Sprintf("%s report as of %s: %s", p.Report, asOf.Format(time.DateOnly), strings.Join(written, ", ")),
+			Counts:  map[string]int64{"scopes": int64(len(p.Scopes) - len(errs)), "files": int64(len(written))},
+		}, errors.Join(errs...)
 	}, nil
 }
 
