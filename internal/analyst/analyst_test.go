@@ -156,6 +156,33 @@ func TestRefusals(t *testing.T) {
 			t.Errorf("%q:\n got  %v\n want %q", c.text, err, c.want)
 		}
 	}
+	// A file the analyst may not read: no way round the check or the engine
+	// shows its content.
+	canary := out("canary.csv")
+	if err := os.WriteFile(canary, []byte("secret\nCANARY-7f3a\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"SELECT * FROM read_csv('" + canary + "')",
+		"SELECT * FROM '" + canary + "'",
+		"SELECT * FROM \"" + canary + "\"",
+		"SELECT content FROM read_text('" + canary + "')",
+		"SELECT * FROM read_csv(['" + canary + "'], header = true)",
+		"SELECT * FROM metrics_at((SELECT max(column0) FROM read_csv('" + canary + "'))::DATE, 2025, 1)",
+		"SELECT * FROM query('SELECT * FROM read_csv(''" + canary + "'')')",
+		"FROM glob('" + f.dir + "/*')",
+	} {
+		r, err := f.s.Run(ctx, q)
+		if err == nil {
+			t.Errorf("%q ran: %v", q, r.Frame.Rows)
+			continue
+		}
+		if strings.Contains(err.Error(), "CANARY") {
+			t.Errorf("%q leaked the file: %v", q, err)
+		}
+	}
+	os.Remove(canary)
+
 	// Nothing reached the data or the file system.
 	if n := f.count(t, "regions"); n != regionsBefore {
 		t.Errorf("regions: %d rows, was %d", n, regionsBefore)
