@@ -90,8 +90,13 @@ func TestSQLFormats(t *testing.T) {
 	if f, _ := x.GetCellFormula(x.GetSheetName(0), "C2"); f != "" {
 		t.Errorf("C2 is the formula %q", f)
 	}
+	// DuckDB's DECIMAL literals and HUGEINT sums come out as plain numbers.
+	code, out, errs := enlist(t, "--db", db, "sql", "--format", "json", "SELECT 0.75 AS share, sum(quota) AS total, 12345678901234567890.5 AS wide FROM quotas")
+	if want := "[\n  {\"share\": 0.75, \"total\": 200, \"wide\": \"12345678901234567890.5\"}\n]\n"; code != exitOK || out != want {
+		t.Errorf("json numbers: %d %q %q, want %q", code, out, errs, want)
+	}
 	// A result longer than --max-rows fails rather than filling memory.
-	code, out, errs := enlist(t, "--db", db, "sql", "--max-rows", "1", quotaQuery)
+	code, out, errs = enlist(t, "--db", db, "sql", "--max-rows", "1", quotaQuery)
 	if code != exitFailure || out != "" || !strings.Contains(errs, "more than 1 rows") || !strings.Contains(errs, "--max-rows") {
 		t.Errorf("--max-rows 1: %d %q %q", code, out, errs)
 	}

@@ -168,8 +168,20 @@ func readRows(rows driver.Rows, limit int) (*tabular.Frame, error) {
 		}
 		row := make([]any, len(dest))
 		for i, v := range dest {
-			if b, ok := v.([]byte); ok && uuid[i] && len(b) == 16 {
-				v = fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+			switch x := v.(type) {
+			case []byte:
+				if uuid[i] && len(x) == 16 {
+					v = fmt.Sprintf("%x-%x-%x-%x-%x", x[0:4], x[4:6], x[6:8], x[8:10], x[10:16])
+				}
+			case duckdb.Decimal:
+				// Literals such as 0.75 are DECIMAL in DuckDB; as numbers they
+				// print and serialise the way analysts expect. Wider ones keep
+				// every digit as text.
+				if x.Width <= 15 {
+					v = x.Float64()
+				} else {
+					v = x.String()
+				}
 			}
 			row[i] = v
 		}
