@@ -263,8 +263,19 @@ func (e *Engine) attempt(ctx context.Context, log *slog.Logger, ent *entry, run 
 	if errors.As(err, &panicked) {
 		log.Error("job panicked", "panic", fmt.Sprint(panicked.Value), "stack", string(panicked.Stack))
 	}
-	if err := e.history.End(hctx, rec); err != nil {
-		log.Error("could not record the run's end", "error", err)
+	// The warehouse may be held by another writer for a while (an
+	// operator's long ingest): keep trying while the record context lasts,
+	// since a run left 'running' would hide it from catch-up.
+	for try := 1; ; try++ {
+		err := e.history.End(hctx, rec)
+		if err == nil {
+			break
+		}
+		if try == 3 || hctx.Err() != nil {
+			log.Error("could not record the run's end", "error", err)
+			break
+		}
+		log.Warn("could not record the run's end; trying again", "error", err)
 	}
 	attrs := []any{"status", rec.Status, "seconds", rec.Finished.Sub(rec.Started).Seconds()}
 	for k, v := range out.Counts {
@@ -401,9 +412,9 @@ func (e *Engine) Serve(ctx context.Context, grace time.Duration) error {
 			"zone", ent.job.Zone.String(), "next", ent.job.Next(e.now()).Format(time.RFC3339))
 	}
 	<-ctx.Done()
-	e.log.Info("stopping: no new runs will start", "grace", grace.String())
+	cronDone := c.Stop() // returns once the scheduler has stopped starting runs
 	close(stopping)
-	cronDone := c.Stop()
+	e.log.Info("stopping: no new runs will start", "grace", grace.String())
 	done := make(chan struct{})
 	go func() {
 		<-cronDone.Done()

@@ -3,6 +3,8 @@ package schedules
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -323,6 +325,50 @@ func TestStopCancelsTheRunningJob(t *testing.T) {
 	runs := f.runs()
 	if len(runs) != 1 || runs[0].Status != Cancelled || runs[0].Finished.IsZero() || !strings.Contains(runs[0].Message, "context canceled") {
 		t.Errorf("runs %+v, want one cancelled run and no retry", runs)
+	}
+}
+
+// signalOn is a log handler that closes ch when a record with msg is
+// logged, so a test can wait for the engine to reach a point.
+type signalOn struct {
+	slog.Handler
+	msg  string
+	ch   chan struct{}
+	once *sync.Once
+}
+
+func (s signalOn) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == s.msg {
+		s.once.Do(func() { close(s.ch) })
+	}
+	return nil
+}
+func (s signalOn) WithAttrs([]slog.Attr) slog.Handler { return s }
+func (s signalOn) WithGroup(string) slog.Handler      { return s }
+
+func TestStopGivesGraceToTheRunningJob(t *testing.T) {
+	f := newFixture(t)
+	started, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	f.tasks["long"] = func(ctx context.Context, run Run) (Outcome, error) {
+		once.Do(func() { close(started) })
+		<-release
+		return Outcome{}, ctx.Err() // nil unless the stop cancelled it
+	}
+	stopping := make(chan struct{})
+	log := slog.New(signalOn{Handler: slog.NewTextHandler(io.Discard, nil), msg: "stopping: no new runs will start", ch: stopping, once: &sync.Once{}})
+	e := f.engine("jobs:\n  - name: long\n    cron: '* * * * * *'\n    type: ingest\n", Options{Log: log})
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan struct{})
+	go func() { e.Serve(ctx, time.Minute); close(served) }()
+	within(t, started, "the job to start")
+	cancel()
+	within(t, stopping, "the engine to begin stopping")
+	close(release) // the job finishes within its grace
+	within(t, served, "Serve to return")
+	runs := f.runs()
+	if len(runs) != 1 || runs[0].Status != Succeeded {
+		t.Errorf("runs %+v, want one run that finished within the grace period", runs)
 	}
 }
 
