@@ -162,6 +162,7 @@ var messages = map[string][2]string{
 	"rates":           {"体检政考合格率", "Qualification rates"},
 	"resettlement":    {"退役安置情况", "Resettlement"},
 	"not_placed":      {"未安置", "Not placed"},
+	"kpi_completion":  {"任务完成率", "Completion"},
 	"net_approved":    {"累计定兵（扣除退兵）", "Cumulative approvals (net)"},
 	"week_end":        {"周末日期", "Week ending"},
 	"children_table":  {"各单位主要指标", "Main figures by region"},

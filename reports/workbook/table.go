@@ -195,7 +195,7 @@ func (w *writer) writeTable(t table) error {
 			}
 		}
 	}
-	return w.printSetup(t.sheet, headRow+headRows, t.freezeCols)
+	return w.printSetup(t.sheet, firstData-1, t.freezeCols)
 }
 
 // titleLines writes the merged title and the date / unit line over n columns.

@@ -1,0 +1,429 @@
+package workbook_test
+
+import (
+	"archive/zip"
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"enlist/internal/metrics"
+	"enlist/reports/bulletin"
+	"enlist/reports/internal/fixture"
+	"enlist/reports/workbook"
+)
+
+// open writes the bulletin of b and opens it again with excelize.
+func open(t *testing.T, b *bulletin.Bulletin) *excelize.File {
+	f, _ := openPath(t, b)
+	return f
+}
+
+func openPath(t *testing.T, b *bulletin.Bulletin) (*excelize.File, string) {
+	t.Helper()
+	f, err := workbook.Weekly(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "bulletin.xlsx")
+	if err := workbook.Save(f, path); err != nil {
+		t.Fatal(err)
+	}
+	g, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatalf("excelize cannot open the bulletin: %v", err)
+	}
+	t.Cleanup(func() { g.Close() })
+	return g, path
+}
+
+// sheet reads a sheet as raw values (numbers unformatted).
+type sheet struct {
+	t    *testing.T
+	f    *excelize.File
+	name string
+}
+
+func (s sheet) raw(ref string) string {
+	s.t.Helper()
+	v, err := s.f.GetCellValue(s.name, ref, excelize.Options{RawCellValue: true})
+	if err != nil {
+		s.t.Fatalf("%s!%s: %v", s.name, ref, err)
+	}
+	return v
+}
+
+func (s sheet) num(ref string) (float64, bool) {
+	s.t.Helper()
+	v := s.raw(ref)
+	if v == "—" || v == "" {
+		return 0, false
+	}
+	x, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		s.t.Fatalf("%s!%s = %q: not a number", s.name, ref, v)
+	}
+	return x, true
+}
+
+// rowOf finds the data row whose column col holds text.
+func (s sheet) rowOf(col, text string) int {
+	s.t.Helper()
+	for r := 5; r < 400; r++ {
+		if s.raw(fmt.Sprintf("%s%d", col, r)) == text {
+			return r
+		}
+	}
+	s.t.Fatalf("%s: no row with %q in column %s", s.name, text, col)
+	return 0
+}
+
+func (s sheet) numFmt(ref string) string {
+	s.t.Helper()
+	id, err := s.f.GetCellStyle(s.name, ref)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	st, err := s.f.GetStyle(id)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if st.CustomNumFmt != nil {
+		return *st.CustomNumFmt
+	}
+	return fmt.Sprint(st.NumFmt)
+}
+
+func gatherSmall(t *testing.T) *bulletin.Bulletin {
+	t.Helper()
+	wh := fixture.Small(t)
+	b, err := bulletin.Gather(context.Background(), wh, bulletin.Options{Scope: "4101", AsOf: fixture.AsOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestWeeklyWorkbookForm checks the hand-computed fixture's bulletin (see
+// reports/internal/fixture) cell by cell, and the form of the table.
+func TestWeeklyWorkbookForm(t *testing.T) {
+	f, path := openPath(t, gatherSmall(t))
+	const title = "郑州市2025年上半年征兵工作周通报"
+	want := []string{"总览", "任务完成", "兵员质量", "体检政考", "退兵", "退役安置", "数据质量", "图表"}
+	if got := f.GetSheetList(); !slices.Equal(got, want) {
+		t.Fatalf("sheets %v, want %v", got, want)
+	}
+	for _, name := range want {
+		s := sheet{t, f, name}
+		if got := s.raw("A1"); got != title {
+			t.Errorf("%s!A1 = %q, want %q", name, got, title)
+		}
+		if got := s.raw("A2"); got != "统计截止日期：2025年3月20日" {
+			t.Errorf("%s!A2 = %q", name, got)
+		}
+		merges, err := f.GetMergeCells(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(merges) == 0 || merges[0].GetStartAxis() != "A1" || merges[0].GetCellValue() != title {
+			t.Errorf("%s: title not merged: %v", name, merges)
+		}
+		layout, err := f.GetPageLayout(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if *layout.Orientation != "landscape" || *layout.Size != 9 || *layout.FitToWidth != 1 || *layout.FitToHeight != 0 {
+			t.Errorf("%s: page layout %s size %d fit %d×%d, want landscape A4 (9) one page wide", name,
+				*layout.Orientation, *layout.Size, *layout.FitToWidth, *layout.FitToHeight)
+		}
+	}
+
+	q := sheet{t, f, "任务完成"}
+	// Two header rows: singles merged down, group heads (兵员质量's 大学生) across.
+	merges, _ := f.GetMergeCells("任务完成")
+	var ranges []string
+	for _, m := range merges {
+		ranges = append(ranges, m.GetStartAxis()+":"+m.GetEndAxis())
+	}
+	for _, r := range []string{"A1:M1", "A3:A4", "B3:B4", "I3:I4"} {
+		if !slices.Contains(ranges, r) {
+			t.Errorf("任务完成: %s not merged (merges %v)", r, ranges)
+		}
+	}
+	qm, _ := f.GetMergeCells("兵员质量")
+	var qranges []string
+	for _, m := range qm {
+		qranges = append(qranges, m.GetStartAxis()+":"+m.GetEndAxis()+"="+m.GetCellValue())
+	}
+	for _, r := range []string{"D3:F3=大学生", "G3:I3=大学毕业生", "J3:K3=理工类"} {
+		if !slices.Contains(qranges, r) {
+			t.Errorf("兵员质量: %s not merged (merges %v)", r, qranges)
+		}
+	}
+	// Ranked by completion: 410103 100 %, 中原区 50 %, 管城回族区 0 %.
+	for i, w := range []struct {
+		rank, name                   string
+		quota, approved, returned    float64
+		completion, elapsed, pacegap float64
+	}{
+		{"1", fixture.ScriptName, 2, 2, 0, 1, 79.0 / 90, 1 - 79.0/90},
+		{"2", "中原区", 4, 3, 1, 0.5, 79.0 / 90, 0.5 - 79.0/90},
+		{"3", "管城回族区", 2, 0, 0, 0, 79.0 / 90, -79.0 / 90},
+	} {
+		r := 5 + i
+		cell := func(col string) string { return fmt.Sprintf("%s%d", col, r) }
+		if q.raw(cell("A")) != w.rank || q.raw(cell("B")) != w.name {
+			t.Errorf("任务完成 row %d: %s %q, want %s %q", r, q.raw(cell("A")), q.raw(cell("B")), w.rank, w.name)
+		}
+		for col, v := range map[string]float64{"C": w.quota, "G": w.approved, "H": w.returned, "I": w.completion, "J": w.elapsed, "K": w.pacegap} {
+			if got, ok := q.num(cell(col)); !ok || math.Abs(got-v) > 1e-9 {
+				t.Errorf("任务完成!%s = %v, want %v", cell(col), got, v)
+			}
+		}
+	}
+	total := q.rowOf("B", "合计")
+	for col, v := range map[string]float64{"C": 8, "D": 10, "F": 5, "G": 5, "H": 1, "I": 0.5} {
+		if got, _ := q.num(fmt.Sprintf("%s%d", col, total)); math.Abs(got-v) > 1e-9 {
+			t.Errorf("任务完成 合计 %s = %v, want %v", col, got, v)
+		}
+	}
+	if q.raw(fmt.Sprintf("A%d", total)) != "" {
+		t.Errorf("合计 has a rank")
+	}
+	for ref, want := range map[string]string{"C5": "#,##0", "I5": "0.0%", "J5": "0.0%", "K5": "+0.0%;-0.0%;0.0%", fmt.Sprintf("I%d", total): "0.0%"} {
+		if got := q.numFmt(ref); got != want {
+			t.Errorf("任务完成!%s format %q, want %q", ref, got, want)
+		}
+	}
+	cf, err := f.GetConditionalFormats("任务完成")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts, ok := cf[fmt.Sprintf("I5:I%d", total)]; !ok || len(opts) != 1 || opts[0].Type != "formula" || !strings.Contains(opts[0].Criteria, "I5<J5-0.1") {
+		t.Errorf("任务完成: completion behind time not coloured: %+v", cf)
+	}
+	panes, err := f.GetPanes("任务完成")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !panes.Freeze || panes.YSplit != 4 || panes.XSplit != 2 {
+		t.Errorf("任务完成 panes %+v: want the header and the region column frozen", panes)
+	}
+	names := f.GetDefinedName()
+	found := false
+	for _, n := range names {
+		if n.Name == "_xlnm.Print_Titles" && n.Scope == "任务完成" && n.RefersTo == "'任务完成'!$1:$4" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("任务完成 prints no repeated header rows: %+v", names)
+	}
+	// A Chinese column is wide enough for its longest name (two columns a
+	// character): 郑州航空港经济综合实验区 is 12 characters.
+	if w, _ := f.GetColWidth("任务完成", "B"); w < 24 {
+		t.Errorf("region column width %v: too narrow for 郑州航空港经济综合实验区", w)
+	}
+
+	// Quality: 排名 ranks the college share; 总评排名 is the metrics' rank.
+	g := sheet{t, f, "兵员质量"}
+	r := g.rowOf("B", fixture.ScriptName)
+	if g.raw(fmt.Sprintf("A%d", r)) != "1" || g.raw(fmt.Sprintf("A%d", g.rowOf("B", "中原区"))) != "2" || g.raw(fmt.Sprintf("A%d", g.rowOf("B", "金水区"))) != "3" {
+		t.Errorf("兵员质量 college ranks wrong")
+	}
+	if v, _ := g.num(fmt.Sprintf("E%d", g.rowOf("B", "中原区"))); math.Abs(v-1.0/3) > 1e-9 {
+		t.Errorf("中原区 college ratio %v, want 1/3", v)
+	}
+
+	// Text from extracts stays text, never a formula.
+	e := sheet{t, f, "体检政考"}
+	er := e.rowOf("A", fixture.ScriptName)
+	ref := fmt.Sprintf("I%d", er)
+	if got := e.raw(ref); got != fixture.FormulaReason+"（1）；"+fixture.AtReason+"（1）" {
+		t.Errorf("体检政考!%s = %q", ref, got)
+	}
+	if fm, _ := f.GetCellFormula("体检政考", ref); fm != "" {
+		t.Errorf("体检政考!%s became a formula %q", ref, fm)
+	}
+	if typ, _ := f.GetCellType("体检政考", ref); typ != excelize.CellTypeSharedString && typ != excelize.CellTypeInlineString {
+		t.Errorf("体检政考!%s type %v, want a string", ref, typ)
+	}
+	if got := e.raw(fmt.Sprintf("I%d", e.rowOf("A", "中原区"))); got != "视力（2）；外科（1）" {
+		t.Errorf("中原区 failure reasons %q", got)
+	}
+	rt := sheet{t, f, "退兵"}
+	if got := rt.raw(fmt.Sprintf("F%d", rt.rowOf("A", "中原区"))); got != "疾病（1）" {
+		t.Errorf("中原区 return reasons %q", got)
+	}
+	rs := sheet{t, f, "退役安置"}
+	rr := rs.rowOf("A", "中原区")
+	for col, v := range map[string]float64{"B": 2, "C": 1, "D": 0.5, "G": 41} {
+		if got, _ := rs.num(fmt.Sprintf("%s%d", col, rr)); math.Abs(got-v) > 1e-9 {
+			t.Errorf("退役安置 中原区 %s = %v, want %v", col, got, v)
+		}
+	}
+
+	d := sheet{t, f, "数据质量"}
+	dr := d.rowOf("A", "中原区兵役登记.csv")
+	for col, v := range map[string]string{"B": "兵役登记", "D": "7", "E": "6", "F": "1", "H": "身份证号校验码错误（1）"} {
+		if got := d.raw(fmt.Sprintf("%s%d", col, dr)); got != v {
+			t.Errorf("数据质量 %s = %q, want %q", col, got, v)
+		}
+	}
+	if got, _ := d.num(fmt.Sprintf("F%d", d.rowOf("A", "合计"))); got != 1 {
+		t.Errorf("数据质量 合计 拒收 %v, want 1", got)
+	}
+
+	o := sheet{t, f, "总览"}
+	ar := o.rowOf("A", "需关注单位")
+	if o.raw(fmt.Sprintf("A%d", ar+1)) != "中原区" || o.raw(fmt.Sprintf("A%d", ar+2)) != "管城回族区" {
+		t.Errorf("需关注单位 lists %q, %q", o.raw(fmt.Sprintf("A%d", ar+1)), o.raw(fmt.Sprintf("A%d", ar+2)))
+	}
+	cr := o.rowOf("A", "任务完成率")
+	if o.raw(fmt.Sprintf("F%d", cr)) != "否" {
+		t.Errorf("总览: completion 50 %% against 87.8 %% elapsed is not marked behind")
+	}
+
+	// Native charts: chart parts in the package, drawn on 图表.
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	charts := 0
+	for _, zf := range zr.File {
+		if strings.HasPrefix(zf.Name, "xl/charts/chart") {
+			charts++
+		}
+	}
+	if charts != 3 {
+		t.Errorf("%d native charts, want 3", charts)
+	}
+}
+
+// TestWeeklyWorkbookEqualsMetrics checks every figure of a generated
+// province's bulletin against the metrics models read independently, and
+// that each 合计 of counts is the sum of the rows above it.
+func TestWeeklyWorkbookEqualsMetrics(t *testing.T) {
+	ctx := context.Background()
+	wh := fixture.Province(t, 20000)
+	q := metrics.Query{Scope: "41", Year: 2025, Season: 2, AsOf: mustDate(t, "2025-08-31"), Depth: 1}
+	b, err := bulletin.Gather(ctx, wh, bulletin.Options{Scope: q.Scope, Year: q.Year, Season: q.Season, AsOf: q.AsOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame, err := metrics.Read(ctx, wh, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[string]any{} // by region name, 合计 for the scope
+	for _, row := range frame.Rows {
+		m := map[string]any{}
+		for i, c := range frame.Columns {
+			m[c] = row[i]
+		}
+		name := m["region_name"].(string)
+		if m["region_code"] == "41" {
+			name = "合计"
+		}
+		want[name] = m
+	}
+	if len(want) < 10 {
+		t.Fatalf("%d regions in the metrics", len(want))
+	}
+	f := open(t, b)
+	sheets := []struct {
+		name, nameCol string
+		cols          map[string]string // column letter → metrics column
+		counts        []string          // columns whose 合计 is the sum of the rows
+	}{
+		{"任务完成", "B", map[string]string{"A": "completion_rank", "C": "quota", "D": "applied", "E": "applied_to_quota", "F": "double_qualified",
+			"G": "approved", "H": "returned", "I": "quota_completion", "J": "elapsed_share", "K": "pace_gap", "L": "projected_completion", "M": "quota_completion_change"},
+			[]string{"D", "F", "G", "H"}},
+		{"兵员质量", "B", map[string]string{"C": "approved", "D": "college_approved", "E": "college_ratio", "F": "college_target", "G": "graduate_approved",
+			"H": "graduate_ratio", "I": "graduate_target", "J": "stem_approved", "K": "stem_ratio", "L": "composite_score", "M": "composite_rank"},
+			[]string{"C", "D", "G", "J"}},
+		{"体检政考", "A", map[string]string{"B": "physical_examined", "C": "physical_passed", "D": "physical_pass_rate", "E": "political_reviewed",
+			"F": "political_passed", "G": "political_pass_rate", "H": "double_qualified"},
+			[]string{"B", "C", "E", "F", "H"}},
+		{"退兵", "A", map[string]string{"B": "approved", "C": "returned", "D": "responsible_returned", "E": "return_rate"}, []string{"B", "C", "D"}},
+		{"退役安置", "A", map[string]string{"B": "placement_due", "C": "placed", "D": "placement_rate", "E": "self_employed", "F": "subsidy_on_time_rate", "G": "avg_placement_days"},
+			[]string{"B", "C", "E"}},
+	}
+	for _, sh := range sheets {
+		s := sheet{t, f, sh.name}
+		sums := map[string]float64{}
+		seen := 0
+		for r := 5; ; r++ {
+			name := s.raw(fmt.Sprintf("%s%d", sh.nameCol, r))
+			if name == "" {
+				t.Fatalf("%s: no 合计 row", sh.name)
+			}
+			m, ok := want[name]
+			if !ok {
+				t.Fatalf("%s row %d: %q is not a region of the scope", sh.name, r, name)
+			}
+			for col, mc := range sh.cols {
+				if name == "合计" && strings.HasSuffix(mc, "_rank") {
+					continue
+				}
+				got, gok := s.num(fmt.Sprintf("%s%d", col, r))
+				w, wok := toFloat(m[mc])
+				if gok != wok || math.Abs(got-w) > 1e-9*math.Max(1, math.Abs(w)) {
+					t.Errorf("%s %s %s (%s) = %v (%v), metrics %v (%v)", sh.name, name, col, mc, got, gok, w, wok)
+				}
+			}
+			if name == "合计" {
+				for _, col := range sh.counts {
+					if got, _ := s.num(fmt.Sprintf("%s%d", col, r)); got != sums[col] {
+						t.Errorf("%s 合计 %s = %v, rows add up to %v", sh.name, col, got, sums[col])
+					}
+				}
+				break
+			}
+			seen++
+			for _, col := range sh.counts {
+				v, _ := s.num(fmt.Sprintf("%s%d", col, r))
+				sums[col] += v
+			}
+		}
+		if seen != len(want)-1 {
+			t.Errorf("%s: %d regions, want %d", sh.name, seen, len(want)-1)
+		}
+	}
+	// Failure reasons add up to the failures the metrics count.
+	for _, c := range append([]bulletin.Row{b.Scope}, b.Children...) {
+		var phys, pol int64
+		for _, r := range b.PhysicalReasons[c.Code()] {
+			phys += r.People
+		}
+		for _, r := range b.PoliticalReasons[c.Code()] {
+			pol += r.People
+		}
+		if phys != c.Int("physical_examined")-c.Int("physical_passed") || pol != c.Int("political_reviewed")-c.Int("political_passed") {
+			t.Errorf("%s: failure reasons %d, %d; metrics fail %d, %d", c.Name(), phys, pol,
+				c.Int("physical_examined")-c.Int("physical_passed"), c.Int("political_reviewed")-c.Int("political_passed"))
+		}
+		var ret int64
+		for _, r := range b.ReturnReasons[c.Code()] {
+			ret += r.Returned
+		}
+		if ret != c.Int("returned") {
+			t.Errorf("%s: return reasons add up to %d, metrics %d", c.Name(), ret, c.Int("returned"))
+		}
+	}
+	if n := len(b.Weeks); n == 0 || b.Weeks[n-1].Net != b.Scope.Int("approved")-b.Scope.Int("returned") {
+		t.Errorf("last week %+v, metrics approved %d returned %d", b.Weeks, b.Scope.Int("approved"), b.Scope.Int("returned"))
+	}
+}
+
+func toFloat(v any) (float64, bool) {
+	r := bulletin.Row{"x": v}
+	return r.Rate("x")
+}
