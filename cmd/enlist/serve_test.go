@@ -276,6 +276,7 @@ func TestSIGTERMDuringIngest(t *testing.T) {
 	if err := serve.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
+	signalled := time.Now()
 	exited := make(chan error, 1)
 	go func() { exited <- serve.Wait() }()
 	var waitErr error
@@ -285,6 +286,7 @@ func TestSIGTERMDuringIngest(t *testing.T) {
 		serve.Process.Kill()
 		t.Fatalf("serve did not stop after SIGTERM:\n%s", <-logDone)
 	}
+	t.Logf("serve exited %.2fs after SIGTERM", time.Since(signalled).Seconds())
 	log := <-logDone
 	if waitErr != nil {
 		t.Errorf("serve exited with %v after SIGTERM, want a clean stop:\n%s", waitErr, log)

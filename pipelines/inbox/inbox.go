@@ -83,6 +83,9 @@ func (r Report) Counts() map[string]int64 {
 
 // String says it in one line for a log or a run record.
 func (r Report) String() string {
+	if r == (Report{}) {
+		return "nothing in the inbox"
+	}
 	s := fmt.Sprintf("%d files loaded (%d rows read, %d accepted, %d rejected), %d already loaded, %d failed, %d refused, %d still arriving",
 		r.Loaded, r.RowsRead, r.RowsAccepted, r.RowsRejected, r.AlreadyLoaded, r.Failed, r.Refused, r.Waiting)
 	if r.Left > 0 {
