@@ -271,6 +271,10 @@ func (e *Engine) attempt(ctx context.Context, log *slog.Logger, ent *entry, run 
 		if err == nil {
 			break
 		}
+		if errors.Is(err, ErrNotPublished) {
+			log.Warn("the run is recorded, but readers will see it only after the next publish", "error", err)
+			break
+		}
 		if try == 3 || hctx.Err() != nil {
 			log.Error("could not record the run's end", "error", err)
 			break

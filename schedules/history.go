@@ -83,11 +83,16 @@ func (h *WarehouseHistory) End(ctx context.Context, rec Record) error {
 	}
 	if h.Publish != nil {
 		if err := h.Publish(ctx); err != nil {
-			return fmt.Errorf("publish after job %s run %d: %w", rec.Job, rec.ID, err)
+			return fmt.Errorf("%w after job %s run %d: %w", ErrNotPublished, rec.Job, rec.ID, err)
 		}
 	}
 	return nil
 }
+
+// ErrNotPublished means a run's end was recorded but the copy readers use
+// was not refreshed (another job of the process held the file, say); the
+// next publish brings it up to date.
+var ErrNotPublished = errors.New("run recorded but not published")
 
 // LastScheduled implements History.
 func (h *WarehouseHistory) LastScheduled(ctx context.Context, job string) (time.Time, bool, error) {

@@ -216,17 +216,43 @@ func (e *env) engine(dir string) (*schedules.Engine, error) {
 	jobs, loadErr := schedules.Load(dir)
 	kinds := jobKinds()
 	history := schedules.NewWarehouseHistory(e.open, e.publish)
+	// Jobs that write the live warehouse take turns within the process:
+	// two loads in one DuckDB instance could conflict on the ledger, and a
+	// publish needs the file free.
+	writer := make(chan struct{}, 1)
 	eng, err := schedules.New(jobs, func(j schedules.Job) (schedules.Task, error) {
 		kind, ok := kinds[j.Type]
 		if !ok {
 			return unavailable(j.Type), nil
 		}
-		return kind(e, j)
+		task, err := kind(e, j)
+		if err != nil || (j.Type != schedules.Ingest && j.Type != schedules.Rollup) {
+			return task, err
+		}
+		return oneWriter(writer, e.log.With("job", j.Name), task), nil
 	}, schedules.Options{History: history, Log: e.log})
 	if err := errors.Join(loadErr, err); err != nil {
 		return nil, err
 	}
 	return eng, nil
+}
+
+// oneWriter runs task once it holds turn, giving up if ctx ends first.
+func oneWriter(turn chan struct{}, log *slog.Logger, task schedules.Task) schedules.Task {
+	return func(ctx context.Context, run schedules.Run) (schedules.Outcome, error) {
+		select {
+		case turn <- struct{}{}:
+		default:
+			log.Info("waiting for another job writing the warehouse to finish")
+			select {
+			case turn <- struct{}{}:
+			case <-ctx.Done():
+				return schedules.Outcome{}, ctx.Err()
+			}
+		}
+		defer func() { <-turn }()
+		return task(ctx, run)
+	}
 }
 
 // jobKind prepares a job of one type: it checks the job's params and
