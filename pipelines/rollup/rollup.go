@@ -237,6 +237,9 @@ func (r *run) do(ctx context.Context, args []string) (err error) {
 	}
 	seen := map[string]bool{}
 	for i, arg := range args {
+		if err := ctx.Err(); err != nil {
+			return err // stopped (SIGTERM): nothing was written yet
+		}
 		s := &source{out: &Outcome{Source: arg}, catalog: fmt.Sprintf("rollup_src_%d", i+1)}
 		r.sources = append(r.sources, s)
 		abs, typ, readPath, err := resolve(arg, r.into)
