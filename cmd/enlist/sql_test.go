@@ -187,32 +187,16 @@ func TestSchemaCommand(t *testing.T) {
 	}
 }
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// enlistBinary builds the command once for the tests that need a separate
+// enlistBinary builds the command for the tests that need a separate
 // process (standard input, signals, a concurrent writer).
 func enlistBinary(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "enlist-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "enlist")
-		cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-tags", "duckdb_arrow", "-o", binPath, ".")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("build enlist: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	bin := filepath.Join(t.TempDir(), "enlist")
+	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-tags", "duckdb_arrow", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build enlist: %v\n%s", err, out)
 	}
-	return binPath
+	return bin
 }
 
 // output collects a pipe's bytes and lets a test wait for a text to appear.
@@ -272,7 +256,6 @@ func TestSQLProcesses(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	bin := enlistBinary(t)
-	defer os.RemoveAll(filepath.Dir(bin))
 
 	t.Run("stdin", func(t *testing.T) {
 		_, db := sqlWarehouse(t)
