@@ -382,8 +382,10 @@ func (e *Engine) catchUp(ctx context.Context, stop <-chan struct{}, ent *entry) 
 // starts; runs in progress get grace to finish, then their context is
 // cancelled, and Serve returns when they have ended and been recorded.
 func (e *Engine) Serve(ctx context.Context, grace time.Duration) error {
+	// A warehouse busy for long at start must not keep the service from
+	// starting; the next start marks what this one could not.
 	if n, err := e.history.Abandon(ctx); err != nil {
-		return fmt.Errorf("serve: %w", err)
+		e.log.Warn("could not check for runs left by a process that died", "error", err)
 	} else if n > 0 {
 		e.log.Warn("runs left running by a process that died were marked abandoned", "runs", n)
 	}

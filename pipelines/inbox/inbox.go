@@ -250,9 +250,11 @@ func inProgress(name string) bool {
 	return false
 }
 
+// isExtract names what the loader takes from a folder; an old .xls goes to
+// the loader too, whose refusal says how to save it as .xlsx.
 func isExtract(name string) bool {
 	switch strings.ToLower(filepath.Ext(name)) {
-	case ".csv", ".tsv", ".txt", ".xlsx":
+	case ".csv", ".tsv", ".txt", ".xlsx", ".xls":
 		return true
 	}
 	return false
@@ -319,7 +321,7 @@ func (in Inbox) scan(root string, log *slog.Logger) (ready []candidate, refused 
 			return refuse("not a regular file")
 		}
 		if !isExtract(name) {
-			return refuse("not an extract: enlist reads .csv, .tsv, .txt and .xlsx files")
+			return refuse("not an extract: enlist reads .csv, .tsv, .txt and .xlsx files (export or save the data in one of them)")
 		}
 		if age := now.Sub(info.ModTime()); age < settle {
 			log.Debug("inbox: file still arriving", "file", rel, "modified_ago", age.String())
