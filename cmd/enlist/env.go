@@ -139,7 +139,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		err := fs.Parse(args)
 		if err == flag.ErrHelp {
-			fs.Usage()
+			// flag has printed the usage already.
 			return nil, err
 		}
 		if err != nil {

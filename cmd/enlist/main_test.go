@@ -25,7 +25,7 @@ func TestHelpEverywhere(t *testing.T) {
 	}
 	for _, c := range commands() {
 		code, out, errs := enlist(t, c.name, "--help")
-		if code != exitOK || !strings.Contains(out, "Usage: enlist "+c.name) || !strings.Contains(out, "Examples:") {
+		if code != exitOK || strings.Count(out, "Usage: enlist "+c.name) != 1 || !strings.Contains(out, "Examples:") {
 			t.Errorf("%s --help: exit %d, stdout %q, stderr %q", c.name, code, out, errs)
 		}
 	}
