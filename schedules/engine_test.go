@@ -254,6 +254,19 @@ func TestPanicIsRecordedAsFailedRun(t *testing.T) {
 	}
 }
 
+func TestTimeout(t *testing.T) {
+	f := newFixture(t)
+	f.tasks["stuck"] = func(ctx context.Context, run Run) (Outcome, error) {
+		<-ctx.Done()
+		return Outcome{}, ctx.Err()
+	}
+	e := f.engine("jobs:\n  - name: stuck\n    cron: '0 1 * * *'\n    type: sql\n    timeout: 50ms\n", Options{})
+	rec, err := e.RunNow(context.Background(), "stuck", true)
+	if err == nil || rec.Status != Failed || !strings.Contains(rec.Message, "timed out after 50ms") {
+		t.Errorf("timed-out run: %+v %v", rec, err)
+	}
+}
+
 func TestRetryWithBackoff(t *testing.T) {
 	f := newFixture(t)
 	calls := 0

@@ -122,6 +122,9 @@ func TestInboxMovesAndRefusals(t *testing.T) {
 	if err := os.Symlink(outside, filepath.Join(f.dir, "link-out.csv")); err != nil {
 		t.Fatal(err)
 	}
+	// A link to a folder outside, and one to nothing.
+	os.Symlink(filepath.Dir(outside), filepath.Join(f.dir, "dir-out"))
+	os.Symlink(filepath.Join(f.dir, "gone.csv"), filepath.Join(f.dir, "dangling.csv"))
 
 	rep, err := f.inbox.Ingest(ctx, f.load)
 	if err != nil {
@@ -129,8 +132,9 @@ func TestInboxMovesAndRefusals(t *testing.T) {
 	}
 	// Hand count: q1 (2 rows: one accepted, one a duplicate of the same
 	// region and season → rejected) and q2 (1 row) load; bad.csv fails;
-	// a..b.csv, notes.pdf and link-out.csv are refused; fresh.csv waits.
-	want := Report{Loaded: 2, Failed: 1, Refused: 3, Waiting: 1, RowsRead: 3}
+	// a..b.csv, notes.pdf and the links link-out.csv, dir-out and
+	// dangling.csv are refused; fresh.csv waits.
+	want := Report{Loaded: 2, Failed: 1, Refused: 5, Waiting: 1, RowsRead: 3}
 	got := rep
 	got.RowsAccepted, got.RowsRejected = 0, 0
 	if got != want || rep.RowsAccepted+rep.RowsRejected != 3 {
@@ -141,6 +145,8 @@ func TestInboxMovesAndRefusals(t *testing.T) {
 		".hidden.csv",
 		"failed/" + day + "/a..b.csv", "failed/" + day + "/a..b.csv.why.txt",
 		"failed/" + day + "/bad.csv", "failed/" + day + "/bad.csv.why.txt",
+		"failed/" + day + "/dangling.csv", "failed/" + day + "/dangling.csv.why.txt",
+		"failed/" + day + "/dir-out", "failed/" + day + "/dir-out.why.txt",
 		"failed/" + day + "/link-out.csv", "failed/" + day + "/link-out.csv.why.txt",
 		"failed/" + day + "/notes.pdf", "failed/" + day + "/notes.pdf.why.txt",
 		"fresh.csv",
@@ -152,7 +158,8 @@ func TestInboxMovesAndRefusals(t *testing.T) {
 	if g := f.tree(); strings.Join(g, "\n") != strings.Join(wantTree, "\n") {
 		t.Errorf("inbox after the pass:\n%s\nwant:\n%s", strings.Join(g, "\n"), strings.Join(wantTree, "\n"))
 	}
-	for file, reason := range map[string]string{"bad.csv": "no header row", "a..b.csv": `".."`, "link-out.csv": "outside the inbox", "notes.pdf": "not an extract"} {
+	for file, reason := range map[string]string{"bad.csv": "no header row", "a..b.csv": `".."`, "link-out.csv": "outside the inbox", "notes.pdf": "not an extract",
+		"dir-out": "outside the inbox", "dangling.csv": "points to nothing"} {
 		note, err := os.ReadFile(filepath.Join(f.dir, "failed", day, file+".why.txt"))
 		if err != nil || !strings.Contains(string(note), reason) || !strings.Contains(string(note), "file: "+file) {
 			t.Errorf("%s note %q %v, want it to say %s", file, note, err, reason)
