@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -61,8 +62,35 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	unlock, err := e.serviceLock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	e.log.Info("service starting", "warehouse", e.db, "schedules", *dir, "jobs", len(eng.Jobs()), "pid", os.Getpid())
 	return eng.Serve(ctx, *grace)
+}
+
+// serviceLock keeps a second `enlist serve` off the same warehouse: it
+// would run every job twice. The lock file beside the warehouse is held
+// (flock) for the life of the process, so a crash releases it.
+func (e *env) serviceLock() (func(), error) {
+	path := e.db + ".serve.lock"
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("service lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		holder, _ := os.ReadFile(path)
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("another enlist serve is running for %s (%s); stop it first", e.db, strings.TrimSpace(string(holder)))
+		}
+		return nil, fmt.Errorf("service lock %s: %w", path, err)
+	}
+	f.Truncate(0)
+	fmt.Fprintf(f, "pid %d", os.Getpid())
+	return func() { f.Close() }, nil
 }
 
 func runRun(ctx context.Context, e *env, args []string) error {

@@ -273,6 +273,11 @@ func TestSIGTERMDuringIngest(t *testing.T) {
 		serve.Process.Kill()
 		t.Fatalf("the ingest never got under way:\n%s", <-logDone)
 	}
+	// A second service on the same warehouse is refused at once.
+	out, err := exec.Command(bin, "--db", db, "serve", "--schedules", sch).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "another enlist serve is running") || !strings.Contains(string(out), fmt.Sprintf("pid %d", serve.Process.Pid)) {
+		t.Errorf("second serve: %v\n%s", err, out)
+	}
 	if err := serve.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -334,7 +339,7 @@ func TestSIGTERMDuringIngest(t *testing.T) {
 	}
 
 	// The next run loads the file whole and moves it out of the inbox.
-	out, err := exec.Command(bin, "--db", db, "run", "--schedules", sch, "ingest").CombinedOutput()
+	out, err = exec.Command(bin, "--db", db, "run", "--schedules", sch, "ingest").CombinedOutput()
 	if err != nil {
 		t.Fatalf("run after the stop: %v\n%s", err, out)
 	}
