@@ -33,6 +33,9 @@ const (
 // same job has not finished: a job never overlaps itself.
 var ErrRunning = errors.New("the previous run of this job is still going")
 
+// ErrStopping means a run was not started because the service is stopping.
+var ErrStopping = errors.New("the service is stopping")
+
 // Run is one attempt of a job, as its task sees it.
 type Run struct {
 	Job       Job
@@ -188,6 +191,13 @@ func (e *Engine) fire(ctx context.Context, stop <-chan struct{}, ent *entry, tri
 		return Record{}, ErrRunning
 	}
 	defer ent.busy.Unlock()
+	select {
+	case <-stop:
+		// A catch-up that reached this point after the stop began.
+		log.Info("run not started: the service is stopping")
+		return Record{}, ErrStopping
+	default:
+	}
 	for attempt := 1; ; attempt++ {
 		rec := e.attempt(ctx, log, ent, Run{Job: ent.job, Trigger: trigger, Scheduled: scheduled, Attempt: attempt})
 		if rec.Status != Failed || attempt > retries || ctx.Err() != nil {
