@@ -21,5 +21,18 @@ test: assets
 	$(MAKE) fuzz
 
 # Each fuzz target briefly, so CI catches a panic or hang on new input.
+# A target is package:FuzzName; the seed corpora are in each package's
+# testdata/fuzz and run with every plain go test too.
+FUZZ_TARGETS := \
+	./internal/idnum:FuzzParse ./internal/idnum:FuzzMask ./internal/idnum:FuzzCheckChar \
+	./pipelines/validate:FuzzParseDate ./pipelines/validate:FuzzDateForms ./pipelines/validate:FuzzCheck \
+	./pipelines/mapping:FuzzDetectHeader ./pipelines/mapping:FuzzHeaderMapping ./pipelines/mapping:FuzzValues \
+	./pipelines/read:FuzzCSV ./pipelines/read:FuzzXLSX ./pipelines/read:FuzzSheetXML \
+	./pipelines/load:FuzzLoadCSV
+
 fuzz:
-	@echo "no fuzz targets yet"
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "+ fuzz $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test $(TAGS) -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done

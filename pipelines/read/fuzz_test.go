@@ -3,10 +3,13 @@ package read
 import (
 	"context"
 	"errors"
+	"html"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -61,6 +64,27 @@ func checkStream(t *testing.T, path string, opt Options, wantUTF8 bool) {
 	}
 }
 
+// hangLimit is how long one fuzz input may take. The slowest seed reads in
+// milliseconds; anything near this is a hang, which go test -fuzz would
+// otherwise only show as a stalled exec count.
+const hangLimit = 10 * time.Second
+
+// noHang runs check and fails with every goroutine's stack if it takes
+// longer than hangLimit, so that the fuzzer saves the input that hung.
+func noHang(t *testing.T, check func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		check()
+	}()
+	select {
+	case <-done:
+	case <-time.After(hangLimit):
+		buf := make([]byte, 1<<20)
+		t.Fatalf("input took longer than %v; stacks:\n%s", hangLimit, buf[:runtime.Stack(buf, true)])
+	}
+}
+
 var fuzzEncodings = []string{"", "utf-8", "gb18030"}
 
 func FuzzCSV(f *testing.F) {
@@ -76,7 +100,7 @@ func FuzzCSV(f *testing.F) {
 		}
 		// Every cell that comes out of a CSV is valid UTF-8: undecodable
 		// text is an error, never passed on.
-		checkStream(t, path, Options{Encoding: fuzzEncodings[int(enc)%len(fuzzEncodings)]}, true)
+		noHang(t, func() { checkStream(t, path, Options{Encoding: fuzzEncodings[int(enc)%len(fuzzEncodings)]}, true) })
 	})
 }
 
@@ -97,6 +121,40 @@ func FuzzXLSX(f *testing.F) {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		checkStream(t, path, Options{}, false)
+		noHang(t, func() { checkStream(t, path, Options{}, false) })
+	})
+}
+
+// FuzzSheetXML fuzzes the parts of a workbook rather than its zip bytes:
+// the sheet's cell data, what follows it (merged ranges), the shared
+// strings and a number format, packed into a valid zip each time, so that
+// every input reaches excelize's decoder and the package's own scans. The
+// same checks as FuzzXLSX apply: no panic, no hang, every failure an
+// *Error, every row within the bounds.
+func FuzzSheetXML(f *testing.F) {
+	f.Add(`<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>`+
+		`<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2" s="1"><v>45721</v></c></row>`,
+		`<mergeCells count="1"><mergeCell ref="A1:B1"/></mergeCells>`,
+		`<si><t>标题</t></si><si><t>x</t></si><si><r><t>99010120050101</t></r><r><t>1238</t></r></si>`, `yyyy"年"m"月"d"日"`)
+	f.Add(`<row><c t="inlineStr"><is><t>a</t></is></c><c t="b"><v>1</v></c><c t="d" s="1"><v>2025-03-05T00:00:00</v></c></row>`+
+		`<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>`, ``, ``, `[h]:mm:ss`)
+	f.Add(`<row r="3"><c r="C3" t="s"><v>99</v></c><c r="A3" t="e"><v>#N/A</v></c><c r="B3" t="str"><f>A1</f><v>x</v></c></row>`,
+		`<mergeCells><mergeCell ref="C3:A1"/><mergeCell ref="B2:B1048576"/></mergeCells>`, `<si><t xml:space="preserve"> </t></si>`, `0.00%`)
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, cells, tail, sst, numFmt string) {
+		x := rawXLSX{
+			xfs:     []int{164},
+			numFmts: `<numFmt numFmtId="164" formatCode="` + html.EscapeString(numFmt) + `"/>`,
+			order:   []string{"S"},
+			sheets:  map[string]string{"S": cells},
+			tail:    map[string]string{"S": tail},
+			extra: map[string]string{"xl/sharedStrings.xml": `<?xml version="1.0" encoding="UTF-8"?>` +
+				`<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">` + sst + `</sst>`},
+		}
+		path := filepath.Join(dir, "fuzz.xlsx")
+		if err := os.WriteFile(path, x.bytes(t), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		noHang(t, func() { checkStream(t, path, Options{}, false) })
 	})
 }

@@ -37,7 +37,10 @@ func ParseDate(s string) (time.Time, error) {
 			return ymd(atoi(s[:4]), atoi(s[4:6]), atoi(s[6:]))
 		default:
 			f, err := strconv.ParseFloat(s, 64)
-			if err != nil || f < 1 || f >= 100000 {
+			// Serials below 61 fall before 1900-03-01, where Excel's
+			// phantom 1900-02-29 makes them ambiguous; no extract date is
+			// that old.
+			if err != nil || f < 61 || f >= 100000 {
 				return time.Time{}, ErrDate
 			}
 			return excelEpoch.AddDate(0, 0, int(f)), nil
@@ -62,7 +65,13 @@ func ParseDate(s string) (time.Time, error) {
 	return ymd(atoi(parts[0]), atoi(parts[1]), atoi(parts[2]))
 }
 
+// ymd builds a calendar date. Years before 1900 are refused here, not only
+// as implausible later: "0000.01.01" is a placeholder some systems write for
+// an unknown date, and no extract date (a birth included) is that old.
 func ymd(y, m, d int) (time.Time, error) {
+	if y < 1900 {
+		return time.Time{}, ErrDate
+	}
 	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
 	if t.Year() != y || int(t.Month()) != m || t.Day() != d {
 		return time.Time{}, ErrDate
