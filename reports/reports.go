@@ -67,8 +67,10 @@ func WriteWeekly(b *bulletin.Bulletin, opt Options) (Files, error) {
 }
 
 // Quality writes the data-quality workbook of opt.Scope:
-// quality_<scope>_<date>.xlsx in opt.Out.
+// quality_<scope>_<date>.xlsx in opt.Out, the warnings between files
+// included.
 func Quality(ctx context.Context, wh *warehouse.Warehouse, opt Options) (string, error) {
+	opt.Audit = true
 	b, err := bulletin.Gather(ctx, wh, opt.Options)
 	if err != nil {
 		return "", err

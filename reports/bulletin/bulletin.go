@@ -26,6 +26,11 @@ type Options struct {
 	Year   int       // 0 = the as-of date's season (or the latest with data)
 	Season int
 	Lang   Lang // "" = Chinese
+	// Audit adds the warnings that arise between files (two-region
+	// registrations, orphans, approvals without double qualification) to
+	// Issues: what the data-quality report shows. They read every
+	// registration, exam and approval, so the weekly bulletin leaves them out.
+	Audit bool
 }
 
 // Row is one region's metrics row, keyed by the metrics view's columns.
@@ -169,6 +174,7 @@ type Bulletin struct {
 	Attention        []Attention
 
 	labels map[string]string // issue names by source/code
+	audit  bool              // Issues include the cross-file warnings
 }
 
 // Title is the bulletin's title, e.g. 河南省2025年下半年征兵工作周通报.
@@ -224,7 +230,7 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 	if err != nil {
 		return nil, err
 	}
-	b := &Bulletin{Lang: opt.Lang, Year: q.Year, Season: q.Season, AsOf: q.AsOf}
+	b := &Bulletin{Lang: opt.Lang, Year: q.Year, Season: q.Season, AsOf: q.AsOf, audit: opt.Audit}
 	for _, vals := range frame.Rows {
 		r := Row{}
 		for i, c := range frame.Columns {

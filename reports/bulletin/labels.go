@@ -69,6 +69,7 @@ var messages = map[string][2]string{
 	"no":             {"否", "no"},
 	"quota_note":     {"注：合计行征集任务为本级下达任务数（%d），各单位任务之和为%d。", "Note: the total's quota is the scope's own quota (%d); the regions' quotas add up to %d."},
 	"footer":         {"&C第 &P 页，共 &N 页", "&CPage &P of &N"},
+	"load_note":      {"注：拒收、警示为各文件入库时核查结果；跨文件核查（跨地区重复登记、无登记记录、未双合格定兵）见数据质量报告（enlist report quality）。", "Note: rejected and flagged rows as found when each file was loaded; the checks across files (registered in two regions, no registration, approved without double qualification) are in the data-quality report (enlist report quality)."},
 	"generated":      {"生成时间：%s", "Generated: %s"},
 
 	// Column heads.

@@ -178,9 +178,13 @@ func (b *Bulletin) readFiles(ctx context.Context, wh *warehouse.Warehouse) error
 }
 
 func (b *Bulletin) readIssues(ctx context.Context, wh *warehouse.Warehouse) error {
+	view := "row_issues"
+	if b.audit {
+		view = "quality_issues"
+	}
 	rows, err := wh.DB().QueryContext(ctx, `
 		SELECT source, reason, file, kind, coalesce(region_code, '') AS region, sum(rows)::BIGINT
-		FROM quality_issues
+		FROM `+view+`
 		WHERE `+fileFilter+`
 		GROUP BY ALL
 		ORDER BY source DESC, reason, file, region`, b.fileArgs()...)

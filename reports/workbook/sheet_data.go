@@ -8,13 +8,13 @@ import (
 // dataQuality: 数据质量 — each file in force behind the bulletin: rows read,
 // stored, refused and flagged, and its most frequent problem.
 func (w *writer) dataQuality() error {
-	return w.filesSheet(w.lang.T("sheet_data"), w.b.Title())()
+	return w.filesSheet(w.lang.T("sheet_data"), w.b.Title(), w.lang.T("load_note"))()
 }
 
-func (w *writer) filesSheet(sheet, title string) func() error {
+func (w *writer) filesSheet(sheet, title string, notes ...string) func() error {
 	return func() error {
 		t := w.lang.T
-		tab := table{sheet: sheet, title: title, dateLine: w.b.AsOfLine(), unitLine: t("unit_rows"), freezeCols: 1,
+		tab := table{sheet: sheet, title: title, dateLine: w.b.AsOfLine(), unitLine: t("unit_rows"), freezeCols: 1, notes: notes,
 			cols: []column{
 				{head: t("file"), kind: kText}, {head: t("kind"), kind: kTextCenter}, {head: t("region"), kind: kText},
 				{head: t("read"), kind: kInt}, {head: t("accepted"), kind: kInt},

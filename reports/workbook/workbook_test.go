@@ -427,3 +427,37 @@ func toFloat(v any) (float64, bool) {
 	r := bulletin.Row{"x": v}
 	return r.Rate("x")
 }
+
+// TestQualityWorkbook: the data-quality report of the fixture — one row
+// refused for its check character, in 中原区's registrations.
+func TestQualityWorkbook(t *testing.T) {
+	wh := fixture.Small(t)
+	b, err := bulletin.Gather(context.Background(), wh, bulletin.Options{Scope: "4101", AsOf: fixture.AsOf, Audit: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := workbook.Quality(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "quality.xlsx")
+	if err := workbook.Save(f, path); err != nil {
+		t.Fatal(err)
+	}
+	g, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if got, want := g.GetSheetList(), []string{"按原因", "按文件", "按单位"}; !slices.Equal(got, want) {
+		t.Fatalf("sheets %v, want %v", got, want)
+	}
+	r := sheet{t, g, "按原因"}
+	if r.raw("A1") != "郑州市2025年上半年征兵数据质量报告" || r.raw("A5") != "拒收" || r.raw("B5") != "身份证号校验码错误" || r.raw("C5") != "1" || r.raw("D5") != "1" {
+		t.Errorf("按原因 row 5: %q %q %q %q", r.raw("A5"), r.raw("B5"), r.raw("C5"), r.raw("D5"))
+	}
+	u := sheet{t, g, "按单位"}
+	if u.raw("A5") != "中原区" || u.raw("D5") != "1" {
+		t.Errorf("按单位 row 5: %q … %q", u.raw("A5"), u.raw("D5"))
+	}
+}

@@ -25,11 +25,24 @@ latest AS (
           AND (y IS NULL OR year = y) AND (s IS NULL OR season = s))
     GROUP BY person, year, season, exam_type
 ),
+failing AS (
+    SELECT * FROM latest WHERE NOT passed
+),
+-- The region of each failing person (their latest registration by as_of),
+-- looked up for those people only.
+region AS (
+    SELECT person, year, season,
+           arg_max(region_code, registration_key(registered_on, load_id, source_row)) AS region_code
+    FROM registrations
+    WHERE registered_on <= as_of
+      AND (y IS NULL OR year = y) AND (s IS NULL OR season = s)
+      AND person IN (SELECT person FROM failing)
+    GROUP BY person, year, season
+),
 failed AS (
-    SELECT p.region_code, l.year, l.season, l.exam_type, l.reason
-    FROM latest l
-    JOIN person_region_at(as_of, y, s) p USING (person, year, season)
-    WHERE NOT l.passed
+    SELECT r.region_code, f.year, f.season, f.exam_type, f.reason
+    FROM failing f
+    JOIN region r USING (person, year, season)
 )
 SELECT left(region_code, n) AS region_code, year, season, exam_type, reason, count(*) AS people
 FROM failed, levels

@@ -8,7 +8,7 @@
 -- (退兵日期 when on or before as_of, else NULL), return_reason (退兵原因,
 -- trimmed, NULL when none), responsible (有责退兵: returned and marked 有责).
 CREATE OR REPLACE MACRO approval_outcomes_at(as_of, y, s) AS TABLE
-WITH ap AS (
+WITH ap AS MATERIALIZED (
     SELECT
         person, year, season,
         arg_max(approved_on, k) AS approved_on,
@@ -20,12 +20,23 @@ WITH ap AS (
         FROM approvals
         WHERE (y IS NULL OR year = y) AND (s IS NULL OR season = s))
     GROUP BY person, year, season
+),
+-- The region of each approved person (their latest registration by as_of),
+-- looked up for those people only.
+region AS (
+    SELECT person, year, season,
+           arg_max(region_code, registration_key(registered_on, load_id, source_row)) AS region_code
+    FROM registrations
+    WHERE registered_on <= as_of
+      AND (y IS NULL OR year = y) AND (s IS NULL OR season = s)
+      AND person IN (SELECT person FROM ap WHERE approved_on <= as_of)
+    GROUP BY person, year, season
 )
 SELECT
-    p.region_code, ap.year, ap.season, ap.approved_on,
+    r.region_code, ap.year, ap.season, ap.approved_on,
     CASE WHEN ap.returned_on <= as_of THEN ap.returned_on END AS returned_on,
     CASE WHEN ap.returned_on <= as_of THEN nullif(trim(ap.return_reason), '') END AS return_reason,
     coalesce(ap.returned_on <= as_of AND ap.return_responsible, false) AS responsible
 FROM ap
-JOIN person_region_at(as_of, y, s) p USING (person, year, season)
+JOIN region r USING (person, year, season)
 WHERE ap.approved_on <= as_of;

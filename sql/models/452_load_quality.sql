@@ -1,32 +1,26 @@
--- load_quality: one line per file in force for the bulletin's 数据质量 sheet —
--- rows read, stored and refused as the ledger recorded them, rows carrying a
--- warning now (warnings between files appear and clear as files arrive, so
--- this can differ from the ledger's count at load time), and the most
--- frequent problem.
+-- load_quality: one line per file in force for the bulletin's 数据质量 sheet:
+-- rows read, stored, refused and flagged as the ledger recorded them when
+-- the file was loaded, and the most frequent problem found then. The
+-- warnings between files are in quality_issues (the data-quality report).
 CREATE OR REPLACE VIEW load_quality AS
 WITH issues AS (
     SELECT load_id, source, reason, rows,
            row_number() OVER (PARTITION BY load_id ORDER BY rows DESC, source DESC, reason) AS pos
-    FROM (SELECT load_id, source, reason, sum(rows) AS rows FROM quality_issues GROUP BY ALL)
-),
-flagged AS (
-    SELECT load_id, count(DISTINCT source_row) AS rows FROM flags GROUP BY load_id
+    FROM (SELECT load_id, source, reason, sum(rows) AS rows FROM row_issues GROUP BY ALL)
 )
 SELECT
     l.load_id, l.file, l.kind, l.exam_type,
     l.scope_region AS region_code,
     r.name AS region_name,
     l.scope_year AS year, l.scope_season AS season,
-    l.rows_read, l.rows_accepted, l.rows_rejected,
-    coalesce(f.rows, 0) AS rows_flagged,
+    l.rows_read, l.rows_accepted, l.rows_rejected, l.rows_flagged,
     i.source AS top_source, i.reason AS top_reason, i.rows AS top_rows,
     l.finished_at
 FROM load_ledger l
 LEFT JOIN regions r ON r.code = l.scope_region
-LEFT JOIN flagged f USING (load_id)
 LEFT JOIN issues i ON i.load_id = l.load_id AND i.pos = 1
 WHERE l.status = 'loaded';
-COMMENT ON VIEW load_quality IS '数据质量: each file in force with rows read, stored, refused and flagged, and its most frequent problem';
+COMMENT ON VIEW load_quality IS '数据质量: each file in force with rows read, stored, refused and flagged at load, and the most frequent problem found then';
 COMMENT ON COLUMN load_quality.load_id IS '批次号';
 COMMENT ON COLUMN load_quality.file IS '文件';
 COMMENT ON COLUMN load_quality.kind IS '类型: quotas, registrations, exams, approvals, resettlement, regions';
@@ -38,7 +32,7 @@ COMMENT ON COLUMN load_quality.season IS '批次 the file covers';
 COMMENT ON COLUMN load_quality.rows_read IS '读取: data rows read';
 COMMENT ON COLUMN load_quality.rows_accepted IS '入库: rows stored';
 COMMENT ON COLUMN load_quality.rows_rejected IS '拒收: rows refused';
-COMMENT ON COLUMN load_quality.rows_flagged IS '警示: stored rows with at least one warning now';
+COMMENT ON COLUMN load_quality.rows_flagged IS '警示: stored rows that carried a warning when the file was loaded';
 COMMENT ON COLUMN load_quality.top_source IS '主要问题来源: reject or flag';
 COMMENT ON COLUMN load_quality.top_reason IS '主要问题: the most frequent reason code (names in issue_labels)';
 COMMENT ON COLUMN load_quality.top_rows IS '主要问题行数';

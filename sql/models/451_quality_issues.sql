@@ -1,21 +1,11 @@
--- quality_issues: what the data-quality report counts — rows refused
--- (rejects) and rows kept with a warning (flags), by file, reason and
--- region, for the files in force (ledger status loaded; a replaced
--- snapshot's problems are history). A refused row has no trusted region, so
--- it counts in the region its file covers; a warning counts in the row's
--- region where known (orphans have none), else the file's.
+-- quality_issues: what the data-quality report counts — row_issues plus the
+-- warnings that arise between files (people registered in two regions,
+-- exams or approvals of people registered nowhere, approvals without double
+-- qualification; see the flags view), by file, reason and region, for the
+-- files in force. These cross-file checks read every registration, exam and
+-- approval, so this view costs far more than row_issues.
 CREATE OR REPLACE VIEW quality_issues AS
-SELECT
-    'reject' AS source,
-    r.load_id, l.file, l.kind, l.exam_type,
-    l.scope_region AS region_code,
-    l.scope_year AS year, l.scope_season AS season,
-    r.reason,
-    count(DISTINCT r.source_row) AS rows
-FROM rejects r
-JOIN load_ledger l USING (load_id)
-WHERE l.status = 'loaded'
-GROUP BY ALL
+SELECT * FROM row_issues
 UNION ALL
 SELECT
     'flag',
@@ -26,9 +16,9 @@ SELECT
     count(DISTINCT f.source_row)
 FROM flags f
 JOIN load_ledger l USING (load_id)
-WHERE l.status = 'loaded'
+WHERE l.status = 'loaded' AND f.flag IN ('orphan', 'two_regions', 'unqualified_approval')
 GROUP BY ALL;
-COMMENT ON VIEW quality_issues IS '数据质量问题: rejected and flagged rows by file, reason and region (files in force only); counts, no personal data';
+COMMENT ON VIEW quality_issues IS '数据质量问题: rejected and flagged rows by file, reason and region, cross-file warnings included (files in force only); counts, no personal data';
 COMMENT ON COLUMN quality_issues.source IS '来源: reject (拒收, row refused) or flag (警示, row kept)';
 COMMENT ON COLUMN quality_issues.load_id IS '批次号 of the file';
 COMMENT ON COLUMN quality_issues.file IS '文件: path as given to ingest';
