@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -388,12 +387,9 @@ func TestStopGivesGraceToTheRunningJob(t *testing.T) {
 func TestAbandonedRuns(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	// A process that has exited: its pid is free.
-	cmd := exec.Command("true")
-	if err := cmd.Run(); err != nil {
-		t.Fatal(err)
-	}
-	dead := &WarehouseHistory{Open: f.history.Open, Host: f.history.Host, PID: cmd.Process.Pid}
+	// A pid above the kernel's highest possible (2^22) belongs to no
+	// process; an exited child's pid could be reused on a busy machine.
+	dead := &WarehouseHistory{Open: f.history.Open, Host: f.history.Host, PID: 1<<22 + 1}
 	if _, err := dead.Begin(ctx, Record{Job: "x", Type: Ingest, Trigger: TriggerSchedule, Scheduled: time.Now(), Attempt: 1, Started: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
