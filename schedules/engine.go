@@ -231,16 +231,14 @@ func (r Record) err() error {
 	return fmt.Errorf("job %s %s: %s", r.Job, r.Status, r.Message)
 }
 
-// attempt runs the task once between a start and an end record. The
-// records are written with a context that outlives cancellation: a run cut
-// short by SIGTERM is still recorded as cancelled.
+// attempt runs the task once between a start and an end record.
 func (e *Engine) attempt(ctx context.Context, log *slog.Logger, ent *entry, run Run) Record {
 	rec := Record{Job: ent.job.Name, Type: ent.job.Type, Trigger: run.Trigger, Scheduled: run.Scheduled.UTC(),
 		Attempt: run.Attempt, Started: e.now().UTC(), Status: Running}
 	log = log.With("attempt", run.Attempt)
-	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-	defer cancel()
-	id, err := e.history.Begin(hctx, rec)
+	bctx, cancel := recordContext(ctx)
+	id, err := e.history.Begin(bctx, rec)
+	cancel()
 	if err != nil {
 		rec.Status, rec.Message, rec.Finished = Failed, "could not record the run's start: "+err.Error(), e.now().UTC()
 		log.Error("run not started", "error", err)
@@ -276,6 +274,8 @@ func (e *Engine) attempt(ctx context.Context, log *slog.Logger, ent *entry, run 
 	// The warehouse may be held by another writer for a while (an
 	// operator's long ingest): keep trying while the record context lasts,
 	// since a run left 'running' would hide it from catch-up.
+	hctx, cancelEnd := recordContext(ctx)
+	defer cancelEnd()
 	for try := 1; ; try++ {
 		err := e.history.End(hctx, rec)
 		if err == nil {
@@ -301,6 +301,14 @@ func (e *Engine) attempt(ctx context.Context, log *slog.Logger, ent *entry, run 
 		log.Error("run finished", append(attrs, "error", rec.Message)...)
 	}
 	return rec
+}
+
+// recordContext is for writing a run record: it outlives the run's
+// cancellation, so a run cut short by SIGTERM is still recorded, but not a
+// warehouse that stays busy for minutes. Each record gets its own, since a
+// run may take hours between its start and its end.
+func recordContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 }
 
 // PanicError is a panic inside a task, recovered so the service keeps
