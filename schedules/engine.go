@@ -257,16 +257,24 @@ func (e *Engine) attempt(ctx context.Context, log *slog.Logger, ent *entry, run 
 	out, err := call(tctx, ent.task, run)
 	rec.Finished = e.now().UTC()
 	rec.Counts, rec.Message = out.Counts, out.Message
+	// A failed run keeps what it got done in its message, after the error:
+	// an ingest that loaded three files before the fourth broke says so.
+	withOutcome := func(msg string) string {
+		if out.Message != "" {
+			return msg + " (" + out.Message + ")"
+		}
+		return msg
+	}
 	var panicked *PanicError
 	switch {
 	case err == nil:
 		rec.Status = Succeeded
 	case ctx.Err() != nil && !errors.As(err, &panicked):
-		rec.Status, rec.Message = Cancelled, "stopped before it finished: "+err.Error()
+		rec.Status, rec.Message = Cancelled, withOutcome("stopped before it finished: "+err.Error())
 	case ent.job.Timeout > 0 && errors.Is(tctx.Err(), context.DeadlineExceeded) && !errors.As(err, &panicked):
-		rec.Status, rec.Message = Failed, fmt.Sprintf("timed out after %s: %v", ent.job.Timeout, err)
+		rec.Status, rec.Message = Failed, withOutcome(fmt.Sprintf("timed out after %s: %v", ent.job.Timeout, err))
 	default:
-		rec.Status, rec.Message = Failed, err.Error()
+		rec.Status, rec.Message = Failed, withOutcome(err.Error())
 	}
 	if errors.As(err, &panicked) {
 		log.Error("job panicked", "panic", fmt.Sprint(panicked.Value), "stack", string(panicked.Stack))
