@@ -96,6 +96,18 @@ func TestServiceCommands(t *testing.T) {
     type: report
     params:
       scopes: ["11"]
+  - name: city-bulletin
+    cron: "0 7 * * 1"
+    type: report
+    params:
+      scopes: ["4101"]
+      as_of: 2025-03-31
+  - name: parquet
+    cron: "0 3 * * *"
+    type: export
+    params:
+      out: parquet/{date}
+      kinds: [quotas]
   - name: counts
     cron: "0 8 * * 1"
     type: sql
@@ -125,6 +137,24 @@ func TestServiceCommands(t *testing.T) {
 	if code != exitFailure || !strings.Contains(out, "bulletin: failed") || !strings.Contains(out, "no data") {
 		t.Errorf("run bulletin: %d\n%s\n%s", code, out, errs)
 	}
+	// The bulletin and the export write what `enlist report` and `enlist
+	// export` write.
+	code, out, errs = enlist(t, "--db", db, "run", "--schedules", sch, "city-bulletin")
+	if code != exitOK || !strings.Contains(out, "weekly report as of 2025-03-31") {
+		t.Errorf("run city-bulletin: %d\n%s\n%s", code, out, errs)
+	}
+	for _, ext := range []string{".xlsx", ".html"} {
+		if _, err := os.Stat(filepath.Join(dir, "bulletins", "bulletin_4101_20250331"+ext)); err != nil {
+			t.Errorf("bulletin %s: %v", ext, err)
+		}
+	}
+	code, out, errs = enlist(t, "--db", db, "run", "--schedules", sch, "parquet")
+	if code != exitOK {
+		t.Errorf("run parquet: %d\n%s\n%s", code, out, errs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "parquet", day, "_export.json")); err != nil {
+		t.Errorf("export note: %v", err)
+	}
 	// The SQL job reads the published copy, which the ingest run published.
 	code, out, errs = enlist(t, "--db", db, "run", "--schedules", sch, "counts")
 	if code != exitOK {
@@ -145,13 +175,14 @@ func TestServiceCommands(t *testing.T) {
 			last[f[0]] = strings.Join(f[1:2], "") + " " + f[4] + " " + f[6]
 		}
 	}
-	for job, want := range map[string]string{"nightly": "1 manual succeeded", "bulletin": "2 manual failed", "counts": "3 manual succeeded"} {
+	for job, want := range map[string]string{"nightly": "1 manual succeeded", "bulletin": "2 manual failed",
+		"city-bulletin": "3 manual succeeded", "parquet": "4 manual succeeded", "counts": "5 manual succeeded"} {
 		if last[job] != want {
 			t.Errorf("jobs: last run of %s %q, want %q:\n%s", job, last[job], want, out)
 		}
 	}
-	if n := queryInt(t, db, `SELECT count(*) FROM job_runs WHERE finished_at IS NOT NULL AND host IS NOT NULL AND pid > 0`); n != 3 {
-		t.Errorf("%d complete run records, want 3", n)
+	if n := queryInt(t, db, `SELECT count(*) FROM job_runs WHERE finished_at IS NOT NULL AND host IS NOT NULL AND pid > 0`); n != 5 {
+		t.Errorf("%d complete run records, want 5", n)
 	}
 
 	if code, _, _ := enlist(t, "--db", db, "run", "--schedules", sch, "nosuchjob"); code != exitUsage {
