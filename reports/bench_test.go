@@ -2,6 +2,7 @@ package reports
 
 import (
 	"context"
+	"io"
 	"os"
 	"strconv"
 	"testing"
@@ -9,16 +10,19 @@ import (
 
 	"enlist/reports/bulletin"
 	"enlist/reports/internal/fixture"
+	"enlist/reports/page"
+	"enlist/reports/workbook"
 )
 
-// BenchmarkWeeklyProvince writes a province's weekly bulletin (XLSX and
-// HTML, scope 41 and its cities) from a generated warehouse of
-// ENLIST_BENCH_ROWS registrations (default 1,000,000, SPEC §9's large
-// province). Generating and loading it is set-up, not timed. The target is
-// under 2 s per bulletin. Skipped with -short.
+// BenchmarkWeekly writes weekly bulletins (XLSX and HTML) from a generated
+// warehouse of ENLIST_BENCH_ROWS registrations (default 1,000,000, SPEC §9's
+// large province): the province (scope 41 and its cities) and a city (4101
+// and its counties), and the province's parts on their own — gathering the
+// figures, the workbook, the page. Generating and loading the province is
+// set-up, not timed. The target is under 2 s a bulletin. Skipped with -short.
 //
-//	go test -tags duckdb_arrow -run '^$' -bench WeeklyProvince -benchtime 3x ./reports/
-func BenchmarkWeeklyProvince(b *testing.B) {
+//	go test -tags duckdb_arrow -run '^$' -bench Weekly -benchtime 5x ./reports/
+func BenchmarkWeekly(b *testing.B) {
 	if testing.Short() {
 		b.Skip("loads a million registrations")
 	}
@@ -28,34 +32,46 @@ func BenchmarkWeeklyProvince(b *testing.B) {
 	}
 	wh := fixture.Province(b, n)
 	ctx := context.Background()
-	opt := Options{Options: bulletin.Options{Scope: "41", Year: 2025, Season: 2,
-		AsOf: time.Date(2025, 8, 31, 0, 0, 0, 0, time.UTC)}, Out: b.TempDir()}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := Weekly(ctx, wh, opt); err != nil {
-			b.Fatal(err)
+	asOf := time.Date(2025, 8, 31, 0, 0, 0, 0, time.UTC)
+	opt := func(scope string) Options {
+		return Options{Options: bulletin.Options{Scope: scope, Year: 2025, Season: 2, AsOf: asOf}, Out: b.TempDir()}
+	}
+	for _, scope := range []string{"41", "4101"} {
+		b.Run("bulletin/"+scope, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := Weekly(ctx, wh, opt(scope)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	gathered, err := bulletin.Gather(ctx, wh, opt("41").Options)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("gather/41", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := bulletin.Gather(ctx, wh, opt("41").Options); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
-}
-
-// BenchmarkWeeklyCounties is the same for every county of a city (郑州市),
-// the bulletin a city office reads.
-func BenchmarkWeeklyCounties(b *testing.B) {
-	if testing.Short() {
-		b.Skip("loads a million registrations")
-	}
-	n := 1_000_000
-	if v, err := strconv.Atoi(os.Getenv("ENLIST_BENCH_ROWS")); err == nil && v > 0 {
-		n = v
-	}
-	wh := fixture.Province(b, n)
-	ctx := context.Background()
-	opt := Options{Options: bulletin.Options{Scope: "4101", Year: 2025, Season: 2,
-		AsOf: time.Date(2025, 8, 31, 0, 0, 0, 0, time.UTC)}, Out: b.TempDir()}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := Weekly(ctx, wh, opt); err != nil {
-			b.Fatal(err)
+	})
+	b.Run("xlsx/41", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			f, err := workbook.Weekly(gathered)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := f.Write(io.Discard); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
+	})
+	b.Run("html/41", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if err := page.Write(io.Discard, gathered, asOf); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

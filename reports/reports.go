@@ -42,7 +42,9 @@ func Weekly(ctx context.Context, wh *warehouse.Warehouse, opt Options) (Files, e
 	return WriteWeekly(b, opt)
 }
 
-// WriteWeekly writes an already gathered bulletin.
+// WriteWeekly writes an already gathered bulletin. When the page cannot be
+// written (a binary built without the ECharts bundle: assets.ErrNoBundle),
+// the workbook is still there and Files.XLSX says where.
 func WriteWeekly(b *bulletin.Bulletin, opt Options) (Files, error) {
 	if err := os.MkdirAll(dirOf(opt.Out), 0o755); err != nil {
 		return Files{}, fmt.Errorf("create %s: %w", opt.Out, err)
@@ -61,7 +63,8 @@ func WriteWeekly(b *bulletin.Bulletin, opt Options) (Files, error) {
 		now = time.Now()
 	}
 	if err := writeFile(files.HTML, func(out *os.File) error { return page.Write(out, b, now) }); err != nil {
-		return Files{}, err
+		// The workbook stands on its own: say where it is even so.
+		return Files{XLSX: files.XLSX}, err
 	}
 	return files, nil
 }

@@ -72,6 +72,9 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	case "weekly":
 		files, err := reports.Weekly(ctx, wh, opt)
 		if err != nil {
+			if files.XLSX != "" {
+				fmt.Fprintln(e.stdout, files.XLSX)
+			}
 			return err
 		}
 		e.log.Info("weekly bulletin written", "scope", *scope, "xlsx", files.XLSX, "html", files.HTML, "seconds", time.Since(start).Seconds())

@@ -103,7 +103,7 @@ func TestBrowserRendersPageOffline(t *testing.T) {
 	var canvases []canvasCheck
 	var text string
 	var scripts int
-	ids := `["` + strings.Join(page.ChartIDs, `","`) + `"]`
+	ids := `["` + strings.Join(page.ChartIDs(), `","`) + `"]`
 	err := chromedp.Run(bctx,
 		network.Enable(),
 		cdplog.Enable(),
@@ -137,8 +137,8 @@ func TestBrowserRendersPageOffline(t *testing.T) {
 	for _, p := range problems {
 		t.Error(p)
 	}
-	if len(canvases) != len(page.ChartIDs) {
-		t.Fatalf("checked %d charts, want %d", len(canvases), len(page.ChartIDs))
+	if len(canvases) != len(page.ChartIDs()) {
+		t.Fatalf("checked %d charts, want %d", len(canvases), len(page.ChartIDs()))
 	}
 	for _, c := range canvases {
 		if c.Error != "" {

@@ -34,8 +34,11 @@ var initJS string
 
 var tmpl = template.Must(template.New("page").Parse(pageTemplate))
 
-// Chart element IDs, fixed so tests and readers can find each chart.
-var ChartIDs = []string{"chart-ranking", "chart-funnel", "chart-weekly", "chart-rates", "chart-resettlement"}
+// ChartIDs are the chart elements' IDs, fixed so tests and readers can find
+// each chart.
+func ChartIDs() []string {
+	return []string{"chart-ranking", "chart-funnel", "chart-weekly", "chart-rates", "chart-resettlement"}
+}
 
 type kpi struct {
 	Label, Value, Sub string

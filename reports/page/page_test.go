@@ -100,7 +100,7 @@ func TestPageEscapesExtractText(t *testing.T) {
 		t.Errorf("%d script elements, want 3 (data, ECharts, the page's own)", n)
 	}
 	// Stable chart IDs, each once.
-	for _, id := range page.ChartIDs {
+	for _, id := range page.ChartIDs() {
 		if n := bytes.Count(html, []byte(`id="`+id+`"`)); n != 1 {
 			t.Errorf("chart %s appears %d times", id, n)
 		}
