@@ -61,16 +61,9 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	sum := sha512.Sum512(tgz)
-	if got := "sha512-" + base64.StdEncoding.EncodeToString(sum[:]); got != integrity {
-		return fmt.Errorf("tarball integrity %s, want %s: refusing it", got, integrity)
-	}
-	js, err := extract(tgz, member)
+	js, err := verified(tgz, integrity, targetSHA256)
 	if err != nil {
 		return err
-	}
-	if got := sha256Hex(js); got != targetSHA256 {
-		return fmt.Errorf("%s has SHA-256 %s, want %s", member, got, targetSHA256)
 	}
 	// Written beside and renamed, so a failed run never leaves half a file.
 	part := target + ".part"
@@ -78,6 +71,23 @@ func run() error {
 		return err
 	}
 	return os.Rename(part, target)
+}
+
+// verified checks the tarball against its npm integrity string, then the
+// bundle inside it against its SHA-256, and returns the bundle.
+func verified(tgz []byte, integrity, bundleSHA256 string) ([]byte, error) {
+	sum := sha512.Sum512(tgz)
+	if got := "sha512-" + base64.StdEncoding.EncodeToString(sum[:]); got != integrity {
+		return nil, fmt.Errorf("tarball integrity %s, want %s: refusing it", got, integrity)
+	}
+	js, err := extract(tgz, member)
+	if err != nil {
+		return nil, err
+	}
+	if got := sha256Hex(js); got != bundleSHA256 {
+		return nil, fmt.Errorf("%s has SHA-256 %s, want %s", member, got, bundleSHA256)
+	}
+	return js, nil
 }
 
 func extract(tgz []byte, name string) ([]byte, error) {
