@@ -298,6 +298,37 @@ func (l *Loader) stage(ctx context.Context, pf *preparedFile, opt Options, tab *
 	return w.scope(pf), nil
 }
 
+// maxRejects bounds the rejects (one per failing column of a row) of one
+// file. A file whose rows nearly all fail (a wrong kind, shifted columns, a
+// date format nobody uses) is better refused whole with its reasons than
+// stored as a million rejects; and rejects are held in memory until the
+// file's transaction ends, so the bound also caps what a hostile file can
+// make the load hold (about 300 bytes a reject).
+const maxRejects = 100_000
+
+// topReasons lists the commonest reject reasons with their counts.
+func topReasons(reasons map[string]int) string {
+	type rc struct {
+		reason string
+		n      int
+	}
+	var all []rc
+	for r, n := range reasons {
+		all = append(all, rc{r, n})
+	}
+	sort.Slice(all, func(i, j int) bool {
+		return all[i].n > all[j].n || all[i].n == all[j].n && all[i].reason < all[j].reason
+	})
+	var parts []string
+	for i, x := range all {
+		if i == 3 {
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s %d", x.reason, x.n))
+	}
+	return strings.Join(parts, ", ")
+}
+
 // maxLine is the largest row number a file may have: the models order
 // rows by a key that gives the row number 24 bits (sql/models/100_person_facts_at.sql).
 const maxLine = 1<<24 - 1
@@ -305,18 +336,19 @@ const maxLine = 1<<24 - 1
 // writer appends checked rows in file order: it alone sees every row, so it
 // finds duplicates and the file's scope.
 type writer struct {
-	kind   mapping.Kind
-	path   string
-	sheet  any
-	region string // --region, which rows must lie within
-	names  map[string]string
-	vocab  *mapping.Vocabulary
-	apps   *appenders
-	res    *Result
-	seen   map[string]int
-	sc     Scope
-	any    bool
-	vals   []driver.Value
+	kind    mapping.Kind
+	path    string
+	sheet   any
+	region  string // --region, which rows must lie within
+	names   map[string]string
+	vocab   *mapping.Vocabulary
+	apps    *appenders
+	res     *Result
+	rejects int // reject records written, against maxRejects
+	seen    map[string]int
+	sc      Scope
+	any     bool
+	vals    []driver.Value
 }
 
 func newWriter(pf *preparedFile, opt Options, apps *appenders, res *Result, vocab *mapping.Vocabulary) *writer {
@@ -352,6 +384,12 @@ func (w *writer) write(b *checked) error {
 		}
 		if len(problems) > 0 {
 			w.res.Rejected++
+			if w.rejects += len(problems); w.rejects > maxRejects {
+				return &FileError{File: w.path, Err: fmt.Errorf(
+					"more than %d rejects in %d rows by row %d (%s); is it the right kind of extract, "+
+						"are its columns shifted? Fix the file and send it again",
+					maxRejects, w.res.Rejected, row.Line, topReasons(w.res.Reasons))}
+			}
 			for _, p := range problems {
 				w.res.Reasons[p.Reason]++
 				if err := w.apps.rejects.Append(id, w.path, w.sheet, int32(row.Line), w.column(p.Column),

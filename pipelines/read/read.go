@@ -110,6 +110,19 @@ var (
 	maxPartInMemory int64 = 16 << 20
 	// maxMerges bounds the merged ranges of one sheet.
 	maxMerges = 1_000_000
+	// maxPartRatio bounds how far one large part may unpack per byte
+	// stored. Sheet XML that Excel, WPS or excelize write unpacks 5–25
+	// times (rows of empty formatted cells are the most repetitive), and a
+	// shared-string table holds each text once, so it compresses less; a
+	// zip bomb unpacks several hundred to a thousand times. Parts under
+	// ratioFloor are small enough not to matter.
+	maxPartRatio uint64 = 100
+	ratioFloor   uint64 = 32 << 20
+	// maxSharedStrings bounds the shared-string table. excelize indexes
+	// every string of a table above maxPartInMemory in memory (about 50
+	// bytes per string), so a table of tiny strings costs several times its
+	// size; a million-row extract's table is around 150 MB.
+	maxSharedStrings uint64 = 256 << 20
 )
 
 // sniffBytes is the first block read to tell the format and the encoding.

@@ -46,6 +46,10 @@ func openWorkbook(filePath string) (*workbook, error) {
 	for _, f := range zr.File {
 		total += f.UncompressedSize64
 		wb.parts[partKey(f.Name)] = f
+		if err := checkPartSize(f); err != nil {
+			zr.Close()
+			return nil, err
+		}
 	}
 	if total > uint64(maxUnzipped) {
 		zr.Close()
@@ -60,6 +64,23 @@ func openWorkbook(filePath string) (*workbook, error) {
 }
 
 func (wb *workbook) Close() error { return wb.zip.Close() }
+
+// checkPartSize refuses a part that unpacks far more than real workbooks
+// do, or a shared-string table too large to index, from the sizes the zip
+// declares.
+func checkPartSize(f *zip.File) error {
+	size := f.UncompressedSize64
+	if size > ratioFloor && size/max(f.CompressedSize64, 1) > maxPartRatio {
+		return fmt.Errorf("%w: part %s unpacks to %d MiB from %d KiB, %d times its stored size; "+
+			"real workbooks compress at most about 25 times (a zip bomb?)",
+			ErrTooLarge, f.Name, size>>20, f.CompressedSize64>>10, size/max(f.CompressedSize64, 1))
+	}
+	if strings.HasSuffix(partKey(f.Name), "sharedstrings.xml") && size > maxSharedStrings {
+		return fmt.Errorf("%w: the shared-string table unpacks to %d MiB; the limit is %d MiB; "+
+			"split the workbook or save it as CSV", ErrTooLarge, size>>20, maxSharedStrings>>20)
+	}
+	return nil
+}
 
 // partKey normalises a part name: some writers use backslashes, and Excel
 // matches part names without regard to case.

@@ -1,0 +1,208 @@
+package reliability
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"enlist/internal/warehouse"
+)
+
+// tableChecksums fingerprints every base table of an open warehouse: row
+// count and an MD5 over its rows in a fixed order. Two warehouses hold the
+// same data exactly when their fingerprints are equal.
+func tableChecksums(t testing.TB, wh *warehouse.Warehouse) map[string]string {
+	t.Helper()
+	return checksumsOf(t, wh, nil)
+}
+
+// checksumsOf is tableChecksums leaving out tables whose content is not
+// the data (skip).
+func checksumsOf(t testing.TB, wh *warehouse.Warehouse, skip map[string]bool) map[string]string {
+	t.Helper()
+	rows, err := wh.DB().Query(`SELECT table_name FROM information_schema.tables
+		WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY table_name`)
+	if err != nil {
+		t.Fatalf("list tables: %v", err)
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if !skip[n] {
+			names = append(names, n)
+		}
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, n := range names {
+		var count int
+		var sum string
+		q := `SELECT count(*), coalesce(md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)), '') FROM main."` + n + `" t`
+		if err := wh.DB().QueryRow(q).Scan(&count, &sum); err != nil {
+			t.Fatalf("checksum %s: %v", n, err)
+		}
+		out[n] = strconv.Itoa(count) + ":" + sum
+	}
+	return out
+}
+
+// diffChecksums names the tables whose fingerprints differ.
+func diffChecksums(a, b map[string]string) []string {
+	var out []string
+	for k, v := range a {
+		if b[k] != v {
+			out = append(out, k)
+		}
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// fingerprint folds table checksums into one comparable string.
+func fingerprint(c map[string]string) string {
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	for _, k := range keys {
+		fmt.Fprintf(h, "%s=%s;", k, c[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// memWatch samples the Go heap and the process's resident memory while a
+// step runs, so that a test can bound what one hostile file costs. Go's
+// heap is sampled often; DuckDB's own memory is outside it, hence the RSS.
+type memWatch struct {
+	baseHeap, baseRSS uint64
+	peakHeap, peakRSS uint64
+	stop              chan struct{}
+	done              sync.WaitGroup
+	mu                sync.Mutex
+}
+
+func watchMemory() *memWatch {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	w := &memWatch{baseHeap: ms.HeapInuse, baseRSS: rss(), stop: make(chan struct{})}
+	w.peakHeap, w.peakRSS = w.baseHeap, w.baseRSS
+	w.done.Add(1)
+	go func() {
+		defer w.done.Done()
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			w.sample()
+			select {
+			case <-w.stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return w
+}
+
+func (w *memWatch) sample() {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	r := rss()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.peakHeap = max(w.peakHeap, ms.HeapInuse)
+	w.peakRSS = max(w.peakRSS, r)
+}
+
+// end stops sampling and returns the peak growth of the heap and the RSS
+// over the start, in bytes.
+func (w *memWatch) end() (heap, rssGrowth uint64) {
+	close(w.stop)
+	w.done.Wait()
+	w.sample()
+	sub := func(a, b uint64) uint64 {
+		if a < b {
+			return 0
+		}
+		return a - b
+	}
+	return sub(w.peakHeap, w.baseHeap), sub(w.peakRSS, w.baseRSS)
+}
+
+// rss is the resident set size of this process, from /proc (Linux).
+func rss() uint64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseUint(f[1], 10, 64)
+	return pages * uint64(os.Getpagesize())
+}
+
+func mib(b uint64) float64 { return float64(b) / (1 << 20) }
+
+// The enlist binary, built once per test process and shared by the tests
+// that run it as an operator would.
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+func enlistBinary(t testing.TB) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "enlist-reliability-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "enlist")
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "go", "build", "-tags", "duckdb_arrow", "-o", binPath, "enlist/cmd/enlist")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+// TestMain removes the binary built for the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
