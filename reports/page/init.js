@@ -30,7 +30,7 @@
       label: { show: true, position: 'right', formatter: function (p) { return pct(p.value); } },
       markLine: {
         symbol: 'none', silent: true, lineStyle: { color: grey, type: 'dashed' },
-        label: { formatter: L.elapsed + ' ' + pct(d.elapsed), position: 'end' },
+        label: { formatter: L.elapsed + ' ' + pct(d.elapsed), position: 'start' },
         data: [{ xAxis: d.elapsed }]
       }
     }]

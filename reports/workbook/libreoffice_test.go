@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"enlist/reports/internal/fixture"
 	"enlist/reports/workbook"
 )
 
@@ -77,7 +78,9 @@ func TestLibreOfficeRendersBulletin(t *testing.T) {
 		t.Errorf("%d pages, want 8 to 12 (one per sheet, fitted to the width)", pages)
 	}
 	text := string(run(pdftotext, "-layout", pdf, "-"))
-	for _, want := range []string{"郑州市2025年上半年征兵工作周通报", "统计截止日期：2025年3月20日", "合计", "任务完成率", "50.0%", "第 1 页"} {
+	// The failure reason =1+2 prints as itself, not as 3: text, not formula.
+	for _, want := range []string{"郑州市2025年上半年征兵工作周通报", "统计截止日期：2025年3月20日", "合计", "任务完成率", "50.0%", "第 1 页",
+		fixture.FormulaReason + "（1）", fixture.AtReason + "（1）"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the printed bulletin lacks %q", want)
 		}
