@@ -265,6 +265,11 @@ func build(b *bulletin.Bulletin, now time.Time) (*view, error) {
 func chartJSON(b *bulletin.Bulletin, ranked []bulletin.Row) ([]byte, error) {
 	t := b.Lang.T
 	var d chartData
+	// Empty lists, not null, so the page's script can read every one.
+	d.Ranking.Names, d.Ranking.Values, d.Ranking.Behind = []string{}, []*float64{}, []bool{}
+	d.Weekly.Weeks, d.Weekly.Net, d.Weekly.Quota = []string{}, []int64{}, []int64{}
+	d.Rates.Names, d.Rates.Physical, d.Rates.Political = []string{}, []*float64{}, []*float64{}
+	d.Resettlement.Names, d.Resettlement.Placed, d.Resettlement.NotPlaced = []string{}, []int64{}, []int64{}
 	d.Labels = map[string]string{"completion": t("completion"), "elapsed": t("elapsed"), "funnel": t("funnel"),
 		"net": t("net_approved"), "quota": t("quota"), "physical": t("physical_pass_rate"),
 		"political": t("political_pass_rate"), "placed": t("placed"), "notPlaced": t("not_placed")}
@@ -285,7 +290,12 @@ func chartJSON(b *bulletin.Bulletin, ranked []bulletin.Row) ([]byte, error) {
 		}{st.label, b.Scope.Int(st.col)})
 	}
 	quota := b.Scope.Int("quota")
-	for _, w := range b.Weeks {
+	weeks := b.Weeks
+	if len(weeks) == 0 {
+		// No approvals yet: the quota line still shows, against zero.
+		weeks = []bulletin.Week{{End: b.AsOf}}
+	}
+	for _, w := range weeks {
 		d.Weekly.Weeks = append(d.Weekly.Weeks, w.End.Format("01-02"))
 		d.Weekly.Net = append(d.Weekly.Net, w.Net)
 		d.Weekly.Quota = append(d.Weekly.Quota, quota)

@@ -114,3 +114,27 @@ func TestPageEscapesExtractText(t *testing.T) {
 		t.Errorf("chart data is %d bytes", len(data[1]))
 	}
 }
+
+// TestPageOfRegionWithoutChildren: a town's page (no child regions, no
+// approvals) still carries every chart's data as lists.
+func TestPageOfRegionWithoutChildren(t *testing.T) {
+	if _, err := assets.ECharts(); errors.Is(err, assets.ErrNoBundle) {
+		t.Skip(err)
+	}
+	wh := fixture.Small(t)
+	b, err := bulletin.Gather(context.Background(), wh, bulletin.Options{Scope: "410104", AsOf: fixture.AsOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Children = nil
+	var buf bytes.Buffer
+	if err := page.Write(&buf, b, fixture.AsOf); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(buf.Bytes(), []byte(":null")) && regexp.MustCompile(`"(names|values|weeks|net|physical|placed)":null`).Match(buf.Bytes()) {
+		t.Error("chart data has null lists")
+	}
+	if !bytes.Contains(buf.Bytes(), []byte(`"weeks":["03-20"]`)) {
+		t.Error("no week point for the quota line")
+	}
+}
