@@ -119,6 +119,7 @@ type Week struct {
 
 // FileQuality is one file in force behind the bulletin.
 type FileQuality struct {
+	LoadID                 int64
 	File, Kind, ExamType   string
 	RegionCode, RegionName string
 	Read, Accepted         int64
@@ -130,6 +131,7 @@ type FileQuality struct {
 
 // Issue is rows with one problem, in one file and region.
 type Issue struct {
+	LoadID     int64  // the file's load
 	Source     string // reject or flag
 	Reason     string // code
 	Label      string // name in the bulletin's language
@@ -253,6 +255,9 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 		if err := step(ctx, wh); err != nil {
 			return nil, err
 		}
+	}
+	if b.audit {
+		b.topIssuesFromAudit()
 	}
 	b.Attention = b.attention()
 	return b, nil

@@ -153,7 +153,7 @@ func (b *Bulletin) readFiles(ctx context.Context, wh *warehouse.Warehouse) error
 		return err
 	}
 	rows, err := wh.DB().QueryContext(ctx, `
-		SELECT file, kind, coalesce(exam_type, ''), coalesce(region_code, ''), coalesce(region_name, ''),
+		SELECT load_id, file, kind, coalesce(exam_type, ''), coalesce(region_code, ''), coalesce(region_name, ''),
 		       rows_read, rows_accepted, rows_rejected, rows_flagged,
 		       coalesce(top_source, ''), coalesce(top_reason, ''), coalesce(top_rows, 0)
 		FROM load_quality
@@ -165,7 +165,7 @@ func (b *Bulletin) readFiles(ctx context.Context, wh *warehouse.Warehouse) error
 	defer rows.Close()
 	for rows.Next() {
 		var f FileQuality
-		if err := rows.Scan(&f.File, &f.Kind, &f.ExamType, &f.RegionCode, &f.RegionName, &f.Read, &f.Accepted,
+		if err := rows.Scan(&f.LoadID, &f.File, &f.Kind, &f.ExamType, &f.RegionCode, &f.RegionName, &f.Read, &f.Accepted,
 			&f.Rejected, &f.Flagged, &f.TopSource, &f.TopReason, &f.TopRows); err != nil {
 			return err
 		}
@@ -183,7 +183,7 @@ func (b *Bulletin) readIssues(ctx context.Context, wh *warehouse.Warehouse) erro
 		view = "quality_issues"
 	}
 	rows, err := wh.DB().QueryContext(ctx, `
-		SELECT source, reason, file, kind, coalesce(region_code, '') AS region, sum(rows)::BIGINT
+		SELECT source, reason, load_id, file, kind, coalesce(region_code, '') AS region, sum(rows)::BIGINT
 		FROM `+view+`
 		WHERE `+fileFilter+`
 		GROUP BY ALL
@@ -194,7 +194,7 @@ func (b *Bulletin) readIssues(ctx context.Context, wh *warehouse.Warehouse) erro
 	defer rows.Close()
 	for rows.Next() {
 		var i Issue
-		if err := rows.Scan(&i.Source, &i.Reason, &i.File, &i.Kind, &i.RegionCode, &i.Rows); err != nil {
+		if err := rows.Scan(&i.Source, &i.Reason, &i.LoadID, &i.File, &i.Kind, &i.RegionCode, &i.Rows); err != nil {
 			return err
 		}
 		i.File = filepath.Base(i.File)
@@ -236,7 +236,7 @@ type IssueTotal struct {
 // IssuesByReason adds the issues up by problem, most rows first.
 func (b *Bulletin) IssuesByReason() []IssueTotal {
 	idx := map[string]int{}
-	files := map[string]map[string]bool{}
+	files := map[string]map[int64]bool{}
 	var out []IssueTotal
 	for _, i := range b.Issues {
 		k := i.Source + "/" + i.Reason
@@ -244,11 +244,11 @@ func (b *Bulletin) IssuesByReason() []IssueTotal {
 		if !ok {
 			j = len(out)
 			idx[k] = j
-			files[k] = map[string]bool{}
+			files[k] = map[int64]bool{}
 			out = append(out, IssueTotal{Source: i.Source, Reason: i.Reason, Label: i.Label})
 		}
 		out[j].Rows += i.Rows
-		files[k][i.File] = true
+		files[k][i.LoadID] = true
 	}
 	for k, j := range idx {
 		out[j].Files = int64(len(files[k]))
@@ -260,4 +260,47 @@ func (b *Bulletin) IssuesByReason() []IssueTotal {
 		return out[i].Source+out[i].Reason < out[j].Source+out[j].Reason
 	})
 	return out
+}
+
+// topIssuesFromAudit makes each file's main problem the most frequent one
+// counting the warnings between files too (load_quality knows only what the
+// load found).
+func (b *Bulletin) topIssuesFromAudit() {
+	type top struct {
+		source, reason, label string
+		rows                  int64
+	}
+	sums := map[int64]map[string]*top{} // load → source/reason → rows
+	for _, i := range b.Issues {
+		if sums[i.LoadID] == nil {
+			sums[i.LoadID] = map[string]*top{}
+		}
+		k := i.Source + "/" + i.Reason
+		if sums[i.LoadID][k] == nil {
+			sums[i.LoadID][k] = &top{source: i.Source, reason: i.Reason, label: i.Label}
+		}
+		sums[i.LoadID][k].rows += i.Rows
+	}
+	for n, f := range b.Files {
+		var best *top
+		for _, t := range sums[f.LoadID] {
+			// Most rows; ties to refusals, then by code, as load_quality.
+			if best == nil || t.rows > best.rows || (t.rows == best.rows && (t.source > best.source ||
+				(t.source == best.source && t.reason < best.reason))) {
+				best = t
+			}
+		}
+		if best != nil {
+			b.Files[n].TopSource, b.Files[n].TopReason, b.Files[n].TopLabel, b.Files[n].TopRows = best.source, best.reason, best.label, best.rows
+		}
+	}
+}
+
+// FilesWithIssues counts the files with at least one problem.
+func (b *Bulletin) FilesWithIssues() int64 {
+	files := map[int64]bool{}
+	for _, i := range b.Issues {
+		files[i.LoadID] = true
+	}
+	return int64(len(files))
 }

@@ -50,7 +50,8 @@ func (w *writer) issuesByReason() error {
 		tab.records = append(tab.records, record{vals: []any{t("source_" + i.Source), i.Label, i.Rows, i.Files}})
 		rows += i.Rows
 	}
-	tab.records = append(tab.records, record{vals: []any{t("total"), "", rows, int64(len(w.b.Files))}, total: true})
+	// Files with any problem: a file with two problems counts once.
+	tab.records = append(tab.records, record{vals: []any{t("total"), "", rows, w.b.FilesWithIssues()}, total: true})
 	return w.writeTable(tab)
 }
 
