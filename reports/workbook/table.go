@@ -70,7 +70,7 @@ const (
 	oneDecimal = "0.0"
 )
 
-// write lays the table out on its sheet.
+// writeTable lays the table out on its sheet.
 func (w *writer) writeTable(t table) error {
 	f := w.f
 	last := len(t.cols)
