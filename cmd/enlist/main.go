@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"strings"
 	"syscall"
 )
@@ -38,16 +37,16 @@ func commands() []command {
 		{"ingest", "load extract files and folders into the warehouse", runIngest},
 		{"status", "show the load ledger and rejects and flags by reason", runStatus},
 		{"metrics", "print the metrics of a region and its descendants", runMetrics},
-		{"gen", "generate realistic synthetic extracts for a province", runGen},
-		{"demo", "generate a province, load it, and summarise", runDemo},
+		{"report", "write the weekly bulletin (XLSX and HTML) or the data-quality report", runReport},
 		{"sql", "run a read-only SQL query (or a prompt) on the published warehouse", runSQL},
 		{"schema", "the data dictionary: tables, views, columns and their comments", runSchema},
-		{"rollup", "consolidate county and city warehouses or extract folders into the province's", runRollup},
-		{"export", "write the curated tables as Hive-partitioned Parquet", runExport},
-		{"report", "write the weekly bulletin (XLSX and HTML) or the data-quality report", runReport},
 		{"serve", "run the scheduled jobs (schedules/*.yaml) until stopped", runServe},
 		{"run", "run one scheduled job now, recorded like a scheduled run", runRun},
 		{"jobs", "list scheduled jobs, their next run and their last runs", runJobs},
+		{"rollup", "consolidate county and city warehouses or extract folders into the province's", runRollup},
+		{"export", "write the curated tables as Hive-partitioned Parquet", runExport},
+		{"gen", "generate realistic synthetic extracts for a province", runGen},
+		{"demo", "generate a province, load it, and summarise", runDemo},
 	}
 }
 
@@ -119,9 +118,7 @@ Usage:
 
 Commands:
 `)
-	cmds := commands()
-	sort.SliceStable(cmds, func(i, j int) bool { return false })
-	for _, c := range cmds {
+	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, `
@@ -140,6 +137,10 @@ Examples:
   enlist ingest inbox/                         # every CSV and XLSX under inbox/
   enlist ingest --kind exams --exam-type physical --year 2025 --season 1 体检.xlsx
   enlist status
+  enlist report weekly --scope 41 --as-of 2025-08-31   # the province's 周通报, XLSX and HTML
+  enlist sql "SELECT region_name, quota_completion FROM metrics LIMIT 5"
+  enlist serve --schedules schedules/                # cron: inbox, bulletin, rollup
+  enlist rollup --into henan.duckdb zhengzhou.duckdb luoyang.duckdb
 
 Run 'enlist COMMAND --help' for a command's flags.
 `)
