@@ -12,9 +12,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
-	"golang.org/x/text/encoding/simplifiedchinese"
 
-	"enlist/internal/idnum"
+	"enlist/internal/reliability/testkit"
 	"enlist/internal/secret"
 	"enlist/internal/warehouse"
 	"enlist/pipelines/load"
@@ -26,35 +25,6 @@ const (
 	hostileTimeLimit = 45 * time.Second
 	hostileHeapLimit = 256 << 20 // growth of the Go heap while one file loads
 )
-
-var born2005 = time.Date(2005, 3, 9, 0, 0, 0, 0, time.UTC)
-
-// person makes a valid identity number in county 410102.
-func person(i int) string {
-	return idnum.Make("410102", born2005.AddDate(0, 0, i/900), i%900+1)
-}
-
-const regHeader = "身份证号,姓名,区划代码,登记日期,文化程度,年度,季度"
-
-// regCSV is a registrations extract of n people in town 410102001 (or
-// another town), one line per person, with the line ending given.
-func regCSV(n, first int, town, eol string) string {
-	var b strings.Builder
-	b.WriteString(regHeader + eol)
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, "%s,某人,%s,2025-01-10,本科,2025,上半年%s", person(first+i), town, eol)
-	}
-	return b.String()
-}
-
-func gb18030(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := simplifiedchinese.GB18030.NewEncoder().Bytes([]byte(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 // hostileCase is one file and what must become of it.
 type hostileCase struct {
@@ -70,15 +40,6 @@ type hostileCase struct {
 	accepted  int
 	rejected  int
 	check     func(t *testing.T, wh *warehouse.Warehouse, res load.Result)
-}
-
-// writeBytes returns a maker that writes b.
-func writeBytes(b []byte) func(t *testing.T, path string) {
-	return func(t *testing.T, path string) {
-		if err := os.WriteFile(path, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 func hostileCases(t *testing.T) []hostileCase {
@@ -97,7 +58,7 @@ func hostileCases(t *testing.T) []hostileCase {
 		must(sw.SetRow("A1", []any{"身份证号", "姓名", "区划代码", "登记日期"}))
 		for i := 0; i < rows; i++ {
 			cell, _ := excelize.CoordinatesToCellName(1, i+2)
-			must(sw.SetRow(cell, []any{person(5000 + i), "某人", "410103001", "2025-01-10"}))
+			must(sw.SetRow(cell, []any{testkit.Person(5000 + i), "某人", "410103001", "2025-01-10"}))
 		}
 		must(sw.Flush())
 		var buf bytes.Buffer
@@ -109,31 +70,31 @@ func hostileCases(t *testing.T) []hostileCase {
 	for i := range wide {
 		wide[i] = fmt.Sprintf("列%d", i+1)
 	}
-	copy(wide, strings.Split(regHeader, ","))
+	copy(wide, strings.Split(testkit.RegHeader, ","))
 	wideRow := make([]string, 10000)
 	for i := range wideRow {
 		wideRow[i] = "x"
 	}
-	copy(wideRow, []string{person(7000), "某人", "410103001", "2025-01-10", "本科", "2025", "上半年"})
-	gbBody := regCSV(3, 8000, "410103015", "\r\n")
+	copy(wideRow, []string{testkit.Person(7000), "某人", "410103001", "2025-01-10", "本科", "2025", "上半年"})
+	gbBody := testkit.RegCSV(3, 8000, "410103015", "\r\n")
 
 	return []hostileCase{
-		{name: "empty file", file: "empty.csv", make: writeBytes(nil), refused: true, fragments: []string{"empty"}},
-		{name: "only a byte-order mark", file: "bom.csv", make: writeBytes([]byte("\xEF\xBB\xBF")), refused: true, fragments: []string{"byte-order mark"}},
-		{name: "header only", file: "header.csv", make: writeBytes([]byte(regHeader + "\r\n")),
+		{name: "empty file", file: "empty.csv", make: testkit.WriteBytes(nil), refused: true, fragments: []string{"empty"}},
+		{name: "only a byte-order mark", file: "bom.csv", make: testkit.WriteBytes([]byte("\xEF\xBB\xBF")), refused: true, fragments: []string{"byte-order mark"}},
+		{name: "header only", file: "header.csv", make: testkit.WriteBytes([]byte(testkit.RegHeader + "\r\n")),
 			read: 0, accepted: 0, rejected: 0},
 		{name: "binary garbage", file: "garbage.csv", make: func(t *testing.T, path string) {
 			b := make([]byte, 64<<10)
 			for i := range b {
 				b[i] = byte(i*7919 + i>>8)
 			}
-			writeBytes(b)(t, path)
+			testkit.WriteBytes(b)(t, path)
 		}, refused: true, fragments: []string{"not a text file"}},
-		{name: "binary garbage named .xlsx", file: "garbage.xlsx", make: writeBytes(append([]byte("PK\x03\x04"), bytes.Repeat([]byte{0xde, 0xad}, 4096)...)),
+		{name: "binary garbage named .xlsx", file: "garbage.xlsx", make: testkit.WriteBytes(append([]byte("PK\x03\x04"), bytes.Repeat([]byte{0xde, 0xad}, 4096)...)),
 			refused: true, fragments: []string{"zip"}},
 		{name: "truncated XLSX", file: "truncated.xlsx", make: func(t *testing.T, path string) {
 			b := realXLSX(2000)
-			writeBytes(b[:len(b)/2])(t, path)
+			testkit.WriteBytes(b[:len(b)/2])(t, path)
 		}, refused: true, fragments: []string{"truncated.xlsx"}},
 		{name: "sheet XML unpacking to 4 GiB", file: "bomb-sheet.xlsx", make: func(t *testing.T, path string) {
 			writeWorkbook(t, path, bomb("xl/worksheets/sheet1.xml", `<row><c t="s"><v>0</v></c></row>`, 4<<30, 0))
@@ -153,30 +114,30 @@ func hostileCases(t *testing.T) []hostileCase {
 		{name: "sheet XML of 900 MiB, under the unpacked limit", file: "dense-sheet.xlsx", make: func(t *testing.T, path string) {
 			writeWorkbook(t, path, bomb("xl/worksheets/sheet1.xml", `<row><c t="s"><v>0</v></c></row>`, 900<<20, 0))
 		}, refused: true, fragments: []string{"dense-sheet.xlsx", "compress"}},
-		{name: "250,000 rows that are all rejected", file: "junk.csv", make: writeBytes([]byte(regHeader + "\n" + strings.Repeat("1\n", 250000))),
+		{name: "250,000 rows that are all rejected", file: "junk.csv", make: testkit.WriteBytes([]byte(testkit.RegHeader + "\n" + strings.Repeat("1\n", 250000))),
 			refused: true, fragments: []string{"more than 100000 rejects", "bad_id_length"}},
-		{name: "10 MB in one CSV cell", file: "bigcell.csv", make: writeBytes([]byte(regHeader + ",备注\n" +
-			person(7100) + ",某人,410103001,2025-01-10,本科,2025,上半年,\"" + bigCell + "\"\n")),
+		{name: "10 MB in one CSV cell", file: "bigcell.csv", make: testkit.WriteBytes([]byte(testkit.RegHeader + ",备注\n" +
+			testkit.Person(7100) + ",某人,410103001,2025-01-10,本科,2025,上半年,\"" + bigCell + "\"\n")),
 			refused: true, fragments: []string{"line 2", "1 MiB"}},
 		{name: "10 MB in one XLSX cell", file: "bigcell.xlsx", make: func(t *testing.T, path string) {
 			p := workbookParts(`<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c></row>`+
-				`<row r="2"><c r="A2" t="inlineStr"><is><t>`+person(7200)+`</t></is></c><c r="B2" t="inlineStr"><is><t>410103001</t></is></c>`+
+				`<row r="2"><c r="A2" t="inlineStr"><is><t>`+testkit.Person(7200)+`</t></is></c><c r="B2" t="inlineStr"><is><t>410103001</t></is></c>`+
 				`<c r="C2" t="inlineStr"><is><t>2025-01-10</t></is></c><c r="D2" t="inlineStr"><is><t>`+bigCell+`</t></is></c></row>`,
 				`<si><t>身份证号</t></si><si><t>区划代码</t></si><si><t>登记日期</t></si>`)
 			writeWorkbook(t, path, p)
 		}, refused: true, fragments: []string{"cell D2", "1 MiB"}},
-		{name: "10,000 columns", file: "wide.csv", make: writeBytes([]byte(strings.Join(wide, ",") + "\n" + strings.Join(wideRow, ",") + "\n")),
+		{name: "10,000 columns", file: "wide.csv", make: testkit.WriteBytes([]byte(strings.Join(wide, ",") + "\n" + strings.Join(wideRow, ",") + "\n")),
 			refused: true, fragments: []string{"10000 cells", "line 1"}},
 		{name: "10,000 columns, all but the table empty", file: "wide-empty.csv",
-			make: writeBytes([]byte(regHeader + strings.Repeat(",", 9993) + "\n" + person(7300) + ",某人,410103011,2025-01-10,本科,2025,上半年" + strings.Repeat(",", 9993) + "\n")),
+			make: testkit.WriteBytes([]byte(testkit.RegHeader + strings.Repeat(",", 9993) + "\n" + testkit.Person(7300) + ",某人,410103011,2025-01-10,本科,2025,上半年" + strings.Repeat(",", 9993) + "\n")),
 			read: 1, accepted: 1},
-		{name: "CRLF line ends", file: "crlf.csv", make: writeBytes([]byte(regCSV(50, 9000, "410103012", "\r\n"))), read: 50, accepted: 50},
-		{name: "lone CR line ends", file: "cr.csv", make: writeBytes([]byte(regCSV(50, 9100, "410103013", "\r"))), read: 50, accepted: 50},
-		{name: "quotes and line breaks inside fields", file: "quoted.csv", make: writeBytes([]byte(
+		{name: "CRLF line ends", file: "crlf.csv", make: testkit.WriteBytes([]byte(testkit.RegCSV(50, 9000, "410103012", "\r\n"))), read: 50, accepted: 50},
+		{name: "lone CR line ends", file: "cr.csv", make: testkit.WriteBytes([]byte(testkit.RegCSV(50, 9100, "410103013", "\r"))), read: 50, accepted: 50},
+		{name: "quotes and line breaks inside fields", file: "quoted.csv", make: testkit.WriteBytes([]byte(
 			"身份证号,姓名,区划代码,登记日期,学校\r\n" +
-				person(9200) + ",\"某\"\"人\"\"\",410103014,2025-01-10,\"某大学,\r\n第二校区\"\r\n" +
-				person(9201) + ",某人,410103014,\"2025-01-\n10\",\"一行\n两行\r\n三行\"\r\n" +
-				person(9202) + ",某人,410103014,2025-01-11,\"说\"\"好\"\"的\"\r\n")),
+				testkit.Person(9200) + ",\"某\"\"人\"\"\",410103014,2025-01-10,\"某大学,\r\n第二校区\"\r\n" +
+				testkit.Person(9201) + ",某人,410103014,\"2025-01-\n10\",\"一行\n两行\r\n三行\"\r\n" +
+				testkit.Person(9202) + ",某人,410103014,2025-01-11,\"说\"\"好\"\"的\"\r\n")),
 			read: 3, accepted: 2, rejected: 1, check: func(t *testing.T, wh *warehouse.Warehouse, res load.Result) {
 				// The second record starts on line 4 of the file (the first
 				// spans lines 2–3); its broken date is rejected there.
@@ -189,25 +150,25 @@ func hostileCases(t *testing.T) []hostileCase {
 					t.Errorf("school = %q (%v)", school, err)
 				}
 			}},
-		{name: "duplicate headers", file: "dup.csv", make: writeBytes([]byte("身份证号,区划代码,登记日期,公民身份号码\n" + person(9300) + ",410103001,2025-01-10," + person(9301) + "\n")),
+		{name: "duplicate headers", file: "dup.csv", make: testkit.WriteBytes([]byte("身份证号,区划代码,登记日期,公民身份号码\n" + testkit.Person(9300) + ",410103001,2025-01-10," + testkit.Person(9301) + "\n")),
 			refused: true, fragments: []string{"both mean id_number"}},
-		{name: "ambiguous headers", file: "ambiguous.csv", make: writeBytes([]byte("身份证号,日期,结果\n" + person(9400) + ",2025-03-05,合格\n")),
+		{name: "ambiguous headers", file: "ambiguous.csv", make: testkit.WriteBytes([]byte("身份证号,日期,结果\n" + testkit.Person(9400) + ",2025-03-05,合格\n")),
 			refused: true, fragments: []string{"ambiguous.csv"}},
 		{name: "mixed encodings: GB18030 rows after 1 MiB of UTF-8", file: "mixed.csv", make: func(t *testing.T, path string) {
-			b := []byte(regCSV(20000, 10000, "410103001", "\n"))
-			b = append(b, gb18030(t, person(40000)+",张三,410103001,2025-01-10,本科,2025,上半年\n")...)
-			writeBytes(b)(t, path)
+			b := []byte(testkit.RegCSV(20000, 10000, "410103001", "\n"))
+			b = append(b, testkit.GB18030(t, testkit.Person(40000)+",张三,410103001,2025-01-10,本科,2025,上半年\n")...)
+			testkit.WriteBytes(b)(t, path)
 		}, refused: true, fragments: []string{"line 20002", "--encoding gb18030"}},
 		{name: "mixed encodings within the first block", file: "mixed-early.csv", make: func(t *testing.T, path string) {
-			b := []byte(regCSV(3, 41000, "410103001", "\n"))
-			b = append(b, gb18030(t, person(41010)+",张三,410103001,2025-01-10,本科,2025,上半年\n")...)
-			writeBytes(b)(t, path)
+			b := []byte(testkit.RegCSV(3, 41000, "410103001", "\n"))
+			b = append(b, testkit.GB18030(t, testkit.Person(41010)+",张三,410103001,2025-01-10,本科,2025,上半年\n")...)
+			testkit.WriteBytes(b)(t, path)
 		}, refused: true, fragments: []string{"mixed-early.csv"}},
-		{name: "GB18030 file mislabelled UTF-8", file: "gb-as-utf8.csv", make: writeBytes(gb18030(t, gbBody)),
+		{name: "GB18030 file mislabelled UTF-8", file: "gb-as-utf8.csv", make: testkit.WriteBytes(testkit.GB18030(t, gbBody)),
 			opt: load.Options{Encoding: "utf-8"}, refused: true, fragments: []string{"not valid UTF-8", "--encoding gb18030"}},
-		{name: "GB18030 file behind a UTF-8 byte-order mark", file: "gb-bom.csv", make: writeBytes(append([]byte("\xEF\xBB\xBF"), gb18030(t, gbBody)...)),
+		{name: "GB18030 file behind a UTF-8 byte-order mark", file: "gb-bom.csv", make: testkit.WriteBytes(append([]byte("\xEF\xBB\xBF"), testkit.GB18030(t, gbBody)...)),
 			refused: true, fragments: []string{"byte-order mark"}},
-		{name: "GB18030 file detected", file: "gb.csv", make: writeBytes(gb18030(t, gbBody)), read: 3, accepted: 3},
+		{name: "GB18030 file detected", file: "gb.csv", make: testkit.WriteBytes(testkit.GB18030(t, gbBody)), read: 3, accepted: 3},
 	}
 }
 
@@ -233,7 +194,7 @@ func TestHostileFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := filepath.Join(dir, "base.csv")
-	writeBytes([]byte(regCSV(200, 0, "410102001", "\n")))(t, base)
+	testkit.WriteBytes([]byte(testkit.RegCSV(200, 0, "410102001", "\n")))(t, base)
 	baseRes, err := loader.LoadFile(ctx, base, load.Options{})
 	if err != nil || baseRes.Accepted != 200 {
 		t.Fatalf("base load: %+v %v", baseRes, err)
@@ -243,25 +204,25 @@ func TestHostileFiles(t *testing.T) {
 			path := filepath.Join(dir, tc.file)
 			tc.make(t, path)
 			st, _ := os.Stat(path)
-			before := tableChecksums(t, wh)
+			before := testkit.TableChecksums(t, wh)
 			baseRows := baseChecksum(t, wh, baseRes.LoadID)
 
 			cctx, cancel := context.WithTimeout(ctx, hostileTimeLimit)
 			defer cancel()
-			mem := watchMemory()
+			mem := testkit.WatchMemory()
 			start := time.Now()
 			res, err := loader.LoadFile(cctx, path, tc.opt)
 			elapsed := time.Since(start)
-			heap, rssGrowth := mem.end()
+			heap, rssGrowth := mem.End()
 			t.Logf("figures: %s: %d bytes on disk, %.2f s, Go heap +%.1f MiB, RSS +%.1f MiB, outcome: %v",
-				tc.name, st.Size(), elapsed.Seconds(), mib(heap), mib(rssGrowth), outcome(res, err))
+				tc.name, st.Size(), elapsed.Seconds(), testkit.MiB(heap), testkit.MiB(rssGrowth), outcome(res, err))
 			os.Remove(path) // the bombs are small, but the 10 MB files are not
 
 			if elapsed > hostileTimeLimit {
 				t.Errorf("took %v; the bound is %v", elapsed, hostileTimeLimit)
 			}
 			if heap > hostileHeapLimit {
-				t.Errorf("Go heap grew by %.0f MiB; the bound is %d MiB", mib(heap), hostileHeapLimit>>20)
+				t.Errorf("Go heap grew by %.0f MiB; the bound is %d MiB", testkit.MiB(heap), hostileHeapLimit>>20)
 			}
 			if tc.refused {
 				var fe *load.FileError
@@ -274,7 +235,7 @@ func TestHostileFiles(t *testing.T) {
 						t.Errorf("message %q does not say %q", msg, f)
 					}
 				}
-				if d := diffChecksums(before, tableChecksums(t, wh)); len(d) > 0 {
+				if d := testkit.DiffChecksums(before, testkit.TableChecksums(t, wh)); len(d) > 0 {
 					t.Errorf("a refused file changed tables %v", d)
 				}
 				return
@@ -327,4 +288,39 @@ func baseChecksum(t *testing.T, wh *warehouse.Warehouse, id int64) string {
 		parts = append(parts, fmt.Sprint(n, s))
 	}
 	return strings.Join(parts, ";")
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testkit.Cleanup()
+	os.Exit(code)
+}
+
+// TestIngestCommandRefusesHostileFiles runs the enlist binary as cron
+// would on a folder of hostile files beside a good one: the good file
+// loads, each hostile one is named in the error output with its reason,
+// and the exit status is 1.
+func TestIngestCommandRefusesHostileFiles(t *testing.T) {
+	dir := t.TempDir()
+	inbox := filepath.Join(dir, "inbox")
+	if err := os.MkdirAll(inbox, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	testkit.WriteBytes([]byte(testkit.RegCSV(10, 0, "410102001", "\n")))(t, filepath.Join(inbox, "good.csv"))
+	writeWorkbook(t, filepath.Join(inbox, "bomb.xlsx"), bomb("xl/sharedStrings.xml", `<si><t>x</t></si>`, 2<<30, 0))
+	testkit.WriteBytes(bytes.Repeat([]byte{0, 0xff, 0x13}, 1000))(t, filepath.Join(inbox, "garbage.csv"))
+	testkit.WriteBytes(testkit.GB18030(t, testkit.RegCSV(3, 100, "410102002", "\r\n")))(t, filepath.Join(inbox, "gb.csv"))
+	testkit.MustRun(t, dir, "--db", "w.duckdb", "init")
+	code, out, errs := testkit.Run(t, dir, "--db", "w.duckdb", "ingest", "--encoding", "utf-8", inbox)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	if !strings.Contains(out, "good.csv: registrations") || !strings.Contains(out, "10 accepted") {
+		t.Errorf("the good file did not load: %s", out)
+	}
+	for _, want := range []string{"bomb.xlsx", "zip bomb", "garbage.csv", "not a text file", "gb.csv", "--encoding gb18030"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, errs)
+		}
+	}
 }

@@ -1,4 +1,7 @@
-package reliability
+// Package testkit is what the reliability tests share: the enlist binary
+// built once per test process, warehouse fingerprints, memory sampling and
+// generated extracts. It is imported by tests only.
+package testkit
 
 import (
 	"context"
@@ -19,17 +22,17 @@ import (
 	"enlist/internal/warehouse"
 )
 
-// tableChecksums fingerprints every base table of an open warehouse: row
+// TableChecksums fingerprints every base table of an open warehouse: row
 // count and an MD5 over its rows in a fixed order. Two warehouses hold the
 // same data exactly when their fingerprints are equal.
-func tableChecksums(t testing.TB, wh *warehouse.Warehouse) map[string]string {
+func TableChecksums(t testing.TB, wh *warehouse.Warehouse) map[string]string {
 	t.Helper()
-	return checksumsOf(t, wh, nil)
+	return ChecksumsOf(t, wh, nil)
 }
 
-// checksumsOf is tableChecksums leaving out tables whose content is not
+// ChecksumsOf is TableChecksums leaving out tables whose content is not
 // the data (skip).
-func checksumsOf(t testing.TB, wh *warehouse.Warehouse, skip map[string]bool) map[string]string {
+func ChecksumsOf(t testing.TB, wh *warehouse.Warehouse, skip map[string]bool) map[string]string {
 	t.Helper()
 	rows, err := wh.DB().Query(`SELECT table_name FROM information_schema.tables
 		WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY table_name`)
@@ -62,8 +65,8 @@ func checksumsOf(t testing.TB, wh *warehouse.Warehouse, skip map[string]bool) ma
 	return out
 }
 
-// diffChecksums names the tables whose fingerprints differ.
-func diffChecksums(a, b map[string]string) []string {
+// DiffChecksums names the tables whose fingerprints differ.
+func DiffChecksums(a, b map[string]string) []string {
 	var out []string
 	for k, v := range a {
 		if b[k] != v {
@@ -79,8 +82,8 @@ func diffChecksums(a, b map[string]string) []string {
 	return out
 }
 
-// fingerprint folds table checksums into one comparable string.
-func fingerprint(c map[string]string) string {
+// Fingerprint folds table checksums into one comparable string.
+func Fingerprint(c map[string]string) string {
 	keys := make([]string, 0, len(c))
 	for k := range c {
 		keys = append(keys, k)
@@ -93,10 +96,10 @@ func fingerprint(c map[string]string) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// memWatch samples the Go heap and the process's resident memory while a
+// MemWatch samples the Go heap and the process's resident memory while a
 // step runs, so that a test can bound what one hostile file costs. Go's
 // heap is sampled often; DuckDB's own memory is outside it, hence the RSS.
-type memWatch struct {
+type MemWatch struct {
 	baseHeap, baseRSS uint64
 	peakHeap, peakRSS uint64
 	stop              chan struct{}
@@ -104,11 +107,11 @@ type memWatch struct {
 	mu                sync.Mutex
 }
 
-func watchMemory() *memWatch {
+func WatchMemory() *MemWatch {
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	w := &memWatch{baseHeap: ms.HeapInuse, baseRSS: rss(), stop: make(chan struct{})}
+	w := &MemWatch{baseHeap: ms.HeapInuse, baseRSS: rss(), stop: make(chan struct{})}
 	w.peakHeap, w.peakRSS = w.baseHeap, w.baseRSS
 	w.done.Add(1)
 	go func() {
@@ -127,7 +130,7 @@ func watchMemory() *memWatch {
 	return w
 }
 
-func (w *memWatch) sample() {
+func (w *MemWatch) sample() {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	r := rss()
@@ -137,9 +140,9 @@ func (w *memWatch) sample() {
 	w.peakRSS = max(w.peakRSS, r)
 }
 
-// end stops sampling and returns the peak growth of the heap and the RSS
+// End stops sampling and returns the peak growth of the heap and the RSS
 // over the start, in bytes.
-func (w *memWatch) end() (heap, rssGrowth uint64) {
+func (w *MemWatch) End() (heap, rssGrowth uint64) {
 	close(w.stop)
 	w.done.Wait()
 	w.sample()
@@ -166,7 +169,7 @@ func rss() uint64 {
 	return pages * uint64(os.Getpagesize())
 }
 
-func mib(b uint64) float64 { return float64(b) / (1 << 20) }
+func MiB(b uint64) float64 { return float64(b) / (1 << 20) }
 
 // The enlist binary, built once per test process and shared by the tests
 // that run it as an operator would.
@@ -176,7 +179,7 @@ var (
 	binErr  error
 )
 
-func enlistBinary(t testing.TB) string {
+func Binary(t testing.TB) string {
 	t.Helper()
 	binOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "enlist-reliability-")
@@ -198,11 +201,10 @@ func enlistBinary(t testing.TB) string {
 	return binPath
 }
 
-// TestMain removes the binary built for the tests.
-func TestMain(m *testing.M) {
-	code := m.Run()
+// Cleanup removes the binary Binary built; call it from TestMain after
+// m.Run.
+func Cleanup() {
 	if binPath != "" {
 		os.RemoveAll(filepath.Dir(binPath))
 	}
-	os.Exit(code)
 }
