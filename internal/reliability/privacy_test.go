@@ -1,0 +1,502 @@
+package reliability
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+
+	"enlist/internal/idnum"
+	"enlist/internal/reliability/testkit"
+	"enlist/internal/warehouse"
+	"enlist/pipelines/mapping"
+	"enlist/pipelines/read"
+)
+
+// people are the identity numbers and names an extract folder holds.
+type people struct {
+	ids   map[string]bool // normalised, 18 characters
+	names map[string]bool // 2 to 4 characters
+}
+
+// peopleOf reads every extract under dir with the pipeline's own reader and
+// header detection, and collects the identity-number and name columns of
+// every row, the rows the loader rejects included.
+func peopleOf(t *testing.T, dir string) people {
+	t.Helper()
+	vocab, err := mapping.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := people{ids: map[string]bool{}, names: map[string]bool{}}
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || (!strings.HasSuffix(path, ".csv") && !strings.HasSuffix(path, ".xlsx")) {
+			return err
+		}
+		r, err := read.Open(context.Background(), path, read.Options{})
+		if err != nil {
+			return nil // a deliberately unreadable extract holds no one
+		}
+		defer r.Close()
+		var rows [][]string
+		for {
+			row, err := r.Next()
+			if err != nil {
+				break
+			}
+			rows = append(rows, row.Cells)
+		}
+		h, err := vocab.DetectHeader(rows[:min(len(rows), 20)])
+		if err != nil {
+			return nil
+		}
+		for _, row := range rows[h.Row+1:] {
+			if i, ok := h.Columns["id_number"]; ok && i < len(row) {
+				if n := idnum.Normalise(row[i]); len(n) == 18 {
+					p.ids[strings.ToUpper(n)] = true
+				}
+			}
+			if i, ok := h.Columns["name"]; ok && i < len(row) {
+				if n := strings.TrimSpace(row[i]); utf8.RuneCountInString(n) >= 2 && utf8.RuneCountInString(n) <= 4 {
+					p.names[n] = true
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// finder looks for any of the people in text, in one pass: every run of
+// 17 digits and a check character (ASCII or full-width digits, x or X),
+// and every window of 2 to 4 characters.
+type finder struct {
+	people
+}
+
+func (f finder) find(b []byte) []string {
+	var hits []string
+	// Identity numbers.
+	var run []byte
+	flush := func() {
+		for i := 0; i+18 <= len(run); i++ {
+			if f.ids[string(run[i:i+18])] {
+				hits = append(hits, string(run[i:i+18]))
+			}
+		}
+		run = run[:0]
+	}
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		switch {
+		case r >= '0' && r <= '9':
+			run = append(run, byte(r))
+		case r >= '０' && r <= '９':
+			run = append(run, byte('0'+r-'０'))
+		case r == 'x' || r == 'X':
+			run = append(run, 'X')
+		default:
+			flush()
+		}
+		i += size
+	}
+	flush()
+	// Names: windows of 2–4 runes over the valid UTF-8 stretches.
+	var window []int // byte offsets of the last 4 rune starts
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 || r < 0x2E80 {
+			window = window[:0]
+			i += max(size, 1)
+			continue
+		}
+		window = append(window, i)
+		if len(window) > 4 {
+			window = window[1:]
+		}
+		end := i + size
+		for k := 0; k < len(window)-1; k++ {
+			if s := string(b[window[k]:end]); f.names[s] {
+				hits = append(hits, s)
+			}
+		}
+		i = end
+	}
+	return hits
+}
+
+// scanFile searches one output: raw bytes, every part of a zip (XLSX),
+// and every row of a DuckDB or Parquet file read through DuckDB.
+func (f finder) scanFile(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits := f.find(b)
+	switch {
+	case bytes.HasPrefix(b, []byte("PK\x03\x04")):
+		zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		for _, zf := range zr.File {
+			rc, err := zf.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			part, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			hits = append(hits, f.find(part)...)
+		}
+	case strings.HasSuffix(path, ".parquet"):
+		hits = append(hits, f.scanRows(t, "", `SELECT t::VARCHAR FROM read_parquet('`+path+`') t`)...)
+	case len(b) > 16 && bytes.Equal(b[8:12], []byte("DUCK")):
+		hits = append(hits, f.scanDuckDB(t, path)...)
+	}
+	return hits
+}
+
+// scanDuckDB reads every row of every table of a warehouse file, so that
+// compressed storage cannot hide a value from the byte scan's eyes.
+func (f finder) scanDuckDB(t *testing.T, path string) []string {
+	t.Helper()
+	wh, err := warehouse.Open(context.Background(), path, warehouse.Options{ReadOnly: true, LockWait: -1})
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	defer wh.Close()
+	tables, err := wh.DB().Query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for tables.Next() {
+		var n string
+		if err := tables.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, n)
+	}
+	tables.Close()
+	var hits []string
+	for _, n := range names {
+		hits = append(hits, f.scanQuery(t, wh.DB(), `SELECT t::VARCHAR FROM main."`+n+`" t`)...)
+	}
+	return hits
+}
+
+func (f finder) scanRows(t *testing.T, dsn, q string) []string {
+	t.Helper()
+	db, err := sql.Open("duckdb", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	return f.scanQuery(t, db, q)
+}
+
+func (f finder) scanQuery(t *testing.T, db *sql.DB, q string) []string {
+	t.Helper()
+	rows, err := db.Query(q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	var hits []string
+	for rows.Next() {
+		var s sql.NullString
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		hits = append(hits, f.find([]byte(s.String))...)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return hits
+}
+
+// TestNoIdentityNumberOrNameInAnyOutput runs the demo and the commands an
+// office runs after it, then searches every file they wrote (warehouse,
+// its write-ahead log, published copies, bulletin and quality workbooks
+// part by part, the HTML page, the Parquet export row by row) and
+// everything they printed, for the identity numbers and names of the
+// generated people.
+func TestNoIdentityNumberOrNameInAnyOutput(t *testing.T) {
+	dir := t.TempDir()
+	demo := filepath.Join(dir, "demo")
+	logs := filepath.Join(dir, "logs")
+	if err := os.MkdirAll(logs, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(demo, "enlist.duckdb")
+	// The demo makes its own secret file; ENLIST_SECRET must not stand in.
+	run := func(name string, args ...string) {
+		t.Helper()
+		cmd := exec.Command(testkit.Binary(t), append([]string{"--threads", "2"}, args...)...)
+		cmd.Dir = dir
+		env := []string{"ENLIST_DB="}
+		for _, e := range os.Environ() {
+			if !strings.HasPrefix(e, "ENLIST_") {
+				env = append(env, e)
+			}
+		}
+		cmd.Env = env
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		// The logs are outputs too: keep them with the rest.
+		os.WriteFile(filepath.Join(logs, name+".stdout"), out.Bytes(), 0o600)
+		os.WriteFile(filepath.Join(logs, name+".stderr"), errb.Bytes(), 0o600)
+		if err != nil {
+			t.Fatalf("enlist %v: %v\n%s\n%s", args, err, out.String(), errb.String())
+		}
+	}
+	run("demo", "demo", "--dir", demo, "--registrations", "3000")
+	run("status", "--db", db, "status")
+	run("quality", "--db", db, "report", "quality", "--scope", "41", "--as-of", "2025-08-31", "--out", filepath.Join(demo, "reports"))
+	run("rejects", "--db", db, "sql", "--format", "csv", "SELECT * FROM rejects")
+	run("flags", "--db", db, "sql", "--format", "json", "SELECT * FROM flags")
+	run("metrics", "--db", db, "metrics", "--scope", "41", "--as-of", "2025-08-31", "--depth", "2", "--format", "csv")
+	run("export", "--db", db, "export", "--out", filepath.Join(demo, "export"))
+
+	// The secret the demo made is its owner's alone.
+	st, err := os.Stat(filepath.Join(demo, "enlist.secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("secret file mode %v, want 0600", st.Mode().Perm())
+	}
+
+	ppl := peopleOf(t, filepath.Join(demo, "extracts"))
+	if len(ppl.ids) < 3000 || len(ppl.names) < 1000 {
+		t.Fatalf("found %d identity numbers and %d names in the extracts; the search would prove little", len(ppl.ids), len(ppl.names))
+	}
+	// A name the program itself carries (a place, a school, a label) is
+	// not a leak when it shows up: leave those out of the search.
+	bin, err := os.ReadFile(testkit.Binary(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	excluded := 0
+	for _, h := range (finder{people{ids: map[string]bool{}, names: ppl.names}}).find(bin) {
+		if ppl.names[h] {
+			delete(ppl.names, h)
+			excluded++
+		}
+	}
+	f := finder{ppl}
+
+	// Controls: the search finds a person planted in each kind of output.
+	var someID, someName string
+	for id := range ppl.ids {
+		someID = id
+		break
+	}
+	for n := range ppl.names {
+		someName = n
+		break
+	}
+	ctl := t.TempDir()
+	controls := map[string]func(path string){
+		"log.txt": func(p string) {
+			os.WriteFile(p, []byte("time=… level=INFO msg=\"row\" id="+strings.ToLower(someID)+" name="+someName+"\n"), 0o600)
+		},
+		"book.xlsx": func(p string) {
+			x := excelize.NewFile()
+			x.SetCellValue("Sheet1", "B7", someName)
+			x.SetCellValue("Sheet1", "C7", someID)
+			if err := x.SaveAs(p); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"copy.duckdb": func(p string) {
+			testkit.CopyTree(t, filepath.Dir(db), filepath.Join(ctl, "wh"))
+			src := filepath.Join(ctl, "wh", filepath.Base(db))
+			wh, err := warehouse.Open(context.Background(), src, warehouse.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := wh.DB().Exec(`UPDATE rejects SET raw_value = ? WHERE rowid = (SELECT min(rowid) FROM rejects)`, someID+" "+someName); err != nil {
+				t.Fatal(err)
+			}
+			if err := wh.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Rename(src, p); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"rows.parquet": func(p string) {
+			db, err := sql.Open("duckdb", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.Exec(`COPY (SELECT ? AS person, ? AS who) TO '`+p+`' (FORMAT parquet)`, someID, someName); err != nil {
+				t.Fatal(err)
+			}
+		},
+	}
+	for name, make := range controls {
+		p := filepath.Join(ctl, name)
+		make(p)
+		hits := f.scanFile(t, p)
+		if !contains(hits, someID) || !contains(hits, someName) {
+			t.Errorf("control %s: the search found %v, want %s and %s", name, hits, someID, someName)
+		}
+	}
+
+	// The search itself.
+	var files []string
+	var total int64
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if path == filepath.Join(demo, "extracts") {
+				return filepath.SkipDir // the inputs, which hold the people by design
+			}
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 || path == filepath.Join(demo, "enlist.secret") {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		files = append(files, path)
+		total += info.Size()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]bool{}
+	for _, p := range files {
+		rel, _ := filepath.Rel(dir, p)
+		kinds[outputKind(rel)] = true
+		if hits := f.scanFile(t, p); len(hits) > 0 {
+			sort.Strings(hits)
+			t.Errorf("%s holds %d identity numbers or names of generated people, e.g. %q", rel, len(hits), hits[0])
+		}
+	}
+	for _, want := range []string{"warehouse", "published copy", "bulletin workbook", "bulletin page", "quality workbook", "parquet", "log"} {
+		if !kinds[want] {
+			t.Errorf("no %s among the outputs searched: %v", want, files)
+		}
+	}
+	t.Logf("figures: privacy: %d files (%d bytes) searched for %d identity numbers and %d names (%d names left out as text the program carries); controls found; hits 0",
+		len(files), total, len(ppl.ids), len(ppl.names), excluded)
+}
+
+func contains(hits []string, s string) bool {
+	for _, h := range hits {
+		if h == s {
+			return true
+		}
+	}
+	return false
+}
+
+// outputKind names what a file under the test folder is, to check that
+// every kind of output was searched.
+func outputKind(rel string) string {
+	switch {
+	case strings.HasPrefix(rel, "logs"):
+		return "log"
+	case strings.Contains(rel, ".published"):
+		return "published copy"
+	case strings.HasSuffix(rel, ".parquet"):
+		return "parquet"
+	case strings.HasSuffix(rel, ".duckdb") || strings.HasSuffix(rel, ".wal"):
+		return "warehouse"
+	case strings.HasSuffix(rel, ".html"):
+		return "bulletin page"
+	case strings.HasSuffix(rel, ".xlsx") && strings.Contains(rel, "quality"):
+		return "quality workbook"
+	case strings.HasSuffix(rel, ".xlsx"):
+		return "bulletin workbook"
+	}
+	return "other"
+}
+
+// TestSecretFileIsOwnersOnly checks the secret's life through the binary:
+// enlist init creates it with mode 0600; once others can read it (group or
+// world), ingest refuses to run, says why and how to fix it, and stores
+// nothing; with the mode put back, the same ingest loads.
+func TestSecretFileIsOwnersOnly(t *testing.T) {
+	dir := t.TempDir()
+	run := func(args ...string) (int, string, string) {
+		cmd := exec.Command(testkit.Binary(t), append([]string{"--threads", "2", "--db", "w.duckdb"}, args...)...)
+		cmd.Dir = dir
+		var env []string
+		for _, e := range os.Environ() {
+			if !strings.HasPrefix(e, "ENLIST_") {
+				env = append(env, e)
+			}
+		}
+		cmd.Env = env
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode(), out.String(), errb.String()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0, out.String(), errb.String()
+	}
+	if code, out, errs := run("init"); code != 0 || !strings.Contains(out, "0600") {
+		t.Fatalf("init: %d %s %s", code, out, errs)
+	}
+	secretPath := filepath.Join(dir, "w.secret")
+	st, err := os.Stat(secretPath)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("secret %v %v; want mode 0600", st, err)
+	}
+	csv := filepath.Join(dir, "reg.csv")
+	testkit.WriteBytes([]byte(testkit.RegCSV(5, 0, "410102001", "\n")))(t, csv)
+	for _, mode := range []os.FileMode{0o640, 0o604, 0o644} {
+		if err := os.Chmod(secretPath, mode); err != nil {
+			t.Fatal(err)
+		}
+		code, _, errs := run("ingest", csv)
+		if code != 1 || !strings.Contains(errs, "readable by other users") || !strings.Contains(errs, "chmod 600") {
+			t.Errorf("mode %v: exit %d, stderr %q; want a refusal saying chmod 600", mode, code, errs)
+		}
+	}
+	if code, out, _ := run("sql", "--format", "csv", "SELECT count(*) AS n FROM load_ledger"); code != 0 || !strings.Contains(out, "\n0") {
+		t.Errorf("something was loaded with an exposed secret: %d %q", code, out)
+	}
+	if err := os.Chmod(secretPath, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := run("ingest", csv); code != 0 || !strings.Contains(out, "5 accepted") {
+		t.Errorf("ingest with the mode put back: %d %s %s", code, out, errs)
+	}
+}
