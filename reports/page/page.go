@@ -3,11 +3,11 @@
 // the children ranked by completion, the funnel from registration to
 // approval, cumulative approvals by week against the quota, qualification
 // rates, resettlement, and the data-quality problems. ECharts is inlined
-// from reports/assets; every chart reads one JSON block of aggregated
-// figures (never a person); every text from extracts goes through
-// html/template or encoding/json, so it shows as text. A Content Security
-// Policy forbids every network request and lets only the two inline
-// scripts, by hash, run.
+// from reports/assets; the charts' options are built with go-echarts
+// (charts.go) and read from one JSON block of aggregated figures (never a
+// person); every text from extracts goes through html/template or
+// encoding/json, so it shows as text. A Content Security Policy forbids
+// every network request and lets only the two inline scripts, by hash, run.
 package page
 
 import (
@@ -15,7 +15,6 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
@@ -65,38 +64,6 @@ type view struct {
 	Data, ECharts, Init                       template.JS
 }
 
-// chartData is the JSON the charts read: region names and aggregates only.
-type chartData struct {
-	Labels  map[string]string `json:"labels"`
-	Elapsed *float64          `json:"elapsed"`
-	Ranking struct {
-		Names  []string   `json:"names"`
-		Values []*float64 `json:"values"`
-		Behind []bool     `json:"behind"`
-	} `json:"ranking"`
-	Funnel []struct {
-		Name  string `json:"name"`
-		Value int64  `json:"value"`
-	} `json:"funnel"`
-	Weekly struct {
-		Weeks []string `json:"weeks"`
-		Net   []int64  `json:"net"`
-		Quota []int64  `json:"quota"`
-	} `json:"weekly"`
-	Rates struct {
-		Names           []string   `json:"names"`
-		Physical        []*float64 `json:"physical"`
-		Political       []*float64 `json:"political"`
-		PhysicalTarget  float64    `json:"physicalTarget"`
-		PoliticalTarget float64    `json:"politicalTarget"`
-	} `json:"rates"`
-	Resettlement struct {
-		Names     []string `json:"names"`
-		Placed    []int64  `json:"placed"`
-		NotPlaced []int64  `json:"notPlaced"`
-	} `json:"resettlement"`
-}
-
 // Write renders the bulletin page to w. now is the generation time shown.
 func Write(out io.Writer, b *bulletin.Bulletin, now time.Time) error {
 	bundle, err := assets.ECharts()
@@ -133,13 +100,6 @@ func pct(v float64, ok bool) string {
 		return "—"
 	}
 	return bulletin.Percent(v)
-}
-
-func ptr(r bulletin.Row, col string) *float64 {
-	if v, ok := r.Rate(col); ok {
-		return &v
-	}
-	return nil
 }
 
 func signed(n int64) string {
@@ -254,62 +214,10 @@ func build(b *bulletin.Bulletin, now time.Time) (*view, error) {
 	v.FileRows = append(v.FileRows, tableRow{Total: true, Cells: []cell{{t("total"), ""}, {"", ""}, {"", ""},
 		{fmt.Sprint(read), "n"}, {fmt.Sprint(acc), "n"}, {fmt.Sprint(rej), "n"}, {fmt.Sprint(fl), "n"}, {"", ""}}})
 
-	data, err := chartJSON(b, ranked)
+	data, err := chartOptions(b, ranked)
 	if err != nil {
 		return nil, err
 	}
 	v.Data = template.JS(data)
 	return v, nil
-}
-
-func chartJSON(b *bulletin.Bulletin, ranked []bulletin.Row) ([]byte, error) {
-	t := b.Lang.T
-	var d chartData
-	// Empty lists, not null, so the page's script can read every one.
-	d.Ranking.Names, d.Ranking.Values, d.Ranking.Behind = []string{}, []*float64{}, []bool{}
-	d.Weekly.Weeks, d.Weekly.Net, d.Weekly.Quota = []string{}, []int64{}, []int64{}
-	d.Rates.Names, d.Rates.Physical, d.Rates.Political = []string{}, []*float64{}, []*float64{}
-	d.Resettlement.Names, d.Resettlement.Placed, d.Resettlement.NotPlaced = []string{}, []int64{}, []int64{}
-	d.Labels = map[string]string{"completion": t("completion"), "elapsed": t("elapsed"), "funnel": t("funnel"),
-		"net": t("net_approved"), "quota": t("quota"), "physical": t("physical_pass_rate"),
-		"political": t("political_pass_rate"), "placed": t("placed"), "notPlaced": t("not_placed")}
-	d.Elapsed = ptr(b.Scope, "elapsed_share")
-	for _, r := range ranked {
-		d.Ranking.Names = append(d.Ranking.Names, r.Name())
-		d.Ranking.Values = append(d.Ranking.Values, ptr(r, "quota_completion"))
-		gap, ok := r.Rate("pace_gap")
-		d.Ranking.Behind = append(d.Ranking.Behind, ok && gap < -b.Targets.BehindMargin-1e-9)
-	}
-	for _, st := range []struct{ label, col string }{
-		{t("registered"), "registered"}, {t("applied"), "applied"}, {t("physical_passed"), "physical_passed"},
-		{t("political_passed"), "political_passed"}, {t("approved"), "approved"},
-	} {
-		d.Funnel = append(d.Funnel, struct {
-			Name  string `json:"name"`
-			Value int64  `json:"value"`
-		}{st.label, b.Scope.Int(st.col)})
-	}
-	quota := b.Scope.Int("quota")
-	weeks := b.Weeks
-	if len(weeks) == 0 {
-		// No approvals yet: the quota line still shows, against zero.
-		weeks = []bulletin.Week{{End: b.AsOf}}
-	}
-	for _, w := range weeks {
-		d.Weekly.Weeks = append(d.Weekly.Weeks, w.End.Format("01-02"))
-		d.Weekly.Net = append(d.Weekly.Net, w.Net)
-		d.Weekly.Quota = append(d.Weekly.Quota, quota)
-	}
-	d.Rates.PhysicalTarget, d.Rates.PoliticalTarget = b.Targets.PhysicalPass, b.Targets.PoliticalPass
-	for _, r := range b.Children {
-		d.Rates.Names = append(d.Rates.Names, r.Name())
-		d.Rates.Physical = append(d.Rates.Physical, ptr(r, "physical_pass_rate"))
-		d.Rates.Political = append(d.Rates.Political, ptr(r, "political_pass_rate"))
-		d.Resettlement.Names = append(d.Resettlement.Names, r.Name())
-		d.Resettlement.Placed = append(d.Resettlement.Placed, r.Int("placed"))
-		d.Resettlement.NotPlaced = append(d.Resettlement.NotPlaced, r.Int("placement_due")-r.Int("placed"))
-	}
-	// encoding/json escapes <, > and & (and U+2028/9), so no text can close
-	// the script element or start markup.
-	return json.Marshal(d)
 }

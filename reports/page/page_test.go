@@ -3,7 +3,9 @@ package page_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"html"
 	"os"
 	"path/filepath"
@@ -131,10 +133,119 @@ func TestPageOfRegionWithoutChildren(t *testing.T) {
 	if err := page.Write(&buf, b, fixture.AsOf); err != nil {
 		t.Fatal(err)
 	}
-	if bytes.Contains(buf.Bytes(), []byte(":null")) && regexp.MustCompile(`"(names|values|weeks|net|physical|placed)":null`).Match(buf.Bytes()) {
-		t.Error("chart data has null lists")
+	charts := chartOptions(t, buf.Bytes())
+	for _, id := range page.ChartIDs() {
+		o, ok := charts[id]
+		if !ok {
+			t.Errorf("no options for chart %s", id)
+			continue
+		}
+		// Every series' data, and every category axis' names, is a list
+		// (ECharts fails on null).
+		series, _ := o["series"].([]any)
+		if len(series) == 0 {
+			t.Errorf("chart %s has no series", id)
+		}
+		for i, s := range series {
+			if _, ok := s.(map[string]any)["data"].([]any); !ok {
+				t.Errorf("chart %s series %d: data is not a list", id, i)
+			}
+		}
+		for _, key := range []string{"xAxis", "yAxis"} {
+			axes, _ := o[key].([]any)
+			for _, a := range axes {
+				if a.(map[string]any)["type"] == "category" {
+					if _, ok := a.(map[string]any)["data"].([]any); !ok {
+						t.Errorf("chart %s: category %s without a list of names", id, key)
+					}
+				}
+			}
+		}
 	}
-	if !bytes.Contains(buf.Bytes(), []byte(`"weeks":["03-20"]`)) {
-		t.Error("no week point for the quota line")
+	weekly := charts["chart-weekly"]
+	weeks, _ := weekly["xAxis"].([]any)
+	if len(weeks) == 0 || fmt.Sprint(weeks[0].(map[string]any)["data"]) != "[03-20]" {
+		t.Errorf("no week point for the quota line: x axis %v", weekly["xAxis"])
 	}
+	series, _ := weekly["series"].([]any)
+	if len(series) != 2 {
+		t.Fatalf("weekly chart has %d series, want net approvals and the quota", len(series))
+	}
+	if q := fmt.Sprint(series[1].(map[string]any)["data"]); q != fmt.Sprintf("[map[value:%d]]", b.Scope.Int("quota")) {
+		t.Errorf("quota line %s, want one point at %d", q, b.Scope.Int("quota"))
+	}
+}
+
+// TestChartOptionsKeepTheLook: the options go-echarts builds keep what the
+// page promises of every chart: tooltips drawn in the canvas (so no text
+// from the data is parsed as HTML), no animation, the CJK font stack; and
+// the ranking colours a region behind time red, with the elapsed line.
+func TestChartOptionsKeepTheLook(t *testing.T) {
+	_, doc := render(t)
+	charts := chartOptions(t, doc)
+	if len(charts) != len(page.ChartIDs()) {
+		t.Errorf("%d charts, want %d", len(charts), len(page.ChartIDs()))
+	}
+	for id, o := range charts {
+		if mode := o["tooltip"].(map[string]any)["renderMode"]; mode != "richText" {
+			t.Errorf("chart %s: tooltip renderMode %v", id, mode)
+		}
+		if o["animation"] != false {
+			t.Errorf("chart %s: animation %v", id, o["animation"])
+		}
+		if f := fmt.Sprint(o["textStyle"]); !strings.Contains(f, "Noto Sans CJK SC") {
+			t.Errorf("chart %s: text style %s", id, f)
+		}
+	}
+	// The fixture: the injected name at 100% (on time), 中原区 at 50% and
+	// 管城回族区 at 0% (both behind an elapsed share of 87.8%).
+	ranking := charts["chart-ranking"]
+	names := ranking["yAxis"].([]any)[0].(map[string]any)["data"].([]any)
+	bar := ranking["series"].([]any)[0].(map[string]any)
+	data := bar["data"].([]any)
+	want := []struct{ name, colour, label string }{
+		{fixture.ScriptName, "#2e75b6", "100.0%"}, {"中原区", "#c0392b", "50.0%"}, {"管城回族区", "#c0392b", "0.0%"}}
+	if len(names) < len(want) || len(data) != len(names) {
+		t.Fatalf("ranking: %d names, %d bars", len(names), len(data))
+	}
+	for i, w := range want {
+		if names[i] != w.name {
+			t.Errorf("ranking bar %d is %v, want %s", i, names[i], w.name)
+		}
+		d := data[i].(map[string]any)
+		if c := d["itemStyle"].(map[string]any)["color"]; c != w.colour {
+			t.Errorf("ranking bar %d colour %v, want %s", i, c, w.colour)
+		}
+		if l := d["label"].(map[string]any)["formatter"]; l != w.label {
+			t.Errorf("ranking bar %d label %v, want %s", i, l, w.label)
+		}
+	}
+	line := fmt.Sprint(bar["markLine"])
+	for _, want := range []string{"xAxis:87.8", "时间进度 87.8%", "type:dashed", "#7f7f7f"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("elapsed line %s lacks %q", line, want)
+		}
+	}
+}
+
+// chartOptions reads the page's chart data block: each chart's ECharts
+// option by element ID.
+func chartOptions(t *testing.T, doc []byte) map[string]map[string]any {
+	t.Helper()
+	m := regexp.MustCompile(`(?s)<script type="application/json" id="bulletin-data">(.*?)</script>`).FindSubmatch(doc)
+	if m == nil {
+		t.Fatal("no chart data block")
+	}
+	var list []struct {
+		ID     string         `json:"id"`
+		Option map[string]any `json:"option"`
+	}
+	if err := json.Unmarshal(m[1], &list); err != nil {
+		t.Fatalf("chart data: %v", err)
+	}
+	out := map[string]map[string]any{}
+	for _, c := range list {
+		out[c.ID] = c.Option
+	}
+	return out
 }
