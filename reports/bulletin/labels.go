@@ -163,6 +163,7 @@ var messages = map[string][2]string{
 	"rates":           {"体检政考合格率", "Qualification rates"},
 	"resettlement":    {"退役安置情况", "Resettlement"},
 	"not_placed":      {"未安置", "Not placed"},
+	"none_due":        {"截至统计日期本季暂无应安置人员", "Nobody is due for placement this season yet"},
 	"kpi_completion":  {"任务完成率", "Completion"},
 	"net_approved":    {"累计定兵（扣除退兵）", "Cumulative approvals (net)"},
 	"week_end":        {"周末日期", "Week ending"},

@@ -63,10 +63,7 @@ func chartOptions(b *bulletin.Bulletin, ranked []bulletin.Row) ([]byte, error) {
 			{t("physical_pass_rate"), blue, "", b.Targets.PhysicalPass, func(r bulletin.Row) any { return percentValue(r, "physical_pass_rate") }},
 			{t("political_pass_rate"), green, "", b.Targets.PoliticalPass, func(r bulletin.Row) any { return percentValue(r, "political_pass_rate") }},
 		}, true), nil},
-		{"chart-resettlement", barsChart("chart-resettlement", b.Children, []barSeries{
-			{t("placed"), green, "due", -1, func(r bulletin.Row) any { return r.Int("placed") }},
-			{t("not_placed"), red, "due", -1, func(r bulletin.Row) any { return r.Int("placement_due") - r.Int("placed") }},
-		}, false), nil},
+		{"chart-resettlement", resettlementChart(b), nil},
 	}
 	out := make([]chartOption, 0, len(build))
 	for _, c := range build {
@@ -313,10 +310,12 @@ func finish(c optioner, patch func(map[string]any) error) (json.RawMessage, erro
 	}
 	tooltip["renderMode"] = "richText"
 	o["textStyle"] = map[string]any{"fontFamily": fontStack}
-	// The ECharts toolbox and title are unused; go-echarts writes them
-	// empty.
+	// The ECharts toolbox is unused, and so is the title but for a chart
+	// that says it has nothing to show; go-echarts writes both empty.
 	delete(o, "toolbox")
-	delete(o, "title")
+	if title, _ := o["title"].(map[string]any); title["text"] == nil || title["text"] == "" {
+		delete(o, "title")
+	}
 	for _, key := range []string{"xAxis", "yAxis"} {
 		axes, _ := o[key].([]any)
 		for _, a := range axes {
@@ -369,4 +368,21 @@ func series(o map[string]any, i int) (map[string]any, error) {
 		return nil, fmt.Errorf("series %d is not an object", i)
 	}
 	return s, nil
+}
+
+// resettlementChart: placed and not yet placed veterans by region. Early in
+// a season nobody may be due yet (the season's discharges come later); the
+// chart then says so instead of showing empty axes a reader would take for
+// missing data.
+func resettlementChart(b *bulletin.Bulletin) *charts.Bar {
+	t := b.Lang.T
+	c := barsChart("chart-resettlement", b.Children, []barSeries{
+		{t("placed"), green, "due", -1, func(r bulletin.Row) any { return r.Int("placed") }},
+		{t("not_placed"), red, "due", -1, func(r bulletin.Row) any { return r.Int("placement_due") - r.Int("placed") }},
+	}, false)
+	if b.Scope.Int("placement_due") == 0 {
+		c.SetGlobalOptions(charts.WithTitleOpts(opts.Title{Title: t("none_due"), Left: "center", Top: "middle",
+			TitleStyle: &opts.TextStyle{Color: grey, FontSize: 14, FontWeight: "normal"}}))
+	}
+	return c
 }

@@ -249,3 +249,34 @@ func chartOptions(t *testing.T, doc []byte) map[string]map[string]any {
 	}
 	return out
 }
+
+// TestResettlementChartSaysWhenNobodyIsDue: early in a season no veteran
+// is due for placement yet; the chart says so rather than drawing empty
+// axes a leader would read as missing data.
+func TestResettlementChartSaysWhenNobodyIsDue(t *testing.T) {
+	if _, err := assets.ECharts(); errors.Is(err, assets.ErrNoBundle) {
+		t.Skip(err)
+	}
+	wh := fixture.Small(t)
+	b, err := bulletin.Gather(context.Background(), wh, bulletin.Options{Scope: "4101", AsOf: fixture.AsOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	title := func() string {
+		var buf bytes.Buffer
+		if err := page.Write(&buf, b, fixture.AsOf); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(chartOptions(t, buf.Bytes())["chart-resettlement"]["title"])
+	}
+	if due := b.Scope.Int("placement_due"); due == 0 {
+		t.Fatalf("the fixture has nobody due for placement in %s; the test needs someone", b.Scope.Name())
+	}
+	if got := title(); strings.Contains(got, "暂无应安置人员") {
+		t.Errorf("resettlement chart of a scope with veterans due says nobody is due: %s", got)
+	}
+	b.Scope["placement_due"] = int64(0)
+	if got := title(); !strings.Contains(got, "截至统计日期本季暂无应安置人员") {
+		t.Errorf("resettlement chart with nobody due has title %s", got)
+	}
+}
