@@ -138,7 +138,8 @@ Examples:
   enlist ingest --kind exams --exam-type physical --year 2025 --season 1 体检.xlsx
   enlist status
   enlist report weekly --scope 41 --as-of 2025-08-31   # the province's 周通报, XLSX and HTML
-  enlist sql "SELECT region_name, quota_completion FROM metrics LIMIT 5"
+  enlist sql --var as_of=2025-08-31 --var year=2025 --var season=2 \
+      "SELECT region_name, quota_completion FROM metrics WHERE parent_code = '41'"
   enlist serve --schedules schedules/                # cron: inbox, bulletin, rollup
   enlist rollup --into henan.duckdb zhengzhou.duckdb luoyang.duckdb
 
