@@ -36,7 +36,7 @@ func (l *Loader) LoadFile(ctx context.Context, path string, opt Options) (Result
 	if opt.Mode != Snapshot && opt.Mode != Incremental {
 		return Result{}, fmt.Errorf("mode %q: use snapshot or incremental", opt.Mode)
 	}
-	sum, err := fileSHA256(path)
+	sum, err := FileSHA256(path)
 	if err != nil {
 		return Result{}, &FileError{File: path, Err: err}
 	}

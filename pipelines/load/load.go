@@ -209,7 +209,9 @@ func isExtract(name string) bool {
 	return false
 }
 
-func fileSHA256(path string) (string, error) {
+// FileSHA256 is the content fingerprint the ledger keeps for a file: the
+// same bytes are the same delivery, whatever the file is called.
+func FileSHA256(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err

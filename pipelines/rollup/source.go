@@ -17,6 +17,7 @@ import (
 
 	"enlist/internal/regions"
 	"enlist/internal/warehouse"
+	loadpkg "enlist/pipelines/load"
 )
 
 // Source types.
@@ -150,7 +151,7 @@ func folderFingerprint(dir string) (string, error) {
 		if !d.Type().IsRegular() {
 			return nil
 		}
-		sum, err := fileSHA256(path)
+		sum, err := loadpkg.FileSHA256(path)
 		if err != nil {
 			return err
 		}
@@ -170,19 +171,6 @@ func folderFingerprint(dir string) (string, error) {
 	sort.Strings(lines)
 	h := sha256.Sum256([]byte(strings.Join(lines, "\n")))
 	return hex.EncodeToString(h[:]), nil
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // resolve tells what a source argument is and which file to read: a
