@@ -164,6 +164,13 @@ func hostileCases(t *testing.T) []hostileCase {
 			b = append(b, testkit.GB18030(t, testkit.Person(41010)+",张三,410103001,2025-01-10,本科,2025,上半年\n")...)
 			testkit.WriteBytes(b)(t, path)
 		}, refused: true, fragments: []string{"mixed-early.csv"}},
+		{name: "mixed encodings: UTF-8 rows after 1 MiB of GB18030", file: "mixed-gb.csv", make: func(t *testing.T, path string) {
+			// UTF-8 runs of an even number of characters decode as GB18030
+			// without an undecodable byte: nonsense that would load silently.
+			b := testkit.GB18030(t, testkit.RegCSV(17000, 42000, "410103016", "\r\n"))
+			b = append(b, testkit.Person(60000)+",李四,410103016,2025-01-10,本科,2025,下半年\r\n"...)
+			testkit.WriteBytes(b)(t, path)
+		}, refused: true, fragments: []string{"line 17002", "two encodings"}},
 		{name: "GB18030 file mislabelled UTF-8", file: "gb-as-utf8.csv", make: testkit.WriteBytes(testkit.GB18030(t, gbBody)),
 			opt: load.Options{Encoding: "utf-8"}, refused: true, fragments: []string{"not valid UTF-8", "--encoding gb18030"}},
 		{name: "GB18030 file behind a UTF-8 byte-order mark", file: "gb-bom.csv", make: testkit.WriteBytes(append([]byte("\xEF\xBB\xBF"), testkit.GB18030(t, gbBody)...)),

@@ -31,6 +31,8 @@ type csvReader struct {
 	lastLine int
 	pending  *Row  // the first row, read by Open to refuse empty files
 	err      error // sticky
+
+	utf8Lines *utf8LineSpotter // GB18030 files only
 }
 
 // textCheck is what Next verifies in each field, given how the text was
@@ -94,6 +96,9 @@ func openCSV(ctx context.Context, path string, f *os.File, head []byte, full boo
 				"drop --encoding or use --encoding utf-8", ErrEncoding))
 		}
 		if decoded, err = decodeGB18030Sample(sample); err != nil {
+			if line := utf8LineIn(sample); line > 0 {
+				return fail(line, errTwoEncodings)
+			}
 			return fail(lineOfReplacement(decoded), fmt.Errorf("%w: bytes that are not GB18030 text "+
 				"(--encoding gb18030 was given)", ErrEncoding))
 		}
@@ -117,6 +122,9 @@ func openCSV(ctx context.Context, path string, f *os.File, head []byte, full boo
 		r.encoding, r.check = EncodingUTF8, checkUTF8Detected
 	default:
 		if decoded, err = decodeGB18030Sample(sample); err != nil {
+			if line := utf8LineIn(sample); line > 0 {
+				return fail(line, errTwoEncodings)
+			}
 			return fail(lineOfReplacement(decoded), fmt.Errorf("%w: the text is neither UTF-8 nor GB18030 "+
 				"(Big5, UTF-16 or a damaged file?); save it from Excel as \"CSV UTF-8 (Comma delimited)\" or as .xlsx", ErrEncoding))
 		}
@@ -125,7 +133,8 @@ func openCSV(ctx context.Context, path string, f *os.File, head []byte, full boo
 
 	var src io.Reader = io.MultiReader(bytes.NewReader(body), f)
 	if r.check == checkGB18030 {
-		src = transform.NewReader(src, simplifiedchinese.GB18030.NewDecoder())
+		r.utf8Lines = &utf8LineSpotter{src: src, line: 1}
+		src = transform.NewReader(r.utf8Lines, simplifiedchinese.GB18030.NewDecoder())
 	}
 	r.text = newTextReader(src)
 	r.csv = csv.NewReader(bufio.NewReaderSize(r.text, 64<<10))
@@ -176,6 +185,11 @@ func (r *csvReader) next() (Row, error) {
 		}
 		r.text.startRecord()
 		rec, err := r.csv.Read()
+		if r.utf8Lines != nil && r.utf8Lines.found > 0 {
+			// UTF-8 text decoded as GB18030 would load as mojibake without
+			// a single undecodable byte: refuse the file instead.
+			return Row{}, &Error{Path: r.path, Line: r.utf8Lines.found, Err: errTwoEncodings}
+		}
 		if err == io.EOF {
 			return Row{}, io.EOF
 		}
@@ -499,4 +513,101 @@ func (t *textReader) fill() {
 		i++
 	}
 	t.lo, t.hi = 0, end
+}
+
+// utf8LineSpotter watches the raw bytes of a file read as GB18030 for a
+// line that is UTF-8 Chinese instead: every byte of the line valid UTF-8,
+// with at least minUTF8Hanzi three-byte characters of the CJK blocks
+// (lead bytes E4–E9). Such a line decodes as GB18030 into plausible-looking
+// nonsense, not into an error. GB18030 Chinese text rarely passes: a
+// character's lead byte is mostly B0–F7 and its trail A1–FE, while a
+// UTF-8 three-byte sequence needs a lead E0–EF followed by two bytes 80–BF;
+// four such sequences in a row of GB18030 text are about as likely as
+// 1 in 10^9.
+type utf8LineSpotter struct {
+	src   io.Reader
+	line  int  // 1-based line of the next byte
+	cr    bool // the last byte was CR: an LF next ends no further line
+	need  int  // continuation bytes still expected
+	cjk   bool // the sequence in progress started with E4–E9
+	hanzi int  // complete CJK sequences on the line
+	dirty bool // the line has a byte that rules it out
+	found int  // first line found to be UTF-8 Chinese; 0 = none
+}
+
+const minUTF8Hanzi = 4
+
+var errTwoEncodings = fmt.Errorf("%w: this line is UTF-8 text in a file otherwise GB18030 (two encodings in one file); "+
+	"save the whole file again in one encoding, preferably \"CSV UTF-8 (Comma delimited)\"", ErrEncoding)
+
+// utf8LineIn is the first line of b that is UTF-8 Chinese, or 0.
+func utf8LineIn(b []byte) int {
+	u := &utf8LineSpotter{line: 1}
+	u.scan(b)
+	u.endLine()
+	return u.found
+}
+
+func (u *utf8LineSpotter) Read(p []byte) (int, error) {
+	n, err := u.src.Read(p)
+	if u.found == 0 {
+		u.scan(p[:n])
+		if err == io.EOF {
+			u.endLine() // a last line without a line break
+		}
+	}
+	return n, err
+}
+
+func (u *utf8LineSpotter) scan(b []byte) {
+	for _, c := range b {
+		if c == '\n' && u.cr {
+			u.cr = false
+			continue
+		}
+		u.cr = c == '\r'
+		switch {
+		case c == '\n' || c == '\r':
+			u.endLine()
+			u.line++
+			continue
+		case u.dirty:
+			continue
+		case c < 0x80:
+			if u.need > 0 {
+				u.dirty = true
+			}
+		case c <= 0xBF:
+			if u.need == 0 {
+				u.dirty = true
+				continue
+			}
+			if u.need--; u.need == 0 && u.cjk {
+				u.hanzi++
+			}
+		case c >= 0xC2 && c <= 0xDF:
+			u.start(1, false)
+		case c >= 0xE0 && c <= 0xEF:
+			u.start(2, c >= 0xE4 && c <= 0xE9)
+		case c >= 0xF0 && c <= 0xF4:
+			u.start(3, false)
+		default:
+			u.dirty = true
+		}
+	}
+}
+
+func (u *utf8LineSpotter) start(need int, cjk bool) {
+	if u.need > 0 {
+		u.dirty = true
+		return
+	}
+	u.need, u.cjk = need, cjk
+}
+
+func (u *utf8LineSpotter) endLine() {
+	if !u.dirty && u.need == 0 && u.hanzi >= minUTF8Hanzi && u.found == 0 {
+		u.found = u.line
+	}
+	u.need, u.cjk, u.hanzi, u.dirty = 0, false, 0, false
 }

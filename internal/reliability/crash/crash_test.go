@@ -102,7 +102,8 @@ func killTrials(t *testing.T, name, pristine, db string, trials int, publishesUn
 			t.Fatalf("trial %d (killed after %v): the warehouse holds a state that is neither before nor after (%s)", i, delay, got)
 		}
 		testkit.MustRun(t, work, args...)
-		if again := testkit.State(t, live, false); again != after {
+		// The re-run closed the file cleanly: a reader's open suffices.
+		if again := testkit.State(t, live, true); again != after {
 			t.Fatalf("trial %d: re-run after the kill left %s, want %s", i, again, after)
 		}
 		switch pub := testkit.PublishedState(t, live); {
