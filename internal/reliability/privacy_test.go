@@ -500,3 +500,33 @@ func TestSecretFileIsOwnersOnly(t *testing.T) {
 		t.Errorf("ingest with the mode put back: %d %s %s", code, out, errs)
 	}
 }
+
+// TestIdentityNumberInAnotherColumnIsMasked: a shifted or mistyped row can
+// put a person's identity number in a column that is not the identity
+// number's (a region code, an education, a school), where validation keeps
+// the raw value of a rejected cell and quotes an unrecognised one in a
+// flag. The number must still never be stored in the clear.
+func TestIdentityNumberInAnotherColumnIsMasked(t *testing.T) {
+	dir := t.TempDir()
+	a, b, c := testkit.Person(1), testkit.Person(2), testkit.Person(3)
+	csv := filepath.Join(dir, "shifted.csv")
+	testkit.WriteBytes([]byte("身份证号,姓名,区划代码,登记日期,文化程度,年度,季度\n"+
+		a+",张三,"+a+",2025-01-10,本科,2025,上半年\n"+ // the number again where the region goes: rejected
+		b+",李四,410102001,2025-01-10,"+c+",2025,上半年\n"+ // a number as education: flagged
+		c+",王五,410102001,"+strings.ToLower(b)+",本科,2025,上半年\n"))(t, csv) // a number as a date: rejected
+	testkit.MustRun(t, dir, "--db", "w.duckdb", "init")
+	out := testkit.MustRun(t, dir, "--db", "w.duckdb", "ingest", csv)
+	if !strings.Contains(out, "1 accepted, 2 rejected, 1 flagged") {
+		t.Fatalf("ingest: %s", out)
+	}
+	f := finder{people{ids: map[string]bool{a: true, b: true, c: true}, names: map[string]bool{}}}
+	for _, p := range []string{filepath.Join(dir, "w.duckdb"), filepath.Join(dir, "w.duckdb.published", "current")} {
+		if hits := f.scanFile(t, p); len(hits) > 0 {
+			t.Errorf("%s holds identity numbers in the clear: %v", filepath.Base(p), hits)
+		}
+	}
+	code, rejects, _ := testkit.Run(t, dir, "--db", "w.duckdb", "sql", "--format", "csv", "SELECT raw_value FROM rejects ORDER BY source_row")
+	if code != 0 || !strings.Contains(rejects, a[:6]+"********"+a[14:]) {
+		t.Errorf("the rejected region keeps no masked value to find the row by: %q", rejects)
+	}
+}

@@ -393,7 +393,7 @@ func (w *writer) write(b *checked) error {
 			for _, p := range problems {
 				w.res.Reasons[p.Reason]++
 				if err := w.apps.rejects.Append(id, w.path, w.sheet, int32(row.Line), w.column(p.Column),
-					p.Reason, p.Detail, nullable(p.Raw)); err != nil {
+					p.Reason, scrubIDs(p.Detail), nullable(scrubIDs(p.Raw))); err != nil {
 					return fmt.Errorf("write reject of row %d: %w", row.Line, err)
 				}
 			}
@@ -414,7 +414,7 @@ func (w *writer) write(b *checked) error {
 		}
 		for _, f := range flags {
 			if err := w.apps.flags.Append(id, int32(row.Line), string(w.kind), nullable(out.Region),
-				nullableInt(out.Year), nullableSeason(out.Season), f.Flag, f.Detail); err != nil {
+				nullableInt(out.Year), nullableSeason(out.Season), f.Flag, scrubIDs(f.Detail)); err != nil {
 				return fmt.Errorf("write flag of row %d: %w", row.Line, err)
 			}
 		}
