@@ -1,12 +1,10 @@
 package reliability
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"database/sql"
 	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -25,22 +23,16 @@ import (
 	"enlist/pipelines/read"
 )
 
-// people are the identity numbers and names an extract folder holds.
-type people struct {
-	ids   map[string]bool // normalised, 18 characters
-	names map[string]bool // 2 to 4 characters
-}
-
 // peopleOf reads every extract under dir with the pipeline's own reader and
 // header detection, and collects the identity-number and name columns of
 // every row, the rows the loader rejects included.
-func peopleOf(t *testing.T, dir string) people {
+func peopleOf(t *testing.T, dir string) testkit.People {
 	t.Helper()
 	vocab, err := mapping.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := people{ids: map[string]bool{}, names: map[string]bool{}}
+	p := testkit.People{IDs: map[string]bool{}, Names: map[string]bool{}}
 	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || (!strings.HasSuffix(path, ".csv") && !strings.HasSuffix(path, ".xlsx")) {
 			return err
@@ -65,12 +57,12 @@ func peopleOf(t *testing.T, dir string) people {
 		for _, row := range rows[h.Row+1:] {
 			if i, ok := h.Columns["id_number"]; ok && i < len(row) {
 				if n := idnum.Normalise(row[i]); len(n) == 18 {
-					p.ids[strings.ToUpper(n)] = true
+					p.IDs[strings.ToUpper(n)] = true
 				}
 			}
 			if i, ok := h.Columns["name"]; ok && i < len(row) {
 				if n := strings.TrimSpace(row[i]); utf8.RuneCountInString(n) >= 2 && utf8.RuneCountInString(n) <= 4 {
-					p.names[n] = true
+					p.Names[n] = true
 				}
 			}
 		}
@@ -80,159 +72,6 @@ func peopleOf(t *testing.T, dir string) people {
 		t.Fatal(err)
 	}
 	return p
-}
-
-// finder looks for any of the people in text, in one pass: every run of
-// 17 digits and a check character (ASCII or full-width digits, x or X),
-// and every window of 2 to 4 characters.
-type finder struct {
-	people
-}
-
-func (f finder) find(b []byte) []string {
-	var hits []string
-	// Identity numbers.
-	var run []byte
-	flush := func() {
-		for i := 0; i+18 <= len(run); i++ {
-			if f.ids[string(run[i:i+18])] {
-				hits = append(hits, string(run[i:i+18]))
-			}
-		}
-		run = run[:0]
-	}
-	for i := 0; i < len(b); {
-		r, size := utf8.DecodeRune(b[i:])
-		switch {
-		case r >= '0' && r <= '9':
-			run = append(run, byte(r))
-		case r >= '０' && r <= '９':
-			run = append(run, byte('0'+r-'０'))
-		case r == 'x' || r == 'X':
-			run = append(run, 'X')
-		default:
-			flush()
-		}
-		i += size
-	}
-	flush()
-	// Names: windows of 2–4 runes over the valid UTF-8 stretches.
-	var window []int // byte offsets of the last 4 rune starts
-	for i := 0; i < len(b); {
-		r, size := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && size <= 1 || r < 0x2E80 {
-			window = window[:0]
-			i += max(size, 1)
-			continue
-		}
-		window = append(window, i)
-		if len(window) > 4 {
-			window = window[1:]
-		}
-		end := i + size
-		for k := 0; k < len(window)-1; k++ {
-			if s := string(b[window[k]:end]); f.names[s] {
-				hits = append(hits, s)
-			}
-		}
-		i = end
-	}
-	return hits
-}
-
-// scanFile searches one output: raw bytes, every part of a zip (XLSX),
-// and every row of a DuckDB or Parquet file read through DuckDB.
-func (f finder) scanFile(t *testing.T, path string) []string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hits := f.find(b)
-	switch {
-	case bytes.HasPrefix(b, []byte("PK\x03\x04")):
-		zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		for _, zf := range zr.File {
-			rc, err := zf.Open()
-			if err != nil {
-				t.Fatal(err)
-			}
-			part, err := io.ReadAll(rc)
-			rc.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			hits = append(hits, f.find(part)...)
-		}
-	case strings.HasSuffix(path, ".parquet"):
-		hits = append(hits, f.scanRows(t, "", `SELECT t::VARCHAR FROM read_parquet('`+path+`') t`)...)
-	case len(b) > 16 && bytes.Equal(b[8:12], []byte("DUCK")):
-		hits = append(hits, f.scanDuckDB(t, path)...)
-	}
-	return hits
-}
-
-// scanDuckDB reads every row of every table of a warehouse file, so that
-// compressed storage cannot hide a value from the byte scan's eyes.
-func (f finder) scanDuckDB(t *testing.T, path string) []string {
-	t.Helper()
-	wh, err := warehouse.Open(context.Background(), path, warehouse.Options{ReadOnly: true, LockWait: -1})
-	if err != nil {
-		t.Fatalf("open %s: %v", path, err)
-	}
-	defer wh.Close()
-	tables, err := wh.DB().Query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for tables.Next() {
-		var n string
-		if err := tables.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		names = append(names, n)
-	}
-	tables.Close()
-	var hits []string
-	for _, n := range names {
-		hits = append(hits, f.scanQuery(t, wh.DB(), `SELECT t::VARCHAR FROM main."`+n+`" t`)...)
-	}
-	return hits
-}
-
-func (f finder) scanRows(t *testing.T, dsn, q string) []string {
-	t.Helper()
-	db, err := sql.Open("duckdb", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	return f.scanQuery(t, db, q)
-}
-
-func (f finder) scanQuery(t *testing.T, db *sql.DB, q string) []string {
-	t.Helper()
-	rows, err := db.Query(q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	var hits []string
-	for rows.Next() {
-		var s sql.NullString
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		hits = append(hits, f.find([]byte(s.String))...)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return hits
 }
 
 // TestNoIdentityNumberOrNameInAnyOutput runs the demo and the commands an
@@ -289,8 +128,8 @@ func TestNoIdentityNumberOrNameInAnyOutput(t *testing.T) {
 	}
 
 	ppl := peopleOf(t, filepath.Join(demo, "extracts"))
-	if len(ppl.ids) < 3000 || len(ppl.names) < 1000 {
-		t.Fatalf("found %d identity numbers and %d names in the extracts; the search would prove little", len(ppl.ids), len(ppl.names))
+	if len(ppl.IDs) < 3000 || len(ppl.Names) < 1000 {
+		t.Fatalf("found %d identity numbers and %d names in the extracts; the search would prove little", len(ppl.IDs), len(ppl.Names))
 	}
 	// A name the program itself carries (a place, a school, a label) is
 	// not a leak when it shows up: leave those out of the search.
@@ -299,21 +138,21 @@ func TestNoIdentityNumberOrNameInAnyOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	excluded := 0
-	for _, h := range (finder{people{ids: map[string]bool{}, names: ppl.names}}).find(bin) {
-		if ppl.names[h] {
-			delete(ppl.names, h)
+	for _, h := range (testkit.Finder{People: testkit.People{IDs: map[string]bool{}, Names: ppl.Names}}).Find(bin) {
+		if ppl.Names[h] {
+			delete(ppl.Names, h)
 			excluded++
 		}
 	}
-	f := finder{ppl}
+	f := testkit.Finder{People: ppl}
 
 	// Controls: the search finds a person planted in each kind of output.
 	var someID, someName string
-	for id := range ppl.ids {
+	for id := range ppl.IDs {
 		someID = id
 		break
 	}
-	for n := range ppl.names {
+	for n := range ppl.Names {
 		someName = n
 		break
 	}
@@ -361,7 +200,7 @@ func TestNoIdentityNumberOrNameInAnyOutput(t *testing.T) {
 	for name, make := range controls {
 		p := filepath.Join(ctl, name)
 		make(p)
-		hits := f.scanFile(t, p)
+		hits := f.ScanFile(t, p)
 		if !contains(hits, someID) || !contains(hits, someName) {
 			t.Errorf("control %s: the search found %v, want %s and %s", name, hits, someID, someName)
 		}
@@ -398,7 +237,7 @@ func TestNoIdentityNumberOrNameInAnyOutput(t *testing.T) {
 	for _, p := range files {
 		rel, _ := filepath.Rel(dir, p)
 		kinds[outputKind(rel)] = true
-		if hits := f.scanFile(t, p); len(hits) > 0 {
+		if hits := f.ScanFile(t, p); len(hits) > 0 {
 			sort.Strings(hits)
 			t.Errorf("%s holds %d identity numbers or names of generated people, e.g. %q", rel, len(hits), hits[0])
 		}
@@ -409,7 +248,7 @@ func TestNoIdentityNumberOrNameInAnyOutput(t *testing.T) {
 		}
 	}
 	t.Logf("figures: privacy: %d files (%d bytes) searched for %d identity numbers and %d names (%d names left out as text the program carries); controls found; hits 0",
-		len(files), total, len(ppl.ids), len(ppl.names), excluded)
+		len(files), total, len(ppl.IDs), len(ppl.Names), excluded)
 }
 
 func contains(hits []string, s string) bool {
@@ -519,9 +358,9 @@ func TestIdentityNumberInAnotherColumnIsMasked(t *testing.T) {
 	if !strings.Contains(out, "1 accepted, 2 rejected, 1 flagged") {
 		t.Fatalf("ingest: %s", out)
 	}
-	f := finder{people{ids: map[string]bool{a: true, b: true, c: true}, names: map[string]bool{}}}
+	f := testkit.Finder{People: testkit.People{IDs: map[string]bool{a: true, b: true, c: true}, Names: map[string]bool{}}}
 	for _, p := range []string{filepath.Join(dir, "w.duckdb"), filepath.Join(dir, "w.duckdb.published", "current")} {
-		if hits := f.scanFile(t, p); len(hits) > 0 {
+		if hits := f.ScanFile(t, p); len(hits) > 0 {
 			t.Errorf("%s holds identity numbers in the clear: %v", filepath.Base(p), hits)
 		}
 	}

@@ -245,6 +245,32 @@ func TestServiceUnderLoad(t *testing.T) {
 		t.Errorf("%s failed runs without a message", f[4])
 	}
 
+	// The service's own outputs name no one: its log, the notes beside
+	// refused files, the run records, the warehouse and its copy.
+	ids := map[string]bool{}
+	for i := 0; i < goodFiles; i++ {
+		for k := 0; k < rowsPerFile(i); k++ {
+			ids[testkit.Person(i*20000+k)] = true
+		}
+	}
+	ids[testkit.Person(999999)] = true
+	find := testkit.Finder{People: testkit.People{IDs: ids, Names: map[string]bool{"某人": true}}}
+	if hits := find.Find(serveErr.Bytes()); len(hits) > 0 {
+		t.Errorf("the service log names people: %v", hits[:1])
+	}
+	outputs := append([]string{filepath.Join(dir, "w.duckdb")}, failed...)
+	if cur, err := os.Readlink(filepath.Join(dir, "w.duckdb.published", "current")); err == nil {
+		outputs = append(outputs, filepath.Join(dir, "w.duckdb.published", cur))
+	}
+	for _, p := range outputs {
+		if strings.HasSuffix(p, ".csv") {
+			continue // the refused extracts themselves
+		}
+		if hits := find.ScanFile(t, p); len(hits) > 0 {
+			t.Errorf("%s names people: %v", filepath.Base(p), hits[:1])
+		}
+	}
+
 	queries, failures, backward := 0, 0, 0
 	var slowest time.Duration
 	for i, an := range analysts {
