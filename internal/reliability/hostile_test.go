@@ -116,6 +116,16 @@ func hostileCases(t *testing.T) []hostileCase {
 		}, refused: true, fragments: []string{"dense-sheet.xlsx", "compress"}},
 		{name: "250,000 rows that are all rejected", file: "junk.csv", make: testkit.WriteBytes([]byte(testkit.RegHeader + "\n" + strings.Repeat("1\n", 250000))),
 			refused: true, fragments: []string{"more than 100000 rejects", "bad_id_length"}},
+		{name: "styles of 30 MiB, under the per-part ratio check's floor", file: "styles.xlsx", make: func(t *testing.T, path string) {
+			writeWorkbook(t, path, bomb("xl/styles.xml", `<xf numFmtId="14" fontId="0" fillId="0" borderId="0"/>`, 30<<20, 0))
+		}, refused: true, fragments: []string{"style table unpacks to 30 MiB"}},
+		{name: "60 parts of 15 MiB each", file: "many-parts.xlsx", make: func(t *testing.T, path string) {
+			parts := workbookParts(`<row r="1"><c r="A1" t="s"><v>0</v></c></row>`, `<si><t>身份证号</t></si>`)
+			for i := 0; i < 60; i++ {
+				parts = append(parts, part{name: fmt.Sprintf("xl/media/pad%d.xml", i), body: strings.Repeat("<x/>", (15<<20)/4/64), repeat: 64})
+			}
+			writeWorkbook(t, path, parts)
+		}, refused: true, fragments: []string{"67 parts unpack to", "zip bomb"}},
 		{name: "10 MB in one CSV cell", file: "bigcell.csv", make: testkit.WriteBytes([]byte(testkit.RegHeader + ",备注\n" +
 			testkit.Person(7100) + ",某人,410103001,2025-01-10,本科,2025,上半年,\"" + bigCell + "\"\n")),
 			refused: true, fragments: []string{"line 2", "1 MiB"}},

@@ -92,9 +92,12 @@ func workbookParts(sheetData, sharedStrings string) []part {
 		{name: "xl/_rels/workbook.xml.rels", body: `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
 			`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>` +
 			`<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>` +
+			`<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>` +
 			`</Relationships>`},
 		{name: "xl/worksheets/sheet1.xml", head: `<?xml version="1.0" encoding="UTF-8"?><worksheet ` + nsMain + `><sheetData>`,
 			body: sheetData, tail: `</sheetData></worksheet>`},
+		{name: "xl/styles.xml", head: `<?xml version="1.0" encoding="UTF-8"?><styleSheet ` + nsMain + `><cellXfs>`,
+			body: `<xf numFmtId="14"/>`, tail: `</cellXfs></styleSheet>`},
 		{name: "xl/sharedStrings.xml", head: `<?xml version="1.0" encoding="UTF-8"?><sst ` + nsMain + `>`,
 			body: sharedStrings, tail: `</sst>`},
 	}
@@ -141,9 +144,10 @@ func bomb(name, body string, size uint64, declared uint64) []part {
 		if parts[i].name != name {
 			continue
 		}
-		if name == "xl/sharedStrings.xml" {
+		switch name {
+		case "xl/sharedStrings.xml":
 			parts[i].head += strs
-		} else {
+		case "xl/worksheets/sheet1.xml":
 			parts[i].head += header
 		}
 		parts[i].body = chunk

@@ -123,6 +123,9 @@ var (
 	// bytes per string), so a table of tiny strings costs several times its
 	// size; a million-row extract's table is around 150 MB.
 	maxSharedStrings uint64 = 256 << 20
+	// maxStylesPart bounds the style table, which excelize decodes whole
+	// when it opens a workbook, at about ten times its size in memory.
+	maxStylesPart uint64 = 16 << 20
 )
 
 // sniffBytes is the first block read to tell the format and the encoding.

@@ -2,8 +2,10 @@ package read
 
 import (
 	"archive/zip"
+	"bytes"
 	"encoding/xml"
 	"fmt"
+	"html"
 	"io"
 	"path"
 	"strconv"
@@ -28,9 +30,14 @@ type sheetInfo struct {
 	part   string // e.g. xl/worksheets/sheet1.xml; "" if the workbook names none
 }
 
-// maxMetaPart bounds the small parts parsed here in full (workbook,
-// relationships, styles).
-const maxMetaPart = 64 << 20
+// maxMetaPart bounds the small parts parsed here in full (workbook and
+// relationships, a few kilobytes in real workbooks): encoding/xml holds
+// every element it decodes, several times its text in memory.
+const maxMetaPart = 8 << 20
+
+// maxCellStyles bounds the cell styles read from styles.xml (Excel allows
+// about 64,000); they are scanned, one byte kept per style.
+const maxCellStyles = 1 << 20
 
 // openWorkbook inspects the zip before excelize unpacks it: a workbook
 // whose parts would unpack past maxUnzipped is refused from the sizes the
@@ -56,6 +63,17 @@ func openWorkbook(filePath string) (*workbook, error) {
 		return nil, fmt.Errorf("%w: the workbook unpacks to %d MiB; the limit is %d MiB (a zip bomb, or a workbook to split)",
 			ErrTooLarge, total>>20, maxUnzipped>>20)
 	}
+	// Many parts, each too small for checkPartSize, add up too: excelize
+	// holds every part under maxPartInMemory in memory.
+	var stored uint64
+	for _, f := range zr.File {
+		stored += f.CompressedSize64
+	}
+	if total > ratioFloor && total/max(stored, 1) > maxPartRatio {
+		zr.Close()
+		return nil, fmt.Errorf("%w: the workbook's %d parts unpack to %d MiB from %d KiB, %d times their stored size; "+
+			"real workbooks compress at most about 25 times (a zip bomb?)", ErrTooLarge, len(zr.File), total>>20, stored>>10, total/max(stored, 1))
+	}
 	if err := wb.load(); err != nil {
 		zr.Close()
 		return nil, err
@@ -74,6 +92,10 @@ func checkPartSize(f *zip.File) error {
 		return fmt.Errorf("%w: part %s unpacks to %d MiB from %d KiB, %d times its stored size; "+
 			"real workbooks compress at most about 25 times (a zip bomb?)",
 			ErrTooLarge, f.Name, size>>20, f.CompressedSize64>>10, size/max(f.CompressedSize64, 1))
+	}
+	if strings.HasSuffix(partKey(f.Name), "styles.xml") && size > maxStylesPart {
+		return fmt.Errorf("%w: the style table unpacks to %d MiB; the limit is %d MiB (Excel's own limit of "+
+			"about 64,000 styles fits in a few); copy the data into a new workbook", ErrTooLarge, size>>20, maxStylesPart>>20)
 	}
 	if strings.HasSuffix(partKey(f.Name), "sharedstrings.xml") && size > maxSharedStrings {
 		return fmt.Errorf("%w: the shared-string table unpacks to %d MiB; the limit is %d MiB; "+
@@ -132,17 +154,6 @@ type xmlWorkbook struct {
 	} `xml:"sheets>sheet"`
 }
 
-type xmlStyles struct {
-	NumFmts []struct {
-		ID     string `xml:"numFmtId,attr"`
-		Code   string `xml:"formatCode,attr"`
-		Code16 string `xml:"formatCode16,attr"`
-	} `xml:"numFmts>numFmt"`
-	CellXfs []struct {
-		NumFmtID string `xml:"numFmtId,attr"`
-	} `xml:"cellXfs>xf"`
-}
-
 // load finds the workbook part through the package relationships, as
 // excelize does, then the sheets, the date system and the cell styles.
 func (wb *workbook) load() error {
@@ -190,34 +201,72 @@ func (wb *workbook) load() error {
 		})
 	}
 
-	var styles xmlStyles
-	if _, err := wb.readPart(stylesPath, &styles); err != nil {
-		return err
-	}
-	custom := map[int]cellKind{}
-	for _, nf := range styles.NumFmts {
-		id, err := strconv.Atoi(nf.ID)
+	if f := wb.part(stylesPath); f != nil {
+		rc, err := f.Open()
 		if err != nil {
-			continue
+			return fmt.Errorf("%w: part %s: %v", ErrMalformed, stylesPath, err)
 		}
-		code := nf.Code
-		if nf.Code16 != "" {
-			code = nf.Code16
-		}
-		custom[id] = formatKind(code)
-	}
-	wb.xfKinds = make([]cellKind, len(styles.CellXfs))
-	for i, xf := range styles.CellXfs {
-		id, _ := strconv.Atoi(xf.NumFmtID)
-		// A workbook may redefine a built-in id; its own code wins, as in
-		// Excel.
-		if k, ok := custom[id]; ok {
-			wb.xfKinds[i] = k
-		} else {
-			wb.xfKinds[i] = builtinFormatKind(id)
+		wb.xfKinds, err = scanStyles(rc)
+		rc.Close()
+		if err != nil {
+			return fmt.Errorf("part %s: %w", stylesPath, err)
 		}
 	}
 	return nil
+}
+
+// scanStyles reads the number formats and the cell styles (cellXfs) of
+// styles.xml as a stream, keeping a few bytes per style: decoding the part
+// whole held several hundred bytes per style, so a 95 KB workbook whose
+// styles unpack to 30 MB (half a million styles) cost 380 MB.
+func scanStyles(src io.Reader) ([]cellKind, error) {
+	s := newTagScanner(src)
+	custom := map[int]cellKind{}
+	var ids []int // numFmtId of each cell style, in order
+	inCellXfs := false
+	for s.next() {
+		switch {
+		case s.is("cellXfs"):
+			inCellXfs = !s.end && !selfClosing(s.attrs)
+		case s.end:
+		case s.is("numFmt"):
+			idText, _ := s.attr("numFmtId")
+			id, err := strconv.Atoi(string(idText))
+			if err != nil {
+				continue
+			}
+			code, ok := s.attr("formatCode16")
+			if !ok || len(code) == 0 {
+				code, _ = s.attr("formatCode")
+			}
+			custom[id] = formatKind(html.UnescapeString(string(code)))
+		case s.is("xf") && inCellXfs:
+			if len(ids) == maxCellStyles {
+				return nil, fmt.Errorf("%w: more than %d cell styles (Excel allows about 64,000)", ErrTooLarge, maxCellStyles)
+			}
+			idText, _ := s.attr("numFmtId")
+			id, _ := strconv.Atoi(string(idText))
+			ids = append(ids, id)
+		}
+	}
+	if err := s.Err(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	kinds := make([]cellKind, len(ids))
+	for i, id := range ids {
+		// A workbook may redefine a built-in id; its own code wins, as in
+		// Excel.
+		if k, ok := custom[id]; ok {
+			kinds[i] = k
+		} else {
+			kinds[i] = builtinFormatKind(id)
+		}
+	}
+	return kinds, nil
+}
+
+func selfClosing(attrs []byte) bool {
+	return bytes.HasSuffix(bytes.TrimRight(attrs, " \t\r\n"), []byte("/"))
 }
 
 // resolveTarget turns a relationship target into a part name: relative to
