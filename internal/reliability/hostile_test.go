@@ -119,6 +119,12 @@ func hostileCases(t *testing.T) []hostileCase {
 		{name: "styles of 30 MiB, under the per-part ratio check's floor", file: "styles.xlsx", make: func(t *testing.T, path string) {
 			writeWorkbook(t, path, bomb("xl/styles.xml", `<xf numFmtId="14" fontId="0" fillId="0" borderId="0"/>`, 30<<20, 0))
 		}, refused: true, fragments: []string{"style table unpacks to 30 MiB"}},
+		{name: "theme of 30 MiB", file: "theme.xlsx", make: func(t *testing.T, path string) {
+			parts := workbookParts(`<row r="1"><c r="A1" t="s"><v>0</v></c></row>`, `<si><t>身份证号</t></si>`)
+			parts = append(parts, part{name: "xl/theme/theme1.xml", head: `<a:theme xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><a:themeElements>`,
+				body: strings.Repeat(`<a:clrScheme name="x"/>`, (1<<20)/23), repeat: 30, tail: `</a:themeElements></a:theme>`})
+			writeWorkbook(t, path, parts)
+		}, refused: true, fragments: []string{"xl/theme/theme1.xml unpacks to"}},
 		{name: "60 parts of 15 MiB each", file: "many-parts.xlsx", make: func(t *testing.T, path string) {
 			parts := workbookParts(`<row r="1"><c r="A1" t="s"><v>0</v></c></row>`, `<si><t>身份证号</t></si>`)
 			for i := 0; i < 60; i++ {

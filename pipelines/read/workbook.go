@@ -93,6 +93,10 @@ func checkPartSize(f *zip.File) error {
 			"real workbooks compress at most about 25 times (a zip bomb?)",
 			ErrTooLarge, f.Name, size>>20, f.CompressedSize64>>10, size/max(f.CompressedSize64, 1))
 	}
+	if strings.HasPrefix(partKey(f.Name), "xl/theme/") && size > maxMetaPart {
+		// excelize decodes the theme whole on open too; a real one is ~10 KB.
+		return fmt.Errorf("%w: part %s unpacks to %d MiB; a theme is a few kilobytes", ErrTooLarge, f.Name, size>>20)
+	}
 	if strings.HasSuffix(partKey(f.Name), "styles.xml") && size > maxStylesPart {
 		return fmt.Errorf("%w: the style table unpacks to %d MiB; the limit is %d MiB (Excel's own limit of "+
 			"about 64,000 styles fits in a few); copy the data into a new workbook", ErrTooLarge, size>>20, maxStylesPart>>20)
