@@ -119,6 +119,22 @@ func hostileCases(t *testing.T) []hostileCase {
 		{name: "styles of 30 MiB, under the per-part ratio check's floor", file: "styles.xlsx", make: func(t *testing.T, path string) {
 			writeWorkbook(t, path, bomb("xl/styles.xml", `<xf numFmtId="14" fontId="0" fillId="0" borderId="0"/>`, 30<<20, 0))
 		}, refused: true, fragments: []string{"style table unpacks to 30 MiB"}},
+		{name: "a sheet whose second row is numbered 1,048,576", file: "far-row.xlsx", make: func(t *testing.T, path string) {
+			writeWorkbook(t, path, workbookParts(`<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c></row>`+
+				`<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>`+testkit.Person(9500)+`</t></is></c><c r="B1048576" t="inlineStr"><is><t>410103017</t></is></c>`+
+				`<c r="C1048576" t="inlineStr"><is><t>2025-01-10</t></is></c></row>`,
+				`<si><t>身份证号</t></si><si><t>区划代码</t></si><si><t>登记日期</t></si>`))
+		}, read: 1, accepted: 1, check: func(t *testing.T, wh *warehouse.Warehouse, res load.Result) {
+			var line int
+			if err := wh.DB().QueryRow(`SELECT source_row FROM registrations WHERE load_id = ?`, res.LoadID).Scan(&line); err != nil || line != 1048576 {
+				t.Errorf("source_row %d (%v), want 1048576", line, err)
+			}
+		}},
+		{name: "a cell in column XFD", file: "far-column.xlsx", make: func(t *testing.T, path string) {
+			writeWorkbook(t, path, workbookParts(`<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c>`+
+				`<c r="XFD1" t="inlineStr"><is><t>x</t></is></c></row>`,
+				`<si><t>身份证号</t></si><si><t>区划代码</t></si><si><t>登记日期</t></si>`))
+		}, refused: true, fragments: []string{"16384 cells"}},
 		{name: "theme of 30 MiB", file: "theme.xlsx", make: func(t *testing.T, path string) {
 			parts := workbookParts(`<row r="1"><c r="A1" t="s"><v>0</v></c></row>`, `<si><t>身份证号</t></si>`)
 			parts = append(parts, part{name: "xl/theme/theme1.xml", head: `<a:theme xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><a:themeElements>`,
