@@ -2,11 +2,13 @@ package loadtest
 
 import (
 	"bytes"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,16 +20,48 @@ import (
 // there, so states are compared without it and it is checked on its own.
 var runRecords = map[string]bool{"job_runs": true}
 
-// startServe starts enlist serve in dir and returns a function that waits
-// (bounded) until the inbox holds no extract, and the process.
+// startServe starts enlist serve in dir and waits (bounded) until it says
+// it is starting: a SIGTERM before the process has set up its signal
+// handling would end it like a kill.
 func startServe(t *testing.T, dir string) *exec.Cmd {
 	t.Helper()
 	cmd := testkit.Command(t, dir, "--db", "w.duckdb", "serve", "--schedules", "schedules", "--grace", "60s")
-	cmd.Stdout, cmd.Stderr = new(bytes.Buffer), new(bytes.Buffer)
+	log := &watchedLog{want: []byte("service starting"), seen: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = io.Discard, log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	select {
+	case <-log.seen:
+	case <-time.After(time.Minute):
+		t.Fatalf("enlist serve did not start within a minute: %s", log)
+	}
 	return cmd
+}
+
+// watchedLog keeps a process's output and closes seen when want appears.
+type watchedLog struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	want []byte
+	seen chan struct{}
+	once sync.Once
+}
+
+func (w *watchedLog) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if bytes.Contains(w.buf.Bytes(), w.want) {
+		w.once.Do(func() { close(w.seen) })
+	}
+	return len(p), nil
+}
+
+func (w *watchedLog) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }
 
 // inboxEmpty waits, polling, until no extract is left directly in the
