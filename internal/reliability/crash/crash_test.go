@@ -53,8 +53,7 @@ func killTrials(t *testing.T, name, pristine, db string, trials int, publishesUn
 	}
 	t.Logf("%s takes %v to the end; before %s, after %s", name, full.Round(time.Millisecond), before, after)
 
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("random seed %d", seed)
+	seed := testkit.Seed(t)
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	var killed, finished, sawBefore, sawAfter, pubBefore, pubAfter, stale int
 	for i := 0; i < trials; i++ {

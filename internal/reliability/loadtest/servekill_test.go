@@ -140,8 +140,7 @@ func TestServeSurvivesSIGKILL(t *testing.T) {
 	}
 	t.Logf("enlist serve takes %v from start to the file processed", full.Round(time.Millisecond))
 
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("random seed %d", seed)
+	seed := testkit.Seed(t)
 	rng := rand.New(rand.NewPCG(seed, 0x5e7e))
 	var sawBefore, sawAfter, loadedNotMoved, abandoned int
 	for i := 0; i < trials; i++ {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -218,6 +219,22 @@ func GB18030(t testing.TB, s string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// Seed is the random seed of a kill test: RELIABILITY_SEED when set (to
+// replay a failed run), else the clock. It is logged either way.
+func Seed(t testing.TB) uint64 {
+	t.Helper()
+	seed := uint64(time.Now().UnixNano())
+	if v := os.Getenv("RELIABILITY_SEED"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatalf("RELIABILITY_SEED=%q: %v", v, err)
+		}
+		seed = n
+	}
+	t.Logf("random seed %d (set RELIABILITY_SEED to replay)", seed)
+	return seed
 }
 
 // WriteBytes returns a maker that writes b to a path.
