@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"enlist/internal/warehouse"
+	"enlist/reports/assets"
 )
 
 // TableChecksums fingerprints every base table of an open warehouse: row
@@ -199,6 +200,21 @@ func Binary(t testing.TB) string {
 		t.Fatal(binErr)
 	}
 	return binPath
+}
+
+// HasPage reports whether the binary writes the HTML bulletin: it needs the
+// ECharts bundle built in (make assets). Without it a test fails when CI is
+// set, as a missing browser does, and otherwise goes on without the page.
+func HasPage(t testing.TB) bool {
+	t.Helper()
+	if _, err := assets.ECharts(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%v (CI is set)", err)
+		}
+		t.Logf("no HTML page to check: %v", err)
+		return false
+	}
+	return true
 }
 
 // Cleanup removes the binary Binary built; call it from TestMain after
