@@ -6,11 +6,19 @@ import (
 	"fmt"
 	"html"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	cdppage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 
 	"enlist/internal/reliability/testkit"
@@ -157,6 +165,9 @@ func TestReportsNeutraliseHostileExtractText(t *testing.T) {
 	if len(pages) > 0 && !seen[hostileText[0]] {
 		t.Errorf("the hostile city name never reached the page; the check proves nothing")
 	}
+	for _, p := range pages {
+		browserCheck(t, p, hostileText[0])
+	}
 
 	// The workbooks: every cell that carries hostile text is a string
 	// cell, and no cell's formula contains any of it.
@@ -200,4 +211,116 @@ func TestReportsNeutraliseHostileExtractText(t *testing.T) {
 	}
 	t.Logf("figures: report safety: %d hostile texts through regions, reasons, employers, a file name and a reject; %d pages and %d workbooks checked; cells holding hostile text %v; formulas from extract text 0",
 		len(hostileText), len(pages), len(books), found)
+}
+
+// browserCheck opens the page in headless chromium with the network
+// blocked, shows every chart's tooltip for every data point (where a
+// region name would be drawn as markup, were tooltips HTML), and fails on
+// any dialog (an injected alert), exception, console or CSP error, or
+// request; the live page must hold three scripts, no image, frame or
+// element with an inline event handler, and show the hostile name as text.
+func browserCheck(t *testing.T, path, mustShow string) {
+	t.Helper()
+	const chromium = "/usr/bin/chromium"
+	if _, err := exec.LookPath(chromium); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("chromium is not installed (Debian: chromium): %v", err)
+		}
+		t.Logf("no browser check: chromium is not installed: %v", err)
+		return
+	}
+	url := "file://" + path
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromium),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND"),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 1600),
+	)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(alloc)
+	defer cancelBrowser()
+	var mu sync.Mutex
+	var problems []string
+	report := func(format string, a ...any) {
+		mu.Lock()
+		problems = append(problems, fmt.Sprintf(format, a...))
+		mu.Unlock()
+	}
+	chromedp.ListenTarget(bctx, func(ev any) {
+		switch e := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.APITypeError || e.Type == runtime.APITypeWarning {
+				report("console %s", e.Type)
+			}
+		case *runtime.EventExceptionThrown:
+			report("exception: %s", e.ExceptionDetails.Error())
+		case *cdplog.EventEntryAdded:
+			if e.Entry.Level == cdplog.LevelError {
+				report("log (%s): %s", e.Entry.Source, e.Entry.Text)
+			}
+		case *network.EventRequestWillBeSent:
+			if e.Request.URL != url {
+				report("request: %s", e.Request.URL)
+			}
+		case *cdppage.EventJavascriptDialogOpening:
+			report("dialog (%s): %s", e.Type, e.Message)
+			go func() { _ = chromedp.Run(bctx, cdppage.HandleJavaScriptDialog(false)) }()
+		}
+	})
+	var tips, scripts, dangerous int
+	var text string
+	err := chromedp.Run(bctx,
+		network.Enable(),
+		cdplog.Enable(),
+		network.SetBlockedURLs([]string{"http://*", "https://*", "ws://*", "wss://*", "ftp://*"}),
+		chromedp.Navigate(url),
+		chromedp.WaitReady(`body[data-rendered="true"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`(function () {
+			var shown = 0;
+			document.querySelectorAll('[id^="chart-"]').forEach(function (el) {
+				var chart = echarts.getInstanceByDom(el);
+				if (!chart) { return; }
+				(chart.getOption().series || []).forEach(function (s, si) {
+					var n = (s.data || []).length;
+					for (var i = 0; i < n; i++) {
+						chart.dispatchAction({type: 'showTip', seriesIndex: si, dataIndex: i});
+						shown++;
+					}
+				});
+			});
+			return shown;
+		})()`, &tips),
+		chromedp.Evaluate(`document.getElementsByTagName('script').length`, &scripts),
+		chromedp.Evaluate(`Array.from(document.querySelectorAll('*')).filter(function (e) {
+			return /^(IMG|IFRAME|OBJECT|EMBED|svg)$/.test(e.tagName) ||
+				Array.from(e.attributes).some(function (a) { return /^on/i.test(a.name); });
+		}).length`, &dangerous),
+		chromedp.Evaluate(`document.body.innerText`, &text),
+	)
+	if err != nil {
+		t.Fatalf("chromium: %v (problems so far: %v)", err, problems)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, p := range problems {
+		t.Errorf("%s: %s", filepath.Base(path), p)
+	}
+	if scripts != 3 || dangerous != 0 {
+		t.Errorf("%s: %d scripts (want 3) and %d images, frames or inline handlers (want 0) in the live page", filepath.Base(path), scripts, dangerous)
+	}
+	if tips == 0 {
+		t.Errorf("%s: no tooltip shown; the check proves nothing", filepath.Base(path))
+	}
+	if !strings.Contains(text, mustShow) {
+		t.Errorf("%s does not show %q as text", filepath.Base(path), mustShow)
+	}
+	t.Logf("figures: report safety in chromium: %d tooltips shown, dialogs, exceptions and requests %d", tips, len(problems))
 }
