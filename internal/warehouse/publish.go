@@ -137,6 +137,19 @@ func refresh(ctx context.Context, live string, cfg *config.Config) (string, erro
 	return Publish(ctx, live)
 }
 
+// NeedsPublish tells whether the live file holds changes its published copy
+// lacks, or has no copy at all: a writer killed between its commit and its
+// publish leaves that state, and the next writer with nothing new to write
+// must still publish.
+func NeedsPublish(live string) bool {
+	cur, err := PublishedPath(live)
+	if err != nil || cur == "" {
+		return true
+	}
+	pub, err := os.Stat(cur)
+	return err != nil || latestChange(live).After(pub.ModTime())
+}
+
 func liveChangedSince(live, cur string) bool {
 	pub, err := os.Stat(cur)
 	if err != nil {

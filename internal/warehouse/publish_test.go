@@ -167,3 +167,43 @@ func TestSandboxedReaderCannotTouchFiles(t *testing.T) {
 		t.Error("COPY wrote a file from the sandbox")
 	}
 }
+
+// TestNeedsPublishAfterAWriterDiedBeforePublishing: a commit that never
+// reached the published copy is seen, so the next writer publishes it even
+// when it has nothing new of its own.
+func TestNeedsPublishAfterAWriterDiedBeforePublishing(t *testing.T) {
+	ctx := context.Background()
+	live := filepath.Join(t.TempDir(), "w.duckdb")
+	if !NeedsPublish(live) {
+		t.Error("a warehouse never published does not need publishing")
+	}
+	addQuota(t, live, 2025)
+	if NeedsPublish(live) {
+		t.Error("a warehouse just published needs publishing")
+	}
+	// Opening and closing with nothing written leaves it published.
+	w, err := Open(ctx, live, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if NeedsPublish(live) {
+		t.Error("an open and close with no change made the copy stale")
+	}
+	// A commit with no publish after it, as a killed writer leaves.
+	w, err = Open(ctx, live, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.DB().Exec(`DELETE FROM quotas`); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !NeedsPublish(live) {
+		t.Error("a commit that was never published is not seen")
+	}
+}

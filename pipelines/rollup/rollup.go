@@ -176,8 +176,7 @@ func Run(ctx context.Context, into string, args []string, opt Options) (Report, 
 		}
 	}
 	if !opt.NoPublish {
-		pub, _ := warehouse.PublishedPath(intoAbs)
-		if rep.Changed || pub == "" {
+		if rep.Changed || warehouse.NeedsPublish(intoAbs) {
 			if rep.Published, err = warehouse.Publish(ctx, intoAbs); err != nil {
 				return rep, errors.Join(append(refused, err)...)
 			}
