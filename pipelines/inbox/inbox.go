@@ -250,16 +250,6 @@ func inProgress(name string) bool {
 	return false
 }
 
-// isExtract names what the loader takes from a folder; an old .xls goes to
-// the loader too, whose refusal says how to save it as .xlsx.
-func isExtract(name string) bool {
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".csv", ".tsv", ".txt", ".xlsx", ".xls":
-		return true
-	}
-	return false
-}
-
 func (in Inbox) now() time.Time {
 	if in.Now != nil {
 		return in.Now()
@@ -320,7 +310,7 @@ func (in Inbox) scan(root string, log *slog.Logger) (ready []candidate, refused 
 		if !info.Mode().IsRegular() {
 			return refuse("not a regular file")
 		}
-		if !isExtract(name) {
+		if !load.IsExtract(name) {
 			return refuse("not an extract: enlist reads .csv, .tsv, .txt and .xlsx files (export or save the data in one of them)")
 		}
 		if age := now.Sub(info.ModTime()); age < settle {

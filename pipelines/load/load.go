@@ -185,7 +185,7 @@ func expand(paths []string) ([]string, error) {
 				}
 				return nil
 			}
-			if d.IsDir() || !isExtract(name) {
+			if d.IsDir() || !IsExtract(name) {
 				return nil
 			}
 			out = append(out, path)
@@ -198,7 +198,9 @@ func expand(paths []string) ([]string, error) {
 	return out, nil
 }
 
-func isExtract(name string) bool {
+// IsExtract says whether a file name is one the loader takes from a folder;
+// an old .xls is taken too, so its refusal can say how to save it as .xlsx.
+func IsExtract(name string) bool {
 	if strings.HasPrefix(name, "~$") { // Excel's lock file beside an open workbook
 		return false
 	}
