@@ -1,21 +1,12 @@
 package page_test
 
 import (
-	"context"
-	"fmt"
-	"os"
-	"os/exec"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
-	cdplog "github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/network"
-	cdppage "github.com/chromedp/cdproto/page"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"enlist/internal/browsertest"
 	"enlist/reports/internal/fixture"
 	"enlist/reports/page"
 )
@@ -27,72 +18,10 @@ import (
 // reads every chart's canvas back in the page to check it drew; and it
 // checks the injected region name reads as text.
 func TestBrowserRendersPageOffline(t *testing.T) {
-	chromium := "/usr/bin/chromium"
-	if _, err := exec.LookPath(chromium); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("chromium is not installed (Debian: chromium): %v", err)
-		}
-		t.Skipf("chromium is not installed (Debian: chromium): %v", err)
+	if why := browsertest.Missing(t); why != "" {
+		t.Skip(why)
 	}
 	path, _ := render(t)
-	url := "file://" + path
-
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("no-default-browser-check", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 1600),
-	)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
-
-	var mu sync.Mutex
-	var problems []string
-	report := func(format string, a ...any) {
-		mu.Lock()
-		problems = append(problems, fmt.Sprintf(format, a...))
-		mu.Unlock()
-	}
-	chromedp.ListenTarget(bctx, func(ev any) {
-		switch e := ev.(type) {
-		case *runtime.EventConsoleAPICalled:
-			if e.Type == runtime.APITypeError || e.Type == runtime.APITypeWarning || e.Type == runtime.APITypeAssert {
-				var args []string
-				for _, a := range e.Args {
-					args = append(args, string(a.Value)+a.Description)
-				}
-				report("console %s: %s", e.Type, strings.Join(args, " "))
-			}
-		case *runtime.EventExceptionThrown:
-			report("exception: %s", e.ExceptionDetails.Error())
-		case *cdplog.EventEntryAdded:
-			if e.Entry.Level == cdplog.LevelError || e.Entry.Level == cdplog.LevelWarning {
-				report("log %s (%s): %s", e.Entry.Level, e.Entry.Source, e.Entry.Text)
-			}
-		case *network.EventRequestWillBeSent:
-			if e.Request.URL != url {
-				report("request: %s", e.Request.URL)
-			}
-		case *cdppage.EventJavascriptDialogOpening:
-			report("dialog (%s): %s", e.Type, e.Message)
-			// Close it, or the page would wait for it forever.
-			go func() {
-				_ = chromedp.Run(bctx, cdppage.HandleJavaScriptDialog(false))
-			}()
-		}
-	})
 
 	type canvasCheck struct {
 		ID     string `json:"id"`
@@ -104,14 +33,7 @@ func TestBrowserRendersPageOffline(t *testing.T) {
 	var text string
 	var scripts int
 	ids := `["` + strings.Join(page.ChartIDs(), `","`) + `"]`
-	err := chromedp.Run(bctx,
-		network.Enable(),
-		cdplog.Enable(),
-		network.SetBlockedURLs([]string{"http://*", "https://*", "ws://*", "wss://*", "ftp://*"}),
-		chromedp.Navigate(url),
-		// The page marks itself once every chart is drawn; a script that
-		// never runs makes this time out.
-		chromedp.WaitReady(`body[data-rendered="true"]`, chromedp.ByQuery),
+	problems, err := browsertest.Load(t, path, browsertest.Options{LogWarnings: true},
 		chromedp.Evaluate(`(`+ids+`).map(function (id) {
 			var el = document.getElementById(id);
 			if (!el) { return {id: id, error: 'missing'}; }
@@ -128,12 +50,8 @@ func TestBrowserRendersPageOffline(t *testing.T) {
 		chromedp.Evaluate(`document.getElementsByTagName('script').length`, &scripts),
 	)
 	if err != nil {
-		t.Fatalf("chromium: %v (problems so far: %v)", err, problems)
+		t.Fatalf("%v (problems so far: %v)", err, problems)
 	}
-	// Every event is delivered before the evaluation answers, so the list
-	// is complete here.
-	mu.Lock()
-	defer mu.Unlock()
 	for _, p := range problems {
 		t.Error(p)
 	}

@@ -1,0 +1,130 @@
+// Package browsertest opens a report page in headless Debian chromium with
+// no network, for the tests that prove a page renders offline and holds
+// extract text only as text (reports/page, internal/reliability). It lives
+// here, not under reports/internal, so both may import it.
+package browsertest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	cdppage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// Chromium is where Debian installs the browser.
+const Chromium = "/usr/bin/chromium"
+
+// Missing says why no browser check can run ("" when chromium is there).
+// Under CI a missing browser fails the test instead: the check must not
+// silently vanish there.
+func Missing(t testing.TB) string {
+	t.Helper()
+	if _, err := exec.LookPath(Chromium); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("chromium is not installed (Debian: chromium): %v", err)
+		}
+		return fmt.Sprintf("chromium is not installed (Debian: chromium): %v", err)
+	}
+	return ""
+}
+
+// Options tune what counts as a problem.
+type Options struct {
+	// LogWarnings counts browser log entries at warning level, not only
+	// errors.
+	LogWarnings bool
+}
+
+// Load opens the file at path in headless chromium with every network
+// scheme blocked and host names unresolvable, waits until the page marks
+// body[data-rendered="true"] (a script that never runs makes this time out),
+// then runs actions. problems lists what went wrong in the page meanwhile:
+// console errors, warnings and failed asserts, uncaught exceptions, browser
+// log errors (and warnings with opt.LogWarnings), CSP violations, dialogs
+// (an injected alert; each is dismissed so the page does not wait for it)
+// and any request other than the page itself.
+func Load(t testing.TB, path string, opt Options, actions ...chromedp.Action) ([]string, error) {
+	t.Helper()
+	url := "file://" + path
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(Chromium),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("no-default-browser-check", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND"),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 1600),
+	)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(alloc)
+	defer cancelBrowser()
+
+	var mu sync.Mutex
+	var problems []string
+	report := func(format string, a ...any) {
+		mu.Lock()
+		problems = append(problems, fmt.Sprintf(format, a...))
+		mu.Unlock()
+	}
+	chromedp.ListenTarget(bctx, func(ev any) {
+		switch e := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.APITypeError || e.Type == runtime.APITypeWarning || e.Type == runtime.APITypeAssert {
+				var args []string
+				for _, a := range e.Args {
+					args = append(args, string(a.Value)+a.Description)
+				}
+				report("console %s: %s", e.Type, strings.Join(args, " "))
+			}
+		case *runtime.EventExceptionThrown:
+			report("exception: %s", e.ExceptionDetails.Error())
+		case *cdplog.EventEntryAdded:
+			if e.Entry.Level == cdplog.LevelError || (opt.LogWarnings && e.Entry.Level == cdplog.LevelWarning) {
+				report("log %s (%s): %s", e.Entry.Level, e.Entry.Source, e.Entry.Text)
+			}
+		case *network.EventRequestWillBeSent:
+			if e.Request.URL != url {
+				report("request: %s", e.Request.URL)
+			}
+		case *cdppage.EventJavascriptDialogOpening:
+			report("dialog (%s): %s", e.Type, e.Message)
+			// Close it, or the page would wait for it forever.
+			go func() { _ = chromedp.Run(bctx, cdppage.HandleJavaScriptDialog(false)) }()
+		}
+	})
+	err := chromedp.Run(bctx, append([]chromedp.Action{
+		network.Enable(),
+		cdplog.Enable(),
+		network.SetBlockedURLs([]string{"http://*", "https://*", "ws://*", "wss://*", "ftp://*"}),
+		chromedp.Navigate(url),
+		chromedp.WaitReady(`body[data-rendered="true"]`, chromedp.ByQuery),
+	}, actions...)...)
+	// Every event is delivered before the last evaluation answers, so the
+	// list is complete here; a copy, as the listener lives until the
+	// browser closes.
+	mu.Lock()
+	found := append([]string(nil), problems...)
+	mu.Unlock()
+	if err != nil {
+		return found, fmt.Errorf("chromium: %w", err)
+	}
+	return found, nil
+}
