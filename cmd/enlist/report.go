@@ -25,10 +25,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		"  enlist report weekly --scope 41\n"+
 			"  enlist report weekly --scope 4101 --as-of 2025-08-31 --out bulletins/ --lang en\n"+
 			"  enlist report quality --scope 41 --out bulletins/")
-	scope := fs.String("scope", "", "region code (required): 41 province, 4101 city, 410102 county, …")
-	asOf := fs.String("as-of", "", "as-of date YYYY-MM-DD (default: today)")
-	year := fs.Int("year", 0, "year (default: the as-of date's, else the latest with data)")
-	season := fs.Int("season", 0, "season 1 or 2 (default: the as-of date's, else the latest with data)")
+	period := addPeriodFlags(fs)
 	out := fs.String("out", ".", "folder for the files (created)")
 	lang := fs.String("lang", "zh", "language of the labels: zh or en")
 	rest, err := parse(fs, args)
@@ -44,24 +41,15 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if len(rest) > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, rest[0])
 	}
-	if *scope == "" {
-		return fmt.Errorf("%w: give --scope CODE", errUsage)
-	}
-	if *season != 0 && *season != 1 && *season != 2 {
-		return fmt.Errorf("%w: --season must be 1 or 2", errUsage)
+	q, err := period.query()
+	if err != nil {
+		return err
 	}
 	l, err := bulletin.ParseLang(*lang)
 	if err != nil {
 		return fmt.Errorf("%w: --lang: %v", errUsage, err)
 	}
-	opt := reports.Options{Options: bulletin.Options{Scope: *scope, Year: *year, Season: *season, Lang: l}, Out: *out}
-	if *asOf != "" {
-		t, err := time.Parse(time.DateOnly, *asOf)
-		if err != nil {
-			return fmt.Errorf("%w: --as-of %q: use YYYY-MM-DD", errUsage, *asOf)
-		}
-		opt.AsOf = t
-	}
+	opt := reports.Options{Out: *out, Options: bulletin.Options{Scope: q.Scope, Year: q.Year, Season: q.Season, AsOf: q.AsOf, Lang: l}}
 	wh, err := e.openReader(ctx, false)
 	if err != nil {
 		return err
@@ -77,7 +65,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 			}
 			return err
 		}
-		e.log.Info("weekly bulletin written", "scope", *scope, "xlsx", files.XLSX, "html", files.HTML, "seconds", time.Since(start).Seconds())
+		e.log.Info("weekly bulletin written", "scope", q.Scope, "xlsx", files.XLSX, "html", files.HTML, "seconds", time.Since(start).Seconds())
 		fmt.Fprintln(e.stdout, files.XLSX)
 		fmt.Fprintln(e.stdout, files.HTML)
 	case "quality":
@@ -85,7 +73,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		e.log.Info("data-quality report written", "scope", *scope, "xlsx", path, "seconds", time.Since(start).Seconds())
+		e.log.Info("data-quality report written", "scope", q.Scope, "xlsx", path, "seconds", time.Since(start).Seconds())
 		fmt.Fprintln(e.stdout, path)
 	}
 	return nil
