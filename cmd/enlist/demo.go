@@ -55,7 +55,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	start := time.Now()
-	results, loadErr := ingest(ctx, e, wh, key, []string{extracts}, load.Options{})
+	results, loadErr := ingest(ctx, e, wh, key, []string{extracts}, load.Options{}, nil)
 	elapsed := time.Since(start)
 	closeErr := wh.Close()
 	if closeErr == nil {

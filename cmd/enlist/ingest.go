@@ -56,7 +56,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	results, loadErr := ingest(ctx, e, wh, key, paths, opt)
+	results, loadErr := ingest(ctx, e, wh, key, paths, opt, nil)
 	printResults(e, results)
 	if err := wh.Close(); err != nil {
 		return errors.Join(loadErr, err)
@@ -66,11 +66,14 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	return errors.Join(loadErr, e.publish(ctx))
 }
 
-// ingest is the one path from files to warehouse used by ingest and demo.
-func ingest(ctx context.Context, e *env, wh *warehouse.Warehouse, key secret.Key, paths []string, opt load.Options) ([]load.Result, error) {
-	loader, err := load.NewLoader(wh, key, e.log, func(file string, rows int) {
-		e.progress("%s: %d rows", file, rows)
-	})
+// ingest is the one path from files to warehouse used by ingest, demo and
+// the scheduled ingest job. progress hears of every 50,000 rows read; nil
+// shows them on the terminal line.
+func ingest(ctx context.Context, e *env, wh *warehouse.Warehouse, key secret.Key, paths []string, opt load.Options, progress func(file string, rows int)) ([]load.Result, error) {
+	if progress == nil {
+		progress = func(file string, rows int) { e.progress("%s: %d rows", file, rows) }
+	}
+	loader, err := load.NewLoader(wh, key, e.log, progress)
 	if err != nil {
 		return nil, err
 	}

@@ -382,15 +382,13 @@ func ingestJob(e *env, job schedules.Job) (schedules.Task, error) {
 			if err != nil {
 				return nil, err
 			}
-			// The loader `enlist ingest` uses; progress goes to the log
-			// every 50,000 rows instead of a terminal line.
-			loader, err := load.NewLoader(wh, key, log, func(file string, rows int) {
+			// What `enlist ingest` runs, logging as this job; progress goes
+			// to the log instead of a terminal line.
+			je := *e
+			je.log = log
+			results, loadErr := ingest(ctx, &je, wh, key, paths, opt, func(file string, rows int) {
 				log.Info("loading", "file", file, "rows_read", rows)
 			})
-			if err != nil {
-				return nil, errors.Join(err, wh.Close())
-			}
-			results, loadErr := loader.LoadPaths(ctx, paths, opt)
 			return results, errors.Join(loadErr, wh.Close())
 		})
 		return schedules.Outcome{Message: rep.String(), Counts: rep.Counts()}, err
