@@ -104,19 +104,27 @@ func OpenReader(ctx context.Context, live string, opt Options) (*Warehouse, erro
 	if err != nil {
 		return nil, err
 	}
+	opt.ReadOnly = true
+	if cur != "" && !liveChangedSince(live, cur) {
+		// The usual case: the open that checks the copy's models is the
+		// one the caller gets.
+		if w, err := Open(ctx, cur, opt); err == nil {
+			if w.modelsCurrent(ctx, opt.Config) {
+				return w, nil
+			}
+			w.Close() //nolint:errcheck // read-only: nothing to lose
+		}
+	}
 	if cur == "" {
 		if _, err := os.Stat(live); err != nil {
 			return nil, fmt.Errorf("no warehouse at %s (run enlist init, then enlist ingest): %w", live, err)
 		}
 	}
-	if cur == "" || liveChangedSince(live, cur) || !modelsCurrent(ctx, cur, opt.Config) {
-		if refreshed, err := refresh(ctx, live, opt.Config); err == nil {
-			cur = refreshed
-		} else if cur == "" {
-			return nil, err
-		}
+	if refreshed, err := refresh(ctx, live, opt.Config); err == nil {
+		cur = refreshed
+	} else if cur == "" {
+		return nil, err
 	}
-	opt.ReadOnly = true
 	w, err := Open(ctx, cur, opt)
 	if err != nil {
 		return nil, fmt.Errorf("open published copy of %s: %w", live, err)
@@ -170,18 +178,13 @@ func latestChange(live string) time.Time {
 	return t
 }
 
-// modelsCurrent tells whether the copy has the models and settings this
-// binary (and configuration) would install.
-func modelsCurrent(ctx context.Context, path string, cfg *config.Config) bool {
+// modelsCurrent tells whether the copy open in w has the models and
+// settings this binary (and configuration) would install.
+func (w *Warehouse) modelsCurrent(ctx context.Context, cfg *config.Config) bool {
 	want, err := expectedFingerprint(cfg)
 	if err != nil {
 		return false
 	}
-	w, err := Open(ctx, path, Options{ReadOnly: true, LockWait: -1})
-	if err != nil {
-		return false
-	}
-	defer w.Close()
 	var have string
 	if err := w.db.QueryRowContext(ctx, `SELECT coalesce(max(fingerprint), '') FROM model_state`).Scan(&have); err != nil {
 		return false
