@@ -42,8 +42,9 @@ var dataTables = map[string]string{
 	"approvals": "approvals", "resettlement": "resettlement",
 }
 
-// copiedTables are filled by load_id, in the order they are copied.
-var copiedTables = []string{"quotas", "registrations", "exams", "approvals", "resettlement", "row_flags", "rejects"}
+// filledTables are what a delivery fills, by load_id: its ledger entries
+// first, then its rows, flags and rejects.
+var filledTables = []string{"load_ledger", "quotas", "registrations", "exams", "approvals", "resettlement", "row_flags", "rejects"}
 
 // Options configure one rollup.
 type Options struct {
@@ -196,6 +197,9 @@ type run struct {
 	current  []*delivery
 	attached []string
 	changed  bool
+	// cols are the province's columns of filledTables, read once: every
+	// source is checked against them and copied into them.
+	cols map[string][]string
 }
 
 func (r *run) cleanup() {
@@ -230,6 +234,14 @@ func (r *run) do(ctx context.Context, args []string) (err error) {
 	}()
 	if r.current, err = readDeliveries(ctx, r.c); err != nil {
 		return err
+	}
+	if r.cols, err = columns(ctx, r.c, ""); err != nil {
+		return err
+	}
+	for _, t := range filledTables {
+		if len(r.cols[t]) == 0 {
+			return fmt.Errorf("no table %s", t)
+		}
 	}
 	if err := r.markWithdrawals(); err != nil {
 		return err
@@ -409,20 +421,19 @@ func (r *run) stage(ctx context.Context, o *Outcome) (string, error) {
 // tables take, so a source from an older enlist fails before the
 // transaction rather than in the middle of it.
 func (r *run) checkColumns(ctx context.Context, catalog string) error {
-	for _, t := range append(append([]string{}, copiedTables...), "load_ledger") {
-		want, err := columns(ctx, r.c, "", t)
-		if err != nil {
-			return err
-		}
-		have, err := columns(ctx, r.c, catalog, t)
-		if err != nil {
-			return err
+	have, err := columns(ctx, r.c, catalog)
+	if err != nil {
+		return err
+	}
+	for _, t := range filledTables {
+		if len(have[t]) == 0 {
+			return fmt.Errorf("no table %s", t)
 		}
 		got := map[string]bool{}
-		for _, c := range have {
+		for _, c := range have[t] {
 			got[c] = true
 		}
-		for _, c := range want {
+		for _, c := range r.cols[t] {
 			if !got[c] {
 				return fmt.Errorf("table %s has no column %s; open it once with this version of enlist (enlist status --db FILE) to upgrade it", t, c)
 			}
@@ -586,11 +597,8 @@ func (r *run) deliver(ctx context.Context, s *source, now time.Time) error {
 		INSERT INTO rollup_map VALUES `+strings.Join(pairs, ", ")); err != nil {
 		return fmt.Errorf("map load ids: %w", err)
 	}
-	for _, t := range append([]string{"load_ledger"}, copiedTables...) {
-		cols, err := columns(ctx, c, "", t)
-		if err != nil {
-			return err
-		}
+	for _, t := range filledTables {
+		cols := r.cols[t]
 		sel := make([]string, len(cols))
 		for i, col := range cols {
 			switch {
@@ -646,7 +654,7 @@ func nextLoadIDs(ctx context.Context, c *warehouse.Conn, n int) ([]int64, error)
 // delivery itself stays listed with its new status.
 func removeDelivery(ctx context.Context, c *warehouse.Conn, id int64, status string, by any) error {
 	sub := `(SELECT load_id FROM main.rollup_loads WHERE delivery_id = ?)`
-	for _, t := range append(append([]string{}, copiedTables...), "load_ledger") {
+	for _, t := range filledTables {
 		if _, err := c.ExecContext(ctx, `DELETE FROM main.`+t+` WHERE load_id IN `+sub, id); err != nil {
 			return fmt.Errorf("remove delivery %d from %s: %w", id, t, err)
 		}
@@ -701,30 +709,32 @@ func readDeliveries(ctx context.Context, c *warehouse.Conn) ([]*delivery, error)
 	return out, rows.Err()
 }
 
-// columns lists a table's columns in order; catalog "" is the province.
-func columns(ctx context.Context, c *warehouse.Conn, catalog, table string) ([]string, error) {
-	q := `SELECT column_name FROM duckdb_columns()
-		WHERE database_name = ` + map[bool]string{true: "current_database()", false: "?"}[catalog == ""] + `
-		  AND schema_name = 'main' AND table_name = ? ORDER BY column_index`
-	args := []any{table}
+// columns lists, in one catalog query, the columns of every table a
+// delivery fills, in order; catalog "" is the province.
+func columns(ctx context.Context, c *warehouse.Conn, catalog string) (map[string][]string, error) {
+	db, args := "current_database()", []any{}
 	if catalog != "" {
-		args = []any{catalog, table}
+		db, args = "?", []any{catalog}
 	}
-	rows, err := c.QueryContext(ctx, q, args...)
+	rows, err := c.QueryContext(ctx, `SELECT table_name, column_name FROM duckdb_columns()
+		WHERE database_name = `+db+` AND schema_name = 'main' ORDER BY table_name, column_index`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("columns of %s: %w", table, err)
+		return nil, fmt.Errorf("list columns: %w", err)
 	}
 	defer rows.Close()
-	var out []string
+	want := map[string]bool{}
+	for _, t := range filledTables {
+		want[t] = true
+	}
+	out := map[string][]string{}
 	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
+		var t, col string
+		if err := rows.Scan(&t, &col); err != nil {
 			return nil, err
 		}
-		out = append(out, s)
-	}
-	if len(out) == 0 && rows.Err() == nil {
-		return nil, fmt.Errorf("no table %s", table)
+		if want[t] {
+			out[t] = append(out[t], col)
+		}
 	}
 	return out, rows.Err()
 }
