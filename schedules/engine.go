@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -42,6 +43,12 @@ type Run struct {
 	Trigger   string
 	Scheduled time.Time // when the run was due; a report takes its as-of date from it
 	Attempt   int       // 1 for the first try
+}
+
+// Dated puts the day the run was due, in the job's zone, where s says
+// {date}, so a weekly output does not overwrite last week's.
+func (r Run) Dated(s string) string {
+	return strings.ReplaceAll(s, "{date}", r.Scheduled.In(r.Job.Zone).Format(time.DateOnly))
 }
 
 // Outcome is what a task reports besides success or failure.

@@ -196,3 +196,23 @@ func TestLastDue(t *testing.T) {
 		t.Errorf("seconds last due %v %v", due, ok)
 	}
 }
+
+func TestRunDated(t *testing.T) {
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Due 17:30 UTC on 1 March is 01:30 on 2 March in Beijing: the date
+	// is the job's zone's.
+	run := Run{Job: Job{Zone: shanghai}, Scheduled: time.Date(2026, 3, 1, 17, 30, 0, 0, time.UTC)}
+	for in, want := range map[string]string{
+		"bulletins/{date}":        "bulletins/2026-03-02",
+		"out/counts-{date}.csv":   "out/counts-2026-03-02.csv",
+		"{date}..{date}":          "2026-03-02..2026-03-02",
+		"no placeholder, no date": "no placeholder, no date",
+	} {
+		if got := run.Dated(in); got != want {
+			t.Errorf("Dated(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

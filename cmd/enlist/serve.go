@@ -316,12 +316,6 @@ func (e *env) besideDB(p string) string {
 	return filepath.Join(filepath.Dir(e.db), p)
 }
 
-// dated puts the run's due date (in the job's zone) where a path says
-// {date}, so a weekly output does not overwrite last week's.
-func dated(p string, run schedules.Run) string {
-	return strings.ReplaceAll(p, "{date}", run.Scheduled.In(run.Job.Zone).Format("2006-01-02"))
-}
-
 // ingestParams are an ingest job's params: the inbox, and what `enlist
 // ingest` takes as flags.
 type ingestParams struct {
@@ -456,7 +450,7 @@ func reportJob(e *env, job schedules.Job) (schedules.Task, error) {
 			}
 			asOf = time.Date(due.Year(), due.Month(), due.Day(), 0, 0, 0, 0, time.UTC)
 		}
-		out := dated(e.besideDB(p.Out), run)
+		out := run.Dated(e.besideDB(p.Out))
 		wh, err := e.openReader(ctx, false)
 		if err != nil {
 			return schedules.Outcome{}, err
@@ -565,7 +559,7 @@ func exportJob(e *env, job schedules.Job) (schedules.Task, error) {
 		}
 	}
 	return func(ctx context.Context, run schedules.Run) (schedules.Outcome, error) {
-		out := dated(e.besideDB(p.Out), run)
+		out := run.Dated(e.besideDB(p.Out))
 		wh, err := e.openReader(ctx, false)
 		if err != nil {
 			return schedules.Outcome{}, err
@@ -633,7 +627,7 @@ func sqlJob(e *env, job schedules.Job) (schedules.Task, error) {
 			text = string(b)
 		}
 		o := probe
-		o.out = dated(e.besideDB(p.Out), run)
+		o.out = run.Dated(e.besideDB(p.Out))
 		wh, err := e.openReader(ctx, true)
 		if err != nil {
 			return schedules.Outcome{}, err
@@ -645,7 +639,7 @@ func sqlJob(e *env, job schedules.Job) (schedules.Task, error) {
 		}
 		defer s.Close()
 		for _, name := range names {
-			v := dated(p.Vars[name], run)
+			v := run.Dated(p.Vars[name])
 			if _, err := s.Run(ctx, "SET VARIABLE "+name+" = '"+strings.ReplaceAll(v, "'", "''")+"'"); err != nil {
 				return schedules.Outcome{}, fmt.Errorf("vars %s: %w", name, err)
 			}
