@@ -2,7 +2,6 @@ package testkit
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -18,7 +17,6 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"enlist/internal/idnum"
-	"enlist/internal/warehouse"
 )
 
 // Secret is the pseudonymisation key every process of these tests
@@ -59,101 +57,6 @@ func MustRun(t testing.TB, dir string, args ...string) string {
 		t.Fatalf("enlist %v: exit %d\nstdout: %s\nstderr: %s", args, code, out, errs)
 	}
 	return out
-}
-
-// State opens a warehouse file the way every writer does (read-write,
-// which replays a write-ahead log a killed process left) and fingerprints
-// its data. Timestamps (when a load or a run started) are left out: they
-// differ between two runs that store the same data.
-func State(t testing.TB, path string, readOnly bool) string {
-	t.Helper()
-	return StateWithout(t, path, readOnly, nil)
-}
-
-// StateWithout is State leaving out the tables named in skip (the
-// service's own run records, say, which a killed run leaves behind).
-func StateWithout(t testing.TB, path string, readOnly bool, skip map[string]bool) string {
-	t.Helper()
-	ctx := context.Background()
-	wh, err := warehouse.Open(ctx, path, warehouse.Options{Threads: 2, ReadOnly: readOnly, LockWait: -1})
-	if err != nil {
-		t.Fatalf("the warehouse %s does not open: %v", path, err)
-	}
-	defer func() {
-		if err := wh.Close(); err != nil {
-			t.Fatalf("close %s: %v", path, err)
-		}
-	}()
-	sums := DataChecksums(t, wh)
-	for k := range skip {
-		delete(sums, k)
-	}
-	return Fingerprint(sums)
-}
-
-// DataChecksums is TableChecksums without TIMESTAMP columns.
-func DataChecksums(t testing.TB, wh *warehouse.Warehouse) map[string]string {
-	t.Helper()
-	rows, err := wh.DB().Query(`SELECT c.table_name, list(c.column_name ORDER BY c.ordinal_position)
-		FROM information_schema.columns c JOIN information_schema.tables t
-		  ON t.table_schema = c.table_schema AND t.table_name = c.table_name
-		WHERE c.table_schema = 'main' AND t.table_type = 'BASE TABLE' AND c.data_type NOT LIKE 'TIMESTAMP%'
-		GROUP BY c.table_name ORDER BY c.table_name`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	type table struct {
-		name string
-		cols []string
-	}
-	var tables []table
-	for rows.Next() {
-		var name string
-		var cols []any
-		if err := rows.Scan(&name, &cols); err != nil {
-			t.Fatal(err)
-		}
-		tb := table{name: name}
-		for _, c := range cols {
-			tb.cols = append(tb.cols, `"`+fmt.Sprint(c)+`"::VARCHAR`)
-		}
-		tables = append(tables, tb)
-	}
-	if err := rows.Close(); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, tb := range tables {
-		var n int
-		var sum string
-		q := `SELECT count(*), coalesce(md5(string_agg(x, '|' ORDER BY x)), '') FROM
-			(SELECT list_value(` + strings.Join(tb.cols, ", ") + `)::VARCHAR AS x FROM main."` + tb.name + `")`
-		if err := wh.DB().QueryRow(q).Scan(&n, &sum); err != nil {
-			t.Fatalf("checksum %s: %v", tb.name, err)
-		}
-		out[tb.name] = fmt.Sprint(n, ":", sum)
-	}
-	return out
-}
-
-// PublishedState fingerprints the copy readers open (the current symlink),
-// read-only as they open it; "" when nothing is published.
-func PublishedState(t testing.TB, live string) string {
-	t.Helper()
-	return PublishedStateWithout(t, live, nil)
-}
-
-// PublishedStateWithout is PublishedState leaving out the tables in skip.
-func PublishedStateWithout(t testing.TB, live string, skip map[string]bool) string {
-	t.Helper()
-	p, err := warehouse.PublishedPath(live)
-	if err != nil {
-		t.Fatalf("published copy of %s: %v", live, err)
-	}
-	if p == "" {
-		return ""
-	}
-	return StateWithout(t, p, true, skip)
 }
 
 // CopyTree copies a folder, symbolic links as links.

@@ -28,40 +28,52 @@ import (
 // same data exactly when their fingerprints are equal.
 func TableChecksums(t testing.TB, wh *warehouse.Warehouse) map[string]string {
 	t.Helper()
-	return ChecksumsOf(t, wh, nil)
+	return checksums(t, wh, true)
 }
 
-// ChecksumsOf is TableChecksums leaving out tables whose content is not
-// the data (skip).
-func ChecksumsOf(t testing.TB, wh *warehouse.Warehouse, skip map[string]bool) map[string]string {
+// checksums is TableChecksums, leaving out TIMESTAMP columns unless
+// timestamps is set: when a load or a run started differs between two runs
+// that store the same data.
+func checksums(t testing.TB, wh *warehouse.Warehouse, timestamps bool) map[string]string {
 	t.Helper()
-	rows, err := wh.DB().Query(`SELECT table_name FROM information_schema.tables
-		WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY table_name`)
+	rows, err := wh.DB().Query(`SELECT c.table_name, list(c.column_name ORDER BY c.ordinal_position)
+		FROM information_schema.columns c JOIN information_schema.tables t
+		  ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+		WHERE c.table_schema = 'main' AND t.table_type = 'BASE TABLE' AND (? OR c.data_type NOT LIKE 'TIMESTAMP%')
+		GROUP BY c.table_name ORDER BY c.table_name`, timestamps)
 	if err != nil {
 		t.Fatalf("list tables: %v", err)
 	}
-	var names []string
+	type table struct {
+		name string
+		cols []string
+	}
+	var tables []table
 	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
+		var name string
+		var cols []any
+		if err := rows.Scan(&name, &cols); err != nil {
 			t.Fatal(err)
 		}
-		if !skip[n] {
-			names = append(names, n)
+		tb := table{name: name}
+		for _, c := range cols {
+			tb.cols = append(tb.cols, `"`+fmt.Sprint(c)+`"::VARCHAR`)
 		}
+		tables = append(tables, tb)
 	}
 	if err := rows.Close(); err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]string{}
-	for _, n := range names {
-		var count int
+	for _, tb := range tables {
+		var n int
 		var sum string
-		q := `SELECT count(*), coalesce(md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)), '') FROM main."` + n + `" t`
-		if err := wh.DB().QueryRow(q).Scan(&count, &sum); err != nil {
-			t.Fatalf("checksum %s: %v", n, err)
+		q := `SELECT count(*), coalesce(md5(string_agg(x, '|' ORDER BY x)), '') FROM
+			(SELECT list_value(` + strings.Join(tb.cols, ", ") + `)::VARCHAR AS x FROM main."` + tb.name + `")`
+		if err := wh.DB().QueryRow(q).Scan(&n, &sum); err != nil {
+			t.Fatalf("checksum %s: %v", tb.name, err)
 		}
-		out[n] = strconv.Itoa(count) + ":" + sum
+		out[tb.name] = fmt.Sprint(n, ":", sum)
 	}
 	return out
 }
@@ -95,6 +107,56 @@ func Fingerprint(c map[string]string) string {
 		fmt.Fprintf(h, "%s=%s;", k, c[k])
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// State opens a warehouse file the way every writer does (read-write,
+// which replays a write-ahead log a killed process left) and fingerprints
+// its data. Timestamps (when a load or a run started) are left out: they
+// differ between two runs that store the same data.
+func State(t testing.TB, path string, readOnly bool) string {
+	t.Helper()
+	return StateWithout(t, path, readOnly, nil)
+}
+
+// StateWithout is State leaving out the tables named in skip (the
+// service's own run records, say, which a killed run leaves behind).
+func StateWithout(t testing.TB, path string, readOnly bool, skip map[string]bool) string {
+	t.Helper()
+	ctx := context.Background()
+	wh, err := warehouse.Open(ctx, path, warehouse.Options{Threads: 2, ReadOnly: readOnly, LockWait: -1})
+	if err != nil {
+		t.Fatalf("the warehouse %s does not open: %v", path, err)
+	}
+	defer func() {
+		if err := wh.Close(); err != nil {
+			t.Fatalf("close %s: %v", path, err)
+		}
+	}()
+	sums := checksums(t, wh, false)
+	for k := range skip {
+		delete(sums, k)
+	}
+	return Fingerprint(sums)
+}
+
+// PublishedState fingerprints the copy readers open (the current symlink),
+// read-only as they open it; "" when nothing is published.
+func PublishedState(t testing.TB, live string) string {
+	t.Helper()
+	return PublishedStateWithout(t, live, nil)
+}
+
+// PublishedStateWithout is PublishedState leaving out the tables in skip.
+func PublishedStateWithout(t testing.TB, live string, skip map[string]bool) string {
+	t.Helper()
+	p, err := warehouse.PublishedPath(live)
+	if err != nil {
+		t.Fatalf("published copy of %s: %v", live, err)
+	}
+	if p == "" {
+		return ""
+	}
+	return StateWithout(t, p, true, skip)
 }
 
 // MemWatch samples the Go heap and the process's resident memory while a
