@@ -134,7 +134,10 @@ func ledgerFingerprint(loads []load) string {
 }
 
 // folderFingerprint identifies an extract folder by its files' names and
-// contents, so an unchanged folder is recognised without loading it.
+// contents, so an unchanged folder is recognised without loading it. It
+// covers exactly the files the loader takes from a folder (load.IsExtract,
+// hidden ones skipped): a note beside the extracts changes nothing, and an
+// extract the loader would read (a symlinked one too) is never missed.
 func folderFingerprint(dir string) (string, error) {
 	var lines []string
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -142,13 +145,13 @@ func folderFingerprint(dir string) (string, error) {
 			return err
 		}
 		name := d.Name()
-		if path != dir && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~$")) {
+		if path != dir && strings.HasPrefix(name, ".") {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() {
+		if d.IsDir() || !loadpkg.IsExtract(name) {
 			return nil
 		}
 		sum, err := loadpkg.FileSHA256(path)
@@ -166,7 +169,7 @@ func folderFingerprint(dir string) (string, error) {
 		return "", fmt.Errorf("fingerprint %s: %w", dir, err)
 	}
 	if len(lines) == 0 {
-		return "", fmt.Errorf("extract folder %s holds no files", dir)
+		return "", fmt.Errorf("extract folder %s holds no extract files (.csv, .tsv, .txt, .xlsx)", dir)
 	}
 	sort.Strings(lines)
 	h := sha256.Sum256([]byte(strings.Join(lines, "\n")))

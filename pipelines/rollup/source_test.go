@@ -2,6 +2,8 @@ package rollup
 
 import (
 	"database/sql"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -56,5 +58,58 @@ func TestRegionOf(t *testing.T) {
 		if got := regionOf(tc.loads); got != tc.want {
 			t.Errorf("regionOf(%v) = %q, want %q", tc.loads, got, tc.want)
 		}
+	}
+}
+
+// TestFolderFingerprintCoversWhatTheLoaderReads: a note or an Excel lock
+// file beside the extracts leaves the fingerprint alone; a changed extract,
+// a symlinked one included, changes it.
+func TestFolderFingerprintCoversWhatTheLoaderReads(t *testing.T) {
+	dir := t.TempDir()
+	folder := filepath.Join(dir, "410104")
+	write := func(path, text string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fp := func() string {
+		t.Helper()
+		s, err := folderFingerprint(folder)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if _, err := folderFingerprint(folder); err == nil {
+		t.Fatal("a missing folder has a fingerprint")
+	}
+	write(filepath.Join(folder, "cover.pdf"), "covering letter")
+	if _, err := folderFingerprint(folder); err == nil {
+		t.Fatal("a folder without extracts has a fingerprint")
+	}
+	write(filepath.Join(folder, "quota.csv"), "a")
+	first := fp()
+	write(filepath.Join(folder, "readme.docx"), "notes")
+	write(filepath.Join(folder, "~$reg.xlsx"), "lock")
+	write(filepath.Join(folder, ".hidden", "x.csv"), "hidden")
+	if got := fp(); got != first {
+		t.Error("files the loader does not read changed the fingerprint")
+	}
+	outside := filepath.Join(dir, "reg.csv")
+	write(outside, "b")
+	if err := os.Symlink(outside, filepath.Join(folder, "reg.csv")); err != nil {
+		t.Fatal(err)
+	}
+	linked := fp()
+	if linked == first {
+		t.Error("a symlinked extract did not change the fingerprint")
+	}
+	write(outside, "c")
+	if fp() == linked {
+		t.Error("a changed symlinked extract did not change the fingerprint")
 	}
 }
