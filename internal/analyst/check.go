@@ -116,11 +116,13 @@ func check(ctx context.Context, q queryer, text string, tableMacros map[string]b
 	if err := json.Unmarshal([]byte(raw), &parsed); err != nil {
 		return fmt.Errorf("check query: read parser output: %w", err)
 	}
-	stmts := splitStatements(text)
 	if parsed.Error {
 		if parsed.ErrorType == "parser" {
 			return fmt.Errorf("query: %s", parsed.ErrorMessage)
 		}
+		// Only a refusal needs the statements named; an accepted query is
+		// never lexed.
+		stmts := splitStatements(text)
 		for i, s := range stmts {
 			if s.selectLike() {
 				continue
