@@ -8,6 +8,23 @@ import (
 // Percent formats a ratio the way the bulletin prints one: 12.3%.
 func Percent(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) }
 
+// Behind tells whether a region's completion is behind time by more than
+// the configured margin: what the bulletin marks red (false when either
+// figure is missing).
+func (b *Bulletin) Behind(r Row) bool {
+	gap, ok := r.Rate("pace_gap")
+	return ok && gap < -b.Targets.BehindMargin-1e-9
+}
+
+// CollegeTarget is the college ratio a region is held to: its own target
+// where the quotas set one, else the configured one.
+func (b *Bulletin) CollegeTarget(r Row) float64 {
+	if t, ok := r.Rate("college_target"); ok {
+		return t
+	}
+	return b.Targets.College
+}
+
 // attention lists the children behind time by more than the configured
 // margin, or whose approved recruits fall below a quality target (a ratio
 // with no approvals yet is not judged).
@@ -15,8 +32,9 @@ func (b *Bulletin) attention() []Attention {
 	var out []Attention
 	for _, c := range b.Children {
 		var why []string
-		if gap, ok := c.Rate("pace_gap"); ok && gap < -b.Targets.BehindMargin-1e-9 {
+		if b.Behind(c) {
 			done, _ := c.Rate("quota_completion")
+			gap, _ := c.Rate("pace_gap")
 			why = append(why, fmt.Sprintf(b.Lang.T("behind_pace"), Percent(done), Percent(math.Abs(gap))))
 		}
 		for _, q := range []struct {

@@ -119,7 +119,7 @@ func rankingChart(id string, b *bulletin.Bulletin, ranked []bulletin.Row) *chart
 	for _, r := range ranked {
 		names = append(names, r.Name())
 		colour := blue
-		if gap, ok := r.Rate("pace_gap"); ok && gap < -b.Targets.BehindMargin-1e-9 {
+		if b.Behind(r) {
 			colour = red
 		}
 		// The label is the table's text, computed here: a JS formatter

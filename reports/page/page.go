@@ -124,10 +124,7 @@ func build(b *bulletin.Bulletin, now time.Time) (*view, error) {
 	completion, cok := s.Rate("quota_completion")
 	elapsed, eok := s.Rate("elapsed_share")
 	college, colok := s.Rate("college_ratio")
-	collegeTarget, ok := s.Rate("college_target")
-	if !ok {
-		collegeTarget = b.Targets.College
-	}
+	collegeTarget := b.CollegeTarget(s)
 	ret, rok := s.Rate("return_rate")
 	placement, pok := s.Rate("placement_rate")
 	subsidy, sok := s.Rate("subsidy_on_time_rate")
@@ -139,7 +136,7 @@ func build(b *bulletin.Bulletin, now time.Time) (*view, error) {
 		{Label: t("kpi_net"), Value: fmt.Sprint(s.Int("approved") - s.Int("returned")),
 			Sub: fmt.Sprintf("%s %d · %s %d · %s %s", t("approved"), s.Int("approved"), t("returned"), s.Int("returned"), t("change"), signed(s.Int("approved_change")-s.Int("returned_change")))},
 		{Label: t("completion"), Value: pct(completion, cok), Sub: t("elapsed") + " " + pct(elapsed, eok),
-			Bad: cok && eok && completion < elapsed-b.Targets.BehindMargin-1e-9},
+			Bad: b.Behind(s)},
 		{Label: t("applied"), Value: fmt.Sprint(s.Int("applied")), Sub: t("applied_ratio") + " " + pct(atq, aok)},
 		{Label: t("double"), Value: fmt.Sprint(s.Int("double_qualified")),
 			Sub: t("physical_pass_rate") + " " + pct(phys, phok) + " · " + t("political_pass_rate") + " " + pct(pol, pook)},
@@ -162,11 +159,6 @@ func build(b *bulletin.Bulletin, now time.Time) (*view, error) {
 		c, cok := r.Rate("quota_completion")
 		e, eok := r.Rate("elapsed_share")
 		col, colok := r.Rate("college_ratio")
-		ct, ctok := r.Rate("college_target")
-		if !ctok {
-			ct = b.Targets.College
-		}
-		behind := cok && eok && c < e-b.Targets.BehindMargin-1e-9
 		name := r.Name()
 		if total {
 			name = t("total")
@@ -182,8 +174,8 @@ func build(b *bulletin.Bulletin, now time.Time) (*view, error) {
 		pl, plok := r.Rate("placement_rate")
 		return tableRow{Total: total, Cells: []cell{
 			{rank, "n"}, {name, ""}, {fmt.Sprint(r.Int("quota")), "n"}, {fmt.Sprint(r.Int("approved")), "n"},
-			{fmt.Sprint(r.Int("returned")), "n"}, {pct(c, cok), cls(behind)}, {pct(e, eok), "n"},
-			{pct(col, colok), cls(colok && col < ct-1e-9)}, {pct(ph, phok), "n"}, {pct(po, pook), "n"}, {pct(pl, plok), "n"},
+			{fmt.Sprint(r.Int("returned")), "n"}, {pct(c, cok), cls(b.Behind(r))}, {pct(e, eok), "n"},
+			{pct(col, colok), cls(colok && col < b.CollegeTarget(r)-1e-9)}, {pct(ph, phok), "n"}, {pct(po, pook), "n"}, {pct(pl, plok), "n"},
 		}}
 	}
 	for _, r := range ranked {
