@@ -174,12 +174,15 @@ func Load(dir string) ([]Job, error) {
 		}
 		jobs = append(jobs, js...)
 	}
-	errs = append(errs, duplicates(jobs)...)
-	return jobs, errors.Join(errs...)
+	jobs, dups := unique(jobs)
+	return jobs, errors.Join(append(errs, dups...)...)
 }
 
-func duplicates(jobs []Job) []error {
+// unique keeps the first job of each name and refuses the others, so a
+// duplicate found in one file is not reported again across the folder.
+func unique(jobs []Job) ([]Job, []error) {
 	var errs []error
+	var out []Job
 	first := map[string]Job{}
 	for _, j := range jobs {
 		if f, ok := first[j.Name]; ok {
@@ -188,8 +191,9 @@ func duplicates(jobs []Job) []error {
 			continue
 		}
 		first[j.Name] = j
+		out = append(out, j)
 	}
-	return errs
+	return out, errs
 }
 
 // yamlLine finds the line number yaml.v3 puts in its syntax messages.
@@ -240,8 +244,8 @@ func Parse(file string, data []byte) ([]Job, error) {
 			jobs = append(jobs, j)
 		}
 	}
-	errs = append(errs, duplicates(jobs)...)
-	return jobs, errors.Join(errs...)
+	jobs, dups := unique(jobs)
+	return jobs, errors.Join(append(errs, dups...)...)
 }
 
 // jobName keeps names easy to type on a command line (enlist run NAME) and

@@ -1,6 +1,7 @@
 package schedules
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -164,6 +165,18 @@ func TestLoadFolder(t *testing.T) {
 	_, err = Load(dir)
 	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "c.yaml")+":5:") || !strings.Contains(err.Error(), filepath.Join(dir, "a.yaml")+":2") {
 		t.Errorf("duplicate across files: %v", err)
+	}
+	// A duplicate within one file is reported once, not again by the
+	// folder's check.
+	write("d.yaml", "jobs:\n  - name: twice\n    cron: '0 4 * * *'\n    type: sql\n  - name: twice\n    cron: '0 5 * * *'\n    type: sql\n")
+	jobs, err = Load(dir)
+	if n := strings.Count(fmt.Sprint(err), `duplicate job name "twice"`); n != 1 {
+		t.Errorf("duplicate within a file reported %d times: %v", n, err)
+	}
+	for _, j := range jobs {
+		if j.Name == "twice" && j.Line != 2 {
+			t.Errorf("kept the second job named twice (line %d), want the first", j.Line)
+		}
 	}
 	if _, err := Load(t.TempDir()); err == nil || !strings.Contains(err.Error(), "no .yaml files") {
 		t.Errorf("empty folder: %v", err)
