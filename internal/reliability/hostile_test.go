@@ -216,7 +216,7 @@ func hostileCases(t *testing.T) []hostileCase {
 // file-level error, within bounded time and memory, with what was stored
 // before unchanged.
 func TestHostileFiles(t *testing.T) {
-	t.Setenv(secret.EnvVar, "reliability-secret-0123456789abcdef")
+	t.Setenv(secret.EnvVar, testkit.Secret)
 	key, err := secret.Load("")
 	if err != nil {
 		t.Fatal(err)

@@ -1,13 +1,10 @@
 package reliability
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"errors"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -91,23 +88,12 @@ func TestNoIdentityNumberOrNameInAnyOutput(t *testing.T) {
 	// The demo makes its own secret file; ENLIST_SECRET must not stand in.
 	run := func(name string, args ...string) {
 		t.Helper()
-		cmd := exec.Command(testkit.Binary(t), append([]string{"--threads", "2"}, args...)...)
-		cmd.Dir = dir
-		env := []string{"ENLIST_DB="}
-		for _, e := range os.Environ() {
-			if !strings.HasPrefix(e, "ENLIST_") {
-				env = append(env, e)
-			}
-		}
-		cmd.Env = env
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
+		code, out, errs := testkit.RunCmd(t, testkit.OwnSecretCommand(t, dir, args...))
 		// The logs are outputs too: keep them with the rest.
-		os.WriteFile(filepath.Join(logs, name+".stdout"), out.Bytes(), 0o600)
-		os.WriteFile(filepath.Join(logs, name+".stderr"), errb.Bytes(), 0o600)
-		if err != nil {
-			t.Fatalf("enlist %v: %v\n%s\n%s", args, err, out.String(), errb.String())
+		os.WriteFile(filepath.Join(logs, name+".stdout"), []byte(out), 0o600)
+		os.WriteFile(filepath.Join(logs, name+".stderr"), []byte(errs), 0o600)
+		if code != 0 {
+			t.Fatalf("enlist %v: exit %d\n%s\n%s", args, code, out, errs)
 		}
 	}
 	run("demo", "demo", "--dir", demo, "--registrations", "3000")
@@ -293,26 +279,8 @@ func outputKind(rel string) string {
 func TestSecretFileIsOwnersOnly(t *testing.T) {
 	dir := t.TempDir()
 	run := func(args ...string) (int, string, string) {
-		cmd := exec.Command(testkit.Binary(t), append([]string{"--threads", "2", "--db", "w.duckdb"}, args...)...)
-		cmd.Dir = dir
-		var env []string
-		for _, e := range os.Environ() {
-			if !strings.HasPrefix(e, "ENLIST_") {
-				env = append(env, e)
-			}
-		}
-		cmd.Env = env
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode(), out.String(), errb.String()
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return 0, out.String(), errb.String()
+		t.Helper()
+		return testkit.RunCmd(t, testkit.OwnSecretCommand(t, dir, append([]string{"--db", "w.duckdb"}, args...)...))
 	}
 	if code, out, errs := run("init"); code != 0 || !strings.Contains(out, "0600") {
 		t.Fatalf("init: %d %s %s", code, out, errs)

@@ -337,12 +337,5 @@ func query(bin, dir, q string) (int, string, string, error) {
 	cmd := exec.Command(bin, "--threads", "1", "--db", "w.duckdb", "sql", "--format", "csv", "--timeout", "30s", q)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "ENLIST_SECRET="+testkit.Secret, "ENLIST_DB=")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return ee.ExitCode(), out.String(), errb.String(), nil
-	}
-	return 0, out.String(), errb.String(), err
+	return testkit.Exec(cmd)
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,18 +28,31 @@ const Secret = "reliability-secret-0123456789abcdef"
 // output.
 func Run(t testing.TB, dir string, args ...string) (int, string, string) {
 	t.Helper()
-	cmd := Command(t, dir, args...)
+	return RunCmd(t, Command(t, dir, args...))
+}
+
+// RunCmd runs a prepared command to the end and returns its exit status
+// and output; it fails the test only if the command cannot run at all.
+func RunCmd(t testing.TB, cmd *exec.Cmd) (int, string, string) {
+	t.Helper()
+	code, out, errs, err := Exec(cmd)
+	if err != nil {
+		t.Fatalf("%v: %v", cmd.Args, err)
+	}
+	return code, out, errs
+}
+
+// Exec is RunCmd for goroutines other than the test's own, which must not
+// fail the test: an error means the command could not run.
+func Exec(cmd *exec.Cmd) (code int, stdout, stderr string, err error) {
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
+	err = cmd.Run()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("enlist %v: %v", args, err)
+		code, err = ee.ExitCode(), nil
 	}
-	return code, out.String(), errb.String()
+	return code, out.String(), errb.String(), err
 }
 
 // Command prepares the binary to run in dir with the shared secret.
@@ -46,6 +60,15 @@ func Command(t testing.TB, dir string, args ...string) *exec.Cmd {
 	cmd := exec.Command(Binary(t), append([]string{"--threads", "2"}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "ENLIST_SECRET="+Secret, "ENLIST_DB=")
+	return cmd
+}
+
+// OwnSecretCommand is Command with no ENLIST_ variable at all, so that
+// the binary finds (or makes) the secret file beside the warehouse as it
+// does on an office's machine.
+func OwnSecretCommand(t testing.TB, dir string, args ...string) *exec.Cmd {
+	cmd := Command(t, dir, args...)
+	cmd.Env = slices.DeleteFunc(os.Environ(), func(e string) bool { return strings.HasPrefix(e, "ENLIST_") })
 	return cmd
 }
 
