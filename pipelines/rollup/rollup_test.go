@@ -174,6 +174,17 @@ func checksums(t *testing.T, path string) map[string]string {
 	return out
 }
 
+// sameChecksums fails the test for every table of path whose contents are
+// not what before recorded; what names the run that must not have changed it.
+func sameChecksums(t *testing.T, path string, before map[string]string, what string) {
+	t.Helper()
+	for tbl, sum := range checksums(t, path) {
+		if before[tbl] != sum {
+			t.Errorf("%s changed %s", what, tbl)
+		}
+	}
+}
+
 var dataTablesAll = []string{"quotas", "registrations", "exams", "approvals", "resettlement", "row_flags", "rejects", "load_ledger"}
 
 func TestTwoCountiesAddUpAndRerunChangesNothing(t *testing.T) {
@@ -337,11 +348,7 @@ func TestConflictsAreRefusedNotMerged(t *testing.T) {
 	if !strings.Contains(err.Error(), "--withdraw") {
 		t.Errorf("the refusal does not say how to switch: %v", err)
 	}
-	for tbl, sum := range checksums(t, prov) {
-		if before[tbl] != sum {
-			t.Errorf("refused city changed %s", tbl)
-		}
-	}
+	sameChecksums(t, prov, before, "refused city")
 
 	// The city takes over once the county's delivery is withdrawn; county
 	// C's extract folder is no part of the city's scopes and stays.
@@ -386,11 +393,7 @@ func TestConflictsAreRefusedNotMerged(t *testing.T) {
 	if !errors.As(err, &ce) || ce.SameRegion != "410102" || rep.Outcomes[0].Status != "refused" || rep.Outcomes[1].Status != "refused" {
 		t.Fatalf("a second file beside the delivered one: %v %+v", err, rep.Outcomes)
 	}
-	for tbl, sum := range checksums(t, prov2) {
-		if before[tbl] != sum {
-			t.Errorf("refused second file changed %s", tbl)
-		}
-	}
+	sameChecksums(t, prov2, before, "refused second file")
 }
 
 func TestNewerDeliveryReplacesEarlier(t *testing.T) {
@@ -479,11 +482,7 @@ func TestExtractFolderSource(t *testing.T) {
 	if err != nil || rep.Outcomes[0].Status != "unchanged" {
 		t.Fatalf("re-run: %v %+v", err, rep.Outcomes)
 	}
-	for tbl, sum := range checksums(t, prov) {
-		if before[tbl] != sum {
-			t.Errorf("re-run of an unchanged folder changed %s", tbl)
-		}
-	}
+	sameChecksums(t, prov, before, "re-run of an unchanged folder")
 	// A folder with a refused file is refused whole.
 	bad := writeFolder(t, filepath.Join(dir, "410105"), map[string]string{
 		"reg.csv":  regHead + "\n" + reg(idnum.Make("410105", born, 41), "410105001", "本科", "是") + "\n",
@@ -539,11 +538,7 @@ func TestFailureMidRollupLeavesProvinceAsItWas(t *testing.T) {
 			t.Errorf("%s: %s after a rollback", o.Source, o.Status)
 		}
 	}
-	for tbl, sum := range checksums(t, prov) {
-		if before[tbl] != sum {
-			t.Errorf("failed rollup changed %s", tbl)
-		}
-	}
+	sameChecksums(t, prov, before, "failed rollup")
 }
 
 func TestExportReadsBack(t *testing.T) {
