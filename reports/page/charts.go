@@ -56,10 +56,10 @@ func chartOptions(b *bulletin.Bulletin, ranked []bulletin.Row) ([]byte, error) {
 		chart optioner
 		patch func(map[string]any) error
 	}{
-		{"chart-ranking", rankingChart("chart-ranking", b, ranked), nil},
-		{"chart-funnel", funnelChart("chart-funnel", b), patchFunnel},
-		{"chart-weekly", weeklyChart("chart-weekly", b), patchWeekly},
-		{"chart-rates", barsChart("chart-rates", b.Children, []barSeries{
+		{"chart-ranking", rankingChart(b, ranked), nil},
+		{"chart-funnel", funnelChart(b), patchFunnel},
+		{"chart-weekly", weeklyChart(b), patchWeekly},
+		{"chart-rates", barsChart(b.Children, []barSeries{
 			{t("physical_pass_rate"), blue, "", b.Targets.PhysicalPass, func(r bulletin.Row) any { return percentValue(r, "physical_pass_rate") }},
 			{t("political_pass_rate"), green, "", b.Targets.PoliticalPass, func(r bulletin.Row) any { return percentValue(r, "political_pass_rate") }},
 		}, true), nil},
@@ -76,16 +76,16 @@ func chartOptions(b *bulletin.Bulletin, ranked []bulletin.Row) ([]byte, error) {
 	return json.Marshal(out)
 }
 
-// common are the options every chart shares: its fixed element ID, no
-// animation (a printed or screenshotted bulletin shows the final state),
-// and a legend only where a chart has more than one series.
-func common(id string, legend bool) []charts.GlobalOpts {
+// common are the options every chart shares: no animation (a printed or
+// screenshotted bulletin shows the final state), and a legend only where a
+// chart has more than one series. The element ID travels beside the option
+// (chartOption.ID): go-echarts keeps its ChartID out of the option JSON.
+func common(legend bool) []charts.GlobalOpts {
 	l := opts.Legend{Show: opts.Bool(false)}
 	if legend {
 		l = opts.Legend{Show: opts.Bool(true), Bottom: "0"}
 	}
 	return []charts.GlobalOpts{
-		charts.WithInitializationOpts(opts.Initialization{ChartID: id}),
 		charts.WithAnimation(false),
 		charts.WithLegendOpts(l),
 	}
@@ -105,10 +105,10 @@ func percentOf(v float64) float64 { return math.Round(v*1000) / 10 }
 
 // rankingChart: the children by completion, red when behind time by more
 // than the margin, against the time-elapsed line.
-func rankingChart(id string, b *bulletin.Bulletin, ranked []bulletin.Row) *charts.Bar {
+func rankingChart(b *bulletin.Bulletin, ranked []bulletin.Row) *charts.Bar {
 	t := b.Lang.T
 	c := charts.NewBar()
-	c.SetGlobalOptions(append(common(id, false),
+	c.SetGlobalOptions(append(common(false),
 		charts.WithTooltipOpts(opts.Tooltip{Trigger: "axis", AxisPointer: &opts.AxisPointer{Type: "shadow"}}),
 		charts.WithGridOpts(opts.Grid{Left: "8", Right: "64", Top: "28", Bottom: "8", ContainLabel: opts.Bool(true)}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "value", AxisLabel: &opts.AxisLabel{Formatter: "{value}%"}}),
@@ -149,10 +149,10 @@ func rankingChart(id string, b *bulletin.Bulletin, ranked []bulletin.Row) *chart
 }
 
 // funnelChart: registration to approval, in that order whatever the sizes.
-func funnelChart(id string, b *bulletin.Bulletin) *charts.Funnel {
+func funnelChart(b *bulletin.Bulletin) *charts.Funnel {
 	t := b.Lang.T
 	c := charts.NewFunnel()
-	c.SetGlobalOptions(append(common(id, false),
+	c.SetGlobalOptions(append(common(false),
 		charts.WithTooltipOpts(opts.Tooltip{Trigger: "item"}))...)
 	var data []opts.FunnelData
 	for _, col := range []string{"registered", "applied", "physical_passed", "political_passed", "approved"} {
@@ -179,10 +179,10 @@ func patchFunnel(o map[string]any) error {
 }
 
 // weeklyChart: cumulative net approvals by week against the quota.
-func weeklyChart(id string, b *bulletin.Bulletin) *charts.Line {
+func weeklyChart(b *bulletin.Bulletin) *charts.Line {
 	t := b.Lang.T
 	c := charts.NewLine()
-	c.SetGlobalOptions(append(common(id, true),
+	c.SetGlobalOptions(append(common(true),
 		charts.WithTooltipOpts(opts.Tooltip{Trigger: "axis"}),
 		charts.WithGridOpts(opts.Grid{Left: "8", Right: "24", Top: "24", Bottom: "36", ContainLabel: opts.Bool(true)}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "category"}),
@@ -237,7 +237,7 @@ type barSeries struct {
 
 // barsChart: one bar group per child region; rates in percent up to 100,
 // counts from zero in whole units.
-func barsChart(id string, children []bulletin.Row, list []barSeries, rates bool) *charts.Bar {
+func barsChart(children []bulletin.Row, list []barSeries, rates bool) *charts.Bar {
 	names := make([]string, 0, len(children))
 	for _, r := range children {
 		names = append(names, r.Name())
@@ -253,7 +253,7 @@ func barsChart(id string, children []bulletin.Row, list []barSeries, rates bool)
 		grid.Right = "56"
 	}
 	c := charts.NewBar()
-	c.SetGlobalOptions(append(common(id, true),
+	c.SetGlobalOptions(append(common(true),
 		charts.WithTooltipOpts(opts.Tooltip{Trigger: "axis", AxisPointer: &opts.AxisPointer{Type: "shadow"}}),
 		charts.WithGridOpts(grid),
 		charts.WithXAxisOpts(opts.XAxis{Type: "category", AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: rotate}}),
@@ -376,7 +376,7 @@ func series(o map[string]any, i int) (map[string]any, error) {
 // missing data.
 func resettlementChart(b *bulletin.Bulletin) *charts.Bar {
 	t := b.Lang.T
-	c := barsChart("chart-resettlement", b.Children, []barSeries{
+	c := barsChart(b.Children, []barSeries{
 		{t("placed"), green, "due", -1, func(r bulletin.Row) any { return r.Int("placed") }},
 		{t("not_placed"), red, "due", -1, func(r bulletin.Row) any { return r.Int("placement_due") - r.Int("placed") }},
 	}, false)
