@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -49,7 +50,7 @@ func FuzzLoadCSV(f *testing.F) {
 			if err := wh.DB().QueryRow(`SELECT count(*) FROM ` + tbl).Scan(&n); err != nil {
 				t.Fatal(err)
 			}
-			b.WriteString(tbl + ":" + itoa(n) + " ")
+			b.WriteString(tbl + ":" + strconv.Itoa(n) + " ")
 		}
 		return b.String()
 	}
@@ -87,7 +88,7 @@ func FuzzLoadCSV(f *testing.F) {
 		q := `SELECT count(*) FROM ` + tables[res.Kind] + ` WHERE load_id = ?`
 		arg := any(res.LoadID)
 		if res.Kind == "regions" {
-			q, arg = `SELECT count(*) FROM regions WHERE source = ?`, itoa(int(res.LoadID))
+			q, arg = `SELECT count(*) FROM regions WHERE source = ?`, strconv.FormatInt(res.LoadID, 10)
 		}
 		if err := wh.DB().QueryRow(q, arg).Scan(&stored); err != nil {
 			t.Fatal(err)
@@ -96,22 +97,4 @@ func FuzzLoadCSV(f *testing.F) {
 			t.Fatalf("%s holds %d rows of load %d, %d accepted", res.Kind, stored, res.LoadID, res.Accepted)
 		}
 	})
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	var b []byte
-	for ; n > 0; n /= 10 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-	}
-	if neg {
-		b = append([]byte{'-'}, b...)
-	}
-	return string(b)
 }
