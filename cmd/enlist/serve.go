@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -251,7 +252,7 @@ func (e *env) engine(dir string) (*schedules.Engine, error) {
 	eng, err := schedules.New(jobs, func(j schedules.Job) (schedules.Task, error) {
 		kind, ok := kinds[j.Type]
 		if !ok {
-			return unavailable(j.Type), nil
+			return nil, &schedules.Error{File: j.File, Line: j.Line, Reason: fmt.Sprintf("job %s: type %s has no task in this build of enlist", j.Name, j.Type)}
 		}
 		task, err := kind(e, j)
 		if err != nil || (j.Type != schedules.Ingest && j.Type != schedules.Rollup) {
@@ -287,9 +288,7 @@ func oneWriter(turn chan struct{}, log *slog.Logger, task schedules.Task) schedu
 // returns the task, which calls what the CLI command of that type calls.
 type jobKind func(e *env, job schedules.Job) (schedules.Task, error)
 
-// jobKinds maps each schedule job type to its task. A type whose package
-// is not in this build (schedules.Types lists them all) runs as a task
-// that fails saying so.
+// jobKinds maps each schedule job type (schedules.Types) to its task.
 func jobKinds() map[string]jobKind {
 	return map[string]jobKind{
 		schedules.Ingest: ingestJob,
@@ -297,12 +296,6 @@ func jobKinds() map[string]jobKind {
 		schedules.Rollup: rollupJob,
 		schedules.Export: exportJob,
 		schedules.SQL:    sqlJob,
-	}
-}
-
-func unavailable(jobType string) schedules.Task {
-	return func(ctx context.Context, run schedules.Run) (schedules.Outcome, error) {
-		return schedules.Outcome{}, fmt.Errorf("job type %s is not available in this build of enlist", jobType)
 	}
 }
 
@@ -554,7 +547,7 @@ func exportJob(e *env, job schedules.Job) (schedules.Task, error) {
 		return nil, job.ParamError("out", "give the folder to write the Parquet files into")
 	}
 	for _, k := range p.Kinds {
-		if !contains(export.Kinds(), k) {
+		if !slices.Contains(export.Kinds(), k) {
 			return nil, job.ParamError("kinds", "%q: use %s", k, strings.Join(export.Kinds(), ", "))
 		}
 	}
@@ -573,15 +566,6 @@ func exportJob(e *env, job schedules.Job) (schedules.Task, error) {
 		}
 		return schedules.Outcome{Message: "wrote " + out, Counts: counts}, err
 	}, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // sqlParams are what `enlist sql` takes for one query written to a file.
