@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -365,7 +366,7 @@ func parseJob(file string, n *yaml.Node) (Job, []error) {
 		}
 		j.schedule = s
 	}
-	if typeNode != nil && !isType(j.Type) {
+	if typeNode != nil && !slices.Contains(Types(), j.Type) {
 		bad(typeNode, "unknown job type %q: use one of %s", j.Type, strings.Join(Types(), ", "))
 	}
 	if j.Retries > 0 && !backoffGiven {
@@ -390,15 +391,6 @@ func scalar(v *yaml.Node, bad func(*yaml.Node, string, ...any), key string) bool
 		return false
 	}
 	return true
-}
-
-func isType(t string) bool {
-	for _, k := range Types() {
-		if k == t {
-			return true
-		}
-	}
-	return false
 }
 
 // DecodeParams fills v, a pointer to a struct whose fields carry yaml tags,
