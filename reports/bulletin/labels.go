@@ -82,7 +82,6 @@ var messages = map[string][2]string{
 	"target":        {"目标", "Target"},
 	"met":           {"达标", "Met"},
 	"attention":     {"需关注单位", "Regions needing attention"},
-	"reason":        {"原因", "Reason"},
 	"quota":         {"征集任务", "Quota"},
 	"registered":    {"登记人数", "Registered"},
 	"applied":       {"报名人数", "Applied"},
@@ -155,7 +154,6 @@ var messages = map[string][2]string{
 	"source_flag":        {"警示", "flagged"},
 
 	// HTML page.
-	"kpi_quota":       {"征集任务", "Quota"},
 	"kpi_net":         {"定兵（扣除退兵）", "Approved (net of returns)"},
 	"funnel":          {"征集流程", "From registration to approval"},
 	"weekly":          {"累计定兵与任务线", "Cumulative approvals against the quota"},
@@ -164,7 +162,6 @@ var messages = map[string][2]string{
 	"resettlement":    {"退役安置情况", "Resettlement"},
 	"not_placed":      {"未安置", "Not placed"},
 	"none_due":        {"截至统计日期本季暂无应安置人员", "Nobody is due for placement this season yet"},
-	"kpi_completion":  {"任务完成率", "Completion"},
 	"net_approved":    {"累计定兵（扣除退兵）", "Cumulative approvals (net)"},
 	"week_end":        {"周末日期", "Week ending"},
 	"children_table":  {"各单位主要指标", "Main figures by region"},

@@ -154,6 +154,4 @@ func rate(col string) func(bulletin.Row) any {
 	return func(r bulletin.Row) any { return r.Value(col) }
 }
 
-func constant(v float64) func(bulletin.Row) any { return func(bulletin.Row) any { return v } }
-
 func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
