@@ -113,11 +113,10 @@ func (e *ConflictError) Error() string {
 
 // delivery is a current delivery in the province.
 type delivery struct {
-	id                int64
-	region, path, fp  string
-	loads             []load
-	withdraw          bool
-	withdrawnByOption string
+	id               int64
+	region, path, fp string
+	loads            []load
+	withdrawnBy      string // the --withdraw value naming it; "" = it stays
 }
 
 // source is one argument on its way in.
@@ -126,8 +125,10 @@ type source struct {
 	catalog  string // attached as
 	loads    []load
 	replaces []*delivery
-	changed  bool
 }
+
+// changed tells whether the source is to be delivered in this rollup.
+func (s *source) changed() bool { return s.out.Status == "delivered" }
 
 // Run rolls sources up into the warehouse at into (created if missing), then
 // closes and publishes it. The error joins every refused source's reason;
@@ -158,8 +159,8 @@ func Run(ctx context.Context, into string, args []string, opt Options) (Report, 
 		rep.Outcomes = append(rep.Outcomes, *s.out)
 	}
 	for _, d := range r.current {
-		if d.withdraw && runErr == nil {
-			rep.Outcomes = append(rep.Outcomes, Outcome{Source: d.withdrawnByOption, Path: d.path, Region: d.region,
+		if d.withdrawnBy != "" && runErr == nil {
+			rep.Outcomes = append(rep.Outcomes, Outcome{Source: d.withdrawnBy, Path: d.path, Region: d.region,
 				Fingerprint: d.fp, Status: "withdrawn", Delivery: d.id})
 		}
 	}
@@ -217,7 +218,6 @@ func (r *run) refuse(s *source, err error) {
 		s.out.Delivery = 0
 	}
 	s.out.Status, s.out.Err = "refused", err
-	s.changed = false
 	r.opt.Log.Error("source refused", "source", s.out.Source, "error", err)
 	r.opt.Progress(s.out.Source, "refused")
 }
@@ -272,17 +272,15 @@ func (r *run) do(ctx context.Context, args []string) (err error) {
 	r.findConflicts()
 	var todo []*source
 	for _, s := range r.sources {
-		if s.changed {
+		if s.changed() {
 			todo = append(todo, s)
 		}
 	}
-	withdrawals := 0
+	withdrawing := false
 	for _, d := range r.current {
-		if d.withdraw {
-			withdrawals++
-		}
+		withdrawing = withdrawing || d.withdrawnBy != ""
 	}
-	if len(todo) == 0 && withdrawals == 0 {
+	if len(todo) == 0 && !withdrawing {
 		return nil
 	}
 	if err := r.commit(ctx, todo); err != nil {
@@ -360,10 +358,9 @@ func (r *run) open(ctx context.Context, s *source) error {
 	if err := r.checkColumns(ctx, s.catalog); err != nil {
 		return fmt.Errorf("source %s: %w", o.Source, err)
 	}
-	s.changed = true
 	o.Status = "delivered"
 	for _, d := range r.current {
-		if !d.withdraw && (d.region == o.Region || d.path == o.Path) {
+		if d.withdrawnBy == "" && (d.region == o.Region || d.path == o.Path) {
 			s.replaces = append(s.replaces, d)
 		}
 	}
@@ -373,7 +370,7 @@ func (r *run) open(ctx context.Context, s *source) error {
 // unchanged finds the current delivery this source already is.
 func (r *run) unchanged(path, region, fp string) *delivery {
 	for _, d := range r.current {
-		if !d.withdraw && d.fp == fp && (d.path == path || (region != "" && d.region == region)) {
+		if d.withdrawnBy == "" && d.fp == fp && (d.path == path || (region != "" && d.region == region)) {
 			return d
 		}
 	}
@@ -448,7 +445,7 @@ func (r *run) checkColumns(ctx context.Context, catalog string) error {
 func (r *run) findConflicts() {
 	var changed []*source
 	for _, s := range r.sources {
-		if s.changed {
+		if s.changed() {
 			changed = append(changed, s)
 		}
 	}
@@ -483,7 +480,7 @@ func (r *run) findConflicts() {
 	// one of them is checked below like any earlier delivery.
 	for _, s := range changed {
 		for _, d := range r.current {
-			if d.withdraw || contains(s.replaces, d) {
+			if d.withdrawnBy != "" || contains(s.replaces, d) {
 				continue
 			}
 			if x, y, ok := firstOverlap(s.loads, d.loads); ok {
@@ -529,7 +526,7 @@ func (r *run) markWithdrawals() error {
 		found := false
 		for _, d := range r.current {
 			if d.path == abs || d.region == w {
-				d.withdraw, d.withdrawnByOption, found = true, w, true
+				d.withdrawnBy, found = w, true
 			}
 		}
 		if !found {
@@ -552,7 +549,7 @@ func (r *run) commit(ctx context.Context, todo []*source) (err error) {
 	}()
 	now := time.Now().UTC()
 	for _, d := range r.current {
-		if d.withdraw {
+		if d.withdrawnBy != "" {
 			r.opt.Progress(d.path, "withdrawing")
 			if err := removeDelivery(ctx, c, d.id, "withdrawn", nil); err != nil {
 				return err
