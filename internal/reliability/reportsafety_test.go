@@ -6,21 +6,15 @@ import (
 	"fmt"
 	"html"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
-	cdplog "github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/network"
-	cdppage "github.com/chromedp/cdproto/page"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 
+	"enlist/internal/browsertest"
 	"enlist/internal/reliability/testkit"
 	"enlist/pipelines/read"
 )
@@ -221,68 +215,13 @@ func TestReportsNeutraliseHostileExtractText(t *testing.T) {
 // element with an inline event handler, and show the hostile name as text.
 func browserCheck(t *testing.T, path, mustShow string) {
 	t.Helper()
-	const chromium = "/usr/bin/chromium"
-	if _, err := exec.LookPath(chromium); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("chromium is not installed (Debian: chromium): %v", err)
-		}
-		t.Logf("no browser check: chromium is not installed: %v", err)
+	if why := browsertest.Missing(t); why != "" {
+		t.Logf("no browser check: %s", why)
 		return
 	}
-	url := "file://" + path
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 1600),
-	)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
-	var mu sync.Mutex
-	var problems []string
-	report := func(format string, a ...any) {
-		mu.Lock()
-		problems = append(problems, fmt.Sprintf(format, a...))
-		mu.Unlock()
-	}
-	chromedp.ListenTarget(bctx, func(ev any) {
-		switch e := ev.(type) {
-		case *runtime.EventConsoleAPICalled:
-			if e.Type == runtime.APITypeError || e.Type == runtime.APITypeWarning {
-				report("console %s", e.Type)
-			}
-		case *runtime.EventExceptionThrown:
-			report("exception: %s", e.ExceptionDetails.Error())
-		case *cdplog.EventEntryAdded:
-			if e.Entry.Level == cdplog.LevelError {
-				report("log (%s): %s", e.Entry.Source, e.Entry.Text)
-			}
-		case *network.EventRequestWillBeSent:
-			if e.Request.URL != url {
-				report("request: %s", e.Request.URL)
-			}
-		case *cdppage.EventJavascriptDialogOpening:
-			report("dialog (%s): %s", e.Type, e.Message)
-			go func() { _ = chromedp.Run(bctx, cdppage.HandleJavaScriptDialog(false)) }()
-		}
-	})
 	var tips, scripts, dangerous int
 	var text string
-	err := chromedp.Run(bctx,
-		network.Enable(),
-		cdplog.Enable(),
-		network.SetBlockedURLs([]string{"http://*", "https://*", "ws://*", "wss://*", "ftp://*"}),
-		chromedp.Navigate(url),
-		chromedp.WaitReady(`body[data-rendered="true"]`, chromedp.ByQuery),
+	problems, err := browsertest.Load(t, path, browsertest.Options{},
 		chromedp.Evaluate(`(function () {
 			var shown = 0;
 			document.querySelectorAll('[id^="chart-"]').forEach(function (el) {
@@ -306,10 +245,8 @@ func browserCheck(t *testing.T, path, mustShow string) {
 		chromedp.Evaluate(`document.body.innerText`, &text),
 	)
 	if err != nil {
-		t.Fatalf("chromium: %v (problems so far: %v)", err, problems)
+		t.Fatalf("%v (problems so far: %v)", err, problems)
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	for _, p := range problems {
 		t.Errorf("%s: %s", filepath.Base(path), p)
 	}
