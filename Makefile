@@ -21,14 +21,11 @@ test: assets
 	$(MAKE) fuzz
 
 # Each fuzz target briefly, so CI catches a panic or hang on new input.
-# A target is package:FuzzName; the seed corpora are in each package's
-# testdata/fuzz and run with every plain go test too.
-FUZZ_TARGETS := \
-	./internal/idnum:FuzzParse ./internal/idnum:FuzzMask ./internal/idnum:FuzzCheckChar \
-	./pipelines/validate:FuzzParseDate ./pipelines/validate:FuzzDateForms ./pipelines/validate:FuzzCheck \
-	./pipelines/mapping:FuzzDetectHeader ./pipelines/mapping:FuzzHeaderMapping ./pipelines/mapping:FuzzValues \
-	./pipelines/read:FuzzCSV ./pipelines/read:FuzzXLSX ./pipelines/read:FuzzSheetXML \
-	./pipelines/load:FuzzLoadCSV
+# A target is package:FuzzName, found from the test files so that a new
+# fuzz test is run without being listed here; the seed corpora are in each
+# package's testdata/fuzz and run with every plain go test too.
+FUZZ_TARGETS := $(shell grep -r --include='*_test.go' --exclude-dir=node_modules -o '^func Fuzz[A-Za-z0-9_]*' . | \
+	sed -E 's|/[^/]*_test\.go:func |:|' | sort)
 
 # Go 1.26's fuzz coordinator can report "context deadline exceeded" as the
 # -fuzztime deadline races a busy worker (golang/go#75804, fixed in Go 1.27):
