@@ -304,13 +304,7 @@ func (r *run) open(ctx context.Context, s *source) error {
 		}
 		o.Fingerprint = fp
 		if d := r.unchanged(o.Path, "", fp); d != nil {
-			o.Status, o.Region, o.Delivery = "unchanged", d.region, d.id
-			r.opt.Log.Info("source unchanged", "source", o.Source, "region", d.region, "delivery", d.id)
-			o.Loads = len(d.loads)
-			for _, l := range d.loads {
-				o.Rows += l.rows
-			}
-			r.opt.Progress(o.Source, "unchanged")
+			r.keep(o, d)
 			return nil
 		}
 		staged, err := r.stage(ctx, o)
@@ -335,10 +329,7 @@ func (r *run) open(ctx context.Context, s *source) error {
 	if err != nil {
 		return fmt.Errorf("source %s: %w", o.Source, err)
 	}
-	s.loads, o.Skipped, o.Loads = loads, skipped, len(loads)
-	for _, l := range loads {
-		o.Rows += l.rows
-	}
+	s.loads, o.Skipped, o.Loads, o.Rows = loads, skipped, len(loads), rowsOf(loads)
 	if skipped > 0 {
 		r.opt.Log.Warn("regions extracts not rolled up; the province keeps its own division table", "source", o.Source, "loads", skipped)
 	}
@@ -349,9 +340,7 @@ func (r *run) open(ctx context.Context, s *source) error {
 	if o.Type == TypeWarehouse {
 		o.Fingerprint = ledgerFingerprint(loads)
 		if d := r.unchanged(o.Path, o.Region, o.Fingerprint); d != nil {
-			o.Status, o.Delivery = "unchanged", d.id
-			r.opt.Log.Info("source unchanged", "source", o.Source, "region", o.Region, "delivery", d.id)
-			r.opt.Progress(o.Source, "unchanged")
+			r.keep(o, d)
 			return nil
 		}
 	}
@@ -365,6 +354,22 @@ func (r *run) open(ctx context.Context, s *source) error {
 		}
 	}
 	return nil
+}
+
+// keep records that a source is the current delivery d already: the same
+// fingerprint, so the same loads, rows and region.
+func (r *run) keep(o *Outcome, d *delivery) {
+	o.Status, o.Region, o.Delivery = "unchanged", d.region, d.id
+	o.Loads, o.Rows = len(d.loads), rowsOf(d.loads)
+	r.opt.Log.Info("source unchanged", "source", o.Source, "region", d.region, "delivery", d.id)
+	r.opt.Progress(o.Source, "unchanged")
+}
+
+func rowsOf(loads []load) (n int64) {
+	for _, l := range loads {
+		n += l.rows
+	}
+	return n
 }
 
 // unchanged finds the current delivery this source already is.
