@@ -26,10 +26,12 @@ type Options struct {
 	Year   int       // 0 = the as-of date's season (or the latest with data)
 	Season int
 	Lang   Lang // "" = Chinese
-	// Audit adds the warnings that arise between files (two-region
-	// registrations, orphans, approvals without double qualification) to
-	// Issues: what the data-quality report shows. They read every
-	// registration, exam and approval, so the weekly bulletin leaves them out.
+	// Audit gathers what the data-quality report shows: the files and their
+	// problems, the warnings that arise between files (two-region
+	// registrations, orphans, approvals without double qualification)
+	// included, and none of the weekly figures beyond the regions' metrics.
+	// The warnings read every registration, exam and approval, so the
+	// weekly bulletin leaves them out.
 	Audit bool
 }
 
@@ -248,8 +250,9 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 		return nil, fmt.Errorf("%w %s", metrics.ErrNoData, q.Scope)
 	}
 	sort.Slice(b.Children, func(i, j int) bool { return b.Children[i].Code() < b.Children[j].Code() })
-	steps := []func(context.Context, *warehouse.Warehouse) error{
-		b.readTargets, b.readExamReasons, b.readReturnReasons, b.readWeeks, b.readFiles, b.readIssues,
+	steps := []func(context.Context, *warehouse.Warehouse) error{b.readFiles, b.readIssues}
+	if !b.audit {
+		steps = append(steps, b.readTargets, b.readExamReasons, b.readReturnReasons, b.readWeeks)
 	}
 	for _, step := range steps {
 		if err := step(ctx, wh); err != nil {
@@ -258,7 +261,8 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 	}
 	if b.audit {
 		b.topIssuesFromAudit()
+	} else {
+		b.Attention = b.attention()
 	}
-	b.Attention = b.attention()
 	return b, nil
 }
