@@ -8,14 +8,15 @@ package reports
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
 
 	"enlist/internal/warehouse"
 	"enlist/reports/bulletin"
+	"enlist/reports/internal/atomicfile"
 	"enlist/reports/page"
 	"enlist/reports/workbook"
 )
@@ -62,7 +63,7 @@ func WriteWeekly(b *bulletin.Bulletin, opt Options) (Files, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	if err := writeFile(files.HTML, func(out *os.File) error { return page.Write(out, b, now) }); err != nil {
+	if err := atomicfile.Write(files.HTML, func(out io.Writer) error { return page.Write(out, b, now) }); err != nil {
 		// The workbook stands on its own: say where it is even so.
 		return Files{XLSX: files.XLSX}, err
 	}
@@ -94,27 +95,4 @@ func dirOf(out string) string {
 		return "."
 	}
 	return out
-}
-
-// writeFile writes through a temporary file renamed into place, so a
-// reader never sees half a page.
-func writeFile(path string, write func(*os.File) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".bulletin-*.tmp")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	err = write(tmp)
-	err = errors.Join(err, tmp.Close())
-	if err == nil {
-		// Bulletins are for reading by others: not the temporary file's 0600.
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

@@ -8,15 +8,14 @@
 package workbook
 
 import (
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 	"strconv"
 
 	"github.com/xuri/excelize/v2"
 
 	"enlist/reports/bulletin"
+	"enlist/reports/internal/atomicfile"
 )
 
 type writer struct {
@@ -98,24 +97,7 @@ func Quality(b *bulletin.Bulletin) (*excelize.File, error) {
 // Save writes f to path through a temporary file, so a reader never opens
 // half a workbook.
 func Save(f *excelize.File, path string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".bulletin-*.xlsx")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Write(tmp); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := errors.Join(tmp.Close(), os.Chmod(tmp.Name(), 0o644)); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(path, func(out io.Writer) error { return f.Write(out) })
 }
 
 // regionColumn is a column of a table with one row per region.
