@@ -15,7 +15,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"enlist/internal/analyst"
 	"enlist/internal/secret"
 	"enlist/pipelines/export"
 	"enlist/pipelines/inbox"
@@ -612,22 +611,15 @@ func sqlJob(e *env, job schedules.Job) (schedules.Task, error) {
 		}
 		o := probe
 		o.out = run.Dated(e.besideDB(p.Out))
-		wh, err := e.openReader(ctx, true)
-		if err != nil {
-			return schedules.Outcome{}, err
-		}
-		defer wh.Close()
-		s, err := analyst.NewSession(ctx, wh.DB())
-		if err != nil {
-			return schedules.Outcome{}, err
-		}
-		defer s.Close()
+		vars := make([][2]string, 0, len(names))
 		for _, name := range names {
-			v := run.Dated(p.Vars[name])
-			if _, err := s.Run(ctx, "SET VARIABLE "+name+" = '"+strings.ReplaceAll(v, "'", "''")+"'"); err != nil {
-				return schedules.Outcome{}, fmt.Errorf("vars %s: %w", name, err)
-			}
+			vars = append(vars, [2]string{name, run.Dated(p.Vars[name])})
 		}
+		s, _, closeSession, err := openSession(ctx, e, vars, "vars ")
+		if err != nil {
+			return schedules.Outcome{}, err
+		}
+		defer closeSession()
 		res, err := runOne(ctx, s, text, o.timeout)
 		if err != nil {
 			return schedules.Outcome{}, err

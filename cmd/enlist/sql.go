@@ -106,24 +106,14 @@ func runSQL(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: no query given", errUsage)
 	}
 
-	wh, err := e.openReader(ctx, true)
+	s, from, closeSession, err := openSession(ctx, e, vars, "--var ")
 	if err != nil {
 		return err
 	}
-	defer wh.Close()
-	s, err := analyst.NewSession(ctx, wh.DB())
-	if err != nil {
-		return err
-	}
-	defer s.Close()
+	defer closeSession()
 	s.MaxRows = o.maxRows
-	for _, v := range vars {
-		if _, err := s.Run(ctx, "SET VARIABLE "+v[0]+" = '"+strings.ReplaceAll(v[1], "'", "''")+"'"); err != nil {
-			return fmt.Errorf("--var %s: %w", v[0], err)
-		}
-	}
 	if interactive {
-		return sqlPrompt(ctx, e, s, os.Stdin, isTerminal(os.Stdin), o, wh.Path())
+		return sqlPrompt(ctx, e, s, os.Stdin, isTerminal(os.Stdin), o, from)
 	}
 	res, err := runOne(ctx, s, text, o.timeout)
 	if err != nil {
@@ -134,6 +124,28 @@ func runSQL(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	return o.write(e, res.Frame)
+}
+
+// openSession opens an analyst's sandboxed session on the published copy,
+// with the session variables set; what names a variable in an error
+// ("--var ", "vars ") is the caller's. from is the copy read.
+func openSession(ctx context.Context, e *env, vars [][2]string, what string) (s *analyst.Session, from string, closeSession func(), err error) {
+	wh, err := e.openReader(ctx, true)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	s, err = analyst.NewSession(ctx, wh.DB())
+	if err != nil {
+		return nil, "", nil, errors.Join(err, wh.Close())
+	}
+	closeSession = func() { s.Close(); wh.Close() }
+	for _, v := range vars {
+		if _, err := s.Run(ctx, "SET VARIABLE "+v[0]+" = '"+strings.ReplaceAll(v[1], "'", "''")+"'"); err != nil {
+			closeSession()
+			return nil, "", nil, fmt.Errorf("%s%s: %w", what, v[0], err)
+		}
+	}
+	return s, wh.Path(), closeSession, nil
 }
 
 // settle checks the output flags and picks the format from --out's
