@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"enlist/internal/metrics"
 	"enlist/internal/tabular"
@@ -23,33 +22,24 @@ func runMetrics(ctx context.Context, e *env, args []string) error {
 			"format shows the main columns; csv and json carry all of them.",
 		"  enlist metrics --scope 41 --depth 1\n"+
 			"  enlist metrics --scope 410102 --year 2025 --season 1 --as-of 2025-03-05 --depth 2 --format csv")
-	scope := fs.String("scope", "", "region code (required): 41 province, 4101 city, 410102 county, …")
-	year := fs.Int("year", 0, "year (default: the as-of date's, else the latest with data)")
-	season := fs.Int("season", 0, "season 1 or 2 (default: the as-of date's, else the latest with data)")
-	asOf := fs.String("as-of", "", "as-of date YYYY-MM-DD (default: today)")
+	period := addPeriodFlags(fs)
 	depth := fs.Int("depth", 1, "levels below the scope to include")
 	format := fs.String("format", "table", "table, csv or json")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(rest) > 0 || *scope == "" {
+	if len(rest) > 0 {
 		return fmt.Errorf("%w: give --scope CODE", errUsage)
 	}
-	if *season != 0 && *season != 1 && *season != 2 {
-		return fmt.Errorf("%w: --season must be 1 or 2", errUsage)
+	q, err := period.query()
+	if err != nil {
+		return err
 	}
 	if *format != "table" && *format != "csv" && *format != "json" {
 		return fmt.Errorf("%w: --format must be table, csv or json", errUsage)
 	}
-	q := metrics.Query{Scope: *scope, Year: *year, Season: *season, Depth: *depth}
-	if *asOf != "" {
-		t, err := time.Parse(time.DateOnly, *asOf)
-		if err != nil {
-			return fmt.Errorf("%w: --as-of %q: use YYYY-MM-DD", errUsage, *asOf)
-		}
-		q.AsOf = t
-	}
+	q.Depth = *depth
 	wh, err := e.openReader(ctx, false)
 	if err != nil {
 		return err
