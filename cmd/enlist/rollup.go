@@ -48,19 +48,30 @@ func runRollup(ctx context.Context, e *env, args []string) error {
 	// The province warehouse is this command's warehouse: its secret,
 	// configuration and published copy are found beside it.
 	e.db = *into
-	cfg, err := e.config()
+	opt, err := e.rollupOptions(withdraw)
 	if err != nil {
 		return err
 	}
-	rep, err := rollup.Run(ctx, *into, sources, rollup.Options{
-		Config: &cfg, Threads: e.threads, MemoryLimit: e.memoryLimit,
-		Key:      func() (secret.Key, error) { return e.key() },
-		Withdraw: withdraw, Log: e.log,
-		Progress: func(source, step string) { e.progress("rollup %s: %s", source, step) },
-	})
+	opt.Progress = func(source, step string) { e.progress("rollup %s: %s", source, step) }
+	rep, err := rollup.Run(ctx, *into, sources, opt)
 	e.progressDone()
 	printRollup(e, rep)
 	return err
+}
+
+// rollupOptions are what a rollup into e.db takes from the environment:
+// the province's configuration and secret (found beside it), DuckDB's
+// limits, and the log. enlist rollup and the scheduled rollup share them.
+func (e *env) rollupOptions(withdraw []string) (rollup.Options, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return rollup.Options{}, err
+	}
+	return rollup.Options{
+		Config: &cfg, Threads: e.threads, MemoryLimit: e.memoryLimit,
+		Key:      func() (secret.Key, error) { return e.key() },
+		Withdraw: withdraw, Log: e.log,
+	}, nil
 }
 
 func printRollup(e *env, rep rollup.Report) {

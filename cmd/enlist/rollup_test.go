@@ -52,6 +52,30 @@ func TestRollupAndExportCommands(t *testing.T) {
 		t.Errorf("re-run: %d\n%s", code, out)
 	}
 
+	// The same rollup as a scheduled job into the service's own warehouse:
+	// its run record publishes the province once, with the rows in it.
+	sch := filepath.Join(dir, "schedules")
+	if err := os.MkdirAll(sch, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	job := "jobs:\n  - name: sunday-rollup\n    cron: \"0 23 * * 0\"\n    type: rollup\n    params:\n      sources: [" + a + ", " + b + "]\n"
+	if err := os.WriteFile(filepath.Join(sch, "rollup.yaml"), []byte(job), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	svc := filepath.Join(dir, "service", "henan.duckdb")
+	if err := os.MkdirAll(filepath.Dir(svc), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := enlist(t, "--db", svc, "run", "--schedules", sch, "sunday-rollup"); code != exitOK || !strings.Contains(out, "succeeded") {
+		t.Fatalf("scheduled rollup: %d\n%s\n%s", code, out, errs)
+	}
+	if code, out, errs := enlist(t, "--db", svc, "sql", "--format", "csv", "SELECT count(*) AS n FROM registrations"); code != exitOK || !strings.Contains(out, "\n5\n") {
+		t.Errorf("registrations readers see after the scheduled rollup: %d\n%s\n%s", code, out, errs)
+	}
+	if vs, _ := filepath.Glob(svc + ".published/v*.duckdb"); len(vs) != 1 {
+		t.Errorf("published versions after one scheduled rollup: %v, want one", vs)
+	}
+
 	// A city holding both counties again is refused, naming the county.
 	cityIn := filepath.Join(dir, "4101-in")
 	if err := os.MkdirAll(cityIn, 0o755); err != nil {

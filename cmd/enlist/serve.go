@@ -15,7 +15,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"enlist/internal/secret"
 	"enlist/pipelines/export"
 	"enlist/pipelines/inbox"
 	"enlist/pipelines/load"
@@ -498,10 +497,7 @@ func rollupJob(e *env, job schedules.Job) (schedules.Task, error) {
 		if p.Into != "" {
 			pe.db = e.besideDB(p.Into)
 		}
-		cfg, err := pe.config()
-		if err != nil {
-			return schedules.Outcome{}, err
-		}
+		pe.log = e.log.With("job", job.Name)
 		sources := make([]string, len(p.Sources))
 		for i, s := range p.Sources {
 			sources[i] = e.besideDB(s)
@@ -513,11 +509,14 @@ func rollupJob(e *env, job schedules.Job) (schedules.Task, error) {
 				withdraw[i] = e.besideDB(s)
 			}
 		}
-		rep, err := rollup.Run(ctx, pe.db, sources, rollup.Options{
-			Config: &cfg, Threads: e.threads, MemoryLimit: e.memoryLimit,
-			Key:      func() (secret.Key, error) { return pe.key() },
-			Withdraw: withdraw, Log: e.log.With("job", job.Name),
-		})
+		opt, err := pe.rollupOptions(withdraw)
+		if err != nil {
+			return schedules.Outcome{}, err
+		}
+		// Into the service's own warehouse, the run's record publishes it
+		// once the run ends; publishing here as well would copy it twice.
+		opt.NoPublish = pe.db == e.db
+		rep, err := rollup.Run(ctx, pe.db, sources, opt)
 		counts := map[string]int64{}
 		for _, o := range rep.Outcomes {
 			counts["sources_"+o.Status]++
