@@ -104,11 +104,21 @@ func (e *env) openReader(ctx context.Context, sandbox bool) (*warehouse.Warehous
 // publish makes what a write command committed visible to readers. The
 // warehouse must be closed first.
 func (e *env) publish(ctx context.Context) error {
-	path, err := warehouse.Publish(ctx, e.db)
+	cfg, err := e.config()
 	if err != nil {
 		return err
 	}
-	e.log.Info("published", "copy", path)
+	p, err := warehouse.PublishKeeping(ctx, e.db, cfg.Publish.KeepVersions)
+	switch {
+	case err != nil:
+		return err
+	case p.Deferred:
+		e.log.Info("publish left to this process's job still holding the warehouse")
+	case p.Copied:
+		e.log.Info("published", "copy", p.Path)
+	default:
+		e.log.Info("published copy already current; nothing readers use changed", "copy", p.Path)
+	}
 	return nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"enlist/internal/idnum"
 	"enlist/internal/secret"
 	"enlist/internal/warehouse"
+	"enlist/pipelines/inbox"
 	"enlist/schedules"
 )
 
@@ -131,7 +132,9 @@ func TestServiceCommands(t *testing.T) {
 	settled(t, filepath.Join(dir, "inbox", "bad.csv"), "甲,乙\n1,2\n")
 
 	code, out, errs := enlist(t, "--db", db, "run", "--schedules", sch, "nightly")
-	if code != exitOK || !strings.Contains(out, "nightly: succeeded") || !strings.Contains(out, "1 files loaded (2 rows read") || !strings.Contains(out, "1 failed") {
+	// One file loaded, one refused: the run is partial, with its counts,
+	// and enlist run says so with exit status 1.
+	if code != exitFailure || !strings.Contains(out, "nightly: partial") || !strings.Contains(out, "1 files loaded (2 rows read") || !strings.Contains(out, "1 failed") {
 		t.Fatalf("run nightly: %d\n%s\n%s", code, out, errs)
 	}
 	if !strings.Contains(errs, "run started") || !strings.Contains(errs, "inbox: loading") {
@@ -187,7 +190,7 @@ func TestServiceCommands(t *testing.T) {
 			last[f[0]] = strings.Join(f[1:2], "") + " " + f[4] + " " + f[6]
 		}
 	}
-	for job, want := range map[string]string{"nightly": "1 manual succeeded", "bulletin": "2 manual failed",
+	for job, want := range map[string]string{"nightly": "1 manual partial", "bulletin": "2 manual failed",
 		"city-bulletin": "3 manual succeeded", "parquet": "4 manual succeeded", "counts": "5 manual succeeded"} {
 		if last[job] != want {
 			t.Errorf("jobs: last run of %s %q, want %q:\n%s", job, last[job], want, out)
@@ -394,5 +397,123 @@ func TestSIGTERMDuringIngest(t *testing.T) {
 	}
 	if _, err := os.Stat(inboxFile); err == nil {
 		t.Error("the file is still in the inbox after it loaded")
+	}
+}
+
+// TestLongNameUnderServe drops a 253-byte Chinese file name into the inbox
+// of a running service (one to load, one to refuse), lets the job run,
+// then stops the service with SIGTERM: the files end in processed/ and
+// failed/ under shortened names, later runs are not skipped as "still
+// going", and the service exits within its grace period.
+func TestLongNameUnderServe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs the service")
+	}
+	t.Setenv(secret.EnvVar, "")
+	bin := buildEnlist(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "w.duckdb")
+	if out, err := exec.Command(bin, "--db", db, "init").CombinedOutput(); err != nil {
+		t.Fatalf("init: %v %s", err, out)
+	}
+	long := func(prefix string) string {
+		name := prefix
+		for len(name)+len(".csv")+3 <= 253 {
+			name += "征"
+		}
+		for len(name)+len(".csv") < 253 {
+			name += "x"
+		}
+		return name + ".csv"
+	}
+	good, bad := long("q"), long("b")
+	settled(t, filepath.Join(dir, "inbox", "a.csv"), "年度,批次,区划代码,征集任务数\n2025,上半年,410103,80\n")
+	settled(t, filepath.Join(dir, "inbox", good), "年度,批次,区划代码,征集任务数\n2025,上半年,410102,120\n")
+	settled(t, filepath.Join(dir, "inbox", bad), "甲,乙\n1,2\n")
+	sch := writeSchedule(t, dir, "jobs:\n  - name: inbox\n    cron: '*/3 * * * * *'\n    type: ingest\n    params:\n      inbox: inbox\n      settle: 1s\n")
+
+	const grace = 4 * time.Second
+	serve := exec.Command(bin, "--db", db, "--threads", "2", "serve", "--schedules", sch, "--grace", grace.String())
+	stderr, err := serve.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	finished := make(chan struct{})
+	logDone := make(chan string)
+	go func() {
+		var log strings.Builder
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		runs := 0
+		for sc.Scan() {
+			line := sc.Text()
+			log.WriteString(line + "\n")
+			// The run that took the files, then one more run after it.
+			if strings.Contains(line, "msg=\"run finished\"") {
+				if runs++; runs == 2 {
+					close(finished)
+				}
+			}
+		}
+		logDone <- log.String()
+	}()
+	select {
+	case <-finished:
+	case <-time.After(90 * time.Second):
+		serve.Process.Signal(syscall.SIGTERM)
+		time.Sleep(grace + 2*time.Second)
+		serve.Process.Kill()
+		t.Fatalf("the inbox runs did not finish:\n%s", <-logDone)
+	}
+	if err := serve.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	signalled := time.Now()
+	exited := make(chan error, 1)
+	go func() { exited <- serve.Wait() }()
+	select {
+	case <-exited:
+	case <-time.After(grace + 3*time.Second):
+		serve.Process.Kill()
+		t.Fatalf("serve still running %s after SIGTERM (grace %s):\n%s", time.Since(signalled), grace, <-logDone)
+	}
+	log := <-logDone
+	if strings.Contains(log, "still going") {
+		t.Errorf("a run was skipped as still going:\n%s", log)
+	}
+	day := time.Now().In(mustZone(t, "Asia/Shanghai")).Format("2006-01-02")
+	// The first run may fall just before midnight in Beijing; the files are
+	// looked for under either day.
+	found := func(sub, name string) bool {
+		for _, d := range []string{day, time.Now().Add(-time.Minute).In(mustZone(t, "Asia/Shanghai")).Format("2006-01-02")} {
+			if _, err := os.Stat(filepath.Join(dir, "inbox", sub, d, name)); err == nil {
+				return true
+			}
+		}
+		return false
+	}
+	for _, c := range []struct{ sub, name string }{
+		{"processed", "a.csv"},
+		{"processed", inbox.StoredName(good, 255)},
+		{"failed", inbox.StoredName(bad, 255)},
+		{"failed", inbox.StoredName(bad, 255) + ".why.txt"},
+	} {
+		if !found(c.sub, c.name) {
+			t.Errorf("%s/%s missing:\n%s", c.sub, c.name, log)
+		}
+	}
+	for _, name := range []string{good, bad, "a.csv"} {
+		if _, err := os.Stat(filepath.Join(dir, "inbox", name)); err == nil {
+			t.Errorf("%s is still in the inbox", name)
+		}
+	}
+	if n := queryInt(t, db, `SELECT count(*) FROM load_ledger`); n != 2 {
+		t.Errorf("%d ledger rows, want 2", n)
+	}
+	if n := queryInt(t, db, `SELECT count(*) FROM load_ledger WHERE file = '`+filepath.Join(dir, "inbox", good)+`'`); n != 1 {
+		t.Errorf("the ledger does not keep the long file's original name")
 	}
 }

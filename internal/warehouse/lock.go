@@ -3,10 +3,16 @@ package warehouse
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
+	"golang.org/x/sys/unix"
 )
 
 // DefaultLockWait is how long an open waits for another process to let go
@@ -48,4 +54,187 @@ func connectWaiting(ctx context.Context, dsn string, wait time.Duration) (*duckd
 // process; the driver gives no typed error for it.
 func isLockConflict(err error) bool {
 	return strings.Contains(err.Error(), "Could not set lock on file")
+}
+
+// Within one process DuckDB keeps a single database instance per file, and
+// refuses a second open of the file with other settings ("Can't open a
+// connection to same database file with a different configuration"): the
+// service's jobs share the process, so a publish (read-only) meeting a
+// job's write (read-write), or a sandboxed query meeting a report on the
+// same published copy, failed depending on which opened the file first.
+// The gates below make such opens take turns instead: an open waits while
+// the process holds the file with other settings, or while it publishes the
+// file. A publish does not wait for the process's writers: it is left to
+// the last of them to close, which publishes then.
+//
+// The registry is process-wide, as the DuckDB instance cache it mirrors is.
+var files = &registry{gates: map[string]*gate{}}
+
+type registry struct {
+	mu    sync.Mutex
+	gates map[string]*gate // by absolute path
+}
+
+type gate struct {
+	dsn        string // settings of the handles open now
+	holders    int
+	publishing bool
+	pending    bool // a publish was asked for while the file was held
+	keep       int  // versions the pending publish keeps
+	changed    chan struct{}
+}
+
+func fileKey(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return filepath.Clean(path)
+}
+
+// gateLocked returns path's gate, making it; files.mu is held.
+func (r *registry) gateLocked(key string) *gate {
+	g := r.gates[key]
+	if g == nil {
+		g = &gate{changed: make(chan struct{})}
+		r.gates[key] = g
+	}
+	return g
+}
+
+// signalLocked wakes the waiters on g and forgets g once nothing refers to
+// it; files.mu is held.
+func (r *registry) signalLocked(key string, g *gate) {
+	close(g.changed)
+	g.changed = make(chan struct{})
+	if g.holders == 0 && !g.publishing && !g.pending {
+		delete(r.gates, key)
+	}
+}
+
+// enter registers an open of path with settings dsn, waiting while the
+// process holds it with other settings or publishes it.
+func (r *registry) enter(ctx context.Context, path, dsn string) error {
+	key := fileKey(path)
+	for {
+		r.mu.Lock()
+		g := r.gateLocked(key)
+		if !g.publishing && (g.holders == 0 || g.dsn == dsn) {
+			g.holders++
+			g.dsn = dsn
+			r.mu.Unlock()
+			return nil
+		}
+		wait := g.changed
+		r.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for this process's other use of %s: %w", path, ctx.Err())
+		case <-wait:
+		}
+	}
+}
+
+// leave ends an open; it tells whether a publish asked for meanwhile is
+// now the caller's to do, and the versions it keeps.
+func (r *registry) leave(path string) (publish bool, keep int) {
+	key := fileKey(path)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	g := r.gates[key]
+	if g == nil {
+		return false, 0
+	}
+	g.holders--
+	if g.holders == 0 && g.pending {
+		publish, keep = true, g.keep
+		g.pending = false
+	}
+	r.signalLocked(key, g)
+	return publish, keep
+}
+
+// startPublish takes path for a publish. When the process holds the file
+// it records the publish as pending and returns held: the last holder to
+// close publishes. Another publish of the file in progress is waited for.
+func (r *registry) startPublish(ctx context.Context, path string, keep int) (held bool, err error) {
+	key := fileKey(path)
+	for {
+		r.mu.Lock()
+		g := r.gateLocked(key)
+		switch {
+		case g.holders > 0:
+			g.pending = true
+			g.keep = max(g.keep, keep)
+			r.mu.Unlock()
+			return true, nil
+		case !g.publishing:
+			g.publishing = true
+			r.mu.Unlock()
+			return false, nil
+		}
+		wait := g.changed
+		r.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return false, fmt.Errorf("waiting for this process's other publish of %s: %w", path, ctx.Err())
+		case <-wait:
+		}
+	}
+}
+
+func (r *registry) endPublish(path string) {
+	key := fileKey(path)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if g := r.gates[key]; g != nil {
+		g.publishing = false
+		r.signalLocked(key, g)
+	}
+}
+
+// inUse tells whether the process has path open.
+func (r *registry) inUse(path string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	g := r.gates[fileKey(path)]
+	return g != nil && g.holders > 0
+}
+
+// heldElsewhere tells whether another process has path open through
+// DuckDB, which holds a POSIX lock on the whole file (shared for readers).
+// The probe is an open-file-description lock, so it neither merges with
+// nor releases this process's own locks.
+func heldElsewhere(path string) bool {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		// Gone already, or not ours to probe (nor, then, to remove).
+		return !errors.Is(err, fs.ErrNotExist)
+	}
+	defer f.Close()
+	lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0, Start: 0, Len: 0}
+	if err := unix.FcntlFlock(f.Fd(), unix.F_OFD_SETLK, &lk); err != nil {
+		return true
+	}
+	lk.Type = unix.F_UNLCK
+	unix.FcntlFlock(f.Fd(), unix.F_OFD_SETLK, &lk) //nolint:errcheck // closing releases it too
+	return false
+}
+
+// inPeoplesTerms restates what DuckDB says about a file it cannot write
+// (a read-only folder or file) in the words of the folder and the fix.
+func inPeoplesTerms(path string, err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "Permission denied") || strings.Contains(msg, "Read-only file system") {
+		dir := filepath.Dir(path)
+		what := "permission denied"
+		if strings.Contains(msg, "Read-only file system") {
+			what = "read-only file system"
+		}
+		return fmt.Errorf("cannot write to %s: %s (the warehouse and its .wal and .published files live there; "+
+			"give this user write access to the folder, or use --db to name a warehouse in a writable folder): %w", dir, what, fs.ErrPermission)
+	}
+	return err
 }
