@@ -39,6 +39,9 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	if len(paths) == 0 {
 		return fmt.Errorf("%w: give at least one file or folder", errUsage)
 	}
+	if opt.Mode != load.Snapshot && opt.Mode != load.Incremental {
+		return fmt.Errorf("%w: --mode %q: use snapshot or incremental", errUsage, opt.Mode)
+	}
 	if opt.Season != 0 && opt.Season != 1 && opt.Season != 2 {
 		return fmt.Errorf("%w: --season must be 1 or 2", errUsage)
 	}

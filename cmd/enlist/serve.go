@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"enlist/internal/warehouse"
 	"enlist/pipelines/export"
 	"enlist/pipelines/inbox"
 	"enlist/pipelines/load"
@@ -22,7 +23,6 @@ import (
 	"enlist/pipelines/rollup"
 	"enlist/reports"
 	"enlist/reports/bulletin"
-	"enlist/internal/warehouse"
 	"enlist/schedules"
 )
 
@@ -287,8 +287,12 @@ func (e *env) engine(dir string) (*schedules.Engine, error) {
 			return nil, &schedules.Error{File: j.File, Line: j.Line, Reason: fmt.Sprintf("job %s: type %s has no task in this build of enlist", j.Name, j.Type)}
 		}
 		task, err := kind(e, j)
-		if err != nil || (j.Type != schedules.Ingest && j.Type != schedules.Rollup) {
-			return task, err
+		if err != nil {
+			return nil, err
+		}
+		task = inPeoplesTerms(task)
+		if j.Type != schedules.Ingest && j.Type != schedules.Rollup {
+			return task, nil
 		}
 		return oneWriter(writer, e.log.With("job", j.Name), task), nil
 	}, schedules.Options{History: history, Log: e.log, Zone: zone})
@@ -296,6 +300,18 @@ func (e *env) engine(dir string) (*schedules.Engine, error) {
 		return nil, err
 	}
 	return eng, nil
+}
+
+// inPeoplesTerms puts a DuckDB error about a file it cannot write in the
+// words `enlist` uses on the command line, for the run's record and log.
+func inPeoplesTerms(task schedules.Task) schedules.Task {
+	return func(ctx context.Context, run schedules.Run) (schedules.Outcome, error) {
+		out, err := task(ctx, run)
+		if err != nil {
+			err = warehouse.InPeoplesTerms(err)
+		}
+		return out, err
+	}
 }
 
 // oneWriter runs task once it holds turn, giving up if ctx ends first.

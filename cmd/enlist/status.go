@@ -12,8 +12,8 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlags("status", "[FLAGS]", "Show the load ledger in brief (latest loads first), then rejects and flags by reason.",
 		"  enlist status\n  enlist status --limit 100")
 	limit := fs.Int("limit", 20, "ledger rows to show")
-	if _, err := parse(fs, args); err != nil {
-		return err
+	if rest, err := parse(fs, args); err != nil || len(rest) > 0 {
+		return usageIf(err, "status takes no arguments")
 	}
 	wh, err := e.openReader(ctx, false)
 	if err != nil {

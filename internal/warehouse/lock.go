@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -220,21 +221,52 @@ func heldElsewhere(path string) bool {
 	return false
 }
 
-// inPeoplesTerms restates what DuckDB says about a file it cannot write
-// (a read-only folder or file) in the words of the folder and the fix.
+// inPeoplesTerms restates what DuckDB or the file system says about a
+// file it cannot write (a read-only folder or file) in the words of the
+// folder and the fix; path is the warehouse, named when the message names
+// no file.
 func inPeoplesTerms(path string, err error) error {
 	if err == nil {
 		return nil
 	}
 	msg := err.Error()
-	if strings.Contains(msg, "Permission denied") || strings.Contains(msg, "Read-only file system") {
-		dir := filepath.Dir(path)
-		what := "permission denied"
-		if strings.Contains(msg, "Read-only file system") {
-			what = "read-only file system"
-		}
-		return fmt.Errorf("cannot write to %s: %s (the warehouse and its .wal and .published files live there; "+
-			"give this user write access to the folder, or use --db to name a warehouse in a writable folder): %w", dir, what, fs.ErrPermission)
+	what := ""
+	switch {
+	case strings.Contains(msg, "Permission denied") || strings.Contains(msg, "permission denied"):
+		what = "permission denied"
+	case strings.Contains(msg, "Read-only file system") || strings.Contains(msg, "read-only file system"):
+		what = "read-only file system"
+	default:
+		return err
 	}
-	return err
+	file := path
+	if m := duckdbFile.FindStringSubmatch(msg); m != nil {
+		file = m[1]
+		writing := strings.HasSuffix(file, ".wal") || strings.Contains(msg, "commit") || strings.Contains(strings.ToLower(m[0]), "create")
+		if !writing && file != path {
+			return permissionError(fmt.Sprintf("cannot open %s: %s; give this user access to it", file, what))
+		}
+	}
+	if file == "" {
+		return err
+	}
+	dir := filepath.Dir(file)
+	return permissionError(fmt.Sprintf("cannot write to %s: %s (%s is written there); give this user write access to the folder, "+
+		"or use --db for a warehouse in a writable folder", dir, what, filepath.Base(file)))
 }
+
+// permissionError is a message for people that still answers
+// errors.Is(err, fs.ErrPermission).
+type permissionError string
+
+func (e permissionError) Error() string { return string(e) }
+func (e permissionError) Unwrap() error { return fs.ErrPermission }
+
+// duckdbFile finds the file in DuckDB's IO messages, e.g. `Cannot open
+// file "/srv/w.duckdb.wal": Permission denied`.
+var duckdbFile = regexp.MustCompile(`(?i)(?:cannot open|could not open|failed to create|cannot create) (?:file|directory) "([^"]+)"`)
+
+// InPeoplesTerms is inPeoplesTerms for an error that reached a command
+// from anywhere (a load's commit, a publish): a DuckDB message about a file
+// it cannot write becomes "cannot write to DIR: permission denied".
+func InPeoplesTerms(err error) error { return inPeoplesTerms("", err) }
