@@ -517,3 +517,110 @@ func TestLongNameUnderServe(t *testing.T) {
 		t.Errorf("the ledger does not keep the long file's original name")
 	}
 }
+
+// TestTwoJobsInOneMinutePublish runs an ingest and a query job on the same
+// second under `enlist serve`: while the ingest holds the warehouse, the
+// other job's end publishes too. Neither may fail to publish (DuckDB's
+// "different configuration" when one job's read-only hold met the other's
+// write), the loaded rows must reach the published copy, runs that change
+// nothing readers use must not copy the warehouse again, and no more than
+// keep_versions copies may stay on disk.
+func TestTwoJobsInOneMinutePublish(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs the service")
+	}
+	t.Setenv(secret.EnvVar, "")
+	bin := buildEnlist(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "w.duckdb")
+	if out, err := exec.Command(bin, "--db", db, "init").CombinedOutput(); err != nil {
+		t.Fatalf("init: %v %s", err, out)
+	}
+	os.WriteFile(filepath.Join(dir, "enlist.yaml"), []byte("publish:\n  keep_versions: 2\n"), 0o640)
+	const rows = 30_000
+	os.MkdirAll(filepath.Join(dir, "inbox"), 0o750)
+	writeInboxRegistrations(t, filepath.Join(dir, "inbox", "登记.csv"), rows)
+	sch := writeSchedule(t, dir, `jobs:
+  - name: inbox
+    cron: "*/5 * * * * *"
+    type: ingest
+    params:
+      inbox: inbox
+      settle: 1s
+  - name: count
+    cron: "*/5 * * * * *"
+    type: sql
+    params:
+      query: "SELECT count(*) AS n FROM registrations"
+      out: out/n.csv
+`)
+	serve := exec.Command(bin, "--db", db, "--threads", "2", "serve", "--schedules", sch, "--grace", "5s")
+	stderr, err := serve.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	enough := make(chan struct{})
+	logDone := make(chan string)
+	go func() {
+		var log strings.Builder
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		ingests, counts, closed := 0, 0, false
+		for sc.Scan() {
+			line := sc.Text()
+			log.WriteString(line + "\n")
+			if strings.Contains(line, `msg="run finished"`) {
+				switch {
+				case strings.Contains(line, "job=inbox"):
+					ingests++
+				case strings.Contains(line, "job=count") && ingests > 0:
+					counts++
+				}
+			}
+			// The loading run, then two rounds of both jobs after it.
+			if !closed && ingests >= 3 && counts >= 2 {
+				closed = true
+				close(enough)
+			}
+		}
+		logDone <- log.String()
+	}()
+	select {
+	case <-enough:
+	case <-time.After(3 * time.Minute):
+		serve.Process.Signal(syscall.SIGTERM)
+		t.Fatalf("the jobs did not run:\n%s", <-logDone)
+	}
+	serve.Process.Signal(syscall.SIGTERM)
+	serve.Wait()
+	log := <-logDone
+	for _, bad := range []string{"not published", "different configuration", "level=ERROR"} {
+		if strings.Contains(log, bad) {
+			t.Errorf("the log has %q:\n%s", bad, log)
+		}
+	}
+	if !strings.Contains(log, "published copy already current") {
+		t.Errorf("no run was spared a copy of an unchanged warehouse:\n%s", log)
+	}
+	// The published copy has the load, as the query job saw it.
+	out, err := exec.Command(bin, "--db", db, "sql", "--format", "csv", "SELECT count(*) AS n FROM registrations").Output()
+	if err != nil || strings.TrimSpace(string(out)) != fmt.Sprintf("n\n%d", rows) {
+		t.Errorf("published copy: %q %v", out, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "out", "n.csv")); err != nil || strings.TrimSpace(string(b)) != fmt.Sprintf("n\n%d", rows) {
+		t.Errorf("the query job's last result: %q %v", b, err)
+	}
+	vs, _ := filepath.Glob(filepath.Join(warehouse.PublishedDir(db), "v*.duckdb"))
+	if len(vs) > 2 {
+		t.Errorf("%d published versions on disk, keep_versions is 2: %v", len(vs), vs)
+	}
+	// enlist jobs shows every run, though runs that changed nothing were
+	// not published.
+	out, _ = exec.Command(bin, "--db", db, "jobs", "--schedules", sch, "--runs", "100").Output()
+	if got := strings.Count(string(out), "  count  "); got < 2 {
+		t.Errorf("enlist jobs shows %d runs of count, want every one:\n%s", got, out)
+	}
+}
