@@ -47,6 +47,7 @@ func commands() []command {
 		{"export", "write the curated tables as Hive-partitioned Parquet", runExport},
 		{"gen", "generate realistic synthetic extracts for a province", runGen},
 		{"demo", "generate a province, load it, and summarise", runDemo},
+		{"bench", "measure ingest, the weekly cycle and the bulletin against DuckDB and pandas", runBench},
 	}
 }
 
