@@ -193,8 +193,9 @@ class Extracts:
         if kind == "registrations":
             df["applied"] = df["applied"].fillna(False).astype(bool)
             self._regions = None
-        self.replace(kind, df)
-        self.frames[kind].append(df)
+        scope = self.replace(kind, df)
+        types = set(df["exam_type"].unique()) if kind == "exams" else None
+        self.frames[kind].append((df, scope, types, set(zip(df["year"], df["season"])) if "season" in df else None))
 
     @staticmethod
     def kind_of(df):
@@ -211,37 +212,49 @@ class Extracts:
             return "resettlement"
         return None
 
-    def replace(self, kind, df):
-        """A file covering one county replaces that county's rows in earlier,
-        wider files of the same kind (and exam type) and season."""
-        if kind not in ("registrations", "exams") or df.empty or not self.frames[kind]:
-            return
-        if kind == "registrations":
-            county = os.path.commonprefix(list(df["region_code"].unique()))
-            if len(county) < 6:
-                return
-            county = county[:6]
-            for i, old in enumerate(self.frames[kind]):
-                same = old["season"].isin(df["season"].unique()) & old["year"].isin(df["year"].unique())
-                self.frames[kind][i] = old[~(same & old["region_code"].str.startswith(county))]
-            return
+    def regions(self, df):
+        """The region of each row's person: their latest registration of
+        the row's year and season (None for people registered nowhere)."""
         if self._regions is None:
-            self._regions = self.latest_registrations().set_index(["person", "year", "season"])["region_code"]
-        region = self._regions
-        where = df.join(region, on=["person", "year", "season"])["region_code"].dropna()
-        county = os.path.commonprefix(list(where.unique()))
-        if len(county) < 6:
-            return
-        county = county[:6]
-        for i, old in enumerate(self.frames[kind]):
-            r = old.join(region, on=["person", "year", "season"])["region_code"].fillna("")
-            same = old["exam_type"].isin(df["exam_type"].unique()) & old["season"].isin(df["season"].unique())
-            self.frames[kind][i] = old[~(same & r.str.startswith(county))]
+            latest = self.latest_registrations()
+            self._regions = {ys: g.set_index("person")["region_code"]
+                             for ys, g in latest.groupby(["year", "season"])}
+        out = pd.Series(None, index=df.index, dtype=object)
+        for ys, part in df.groupby(["year", "season"]):
+            if ys in self._regions:
+                out[part.index] = part["person"].map(self._regions[ys])
+        return out
+
+    def replace(self, kind, df):
+        """Snapshots (SPEC §4): a file covering a region replaces, in the
+        earlier files of the same kind (and exam type) and season covering
+        that region or a wider one, the rows of its region. Returns the
+        file's scope, the smallest region holding all its rows."""
+        if kind not in ("registrations", "exams") or df.empty:
+            return ""
+        where = df["region_code"] if kind == "registrations" else self.regions(df).dropna()
+        scope = os.path.commonprefix(list(where.unique()))
+        scope = max((scope[:n] for n in (2, 4, 6, 9, 12) if len(scope) >= n), key=len, default="")
+        if not scope:
+            return scope
+        types = set(df["exam_type"].unique()) if kind == "exams" else None
+        seasons = set(zip(df["year"], df["season"]))
+        for i, (old, old_scope, old_types, old_seasons) in enumerate(self.frames[kind]):
+            if old_seasons != seasons or old_types != types:
+                continue
+            if old_scope.startswith(scope):  # the same region or a narrower one: replaced whole
+                self.frames[kind][i] = (old.iloc[0:0], old_scope, old_types, old_seasons)
+                continue
+            if not scope.startswith(old_scope):
+                continue
+            region = old["region_code"] if kind == "registrations" else self.regions(old).fillna("")
+            self.frames[kind][i] = (old[~region.str.startswith(scope)], old_scope, old_types, old_seasons)
+        return scope
 
     def table(self, kind):
         if not self.frames[kind]:
             return pd.DataFrame()
-        return pd.concat(self.frames[kind], ignore_index=True)
+        return pd.concat([f[0] for f in self.frames[kind]], ignore_index=True)
 
     def latest_registrations(self, as_of=None):
         reg = self.table("registrations")

@@ -113,10 +113,10 @@ func printBench(w io.Writer, rep bench.Report) {
 	m := rep.Machine
 	fmt.Fprintf(w, "enlist bench: %s registrations, %d cores (%s), %d GiB, load %s at start, %s\n\n",
 		thousands(rep.Registrations), m.Cores, m.CPU, m.MemoryGiB, m.Load, rep.Date)
-	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\tstep\tside\tseconds\tCPU s\tpeak RSS\t")
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "scenario\tstep\tside\t seconds\t   CPU s\tpeak RSS")
 	for _, s := range rep.Steps {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%.2f\t%s\t\n", s.Scenario, s.Name, s.Side, s.Seconds, s.CPUSeconds, mib(s.PeakRSSBytes))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%8.2f\t%8.2f\t%8s\n", s.Scenario, s.Name, s.Side, s.Seconds, s.CPUSeconds, mib(s.PeakRSSBytes))
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
