@@ -55,6 +55,7 @@ type Options struct {
 	Python        string // an interpreter with pandas and openpyxl
 	Threads       int    // passed to enlist and the limit; 0 = their defaults
 	MemoryLimit   string // likewise
+	GoMemoryLimit string // passed to enlist
 	Command       string // the command line, for the report
 	Progress      func(string)
 }
@@ -84,6 +85,7 @@ type Report struct {
 	Command              string  `json:"command"`
 	Threads              int     `json:"threads,omitempty"`
 	MemoryLimit          string  `json:"memory_limit,omitempty"`
+	GoMemoryLimit        string  `json:"go_memory_limit,omitempty"`
 	Steps                []Step  `json:"steps"`
 }
 
@@ -110,7 +112,7 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 		opt.Progress = func(string) {}
 	}
 	rep = Report{Registrations: opt.Registrations, LargeRegistrations: opt.Large, Command: opt.Command,
-		Date: time.Now().UTC().Format(time.RFC3339), Machine: machine(), Threads: opt.Threads, MemoryLimit: opt.MemoryLimit}
+		Date: time.Now().UTC().Format(time.RFC3339), Machine: machine(), Threads: opt.Threads, MemoryLimit: opt.MemoryLimit, GoMemoryLimit: opt.GoMemoryLimit}
 	dir := opt.Dir
 	if dir == "" {
 		if dir, err = os.MkdirTemp("", "enlist-bench-"); err != nil {
@@ -165,6 +167,9 @@ func (b *bench) enlist(db string, args ...string) []string {
 	}
 	if b.opt.MemoryLimit != "" {
 		argv = append(argv, "--memory-limit", b.opt.MemoryLimit)
+	}
+	if b.opt.GoMemoryLimit != "" {
+		argv = append(argv, "--go-memory-limit", b.opt.GoMemoryLimit)
 	}
 	return append(argv, args...)
 }

@@ -55,7 +55,17 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if opt.Exe, err = os.Executable(); err != nil {
 		return fmt.Errorf("bench: find the enlist binary: %w", err)
 	}
-	opt.Threads, opt.MemoryLimit = e.threads, e.memoryLimit
+	// Every step runs with the same limits, resolved here once (flag,
+	// environment, enlist.yaml, default) and passed on explicitly.
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	r, err := e.resources(cfg)
+	if err != nil {
+		return err
+	}
+	opt.Threads, opt.MemoryLimit, opt.GoMemoryLimit = r.Threads, r.MemoryLimit, r.GoMemoryLimit
 	opt.Command = "enlist " + strings.Join(append([]string{"bench"}, args...), " ")
 	opt.Progress = func(s string) { e.progress("%s", s) }
 	rep, runErr := bench.Run(ctx, opt)
@@ -88,7 +98,16 @@ func runBenchLimit(ctx context.Context, e *env, args []string) error {
 	if len(rest) != 2 {
 		return fmt.Errorf("%w: give the CSV file and the database to create", errUsage)
 	}
-	rows, err := bench.RunLimit(ctx, *form, rest[0], rest[1], e.threads, e.memoryLimit)
+	// The same threads and memory as enlist's own steps, resolved the same way.
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	r, err := e.resources(cfg)
+	if err != nil {
+		return err
+	}
+	rows, err := bench.RunLimit(ctx, *form, rest[0], rest[1], r.Threads, r.MemoryLimit)
 	if err != nil {
 		return err
 	}

@@ -129,8 +129,11 @@ Global flags (also accepted after the command):
                        <db>.secret; ENLIST_SECRET overrides it)
   --config PATH        season windows, targets, score weights (default:
                        enlist.yaml beside the warehouse, else built-in)
-  --threads N          DuckDB threads (default: all cores)
-  --memory-limit SIZE  DuckDB memory limit, e.g. 4GB
+  --threads N          DuckDB threads (default: every core up to 4)
+  --memory-limit SIZE  DuckDB memory limit, e.g. 4GB (default 1GB)
+  --go-memory-limit SIZE  soft limit of the Go heap, or off (default 512MiB)
+                       (also ENLIST_THREADS, ENLIST_MEMORY_LIMIT,
+                       ENLIST_GO_MEMORY_LIMIT and resources: in enlist.yaml)
 
 Examples:
   enlist demo                                  # generate a province, load it, summarise

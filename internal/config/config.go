@@ -34,6 +34,8 @@ type Config struct {
 	// BehindMargin: a child region is behind when its completion trails
 	// the elapsed share of the season by more than this.
 	BehindMargin float64 `yaml:"behind_margin"`
+	// Resources bound DuckDB's threads and memory and the Go heap.
+	Resources Resources `yaml:"resources"`
 }
 
 // Season is a working window, "MM-DD" to "MM-DD" of the same year.
@@ -137,7 +139,7 @@ func (c Config) validate() error {
 	if c.SubsidyDeadlineDays <= 0 {
 		return errors.New("subsidy_deadline_days must be positive")
 	}
-	return nil
+	return c.Resources.validate()
 }
 
 func isMonthDay(s string) bool {
