@@ -448,10 +448,14 @@ func reportJob(e *env, job schedules.Job) (schedules.Task, error) {
 			return schedules.Outcome{}, err
 		}
 		defer wh.Close()
+		sig, err := e.signature()
+		if err != nil {
+			return schedules.Outcome{}, err
+		}
 		var written []string
 		var errs []error
 		for _, scope := range p.Scopes {
-			opt := reports.Options{Options: bulletin.Options{Scope: scope, AsOf: asOf, Year: p.Year, Season: p.Season, Lang: lang}, Out: out}
+			opt := reports.Options{Options: bulletin.Options{Scope: scope, AsOf: asOf, Year: p.Year, Season: p.Season, Lang: lang, Signature: sig}, Out: out}
 			if p.Report == "quality" {
 				path, err := reports.Quality(ctx, wh, opt)
 				if err != nil {
