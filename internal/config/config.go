@@ -34,6 +34,14 @@ type Config struct {
 	// BehindMargin: a child region is behind when its completion trails
 	// the elapsed share of the season by more than this.
 	BehindMargin float64 `yaml:"behind_margin"`
+	// Columns teaches enlist an office's own header spellings without a
+	// rebuild: "all" or a kind (registrations, exams, …) → header as the
+	// office writes it → canonical column. They take precedence over the
+	// built-in aliases; ingest --map takes precedence over them.
+	Columns map[string]map[string]string `yaml:"columns"`
+	// Values teaches value spellings: field (education, result, …) →
+	// spelling → code.
+	Values map[string]map[string]string `yaml:"values"`
 }
 
 // Season is a working window, "MM-DD" to "MM-DD" of the same year.
