@@ -44,6 +44,14 @@ type Config struct {
 	// Bulletin: who signs the weekly bulletin and how its attention list
 	// judges.
 	Bulletin Bulletin `yaml:"bulletin"`
+	// Columns teaches enlist an office's own header spellings without a
+	// rebuild: "all" or a kind (registrations, exams, …) → header as the
+	// office writes it → canonical column. They take precedence over the
+	// built-in aliases; ingest --map takes precedence over them.
+	Columns map[string]map[string]string `yaml:"columns"`
+	// Values teaches value spellings: field (education, result, …) →
+	// spelling → code.
+	Values map[string]map[string]string `yaml:"values"`
 }
 
 // Bulletin holds the weekly bulletin's settings.
