@@ -101,10 +101,16 @@ SELECT
 FROM attention;
 
 -- bulletin: the figures and verdicts of the weekly bulletin for every region,
--- as of the session variables as_of, year and season (as the metrics view).
+-- as of the session variables as_of, year and season, all three set (as the
+-- metrics view: never today's date nor both seasons unannounced).
 CREATE OR REPLACE VIEW bulletin AS
-SELECT * FROM bulletin_at(coalesce(try_cast(getvariable('as_of') AS DATE), current_date),
-                          try_cast(getvariable('year') AS INTEGER), try_cast(getvariable('season') AS INTEGER));
+SELECT * FROM bulletin_at(
+    coalesce(try_cast(getvariable('as_of') AS DATE),
+             error('bulletin: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')),
+    coalesce(try_cast(getvariable('year') AS INTEGER),
+             error('bulletin: set the variable year (SET VARIABLE year = 2025)')),
+    coalesce(CASE WHEN try_cast(getvariable('season') AS INTEGER) IN (1, 2) THEN try_cast(getvariable('season') AS INTEGER) END,
+             error('bulletin: set the variable season to 1 or 2 (SET VARIABLE season = 1)')));
 COMMENT ON VIEW bulletin IS '周通报: the metrics view''s figures as the weekly bulletin prints and judges them, as of getvariable(''as_of'')';
 COMMENT ON COLUMN bulletin.projected_completion IS '预计完成率 = quota_completion / elapsed_share; NULL before the first approval';
 COMMENT ON COLUMN bulletin.composite_score IS '五率总评得分; NULL for a region without quota or approvals';
