@@ -311,7 +311,7 @@ func (in Inbox) scan(root string, log *slog.Logger) (ready []candidate, refused 
 			return refuse("not a regular file")
 		}
 		if !load.IsExtract(name) {
-			return refuse("not an extract: enlist reads .csv, .tsv, .txt and .xlsx files (export or save the data in one of them)")
+			return refuse("not an extract: enlist reads .csv, .tsv, .txt, .xlsx, .xls, .et and .ods files (export or save the data in one of them)")
 		}
 		if age := now.Sub(info.ModTime()); age < settle {
 			log.Debug("inbox: file still arriving", "file", rel, "modified_ago", age.String())

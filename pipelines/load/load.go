@@ -175,13 +175,20 @@ func (l *Loader) LoadPaths(ctx context.Context, paths []string, opt Options) ([]
 		}
 	}()
 	var errs []error
-	for _, f := range files {
+	// Legacy workbooks are converted together, in one LibreOffice run.
+	books, openErrs := read.OpenBooks(ctx, files)
+	for i, f := range files {
 		if err := ctx.Err(); err != nil {
+			for _, b := range books[i:] {
+				if b != nil {
+					b.Close()
+				}
+			}
 			return nil, errors.Join(append(errs, err)...)
 		}
-		book, err := openBook(ctx, f)
-		if err != nil {
-			errs = append(errs, err)
+		book := books[i]
+		if openErrs[i] != nil {
+			errs = append(errs, &FileError{File: f, Err: openErrs[i]})
 			continue
 		}
 		// A workbook goes where its first-needed sheet's kind goes.
