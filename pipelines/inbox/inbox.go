@@ -154,6 +154,9 @@ func (in Inbox) Ingest(ctx context.Context, loadFn LoadFunc) (Report, error) {
 	results, loadErr := loadFn(ctx, paths)
 	byPath := map[string]load.Result{}
 	for _, r := range results {
+		if prev, ok := byPath[r.File]; ok { // the sheets of one workbook
+			r.Read, r.Accepted, r.Rejected = r.Read+prev.Read, r.Accepted+prev.Accepted, r.Rejected+prev.Rejected
+		}
 		byPath[r.File] = r
 	}
 	fileErrs := map[string]*load.FileError{}

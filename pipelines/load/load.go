@@ -380,7 +380,8 @@ func (l *Loader) prepareReader(path string, r read.Reader, opt Options) (*prepar
 				msg += "; give --season 1|2 if the whole file is one season"
 			}
 		}
-		return refuse(errors.New(vocab.Explain(msg, h, kind, missing)))
+		// A data row taken for the header must not carry a number into a message.
+		return refuse(errors.New(scrubIDs(vocab.Explain(msg, h, kind, missing))))
 	}
 	return p, nil
 }

@@ -386,3 +386,38 @@ func TestLegacyWorkbooksLoadLikeXLSX(t *testing.T) {
 		t.Errorf("without soffice: %v", err)
 	}
 }
+
+// TestLoadWarningsInLedger: a guessed header, an ignored column and an
+// unknown value spelling each leave a warning in the result and the ledger,
+// with what to write to change it.
+func TestLoadWarningsInLedger(t *testing.T) {
+	fx := newFixture(t)
+	header := []string{"身分证号", "区划代码", "登记日期", "文化程度", "家庭住址"}
+	rows := [][]string{
+		{idA, "410102001", "2025-01-10", "大学肄业", "某街1号"},
+		{idB, "410102002", "2025-01-12", "大学肄业", "某街2号"},
+		{idF, "410103001", "2025-01-13", "本科（学士）", "某街3号"},
+	}
+	p := writeFile(t, fx.dir, "roll.csv", []byte(csvText(header, rows)))
+	res, err := fx.loader.LoadFile(context.Background(), p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Accepted != 3 {
+		t.Fatalf("result %+v", res)
+	}
+	var warnings string
+	fx.wh.DB().QueryRow(`SELECT warnings FROM load_ledger WHERE load_id = ?`, res.LoadID).Scan(&warnings)
+	for _, want := range []string{
+		"header guessed: 身分证号 → id_number",
+		`column ignored: "家庭住址"`,
+		`value not recognised: education "大学肄业" in 2 row(s), stored empty; to read it, add values: {education: {"大学肄业": CODE}}`,
+	} {
+		if !strings.Contains(warnings, want) || !strings.Contains(strings.Join(res.Warnings, "\n"), want) {
+			t.Errorf("warnings lack %q:\nledger %s\nresult %v", want, warnings, res.Warnings)
+		}
+	}
+	if n := fx.count(t, `SELECT count(*) FROM registrations WHERE education = 'bachelor'`); n != 1 {
+		t.Errorf("本科（学士） read as bachelor %d times, want 1", n)
+	}
+}
