@@ -48,6 +48,7 @@ func commands() []command {
 		{"export", "write the curated tables as Hive-partitioned Parquet", runExport},
 		{"gen", "generate realistic synthetic extracts for a province", runGen},
 		{"demo", "generate a province, load it, and summarise", runDemo},
+		{"bench", "measure ingest, the weekly cycle and the bulletin against DuckDB and pandas", runBench},
 	}
 }
 
@@ -129,8 +130,11 @@ Global flags (also accepted after the command):
                        <db>.secret; ENLIST_SECRET overrides it)
   --config PATH        season windows, targets, score weights (default:
                        enlist.yaml beside the warehouse, else built-in)
-  --threads N          DuckDB threads (default: all cores)
-  --memory-limit SIZE  DuckDB memory limit, e.g. 4GB
+  --threads N          DuckDB threads (default: every core up to 4)
+  --memory-limit SIZE  DuckDB memory limit, e.g. 4GB (default 1GB)
+  --go-memory-limit SIZE  soft limit of the Go heap, or off (default 512MiB)
+                       (also ENLIST_THREADS, ENLIST_MEMORY_LIMIT,
+                       ENLIST_GO_MEMORY_LIMIT and resources: in enlist.yaml)
 
 Examples:
   enlist demo                                  # generate a province, load it, summarise

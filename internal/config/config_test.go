@@ -12,8 +12,15 @@ func TestDefaultsAndOverrides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Seasons[1].Start != "01-01" || c.Targets.CollegeRatio != 0.7 || c.SubsidyDeadlineDays != 90 {
+	if c.Seasons[1].Start != "01-01" || c.Targets.CollegeRatio != 0.7 || c.SubsidyDeadlineDays != 90 ||
+		c.PlacementWindowDays != 30 || c.Bulletin.AttentionMinRecruits != 5 || c.Bulletin.Preparer != "" {
 		t.Errorf("defaults = %+v", c)
+	}
+	p0 := filepath.Join(t.TempDir(), "names.yaml")
+	os.WriteFile(p0, []byte("bulletin:\n  unit: 郑州市征兵办公室\n  preparer: 李明\n  reviewer: 王强\n"), 0o644)
+	if c, err := Load(p0, true); err != nil || c.Bulletin.Unit != "郑州市征兵办公室" || c.Bulletin.Preparer != "李明" ||
+		c.Bulletin.Reviewer != "王强" || c.Bulletin.AttentionMinRecruits != 5 {
+		t.Errorf("bulletin names: %+v, %v", c.Bulletin, err)
 	}
 	dir := t.TempDir()
 	p := filepath.Join(dir, "enlist.yaml")
@@ -47,6 +54,9 @@ func TestBadConfigurations(t *testing.T) {
 		{"seasons:\n  1: {start: \"03-31\", end: \"01-01\"}\n", "season 1"},
 		{"colege_target: 0.7\n", "colege_target"},
 		{"subsidy_deadline_days: 0\n", "subsidy_deadline_days"},
+		{"placement_window_days: -1\n", "placement_window_days"},
+		{"bulletin:\n  attention_min_recruits: -2\n", "bulletin.attention_min_recruits"},
+		{"bulletin:\n  auditor: 张三\n", "auditor"},
 	} {
 		p := filepath.Join(dir, "c.yaml")
 		os.WriteFile(p, []byte(tc.text), 0o644)
