@@ -91,24 +91,24 @@ type HeaderUse struct {
 
 // RejectExample is one rejected row, as the rejects table keeps it.
 type RejectExample struct {
-	Line   int
-	Column string
-	Detail string
-	Raw    string // masked like rejects.raw_value
+	Line   int    `json:"line"`
+	Column string `json:"column"`
+	Detail string `json:"detail"`
+	Raw    string `json:"raw"` // masked like rejects.raw_value
 }
 
 // SkippedSheet is a sheet of a workbook that was not loaded.
 type SkippedSheet struct {
-	Sheet string
-	Why   string
+	Sheet string `json:"sheet"`
+	Why   string `json:"why"`
 }
 
 // Scope is what a snapshot covers; a newer snapshot of the same scope
 // replaces the older one.
 type Scope struct {
-	Region string
-	Year   int // 0 when the file spans several
-	Season int // 0 when the file spans both
+	Region string `json:"region"`
+	Year   int    `json:"year"`   // 0 when the file spans several
+	Season int    `json:"season"` // 0 when the file spans both
 }
 
 // FileError refuses a whole file; nothing of it is stored.
