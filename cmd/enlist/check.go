@@ -359,8 +359,5 @@ func printCheck(w io.Writer, r *CheckReport) {
 		for _, warn := range f.Warnings {
 			fmt.Fprintf(w, "  warning: %s\n", warn)
 		}
-		for _, s := range f.Skipped {
-			fmt.Fprintf(w, "  sheet %q skipped: %s\n", s.Sheet, s.Why)
-		}
 	}
 }

@@ -275,6 +275,11 @@ func TestOfficeFormsLoadAlike(t *testing.T) {
 		if len(regs) != 3 || len(regs[0].Skipped) != 1 || regs[0].Skipped[0].Sheet != "填表说明" {
 			t.Fatalf("workbook results %+v", regs)
 		}
+		var warnings string
+		fx.wh.DB().QueryRow(`SELECT warnings FROM load_ledger WHERE load_id = ?`, regs[0].LoadID).Scan(&warnings)
+		if !strings.Contains(warnings, `sheet "填表说明" skipped: no header row`) {
+			t.Errorf("ledger warnings of the first sheet: %q", warnings)
+		}
 		for _, r := range regs {
 			if len(r.Replaced) != 0 {
 				t.Errorf("sheet %s replaced %v: a workbook's sheets are one delivery", r.Sheet, r.Replaced)
