@@ -35,6 +35,7 @@ func commands() []command {
 	return []command{
 		{"init", "create the warehouse and the pseudonymisation secret", runInit},
 		{"ingest", "load extract files and folders into the warehouse", runIngest},
+		{"check", "read, map and validate extracts as ingest would, storing nothing", runCheck},
 		{"status", "show the load ledger and rejects and flags by reason", runStatus},
 		{"metrics", "print the metrics of a region and its descendants", runMetrics},
 		{"report", "write the weekly bulletin (XLSX and HTML) or the data-quality report", runReport},
