@@ -58,7 +58,7 @@ type table struct {
 	cols         []column
 	records      []record
 	notes        []string
-	freezeCols   int // columns kept in view when scrolling right
+	freezeCols   int    // columns kept in view when scrolling right
 	lead         string // a paragraph above the header (总览's 通报 lead)
 	signature    string // the 填报单位 / 填表人 / 审核人 / 填表日期 line
 	// noRepeat prints the header rows once: a table followed by a list of
