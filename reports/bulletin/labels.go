@@ -64,7 +64,7 @@ var messages = map[string][2]string{
 	"total":               {"合计", "Total"},
 	"not_stated":          {"未注明", "not stated"},
 	"none":                {"无", "none"},
-	"own_level":           {"本级", "own level"},
+	"own_level_of":        {"%s（本级）", "%s (own level)"},
 	"yes":                 {"是", "yes"},
 	"no":                  {"否", "no"},
 	"quota_note":          {"注：合计行征集任务为本级下达任务数（%d），各单位任务之和为%d。", "Note: the total's quota is the scope's own quota (%d); the regions' quotas add up to %d."},

@@ -26,7 +26,7 @@ func (w *writer) filesSheet(sheet, title string, notes ...string) func() error {
 		for _, f := range w.b.Files {
 			top := ""
 			if f.TopReason != "" {
-				top = fmt.Sprintf("%s（%d）", f.TopLabel, f.TopRows)
+				top = fmt.Sprintf(t("count_paren"), f.TopLabel, f.TopRows)
 			}
 			region := f.RegionName
 			if region == "" {
@@ -60,7 +60,7 @@ func (w *writer) issuesByReason() error {
 // counts in the region its file covers).
 func (w *writer) issuesByRegion() error {
 	t := w.lang.T
-	names := map[string]string{w.b.Scope.Code(): w.b.Scope.Name() + "（" + t("own_level") + "）"}
+	names := map[string]string{w.b.Scope.Code(): fmt.Sprintf(t("own_level_of"), w.b.Scope.Name())}
 	for _, c := range w.b.Children {
 		names[c.Code()] = c.Name()
 	}

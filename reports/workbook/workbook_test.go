@@ -536,3 +536,72 @@ func TestQualityWorkbook(t *testing.T) {
 		t.Errorf("按文件: the exams' main problem %q", f2.raw(fmt.Sprintf("H%d", row)))
 	}
 }
+
+// TestEnglishWorkbookIsEnglish: an English bulletin translates failure and
+// return reasons through the vocabulary (reports/bulletin/reasons.csv) and
+// has no full-width punctuation in any cell; region names stay Chinese.
+func TestEnglishWorkbookIsEnglish(t *testing.T) {
+	wh := fixture.Small(t)
+	b, err := bulletin.Gather(context.Background(), wh, bulletin.Options{Scope: "4101", AsOf: fixture.AsOf, Lang: bulletin.English})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := open(t, b)
+	e := sheet{t, f, "Exams"}
+	if got := e.raw(fmt.Sprintf("I%d", e.rowOf("A", "中原区"))); got != "eyesight (2); surgical (1)" {
+		t.Errorf("中原区's failure reasons in English: %q", got)
+	}
+	r := sheet{t, f, "Returns"}
+	if got := r.raw(fmt.Sprintf("F%d", r.rowOf("A", "中原区"))); got != "illness (1)" {
+		t.Errorf("中原区's return reasons in English: %q", got)
+	}
+	for _, name := range f.GetSheetList() {
+		rows, err := f.GetRows(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, row := range rows {
+			for j, v := range row {
+				if strings.ContainsAny(v, "，；：（）。、") {
+					t.Errorf("%s row %d column %d: full-width punctuation in %q", name, i+1, j+1, v)
+				}
+			}
+		}
+	}
+}
+
+// TestFirstWeekShowsNoScoreRankOrZero: on 01-03 nobody is approved yet:
+// no composite score, no 总评排名 and no projection, each "—" with a note;
+// completion ranks still rank the regions with a quota.
+func TestFirstWeekShowsNoScoreRankOrZero(t *testing.T) {
+	wh := fixture.Small(t)
+	b, err := bulletin.Gather(context.Background(), wh, bulletin.Options{Scope: "4101", AsOf: mustDate(t, "2025-01-03")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := open(t, b)
+	g := sheet{t, f, "兵员质量"}
+	q := sheet{t, f, "任务完成"}
+	for _, name := range []string{"中原区", "管城回族区", "金水区"} {
+		gr := g.rowOf("B", name)
+		if a, l := g.raw(fmt.Sprintf("A%d", gr)), g.raw(fmt.Sprintf("L%d", gr)); a != "—" || l != "—" {
+			t.Errorf("兵员质量 %s: rank %q score %q, want — and —", name, a, l)
+		}
+		if p := q.raw(fmt.Sprintf("L%d", q.rowOf("B", name))); p != "—" {
+			t.Errorf("任务完成 %s: 预计完成率 %q, want —", name, p)
+		}
+	}
+	// 金水区 has no quota: no rank; the three with a quota share rank 1 at 0.0%.
+	if got := q.raw(fmt.Sprintf("A%d", q.rowOf("B", "金水区"))); got != "—" {
+		t.Errorf("金水区 (no quota) ranked %q", got)
+	}
+	if got := q.raw(fmt.Sprintf("A%d", q.rowOf("B", "管城回族区"))); got != "1" {
+		t.Errorf("管城回族区 ranked %q, want 1 (three tied at 0.0%%)", got)
+	}
+	for _, s := range []struct {
+		sh   sheet
+		note string
+	}{{g, "注：未下达任务或尚无定兵的单位不评分、不排名（—）。"}, {q, "注：未下达征集任务的单位无任务完成率，不排名（—）。"}, {q, "注：尚无定兵时不作预计（—）。"}} {
+		s.sh.rowOf("A", s.note)
+	}
+}
