@@ -34,6 +34,8 @@ type Config struct {
 	// BehindMargin: a child region is behind when its completion trails
 	// the elapsed share of the season by more than this.
 	BehindMargin float64 `yaml:"behind_margin"`
+	// Resources bound DuckDB's threads and memory and the Go heap.
+	Resources Resources `yaml:"resources"`
 	// PlacementWindowDays: a veteran with an assigned job counts as due for
 	// placement (应安置) once this many days have passed since discharge
 	// (or earlier, once placed): placement starts after discharge, so a
@@ -42,6 +44,14 @@ type Config struct {
 	// Bulletin: who signs the weekly bulletin and how its attention list
 	// judges.
 	Bulletin Bulletin `yaml:"bulletin"`
+	// Columns teaches enlist an office's own header spellings without a
+	// rebuild: "all" or a kind (registrations, exams, …) → header as the
+	// office writes it → canonical column. They take precedence over the
+	// built-in aliases; ingest --map takes precedence over them.
+	Columns map[string]map[string]string `yaml:"columns"`
+	// Values teaches value spellings: field (education, result, …) →
+	// spelling → code.
+	Values map[string]map[string]string `yaml:"values"`
 }
 
 // Bulletin holds the weekly bulletin's settings.
@@ -164,7 +174,7 @@ func (c Config) validate() error {
 	if c.Bulletin.AttentionMinRecruits < 0 {
 		return errors.New("bulletin.attention_min_recruits cannot be negative")
 	}
-	return nil
+	return c.Resources.validate()
 }
 
 func isMonthDay(s string) bool {

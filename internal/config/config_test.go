@@ -66,3 +66,22 @@ func TestBadConfigurations(t *testing.T) {
 		}
 	}
 }
+
+func TestColumnsAndValuesSections(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "enlist.yaml")
+	if err := os.WriteFile(p, []byte("columns:\n  all:\n    户籍地编码: region_code\n  approvals:\n    日期: approved_on\nvalues:\n  education:\n    全日制本科: bachelor\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(p, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Columns["all"]["户籍地编码"] != "region_code" || c.Columns["approvals"]["日期"] != "approved_on" ||
+		c.Values["education"]["全日制本科"] != "bachelor" {
+		t.Errorf("columns %v values %v", c.Columns, c.Values)
+	}
+	// The seasons and targets keep their defaults beside the new sections.
+	if c.Seasons[1].End != "03-31" || c.Targets.CollegeRatio == 0 {
+		t.Errorf("defaults lost: %+v", c)
+	}
+}
