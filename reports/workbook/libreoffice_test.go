@@ -63,6 +63,14 @@ func TestLibreOfficeRendersBulletin(t *testing.T) {
 	if err := workbook.Save(hf, halves); err != nil {
 		t.Fatal(err)
 	}
+	lf, err := workbook.Weekly(longBulletin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := filepath.Join(dir, "long.xlsx")
+	if err := workbook.Save(lf, long); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	run := func(name string, args ...string) []byte {
@@ -77,7 +85,7 @@ func TestLibreOfficeRendersBulletin(t *testing.T) {
 		return out
 	}
 	profile := "file://" + filepath.Join(dir, "lo-profile")
-	run(soffice, "-env:UserInstallation="+profile, "--headless", "--norestore", "--convert-to", "pdf", "--outdir", dir, xlsx, halves)
+	run(soffice, "-env:UserInstallation="+profile, "--headless", "--norestore", "--convert-to", "pdf", "--outdir", dir, xlsx, halves, long)
 	pdf := filepath.Join(dir, "bulletin.pdf")
 	if _, err := os.Stat(pdf); err != nil {
 		t.Fatalf("LibreOffice wrote no PDF: %v", err)
@@ -110,6 +118,17 @@ func TestLibreOfficeRendersBulletin(t *testing.T) {
 	for _, wrong := range []string{"31.2%", "66.2%"} {
 		if strings.Contains(htext, wrong) {
 			t.Errorf("LibreOffice shows %s", wrong)
+		}
+	}
+	// The 70-region bulletin: no 合计 row prints on a page of its own (the
+	// 数据质量 sheet, with no files, has nothing but its 合计).
+	ltext := string(run(pdftotext, "-layout", filepath.Join(dir, "long.pdf"), "-"))
+	lpages := strings.Split(ltext, "\f")
+	for i, p := range lpages {
+		if strings.Contains(p, "合计") && !strings.Contains(p, "读取") {
+			if n := strings.Count(p, "测试单位"); n < 2 {
+				t.Errorf("long bulletin page %d of %d: 合计 with %d regions", i+1, len(lpages), n)
+			}
 		}
 	}
 	// The failure reason =1+2 prints as itself, not as 3: text, not formula.

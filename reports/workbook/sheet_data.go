@@ -28,10 +28,9 @@ func (w *writer) filesSheet(sheet, title string, notes ...string) func() error {
 			if f.TopReason != "" {
 				top = fmt.Sprintf(t("count_paren"), f.TopLabel, f.TopRows)
 			}
-			region := f.RegionName
-			if region == "" {
-				region = f.RegionCode
-			}
+			// One name per region code: the metrics' name of the scope or a
+			// child, whatever the file's ledger called it.
+			region := w.b.RegionName(f.RegionCode, f.RegionName)
 			tab.records = append(tab.records, record{vals: []any{f.File, w.lang.KindName(f.Kind), region, f.Read, f.Accepted, f.Rejected, f.Flagged, top}})
 			read, acc, rej, flag = read+f.Read, acc+f.Accepted, rej+f.Rejected, flag+f.Flagged
 		}

@@ -4,8 +4,10 @@ import (
 	"archive/zip"
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -603,5 +605,54 @@ func TestFirstWeekShowsNoScoreRankOrZero(t *testing.T) {
 		note string
 	}{{g, "注：未下达任务或尚无定兵的单位不评分、不排名（—）。"}, {q, "注：未下达征集任务的单位无任务完成率，不排名（—）。"}, {q, "注：尚无定兵时不作预计（—）。"}} {
 		s.sh.rowOf("A", s.note)
+	}
+}
+
+// longBulletin is a bulletin of 70 child regions (测试单位01 …), long
+// enough to print on several pages.
+func longBulletin() *bulletin.Bulletin {
+	b := &bulletin.Bulletin{Lang: bulletin.Chinese, Year: 2025, Season: 1, AsOf: fixture.AsOf,
+		Scope: bulletin.Row{"region_code": "4101", "region_name": "郑州市", "quota": int64(700), "approved": int64(350),
+			"quota_completion": 0.5, "elapsed_share": 0.878, "completion_target": 0.878, "completion_met": false}}
+	for i := 1; i <= 70; i++ {
+		b.Children = append(b.Children, bulletin.Row{"region_code": fmt.Sprintf("4101%02d", i), "region_name": fmt.Sprintf("测试单位%02d", i),
+			"quota": int64(10), "approved": int64(5), "quota_completion": 0.5, "elapsed_share": 0.878, "completion_rank": int64(1)})
+	}
+	return b
+}
+
+// TestLongTableKeepsTotalWithRegions: a table longer than a page breaks
+// so that its last page holds the 合计 row and at least two regions.
+func TestLongTableKeepsTotalWithRegions(t *testing.T) {
+	_, path := openPath(t, longBulletin())
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	var xml []byte
+	for _, zf := range zr.File {
+		if zf.Name == "xl/worksheets/sheet2.xml" { // 任务完成
+			rc, err := zf.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf strings.Builder
+			if _, err := io.Copy(&buf, rc); err != nil {
+				t.Fatal(err)
+			}
+			rc.Close()
+			xml = []byte(buf.String())
+		}
+	}
+	ids := regexp.MustCompile(`<brk id="(\d+)"`).FindAllSubmatch(xml, -1)
+	if len(ids) == 0 {
+		t.Fatal("任务完成: 70 regions and no page break")
+	}
+	last, _ := strconv.Atoi(string(ids[len(ids)-1][1]))
+	// Rows 5–74 are the regions, 75 the 合计: a break after row `last`
+	// leaves rows last+1 … 75 on the last page.
+	if rows := 75 - last; rows < 3 {
+		t.Errorf("the last page holds %d rows: 合计 and %d regions", rows, rows-1)
 	}
 }

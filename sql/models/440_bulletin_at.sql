@@ -101,9 +101,9 @@ SELECT
 FROM attention;
 
 -- bulletin: the weekly bulletin's verdicts, ranks and printed differences
--- for every region, as of the session variables as_of, year and season (as
--- the metrics view, whose figures it judges: join on region_code, year,
--- season).
+-- for every region, as of the session variables as_of, year and season,
+-- all three set (as for the metrics view, whose figures it judges: join on
+-- region_code, year, season).
 CREATE OR REPLACE VIEW bulletin AS
 SELECT region_code, region_name, level, parent_code, year, season,
        season_start, season_end, season_ended, days_left, still_needed,
@@ -112,8 +112,13 @@ SELECT region_code, region_name, level, parent_code, year, season,
        physical_met, political_met, placement_met, subsidy_met,
        projected_completion, composite_score, completion_rank, composite_rank,
        behind_margin, attention_min_recruits
-FROM bulletin_at(coalesce(try_cast(getvariable('as_of') AS DATE), current_date),
-                 try_cast(getvariable('year') AS INTEGER), try_cast(getvariable('season') AS INTEGER));
+FROM bulletin_at(
+    coalesce(try_cast(getvariable('as_of') AS DATE),
+             error('bulletin: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')),
+    coalesce(try_cast(getvariable('year') AS INTEGER),
+             error('bulletin: set the variable year (SET VARIABLE year = 2025)')),
+    coalesce(CASE WHEN try_cast(getvariable('season') AS INTEGER) IN (1, 2) THEN try_cast(getvariable('season') AS INTEGER) END,
+             error('bulletin: set the variable season to 1 or 2 (SET VARIABLE season = 1)')));
 COMMENT ON VIEW bulletin IS '周通报: the weekly bulletin''s verdicts (达标, 需关注), ranks and printed differences by region, as of getvariable(''as_of''); the figures are the metrics view''s';
 COMMENT ON COLUMN bulletin.region_code IS '区划代码';
 COMMENT ON COLUMN bulletin.region_name IS '单位';
