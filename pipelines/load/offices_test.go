@@ -254,6 +254,14 @@ func TestOfficeFormsLoadAlike(t *testing.T) {
 			{name: "第三批", header: roll.header, rows: roll.rows[2*third:]},
 			{name: "填表说明", header: []string{"说明"}, rows: [][]string{{"本表由各区县征兵办填报"}}},
 		}
+		// A sheet whose header enlist half understands is not skipped: the
+		// workbook is refused, naming the sheet and the flag that loads it.
+		half := filepath.Join(dir, "半.xlsx")
+		writeWorkbook(t, half, append(parts[:1:1], renamed(parts[1], map[string]string{"区划代码": "户籍码"})))
+		if _, err := newFixture(t).loader.LoadFile(context.Background(), half, Options{}); err == nil ||
+			!strings.Contains(err.Error(), `sheet "第二批"`) || !strings.Contains(err.Error(), "--map '户籍码=region_code'") {
+			t.Errorf("half-understood sheet: %v", err)
+		}
 		p := filepath.Join(dir, "郑州市登记.xlsx")
 		writeWorkbook(t, p, parts)
 		paths := []string{p}
