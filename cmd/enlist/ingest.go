@@ -77,6 +77,9 @@ func ingestFlags(fs *flag.FlagSet) (*load.Options, headerMaps, *string) {
 
 // finishIngestFlags checks the shared flags once parsed.
 func finishIngestFlags(opt *load.Options, maps headerMaps, kind string) error {
+	if opt.Mode != load.Snapshot && opt.Mode != load.Incremental {
+		return fmt.Errorf("%w: --mode %q: use snapshot or incremental", errUsage, opt.Mode)
+	}
 	if opt.Season != 0 && opt.Season != 1 && opt.Season != 2 {
 		return fmt.Errorf("%w: --season must be 1 or 2", errUsage)
 	}

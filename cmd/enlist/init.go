@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"enlist/internal/secret"
 )
@@ -21,6 +22,9 @@ func runInit(ctx context.Context, e *env, args []string) error {
 }
 
 func initWarehouse(ctx context.Context, e *env) error {
+	if dir := filepath.Dir(e.db); !isDir(dir) {
+		return fmt.Errorf("folder %s does not exist: create it first (mkdir -p %s) or give --db a path in an existing folder", dir, dir)
+	}
 	path := e.secretPath()
 	created, err := secret.Create(path)
 	if err != nil {

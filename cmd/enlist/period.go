@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"enlist/internal/metrics"
+	"enlist/internal/regions"
 )
 
 // periodFlags are --scope, --year, --season and --as-of: which region and
@@ -29,6 +30,9 @@ func addPeriodFlags(fs *flag.FlagSet) periodFlags {
 func (p periodFlags) query() (metrics.Query, error) {
 	if *p.scope == "" {
 		return metrics.Query{}, fmt.Errorf("%w: give --scope CODE", errUsage)
+	}
+	if regions.LevelOf(*p.scope) == 0 {
+		return metrics.Query{}, fmt.Errorf("%w: --scope %q is not a region code: 2, 4, 6, 9 or 12 digits (41 province, 4101 city, 410102 county)", errUsage, *p.scope)
 	}
 	if *p.season != 0 && *p.season != 1 && *p.season != 2 {
 		return metrics.Query{}, fmt.Errorf("%w: --season must be 1 or 2", errUsage)

@@ -5,14 +5,15 @@ import (
 	"database/sql"
 	"fmt"
 	"text/tabwriter"
+	"time"
 )
 
 func runStatus(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlags("status", "[FLAGS]", "Show the load ledger in brief (latest loads first), then rejects and flags by reason.",
 		"  enlist status\n  enlist status --limit 100")
 	limit := fs.Int("limit", 20, "ledger rows to show")
-	if _, err := parse(fs, args); err != nil {
-		return err
+	if rest, err := parse(fs, args); err != nil || len(rest) > 0 {
+		return usageIf(err, "status takes no arguments")
 	}
 	wh, err := e.openReader(ctx, false)
 	if err != nil {
@@ -26,24 +27,26 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "warehouse %s: %d files loaded (%d current, %d replaced by newer snapshots)\n\n", e.db, files, loaded, files-loaded)
 	tw := tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, "LOAD\tKIND\tSCOPE\tREAD\tACCEPTED\tREJECTED\tFLAGGED\tSTATUS\tFINISHED\tFILE")
+	loc, zone := e.peopleZone()
+	fmt.Fprintf(tw, "LOAD\tKIND\tSCOPE\tREAD\tACCEPTED\tREJECTED\tFLAGGED\tSTATUS\tFINISHED (%s)\tFILE\n", zone)
 	rows, err := db.QueryContext(ctx, `
 		SELECT load_id, kind || coalesce('/' || exam_type, ''),
 		       concat_ws(' ', scope_region, scope_year::VARCHAR, 'S' || scope_season),
 		       rows_read, rows_accepted, rows_rejected, rows_flagged, status,
-		       strftime(finished_at, '%Y-%m-%d %H:%M'), file
+		       finished_at, file
 		FROM load_ledger ORDER BY load_id DESC LIMIT ?`, *limit)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
 		var id, read, acc, rej, fl int64
-		var kind, scope, status, fin, file string
+		var kind, scope, status, file string
+		var fin time.Time // stored in UTC
 		if err := rows.Scan(&id, &kind, &scope, &read, &acc, &rej, &fl, &status, &fin, &file); err != nil {
 			rows.Close()
 			return err
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", id, kind, scope, read, acc, rej, fl, status, fin, file)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", id, kind, scope, read, acc, rej, fl, status, fin.In(loc).Format("2006-01-02 15:04"), file)
 	}
 	if err := rows.Close(); err != nil {
 		return err

@@ -12,6 +12,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
+	_ "time/tzdata" // zones must resolve on servers without /usr/share/zoneinfo
 
 	"gopkg.in/yaml.v3"
 )
@@ -52,6 +54,11 @@ type Config struct {
 	// Values teaches value spellings: field (education, result, …) →
 	// spelling → code.
 	Values map[string]map[string]string `yaml:"values"`
+	// Zone is the time zone times are shown to people in (status, jobs,
+	// the service's log text); stored times stay UTC.
+	Zone string `yaml:"zone"`
+	// Publish tunes the copies of the warehouse readers use.
+	Publish Publish `yaml:"publish"`
 }
 
 // Bulletin holds the weekly bulletin's settings.
@@ -65,6 +72,21 @@ type Bulletin struct {
 	Unit     string `yaml:"unit"`
 	Preparer string `yaml:"preparer"`
 	Reviewer string `yaml:"reviewer"`
+}
+
+// Publish tunes the published copies.
+type Publish struct {
+	// KeepVersions is how many published versions stay on disk; an older
+	// one is removed once no reader holds it.
+	KeepVersions int `yaml:"keep_versions"`
+}
+
+// Location is the zone people read times in.
+func (c Config) Location() *time.Location {
+	if loc, err := time.LoadLocation(c.Zone); err == nil && c.Zone != "" {
+		return loc
+	}
+	return time.UTC
 }
 
 // Season is a working window, "MM-DD" to "MM-DD" of the same year.
@@ -173,6 +195,12 @@ func (c Config) validate() error {
 	}
 	if c.Bulletin.AttentionMinRecruits < 0 {
 		return errors.New("bulletin.attention_min_recruits cannot be negative")
+	}
+	if _, err := time.LoadLocation(c.Zone); err != nil || c.Zone == "" || c.Zone == "Local" {
+		return fmt.Errorf("zone %q: use an IANA name such as Asia/Shanghai or UTC", c.Zone)
+	}
+	if c.Publish.KeepVersions < 1 {
+		return fmt.Errorf("publish.keep_versions = %d: keep at least 1", c.Publish.KeepVersions)
 	}
 	return c.Resources.validate()
 }
