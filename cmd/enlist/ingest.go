@@ -15,8 +15,10 @@ import (
 func runIngest(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlags("ingest", "[FLAGS] PATH...",
 		"Load extract files (CSV in UTF-8 or GB18030, XLSX) into the warehouse. Folders are read\n"+
-			"recursively. Each file lands whole in one transaction or not at all; a file already\n"+
-			"loaded (same SHA-256) is skipped; a snapshot replaces the earlier snapshot of its scope.\n"+
+			"recursively. Each file lands whole in one transaction or not at all; a file that is already\n"+
+			"the current snapshot (same SHA-256) is skipped, one loaded before but replaced since becomes\n"+
+			"current again. A snapshot replaces the earlier snapshots of its scope and regions within it,\n"+
+			"and, for its own region only, the rows of an older snapshot covering a larger region.\n"+
 			"Rows that fail validation go to the rejects table with file, row, column and reason.",
 		"  enlist ingest inbox/\n"+
 			"  enlist ingest --kind registrations --encoding gb18030 登记.csv\n"+
@@ -73,6 +75,17 @@ func ingest(ctx context.Context, e *env, wh *warehouse.Warehouse, key secret.Key
 	if progress == nil {
 		progress = func(file string, rows int) { e.progress("%s: %d rows", file, rows) }
 	}
+	// The loader refuses another secret too; checking here first lets the
+	// office hear when a warehouse made before fingerprints were kept
+	// takes this secret's now.
+	recorded, err := wh.CheckSecret(ctx, key, "ingest")
+	if err != nil {
+		return nil, err
+	}
+	if recorded {
+		fmt.Fprintf(e.stdout, "warehouse %s had no secret fingerprint: recorded %s, that of the secret in use; from now on a different secret is refused\n",
+			wh.Path(), secret.Short(key.Fingerprint()))
+	}
 	loader, err := load.NewLoader(wh, key, e.log, progress)
 	if err != nil {
 		return nil, err
@@ -101,8 +114,14 @@ func printResults(e *env, results []load.Result) {
 		}
 		fmt.Fprintf(e.stdout, "%s: %s [%s] load %d: %d read, %d accepted, %d rejected, %d flagged",
 			r.File, kind, strings.TrimSpace(scope), r.LoadID, r.Read, r.Accepted, r.Rejected, r.Flagged)
+		if r.Restores != 0 {
+			fmt.Fprintf(e.stdout, ", makes the file current again (it was load %d, %s since)", r.Restores, r.RestoredStatus)
+		}
 		if len(r.Replaced) > 0 {
 			fmt.Fprintf(e.stdout, ", replaced load %v", r.Replaced)
+		}
+		for _, p := range r.PartlyReplaced {
+			fmt.Fprintf(e.stdout, ", replaced load %d for %s only (%d rows; it stays in force elsewhere)", p.LoadID, p.Region, p.Rows)
 		}
 		fmt.Fprintln(e.stdout)
 	}

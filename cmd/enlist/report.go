@@ -49,12 +49,15 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: --lang: %v", errUsage, err)
 	}
-	opt := reports.Options{Out: *out, Options: bulletin.Options{Scope: q.Scope, Year: q.Year, Season: q.Season, AsOf: q.AsOf, Lang: l}}
+	opt := reports.Options{Out: *out, Options: bulletin.Options{Scope: q.Scope, Year: q.Year, Season: q.Season, AsOf: q.AsOf, Lang: l, Fallback: q.Fallback}}
 	wh, err := e.openReader(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer wh.Close()
+	if err := e.announcePeriod(ctx, wh.DB(), q); err != nil {
+		return err
+	}
 	start := time.Now()
 	switch kind {
 	case "weekly":

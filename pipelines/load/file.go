@@ -36,21 +36,27 @@ func (l *Loader) LoadFile(ctx context.Context, path string, opt Options) (Result
 	if opt.Mode != Snapshot && opt.Mode != Incremental {
 		return Result{}, fmt.Errorf("mode %q: use snapshot or incremental", opt.Mode)
 	}
+	if err := l.checkSecret(ctx); err != nil {
+		return Result{}, err
+	}
 	sum, err := FileSHA256(path)
 	if err != nil {
 		return Result{}, &FileError{File: path, Err: err}
 	}
 	res := Result{File: path}
-	var prior int64
-	err = l.wh.DB().QueryRowContext(ctx,
-		`SELECT load_id FROM load_ledger WHERE sha256 = ? ORDER BY load_id LIMIT 1`, sum).Scan(&prior)
+	prior, priorStatus, current, err := priorLoad(ctx, l.wh.DB(), sum)
 	switch {
-	case err == nil:
+	case err != nil:
+		return Result{}, fmt.Errorf("check ledger for %s: %w", path, err)
+	case current:
 		res.Status, res.LoadID = "already_loaded", prior
 		l.log.Info("file already loaded", "file", path, "load_id", prior)
 		return res, nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return Result{}, fmt.Errorf("check ledger for %s: %w", path, err)
+	case prior != 0:
+		// Loaded before and replaced (or withdrawn) since: the office is
+		// taking back a correction, so the file becomes current again.
+		res.Restores, res.RestoredStatus = prior, priorStatus
+		l.log.Info("file loaded before, no longer current; loading it again", "file", path, "load_id", prior, "was", priorStatus)
 	}
 
 	pf, err := l.prepare(ctx, path, opt)
@@ -58,6 +64,9 @@ func (l *Loader) LoadFile(ctx context.Context, path string, opt Options) (Result
 		return Result{}, err
 	}
 	defer pf.close()
+	if pf.consts.Windows, err = l.wh.SeasonWindows(ctx); err != nil {
+		return Result{}, err
+	}
 	if pf.kind == mapping.Exams && pf.consts.ExamType != "" {
 		if _, ok := l.vocab.Value("exam_type", pf.consts.ExamType); !ok {
 			return Result{}, &FileError{File: path, Err: fmt.Errorf("exam type %q: use physical, political or pretraining", pf.consts.ExamType)}
@@ -516,18 +525,17 @@ func (l *Loader) finish(ctx context.Context, c *warehouse.Conn, pf *preparedFile
 		if res.Replaced, err = replaceScope(ctx, c, table, pf.kind, examType, res.Scope, id); err != nil {
 			return err
 		}
+		if res.PartlyReplaced, err = replaceWithin(ctx, c, table, pf.kind, examType, res.Scope, id); err != nil {
+			return err
+		}
 	}
 	if pf.kind != mapping.Regions {
 		if err := c.QueryRowContext(ctx, `SELECT count(DISTINCT source_row) FROM main.flags WHERE load_id = ?`, id).Scan(&res.Flagged); err != nil {
 			return fmt.Errorf("count flags: %w", err)
 		}
 	}
-	_, err = c.ExecContext(ctx, `INSERT INTO main.load_ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', ?, NULL)`,
-		id, pf.path, sum, string(pf.kind), examType, opt.Mode, nullable(res.Scope.Region),
-		nullableInt(res.Scope.Year), nullableInt(res.Scope.Season), nullable(res.Sheet), res.Encoding,
-		res.Read, res.Accepted, res.Rejected, res.Flagged, started, time.Now().UTC(), summary(res))
-	if err != nil {
-		return fmt.Errorf("write ledger: %w", err)
+	if err := writeLedger(ctx, c, pf, opt, sum, started, res); err != nil {
+		return err
 	}
 	return c.Commit(ctx)
 }
@@ -561,13 +569,19 @@ func replaceScope(ctx context.Context, c *warehouse.Conn, table string, kind map
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	for _, old := range ids {
-		for _, q := range []string{
-			`DELETE FROM main.` + table + ` WHERE load_id = ?`,
-			`DELETE FROM main.row_flags WHERE load_id = ?`,
-		} {
-			if _, err := c.ExecContext(ctx, q, old); err != nil {
-				return nil, fmt.Errorf("replace load %d: %w", old, err)
-			}
+		if _, err := c.ExecContext(ctx, `DELETE FROM main.row_flags WHERE load_id = ?`, old); err != nil {
+			return nil, fmt.Errorf("replace load %d: %w", old, err)
+		}
+		r, err := c.ExecContext(ctx, `DELETE FROM main.`+table+` WHERE load_id = ?`, old)
+		if err != nil {
+			return nil, fmt.Errorf("replace load %d: %w", old, err)
+		}
+		n, err := r.RowsAffected()
+		if err != nil {
+			return nil, err
+		}
+		if err := recordReplacement(ctx, c, id, old, scope.Region, false, n); err != nil {
+			return nil, err
 		}
 		if _, err := c.ExecContext(ctx, `UPDATE main.load_ledger SET status = 'replaced', replaced_by = ? WHERE load_id = ?`, id, old); err != nil {
 			return nil, fmt.Errorf("mark load %d replaced: %w", old, err)
@@ -579,8 +593,14 @@ func replaceScope(ctx context.Context, c *warehouse.Conn, table string, kind map
 func summary(res *Result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d read, %d accepted, %d rejected, %d flagged", res.Read, res.Accepted, res.Rejected, res.Flagged)
+	if res.Restores != 0 {
+		fmt.Fprintf(&b, "; makes load %d (%s) current again", res.Restores, res.RestoredStatus)
+	}
 	if len(res.Replaced) > 0 {
 		fmt.Fprintf(&b, "; replaced %d earlier snapshot(s)", len(res.Replaced))
+	}
+	for _, p := range res.PartlyReplaced {
+		fmt.Fprintf(&b, "; replaced load %d for region %s only (%d rows)", p.LoadID, p.Region, p.Rows)
 	}
 	if ignored := headerTexts(res.Ignored); len(ignored) > 0 {
 		fmt.Fprintf(&b, "; columns not used: %s", strings.Join(ignored, ", "))

@@ -33,6 +33,9 @@ type Options struct {
 	// The warnings read every registration, exam and approval, so the
 	// weekly bulletin leaves them out.
 	Audit bool
+	// Fallback: when the as-of date's season has no data, show the latest
+	// season with data (saying so) instead of refusing.
+	Fallback bool
 }
 
 // Row is one region's metrics row, keyed by the metrics view's columns.
@@ -177,6 +180,10 @@ type Bulletin struct {
 	Issues           []Issue
 	Attention        []Attention
 
+	// Named is the season the as-of date named when it had no data and
+	// the bulletin fell back to Year and Season (zero otherwise).
+	Named metrics.Season
+
 	labels map[string]string // issue names by source/code
 	audit  bool              // Issues include the cross-file warnings
 }
@@ -193,7 +200,11 @@ func (b *Bulletin) QualityTitle() string {
 
 // AsOfLine is the 统计截止日期 line.
 func (b *Bulletin) AsOfLine() string {
-	return fmt.Sprintf(b.Lang.T("as_of_line"), b.AsOf.Format(b.Lang.T("date_format")))
+	line := fmt.Sprintf(b.Lang.T("as_of_line"), b.AsOf.Format(b.Lang.T("date_format")))
+	if b.Named.Year != 0 {
+		line += fmt.Sprintf(b.Lang.T("fallback_note"), b.Named.Year, b.Lang.SeasonName(b.Named.Season), b.Year, b.Lang.SeasonName(b.Season))
+	}
+	return line
 }
 
 // ChildrenBy returns the children sorted by a rank column (1 first), ties
@@ -226,7 +237,7 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 	if opt.Lang == "" {
 		opt.Lang = Chinese
 	}
-	q, err := metrics.Resolve(ctx, wh.DB(), metrics.Query{Scope: opt.Scope, Year: opt.Year, Season: opt.Season, AsOf: opt.AsOf, Depth: 1})
+	q, err := metrics.Resolve(ctx, wh.DB(), metrics.Query{Scope: opt.Scope, Year: opt.Year, Season: opt.Season, AsOf: opt.AsOf, Depth: 1, Fallback: opt.Fallback})
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +245,7 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 	if err != nil {
 		return nil, err
 	}
-	b := &Bulletin{Lang: opt.Lang, Year: q.Year, Season: q.Season, AsOf: q.AsOf, audit: opt.Audit}
+	b := &Bulletin{Lang: opt.Lang, Year: q.Year, Season: q.Season, AsOf: q.AsOf, Named: q.Named, audit: opt.Audit}
 	for _, vals := range frame.Rows {
 		r := Row{}
 		for i, c := range frame.Columns {

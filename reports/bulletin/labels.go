@@ -47,6 +47,7 @@ var messages = map[string][2]string{
 	"season1":        {"上半年", "first half"},
 	"season2":        {"下半年", "second half"},
 	"as_of_line":     {"统计截止日期：%s", "As of: %s"},
+	"fallback_note":  {"（%d年%s尚无数据，本表为%d年%s）", " (no data yet for %d %s; this shows %d %s)"},
 	"unit_line":      {"单位：人、%", "Unit: persons, %"},
 	"unit_rows":      {"单位：行", "Unit: rows"},
 	"date_format":    {"2006年1月2日", "2 January 2006"},
