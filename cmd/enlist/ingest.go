@@ -50,13 +50,15 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("%w: --kind %q: use one of %s", errUsage, kind, strings.Join(mapping.KindNames(), ", "))
 		}
 	}
-	key, err := e.key()
-	if err != nil {
-		return err
-	}
+	// The warehouse first: a mistyped --db is named as such, not as a
+	// missing secret beside it.
 	wh, err := e.open(ctx)
 	if err != nil {
 		return err
+	}
+	key, err := e.key()
+	if err != nil {
+		return errors.Join(err, wh.Close())
 	}
 	results, loadErr := ingest(ctx, e, wh, key, paths, opt, nil)
 	printResults(e, results)

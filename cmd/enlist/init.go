@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"enlist/internal/secret"
 	"enlist/internal/warehouse"
@@ -64,7 +63,7 @@ func initWarehouse(ctx context.Context, e *env) (err error) {
 	if err != nil {
 		return err
 	}
-	if created && os.Getenv(secret.EnvVar) == "" {
+	if created {
 		fmt.Fprintf(e.stdout, "created secret %s (mode 0600); keep it outside the warehouse and back it up: without it new loads cannot be matched to earlier ones\n", path)
 	}
 	key, err := e.key()

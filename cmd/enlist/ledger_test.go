@@ -139,7 +139,9 @@ func TestOldWarehouseRecordsItsFingerprint(t *testing.T) {
 // new warehouse and printed "load 1" (exit 0). Every command but init now
 // refuses a missing warehouse, naming the path, and creates no file.
 func TestMistypedDBIsRefused(t *testing.T) {
-	t.Setenv(secret.EnvVar, "county-secret-0123456789abcdef")
+	// The secret file beside the warehouse, as init makes it: the typo has
+	// none beside it, and the refusal must name the warehouse, not that.
+	t.Setenv(secret.EnvVar, "")
 	dir := t.TempDir()
 	db := filepath.Join(dir, "w.duckdb")
 	typo := filepath.Join(dir, "w.dukcdb")
