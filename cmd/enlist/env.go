@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"enlist/internal/config"
@@ -24,9 +25,10 @@ type env struct {
 	db             string
 	secretFile     string
 	configFile     string
-	threads        int
-	memoryLimit    string
-	terminal       bool // stderr is a person's terminal, not a cron log
+	threads        int    // --threads; 0: environment, enlist.yaml, default
+	memoryLimit    string // --memory-limit; likewise
+	goMemoryLimit  string // --go-memory-limit; likewise
+	terminal       bool   // stderr is a person's terminal, not a cron log
 	log            *slog.Logger
 }
 
@@ -59,8 +61,9 @@ func (e *env) globalFlags(fs *flag.FlagSet) {
 	fs.StringVar(&e.db, "db", e.db, "warehouse file (env ENLIST_DB)")
 	fs.StringVar(&e.secretFile, "secret-file", e.secretFile, "pseudonymisation secret file (default <db>.secret; env ENLIST_SECRET overrides)")
 	fs.StringVar(&e.configFile, "config", e.configFile, "configuration file: season windows, targets, score weights (default enlist.yaml beside the warehouse)")
-	fs.IntVar(&e.threads, "threads", e.threads, "DuckDB threads (0 = all cores)")
-	fs.StringVar(&e.memoryLimit, "memory-limit", e.memoryLimit, "DuckDB memory limit, e.g. 4GB")
+	fs.IntVar(&e.threads, "threads", e.threads, "DuckDB threads (env ENLIST_THREADS; default: enlist.yaml, else every core up to 4)")
+	fs.StringVar(&e.memoryLimit, "memory-limit", e.memoryLimit, "DuckDB memory limit, e.g. 4GB (env ENLIST_MEMORY_LIMIT; default: enlist.yaml, else 1GB)")
+	fs.StringVar(&e.goMemoryLimit, "go-memory-limit", e.goMemoryLimit, "soft limit of the Go heap, e.g. 512MiB, or off (env ENLIST_GO_MEMORY_LIMIT; default: enlist.yaml, else 512MiB)")
 }
 
 func (e *env) secretPath() string {
@@ -84,6 +87,31 @@ func (e *env) config() (config.Config, error) {
 	return config.Load(filepath.Join(filepath.Dir(e.db), "enlist.yaml"), false)
 }
 
+// resources resolves DuckDB's threads and memory and the Go heap's soft
+// limit — flag, else environment, else enlist.yaml, else the built-in
+// defaults — and sets the Go limit for this process (unless the Go
+// runtime's own GOMEMLIMIT is set).
+func (e *env) resources(cfg config.Config) (config.Resources, error) {
+	fromEnv, err := config.ResourcesFromEnv(os.Getenv)
+	if err != nil {
+		return config.Resources{}, err
+	}
+	r := cfg.Resources.Override(fromEnv).Override(config.Resources{
+		Threads: e.threads, MemoryLimit: e.memoryLimit, GoMemoryLimit: e.goMemoryLimit})
+	if n, ok := r.GoMemoryLimitBytes(); ok && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(n)
+	} else if !ok && e.goMemoryLimit != "" && !strings.EqualFold(e.goMemoryLimit, "off") {
+		return r, fmt.Errorf("%w: --go-memory-limit %q is not a size such as 512MiB, or off", errUsage, e.goMemoryLimit)
+	}
+	if r.MemoryLimit != "" {
+		if _, err := config.ParseSize(r.MemoryLimit); err != nil {
+			return r, fmt.Errorf("%w: --memory-limit: %v", errUsage, err)
+		}
+	}
+	r.Threads = r.EffectiveThreads()
+	return r, nil
+}
+
 // open opens the warehouse for writing. A missing file is refused, naming
 // the path: a mistyped --db must not quietly start a new, empty warehouse
 // (only enlist init creates one).
@@ -101,7 +129,11 @@ func (e *env) openCreating(ctx context.Context) (*warehouse.Warehouse, error) {
 	if err != nil {
 		return nil, err
 	}
-	return warehouse.Open(ctx, e.db, warehouse.Options{Threads: e.threads, MemoryLimit: e.memoryLimit, Config: &cfg})
+	r, err := e.resources(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return warehouse.Open(ctx, e.db, warehouse.Options{Threads: r.Threads, MemoryLimit: r.MemoryLimit, Config: &cfg})
 }
 
 // openReader opens the published read-only copy of the warehouse, so a
@@ -111,7 +143,11 @@ func (e *env) openReader(ctx context.Context, sandbox bool) (*warehouse.Warehous
 	if err != nil {
 		return nil, err
 	}
-	return warehouse.OpenReader(ctx, e.db, warehouse.Options{Threads: e.threads, MemoryLimit: e.memoryLimit,
+	r, err := e.resources(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return warehouse.OpenReader(ctx, e.db, warehouse.Options{Threads: r.Threads, MemoryLimit: r.MemoryLimit,
 		Config: &cfg, Sandbox: sandbox})
 }
 

@@ -35,6 +35,7 @@ func commands() []command {
 	return []command{
 		{"init", "create the warehouse and the pseudonymisation secret", runInit},
 		{"ingest", "load extract files and folders into the warehouse", runIngest},
+		{"check", "read, map and validate extracts as ingest would, storing nothing", runCheck},
 		{"status", "show the load ledger and rejects and flags by reason", runStatus},
 		{"withdraw", "take a wrong load back out, keeping who, when and why", runWithdraw},
 		{"metrics", "print the metrics of a region and its descendants", runMetrics},
@@ -48,6 +49,7 @@ func commands() []command {
 		{"export", "write the curated tables as Hive-partitioned Parquet", runExport},
 		{"gen", "generate realistic synthetic extracts for a province", runGen},
 		{"demo", "generate a province, load it, and summarise", runDemo},
+		{"bench", "measure ingest, the weekly cycle and the bulletin against DuckDB and pandas", runBench},
 	}
 }
 
@@ -129,8 +131,11 @@ Global flags (also accepted after the command):
                        <db>.secret; ENLIST_SECRET overrides it)
   --config PATH        season windows, targets, score weights (default:
                        enlist.yaml beside the warehouse, else built-in)
-  --threads N          DuckDB threads (default: all cores)
-  --memory-limit SIZE  DuckDB memory limit, e.g. 4GB
+  --threads N          DuckDB threads (default: every core up to 4)
+  --memory-limit SIZE  DuckDB memory limit, e.g. 4GB (default 1GB)
+  --go-memory-limit SIZE  soft limit of the Go heap, or off (default 512MiB)
+                       (also ENLIST_THREADS, ENLIST_MEMORY_LIMIT,
+                       ENLIST_GO_MEMORY_LIMIT and resources: in enlist.yaml)
 
 Examples:
   enlist demo                                  # generate a province, load it, summarise

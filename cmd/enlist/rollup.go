@@ -72,8 +72,12 @@ func (e *env) rollupOptions(withdraw []string) (rollup.Options, error) {
 	if err != nil {
 		return rollup.Options{}, err
 	}
+	r, err := e.resources(cfg)
+	if err != nil {
+		return rollup.Options{}, err
+	}
 	return rollup.Options{
-		Config: &cfg, Threads: e.threads, MemoryLimit: e.memoryLimit,
+		Config: &cfg, Threads: r.Threads, MemoryLimit: r.MemoryLimit,
 		Key:      func() (secret.Key, error) { return e.key() },
 		Withdraw: withdraw, Log: e.log,
 	}, nil

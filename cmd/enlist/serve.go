@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"enlist/internal/analyst"
 	"enlist/pipelines/export"
 	"enlist/pipelines/inbox"
 	"enlist/pipelines/load"
@@ -450,10 +451,14 @@ func reportJob(e *env, job schedules.Job) (schedules.Task, error) {
 			return schedules.Outcome{}, err
 		}
 		defer wh.Close()
+		sig, err := e.signature()
+		if err != nil {
+			return schedules.Outcome{}, err
+		}
 		var written []string
 		var errs []error
 		for _, scope := range p.Scopes {
-			opt := reports.Options{Options: bulletin.Options{Scope: scope, AsOf: asOf, Year: p.Year, Season: p.Season, Lang: lang, Fallback: p.Latest}, Out: out}
+			opt := reports.Options{Options: bulletin.Options{Scope: scope, AsOf: asOf, Year: p.Year, Season: p.Season, Lang: lang, Signature: sig, Fallback: p.Latest}, Out: out}
 			if p.Report == "quality" {
 				path, err := reports.Quality(ctx, wh, opt)
 				if err != nil {
@@ -595,6 +600,9 @@ func sqlJob(e *env, job schedules.Job) (schedules.Task, error) {
 		if !varName.MatchString(name) {
 			return nil, job.ParamError("vars", "%q is not a variable name", name)
 		}
+		if !analyst.KnownVariable(name) {
+			return nil, job.ParamError("vars", "unknown variable %q: the models read %s", name, analyst.VariableNames())
+		}
 		names = append(names, name)
 	}
 	sort.Strings(names)
@@ -635,6 +643,10 @@ func sqlJob(e *env, job schedules.Job) (schedules.Task, error) {
 		if err := o.write(e, res.Frame); err != nil {
 			return schedules.Outcome{}, err
 		}
-		return schedules.Outcome{Message: "wrote " + o.out, Counts: map[string]int64{"rows": int64(len(res.Frame.Rows))}}, nil
+		msg := "wrote " + o.out
+		if res.Notice != "" {
+			msg += "; " + res.Notice
+		}
+		return schedules.Outcome{Message: msg, Counts: map[string]int64{"rows": int64(len(res.Frame.Rows))}}, nil
 	}, nil
 }

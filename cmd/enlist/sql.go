@@ -119,6 +119,9 @@ func runSQL(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if res.Notice != "" {
+		fmt.Fprintln(e.stderr, res.Notice)
+	}
 	if res.Frame == nil {
 		fmt.Fprintf(e.stderr, "variable %s set\n", res.Variable)
 		return nil
@@ -140,7 +143,7 @@ func openSession(ctx context.Context, e *env, vars [][2]string, what string) (s 
 	}
 	closeSession = func() { s.Close(); wh.Close() }
 	for _, v := range vars {
-		if _, err := s.Run(ctx, "SET VARIABLE "+v[0]+" = '"+strings.ReplaceAll(v[1], "'", "''")+"'"); err != nil {
+		if err := s.SetVariable(ctx, v[0], v[1]); err != nil {
 			closeSession()
 			return nil, "", nil, fmt.Errorf("%s%s: %w", what, v[0], err)
 		}

@@ -104,10 +104,22 @@ func TestSQLFormats(t *testing.T) {
 		t.Errorf("--max-rows 2: %d %q", code, out)
 	}
 	// Session variables from the command line.
-	code, out, errs = enlist(t, "--db", db, "sql", "--var", "as_of=2025-03-05", "--var", "who=O'Brien", "--format", "csv",
-		"SELECT getvariable('as_of') AS as_of, getvariable('who') AS who")
-	if code != exitOK || out != "as_of,who\n2025-03-05,O'Brien\n" {
+	code, out, errs = enlist(t, "--db", db, "sql", "--var", "as_of=2025/3/5", "--var", "season=1", "--format", "csv",
+		"SELECT getvariable('as_of') AS as_of, getvariable('season') AS season")
+	if code != exitOK || out != "as_of,season\n2025-03-05,1\n" {
 		t.Errorf("--var: %d %q %q", code, out, errs)
+	}
+	// A variable no model reads, or a value that is no date, stops the
+	// query before it runs.
+	for v, want := range map[string]string{
+		"who=O'Brien":      `--var who: unknown variable "who": the models read as_of, year, season`,
+		"as_of=2025-02-30": `--var as_of: variable as_of = "2025-02-30": not a date`,
+		"season=3":         `--var season: variable season = "3"`,
+	} {
+		code, out, errs = enlist(t, "--db", db, "sql", "--var", v, "SELECT 1")
+		if code != exitFailure || out != "" || !strings.Contains(errs, want) {
+			t.Errorf("--var %s: %d %q %q, want %q", v, code, out, errs, want)
+		}
 	}
 }
 

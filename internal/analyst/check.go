@@ -102,7 +102,7 @@ type queryer interface {
 // DuckDB's parser decides: json_serialize_sql parses the whole text and
 // serialises it only when every statement in it is a SELECT; it executes
 // nothing. (Preparing the text would execute every statement but the last.)
-func check(ctx context.Context, q queryer, text string, tableMacros map[string]bool) error {
+func check(ctx context.Context, q queryer, text string, tableMacros map[string]bool, refs map[string]bool) error {
 	var raw string
 	if err := q.QueryRowContext(ctx, `SELECT json_serialize_sql(?::VARCHAR)::VARCHAR`, text).Scan(&raw); err != nil {
 		return fmt.Errorf("check query: %w", err)
@@ -151,7 +151,7 @@ func check(ctx context.Context, q queryer, text string, tableMacros map[string]b
 	if err := json.Unmarshal(parsed.Statements[0], &tree); err != nil {
 		return fmt.Errorf("check query: read parser output: %w", err)
 	}
-	return walk(tree, tableMacros)
+	return walk(tree, tableMacros, refs)
 }
 
 // selectLike tells whether a statement starts the way a query does; it
@@ -165,12 +165,13 @@ func (s statement) selectLike() bool {
 }
 
 // walk visits every node of the parsed query and refuses file access and
-// functions outside the allowed sets.
-func walk(v any, tableMacros map[string]bool) error {
+// functions outside the allowed sets; it notes in refs (when not nil) the
+// tables and views the query names.
+func walk(v any, tableMacros map[string]bool, refs map[string]bool) error {
 	switch x := v.(type) {
 	case []any:
 		for _, e := range x {
-			if err := walk(e, tableMacros); err != nil {
+			if err := walk(e, tableMacros, refs); err != nil {
 				return err
 			}
 		}
@@ -184,7 +185,7 @@ func walk(v any, tableMacros map[string]bool) error {
 					return err
 				}
 				// Its arguments are expressions like any other.
-				if err := walk(fn["children"], tableMacros); err != nil {
+				if err := walk(fn["children"], tableMacros, refs); err != nil {
 					return err
 				}
 			}
@@ -192,14 +193,18 @@ func walk(v any, tableMacros map[string]bool) error {
 				if k == "function" {
 					continue
 				}
-				if err := walk(e, tableMacros); err != nil {
+				if err := walk(e, tableMacros, refs); err != nil {
 					return err
 				}
 			}
 			return nil
 		case "BASE_TABLE", "SHOW_REF":
-			if name := str(x["table_name"]); looksLikeFile(name) {
+			name := str(x["table_name"])
+			if looksLikeFile(name) {
 				return &Refusal{What: fmt.Sprintf("FROM '%s'", name), Why: "reading files is not allowed; query the warehouse's tables and views"}
+			}
+			if refs != nil {
+				refs[strings.ToLower(name)] = true
 			}
 		}
 		if name, ok := x["function_name"].(string); ok {
@@ -208,7 +213,7 @@ func walk(v any, tableMacros map[string]bool) error {
 			}
 		}
 		for _, e := range x {
-			if err := walk(e, tableMacros); err != nil {
+			if err := walk(e, tableMacros, refs); err != nil {
 				return err
 			}
 		}

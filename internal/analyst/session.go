@@ -18,7 +18,10 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
 
@@ -30,6 +33,13 @@ import (
 type Session struct {
 	conn        *sql.Conn
 	tableMacros map[string]bool
+	// varViews are the views that read session variables (metrics …);
+	// varsSet the variables this session has set.
+	varViews map[string]bool
+	varsSet  map[string]bool
+	// Now is the clock that bounds plausible dates and gives the default
+	// as-of date (time.Now when nil).
+	Now func() time.Time
 	// MaxRows bounds what one query may return (0: no bound), so a stray
 	// SELECT * over a million registrations fails with advice instead of
 	// filling memory.
@@ -43,6 +53,10 @@ var ErrTooManyRows = errors.New("too many rows")
 type Result struct {
 	Frame    *tabular.Frame // nil after SET VARIABLE
 	Variable string         // the variable set, when one was
+	// Notice says what the session chose for the analyst (the as-of date
+	// and season of a view whose variables were not set); print it where
+	// the analyst sees it, apart from the rows.
+	Notice string
 }
 
 // NewSession takes a connection from db, which must be a sandboxed
@@ -53,7 +67,7 @@ func NewSession(ctx context.Context, db *sql.DB) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("analyst session: %w", err)
 	}
-	s := &Session{conn: conn, tableMacros: map[string]bool{}}
+	s := &Session{conn: conn, tableMacros: map[string]bool{}, varViews: map[string]bool{}, varsSet: map[string]bool{}}
 	if err := s.init(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("analyst session: %w", err), conn.Close())
 	}
@@ -83,7 +97,103 @@ func (s *Session) init(ctx context.Context) error {
 		}
 		s.tableMacros[strings.ToLower(name)] = true
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// The views that read variables, found from their text so a new model
+	// needs no list kept here.
+	vrows, err := s.conn.QueryContext(ctx, `SELECT view_name FROM duckdb_views()
+		WHERE NOT internal AND schema_name = 'main' AND sql ILIKE '%getvariable(%'`)
+	if err != nil {
+		return err
+	}
+	defer vrows.Close()
+	for vrows.Next() {
+		var name string
+		if err := vrows.Scan(&name); err != nil {
+			return err
+		}
+		s.varViews[strings.ToLower(name)] = true
+	}
+	return vrows.Err()
+}
+
+func (s *Session) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// SetVariable checks a variable's name and value (see Variables) and sets
+// it; a bad one is refused with a message naming it, and nothing changes.
+func (s *Session) SetVariable(ctx context.Context, name, text string) error {
+	lit, err := CheckVariable(name, text, s.now())
+	if err != nil {
+		return err
+	}
+	name = strings.ToLower(name)
+	// Built from the checked literal, so nothing else in the text runs.
+	if _, err := s.conn.ExecContext(ctx, "SET VARIABLE "+name+" = "+lit); err != nil {
+		return fmt.Errorf("set variable %s: %w", name, err)
+	}
+	s.varsSet[name] = true
+	return nil
+}
+
+// settleVariables gives a query that reads a variable-reading view the
+// as-of date and season it would otherwise refuse to guess: today, and the
+// season whose configured window holds the as-of date. What it chose is
+// returned as a notice, so the analyst is told rather than surprised.
+func (s *Session) settleVariables(ctx context.Context, refs map[string]bool) (string, error) {
+	var views []string
+	for r := range refs {
+		if s.varViews[r] {
+			views = append(views, r)
+		}
+	}
+	if len(views) == 0 || (s.varsSet["as_of"] && s.varsSet["year"] && s.varsSet["season"]) {
+		return "", nil
+	}
+	sort.Strings(views)
+	var notes []string
+	if !s.varsSet["as_of"] {
+		today := s.now().Format(time.DateOnly)
+		if err := s.SetVariable(ctx, "as_of", today); err != nil {
+			return "", err
+		}
+		notes = append(notes, "as_of = "+today+" (today)")
+	}
+	if s.varsSet["year"] != s.varsSet["season"] {
+		missing := "season"
+		if !s.varsSet["year"] {
+			missing = "year"
+		}
+		return "", fmt.Errorf("%s reads year and season together: set %s too (SET VARIABLE %s = …)", strings.Join(views, ", "), missing, missing)
+	}
+	if !s.varsSet["year"] {
+		// As enlist metrics and the bulletin choose: season 1 up to the end
+		// of its window, else season 2.
+		var year, season int
+		var window string
+		err := s.conn.QueryRowContext(ctx, `
+			SELECT year(d), CASE WHEN strftime(d, '%m-%d') <= c.end_md THEN 1 ELSE 2 END,
+			       (SELECT start_md || '…' || end_md FROM season_calendar
+			        WHERE season = CASE WHEN strftime(d, '%m-%d') <= c.end_md THEN 1 ELSE 2 END)
+			FROM season_calendar c, (SELECT getvariable('as_of')::DATE AS d)
+			WHERE c.season = 1`).Scan(&year, &season, &window)
+		if err != nil {
+			return "", fmt.Errorf("find the season of the as-of date (season_calendar): %w", err)
+		}
+		for _, v := range [][2]string{{"year", strconv.Itoa(year)}, {"season", strconv.Itoa(season)}} {
+			if err := s.SetVariable(ctx, v[0], v[1]); err != nil {
+				return "", err
+			}
+		}
+		notes = append(notes, fmt.Sprintf("year = %d, season = %d (the as-of date's season by the configured windows; its window is %s)", year, season, window))
+	}
+	return fmt.Sprintf("note: %s read session variables not set; using %s. Set them to choose (SET VARIABLE as_of = DATE '2025-03-05').",
+		strings.Join(views, ", "), strings.Join(notes, "; ")), nil
 }
 
 // Close gives the connection back.
@@ -91,23 +201,29 @@ func (s *Session) Close() error { return s.conn.Close() }
 
 // setVariable matches the one non-query statement analysts may run: a
 // session variable set to a plain literal, which changes nothing stored.
-var setVariable = regexp.MustCompile(`(?is)^\s*SET\s+VARIABLE\s+([a-z_][a-z0-9_]*)\s*(?:=|TO)\s*('(?:[^']|'')*'|-?[0-9]+(?:\.[0-9]+)?|DATE\s*'[0-9]{4}-[0-9]{2}-[0-9]{2}')\s*;?\s*$`)
+// The value must be a plain literal or bare word (CheckVariable decides
+// whether it is a good one); an expression is refused whole.
+var setVariable = regexp.MustCompile(`(?is)^\s*SET\s+VARIABLE\s+([a-z_][a-z0-9_]*)\s*(?:=|TO)\s*('(?:[^']|'')*'|DATE\s*'(?:[^']|'')*'|[^\s;'()]+)\s*;?\s*$`)
 
 // Run checks text and, when it is one allowed query, runs it and reads every
 // row. Cancelling ctx interrupts DuckDB.
 func (s *Session) Run(ctx context.Context, text string) (*Result, error) {
 	if m := setVariable.FindStringSubmatch(text); m != nil {
-		// Rebuilt from the matched parts, so nothing else in the text runs.
-		if _, err := s.conn.ExecContext(ctx, "SET VARIABLE "+m[1]+" = "+m[2]); err != nil {
-			return nil, fmt.Errorf("set variable %s: %w", m[1], err)
+		if err := s.SetVariable(ctx, m[1], m[2]); err != nil {
+			return nil, err
 		}
-		return &Result{Variable: m[1]}, nil
+		return &Result{Variable: strings.ToLower(m[1])}, nil
 	}
-	if err := check(ctx, s.conn, text, s.tableMacros); err != nil {
+	refs := map[string]bool{}
+	if err := check(ctx, s.conn, text, s.tableMacros, refs); err != nil {
+		return nil, err
+	}
+	notice, err := s.settleVariables(ctx, refs)
+	if err != nil {
 		return nil, err
 	}
 	var f *tabular.Frame
-	err := s.conn.Raw(func(dc any) error {
+	err = s.conn.Raw(func(dc any) error {
 		pc, ok := dc.(driver.ConnPrepareContext)
 		if !ok {
 			return fmt.Errorf("connection is %T, not a DuckDB connection", dc)
@@ -143,7 +259,7 @@ func (s *Session) Run(ctx context.Context, text string) (*Result, error) {
 		}
 		return nil, err
 	}
-	return &Result{Frame: f}, nil
+	return &Result{Frame: f, Notice: notice}, nil
 }
 
 func readRows(rows driver.Rows, limit int) (*tabular.Frame, error) {

@@ -35,6 +35,37 @@ type Config struct {
 	// BehindMargin: a child region is behind when its completion trails
 	// the elapsed share of the season by more than this.
 	BehindMargin float64 `yaml:"behind_margin"`
+	// Resources bound DuckDB's threads and memory and the Go heap.
+	Resources Resources `yaml:"resources"`
+	// PlacementWindowDays: a veteran with an assigned job counts as due for
+	// placement (应安置) once this many days have passed since discharge
+	// (or earlier, once placed): placement starts after discharge, so a
+	// veteran discharged this week is not yet a shortfall.
+	PlacementWindowDays int `yaml:"placement_window_days"`
+	// Bulletin: who signs the weekly bulletin and how its attention list
+	// judges.
+	Bulletin Bulletin `yaml:"bulletin"`
+	// Columns teaches enlist an office's own header spellings without a
+	// rebuild: "all" or a kind (registrations, exams, …) → header as the
+	// office writes it → canonical column. They take precedence over the
+	// built-in aliases; ingest --map takes precedence over them.
+	Columns map[string]map[string]string `yaml:"columns"`
+	// Values teaches value spellings: field (education, result, …) →
+	// spelling → code.
+	Values map[string]map[string]string `yaml:"values"`
+}
+
+// Bulletin holds the weekly bulletin's settings.
+type Bulletin struct {
+	// AttentionMinRecruits: a quality ratio (大学生, 大学毕业生, 理工类比例)
+	// is judged only on at least this many recruits in its denominator;
+	// below it the bulletin shows the count instead of a verdict.
+	AttentionMinRecruits int `yaml:"attention_min_recruits"`
+	// Unit (填报单位), Preparer (填表人) and Reviewer (审核人) are printed
+	// under every sheet of the workbook; empty leaves a blank to sign.
+	Unit     string `yaml:"unit"`
+	Preparer string `yaml:"preparer"`
+	Reviewer string `yaml:"reviewer"`
 }
 
 // Season is a working window, "MM-DD" to "MM-DD" of the same year.
@@ -138,7 +169,13 @@ func (c Config) validate() error {
 	if c.SubsidyDeadlineDays <= 0 {
 		return errors.New("subsidy_deadline_days must be positive")
 	}
-	return nil
+	if c.PlacementWindowDays < 0 {
+		return errors.New("placement_window_days cannot be negative")
+	}
+	if c.Bulletin.AttentionMinRecruits < 0 {
+		return errors.New("bulletin.attention_min_recruits cannot be negative")
+	}
+	return c.Resources.validate()
 }
 
 func isMonthDay(s string) bool {
@@ -171,6 +208,8 @@ func (c Config) Settings() [][2]any {
 		{"weight.return_rate", c.Weights.ReturnRate},
 		{"subsidy_deadline_days", float64(c.SubsidyDeadlineDays)},
 		{"behind_margin", c.BehindMargin},
+		{"placement_window_days", float64(c.PlacementWindowDays)},
+		{"attention_min_recruits", float64(c.Bulletin.AttentionMinRecruits)},
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i][0].(string) < out[j][0].(string) })
 	return out

@@ -26,19 +26,34 @@ type PartialReplacement struct {
 // none of its rows replaced by a smaller region's newer snapshot. Only a
 // current one makes a re-send a no-op (SPEC §4): a file replaced since is
 // the office taking back a correction, and loads again.
+//
+// A workbook's sheets are loads of one delivery (the same file): the file
+// is current when the latest load of each of its sheets is, and id is the
+// first of those loads.
 func priorLoad(ctx context.Context, db *sql.DB, sum string) (id int64, status string, current bool, err error) {
-	var partly bool
+	var first sql.NullInt64
+	var worst sql.NullString
+	var whole sql.NullBool
 	err = db.QueryRowContext(ctx, `
-		SELECT l.load_id, l.status,
-		       EXISTS (SELECT 1 FROM load_replacements r WHERE r.replaced_load_id = l.load_id AND r.partial)
-		FROM load_ledger l WHERE l.sha256 = ? ORDER BY l.load_id DESC LIMIT 1`, sum).Scan(&id, &status, &partly)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, "", false, nil
-	}
+		WITH latest AS (
+			SELECT l.load_id, l.status,
+			       l.status = 'loaded' AND NOT EXISTS (
+			           SELECT 1 FROM load_replacements r WHERE r.replaced_load_id = l.load_id AND r.partial) AS whole
+			FROM load_ledger l
+			WHERE l.load_id IN (SELECT max(load_id) FROM load_ledger WHERE sha256 = ? GROUP BY coalesce(sheet, '')))
+		SELECT min(load_id), coalesce(min(status) FILTER (status <> 'loaded'), 'loaded'), bool_and(whole) FROM latest`,
+		sum).Scan(&first, &worst, &whole)
 	if err != nil {
 		return 0, "", false, err
 	}
-	return id, status, status == "loaded" && !partly, nil
+	if !first.Valid {
+		return 0, "", false, nil
+	}
+	status = worst.String
+	if status == "loaded" && !whole.Bool {
+		status = "partly replaced"
+	}
+	return first.Int64, status, whole.Bool, nil
 }
 
 // writeLedger records the load (with its column names: the ledger has grown
@@ -92,7 +107,7 @@ func inRegion(kind mapping.Kind) string {
 // covers). The older loads stay in force elsewhere; the ledger keeps each
 // partial replacement in load_replacements.
 func replaceWithin(ctx context.Context, c *warehouse.Conn, table string, kind mapping.Kind, examType any,
-	scope Scope, id int64) ([]PartialReplacement, error) {
+	scope Scope, id int64, keep []int64) ([]PartialReplacement, error) {
 	if kind == mapping.Regions {
 		return nil, nil
 	}
@@ -101,7 +116,7 @@ func replaceWithin(ctx context.Context, c *warehouse.Conn, table string, kind ma
 		WHERE status = 'loaded' AND mode = 'snapshot' AND kind = ? AND load_id <> ?
 		  AND exam_type IS NOT DISTINCT FROM ?
 		  AND scope_year IS NOT DISTINCT FROM ? AND scope_season IS NOT DISTINCT FROM ?
-		  AND starts_with(?, scope_region) AND scope_region <> ?
+		  AND starts_with(?, scope_region) AND scope_region <> ?`+notIn(keep)+`
 		ORDER BY load_id`,
 		string(kind), id, examType, nullableInt(scope.Year), nullableInt(scope.Season), scope.Region, scope.Region)
 	if err != nil {
@@ -149,10 +164,10 @@ type Withdrawal struct {
 	LoadID   int64
 	File     string
 	Kind     string
-	Was      string // the load's status before: loaded or replaced
-	Rows     int64  // data rows removed
-	Rejects  int64  // reject lines removed
-	Flags    int64  // row flags removed
+	Was      string               // the load's status before: loaded or replaced
+	Rows     int64                // data rows removed
+	Rejects  int64                // reject lines removed
+	Flags    int64                // row flags removed
 	Replaced []PartialReplacement // what the load had replaced (Region "" = whole); not brought back
 }
 

@@ -15,6 +15,7 @@ func (w *writer) filesSheet(sheet, title string, notes ...string) func() error {
 	return func() error {
 		t := w.lang.T
 		tab := table{sheet: sheet, title: title, dateLine: w.b.AsOfLine(), unitLine: t("unit_rows"), freezeCols: 1, notes: notes,
+			signature: w.signature(),
 			cols: []column{
 				{head: t("file"), kind: kText}, {head: t("kind"), kind: kTextCenter}, {head: t("region"), kind: kText},
 				{head: t("read"), kind: kInt}, {head: t("accepted"), kind: kInt},

@@ -1,7 +1,9 @@
--- metrics: the figures the weekly bulletin reports, for every region, level,
--- year and season, as of the session variable as_of (default today). The
--- variables year and season, when set, limit the work to one season (much
--- faster on a large warehouse than filtering the view afterwards):
+-- metrics: the figures the weekly bulletin reports, for every region and
+-- level of one year and season, as of the session variable as_of. All
+-- three variables must be set: the view never guesses today's date nor sums
+-- the seasons of a year (enlist sql sets what is missing from the
+-- configured season windows and says so; anything else gets an error
+-- naming the variable):
 --     SET VARIABLE as_of = DATE '2025-03-05';
 --     SET VARIABLE year = 2025;
 --     SET VARIABLE season = 1;
@@ -9,9 +11,14 @@
 -- Counts roll up bottom-up; rates are recomputed from summed numerators and
 -- denominators and are NULL when the denominator is zero.
 CREATE OR REPLACE VIEW metrics AS
-SELECT * FROM scores_at(coalesce(try_cast(getvariable('as_of') AS DATE), current_date),
-                        try_cast(getvariable('year') AS INTEGER), try_cast(getvariable('season') AS INTEGER));
-COMMENT ON VIEW metrics IS '征兵工作指标: every SPEC §7 measure by region, year and season as of getvariable(''as_of'') (default today), limited to getvariable(''year''), getvariable(''season'') when set';
+SELECT * FROM scores_at(
+    coalesce(try_cast(getvariable('as_of') AS DATE),
+             error('metrics: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')),
+    coalesce(try_cast(getvariable('year') AS INTEGER),
+             error('metrics: set the variable year (SET VARIABLE year = 2025)')),
+    coalesce(CASE WHEN try_cast(getvariable('season') AS INTEGER) IN (1, 2) THEN try_cast(getvariable('season') AS INTEGER) END,
+             error('metrics: set the variable season to 1 or 2 (SET VARIABLE season = 1)')));
+COMMENT ON VIEW metrics IS '征兵工作指标: every SPEC §7 measure, pace, week-on-week change and score by region for getvariable(''year''), getvariable(''season'') as of getvariable(''as_of''); all three must be set (enlist sql fills unset ones from the season windows and says so) — scores_at(as_of, year, season) as a view';
 COMMENT ON COLUMN metrics.region_code IS '区划代码';
 COMMENT ON COLUMN metrics.region_name IS '单位: region name';
 COMMENT ON COLUMN metrics.level IS '层级: 1 province, 2 city, 3 county, 4 town, 5 village';
