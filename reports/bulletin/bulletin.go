@@ -237,6 +237,21 @@ func (b *Bulletin) ChildrenBy(rankCol string) []Row {
 	return out
 }
 
+// WeekSeries is the cumulative series the charts draw: the weeks, or the
+// as-of date alone before any approval; when that leaves one point, the
+// season's first day at zero comes first, as a line of one point is not
+// drawn.
+func (b *Bulletin) WeekSeries() []Week {
+	weeks := b.Weeks
+	if len(weeks) == 0 {
+		weeks = []Week{{End: b.AsOf}}
+	}
+	if start, ok := b.Scope["season_start"].(time.Time); ok && len(weeks) == 1 && weeks[0].End.After(start) {
+		weeks = append([]Week{{End: start}}, weeks...)
+	}
+	return weeks
+}
+
 // ChildOf names the child region of the scope that code falls in, or the
 // scope itself when code is the scope, above it or elsewhere.
 func (b *Bulletin) ChildOf(code string) string {

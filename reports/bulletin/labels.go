@@ -65,7 +65,7 @@ var messages = map[string][2]string{
 	"total":               {"合计", "Total"},
 	"not_stated":          {"未注明", "not stated"},
 	"none":                {"无", "none"},
-	"own_level":           {"本级", "own level"},
+	"own_level_of":        {"%s（本级）", "%s (own level)"},
 	"yes":                 {"是", "yes"},
 	"no":                  {"否", "no"},
 	"quota_note":          {"注：合计行征集任务为本级下达任务数（%d），各单位任务之和为%d。", "Note: the total's quota is the scope's own quota (%d); the regions' quotas add up to %d."},
@@ -190,14 +190,14 @@ var messages = map[string][2]string{
 	"times":              {"%s倍", "%s times"},
 
 	// Extract kinds.
-	"kind_quotas":        {"征集任务", "quotas"},
-	"kind_registrations": {"兵役登记", "registrations"},
-	"kind_exams":         {"体检政考", "exams"},
-	"kind_approvals":     {"定兵退兵", "approvals"},
-	"kind_resettlement":  {"退役安置", "resettlement"},
-	"kind_regions":       {"区划", "regions"},
-	"source_reject":      {"拒收", "rejected"},
-	"source_flag":        {"警示", "flagged"},
+	"kind_quotas":        {"征集任务", "Quotas"},
+	"kind_registrations": {"兵役登记", "Registrations"},
+	"kind_exams":         {"体检政考", "Exams"},
+	"kind_approvals":     {"定兵退兵", "Approvals"},
+	"kind_resettlement":  {"退役安置", "Resettlement"},
+	"kind_regions":       {"区划", "Regions"},
+	"source_reject":      {"拒收", "Rejected"},
+	"source_flag":        {"警示", "Flagged"},
 
 	// HTML page.
 	"kpi_net":         {"定兵（扣除退兵）", "Approved (net of returns)"},
