@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"enlist/internal/secret"
 	"enlist/internal/warehouse"
@@ -241,7 +242,13 @@ func copyWarehouse(ctx context.Context, live, dst string) (bool, error) {
 		return false, fmt.Errorf("check: %w", err)
 	}
 	src := live
-	holder, err := warehouse.Open(ctx, live, warehouse.Options{ReadOnly: true})
+	// A writer (a load, the service) may hold the file: with a published
+	// copy to fall back on, wait only briefly.
+	wait := time.Duration(0)
+	if pub, _ := warehouse.PublishedPath(live); pub != "" {
+		wait = 3 * time.Second
+	}
+	holder, err := warehouse.Open(ctx, live, warehouse.Options{ReadOnly: true, LockWait: wait})
 	if err != nil {
 		if errors.Is(err, warehouse.ErrLocked) {
 			pub, perr := warehouse.PublishedPath(live)

@@ -91,24 +91,24 @@ type HeaderUse struct {
 
 // RejectExample is one rejected row, as the rejects table keeps it.
 type RejectExample struct {
-	Line   int
-	Column string
-	Detail string
-	Raw    string // masked like rejects.raw_value
+	Line   int    `json:"line"`
+	Column string `json:"column"`
+	Detail string `json:"detail"`
+	Raw    string `json:"raw"` // masked like rejects.raw_value
 }
 
 // SkippedSheet is a sheet of a workbook that was not loaded.
 type SkippedSheet struct {
-	Sheet string
-	Why   string
+	Sheet string `json:"sheet"`
+	Why   string `json:"why"`
 }
 
 // Scope is what a snapshot covers; a newer snapshot of the same scope
 // replaces the older one.
 type Scope struct {
-	Region string
-	Year   int // 0 when the file spans several
-	Season int // 0 when the file spans both
+	Region string `json:"region"`
+	Year   int    `json:"year"`   // 0 when the file spans several
+	Season int    `json:"season"` // 0 when the file spans both
 }
 
 // FileError refuses a whole file; nothing of it is stored.
@@ -175,13 +175,20 @@ func (l *Loader) LoadPaths(ctx context.Context, paths []string, opt Options) ([]
 		}
 	}()
 	var errs []error
-	for _, f := range files {
+	// Legacy workbooks are converted together, in one LibreOffice run.
+	books, openErrs := read.OpenBooks(ctx, files)
+	for i, f := range files {
 		if err := ctx.Err(); err != nil {
+			for _, b := range books[i:] {
+				if b != nil {
+					b.Close()
+				}
+			}
 			return nil, errors.Join(append(errs, err)...)
 		}
-		book, err := openBook(ctx, f)
-		if err != nil {
-			errs = append(errs, err)
+		book := books[i]
+		if openErrs[i] != nil {
+			errs = append(errs, &FileError{File: f, Err: openErrs[i]})
 			continue
 		}
 		// A workbook goes where its first-needed sheet's kind goes.
@@ -373,7 +380,8 @@ func (l *Loader) prepareReader(path string, r read.Reader, opt Options) (*prepar
 				msg += "; give --season 1|2 if the whole file is one season"
 			}
 		}
-		return refuse(errors.New(vocab.Explain(msg, h, kind, missing)))
+		// A data row taken for the header must not carry a number into a message.
+		return refuse(errors.New(scrubIDs(vocab.Explain(msg, h, kind, missing))))
 	}
 	return p, nil
 }
