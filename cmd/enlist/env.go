@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -33,9 +35,7 @@ type env struct {
 func newEnv(stdout, stderr io.Writer) *env {
 	e := &env{stdout: stdout, stderr: stderr}
 	if f, ok := stderr.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			e.terminal = true
-		}
+		e.terminal = isTerminal(f)
 	}
 	if e.terminal {
 		// A person watching reads progress lines, not log records.
@@ -57,7 +57,7 @@ func (e *env) globalFlags(fs *flag.FlagSet) {
 		e.db = def
 	}
 	fs.StringVar(&e.db, "db", e.db, "warehouse file (env ENLIST_DB)")
-	fs.StringVar(&e.secretFile, "secret-file", e.secretFile, "pseudonymisation secret file (default <db>.secret; env ENLIST_SECRET overrides)")
+	fs.StringVar(&e.secretFile, "secret-file", e.secretFile, "pseudonymisation secret file (default: env ENLIST_SECRET_FILE, else enlist.secret beside enlist.duckdb, i.e. the warehouse's name with .secret; env ENLIST_SECRET, the secret itself, overrides both)")
 	fs.StringVar(&e.configFile, "config", e.configFile, "configuration file: season windows, targets, score weights (default enlist.yaml beside the warehouse)")
 	fs.IntVar(&e.threads, "threads", e.threads, "DuckDB threads (env ENLIST_THREADS; default: enlist.yaml, else every core up to 4)")
 	fs.StringVar(&e.memoryLimit, "memory-limit", e.memoryLimit, "DuckDB memory limit, e.g. 4GB (env ENLIST_MEMORY_LIMIT; default: enlist.yaml, else 1GB)")
@@ -110,7 +110,19 @@ func (e *env) resources(cfg config.Config) (config.Resources, error) {
 	return r, nil
 }
 
+// open opens the warehouse for writing. A missing file is refused, naming
+// the path: a mistyped --db must not quietly start a new, empty warehouse
+// (only enlist init creates one).
 func (e *env) open(ctx context.Context) (*warehouse.Warehouse, error) {
+	if _, err := os.Stat(e.db); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no warehouse at %s: check --db (or ENLIST_DB); enlist init --db %s creates a new one", e.db, e.db)
+	}
+	return e.openCreating(ctx)
+}
+
+// openCreating opens the warehouse for writing, creating it when missing
+// (enlist init).
+func (e *env) openCreating(ctx context.Context) (*warehouse.Warehouse, error) {
 	cfg, err := e.config()
 	if err != nil {
 		return nil, err
@@ -140,24 +152,35 @@ func (e *env) openReader(ctx context.Context, sandbox bool) (*warehouse.Warehous
 // publish makes what a write command committed visible to readers. The
 // warehouse must be closed first.
 func (e *env) publish(ctx context.Context) error {
-	path, err := warehouse.Publish(ctx, e.db)
+	cfg, err := e.config()
 	if err != nil {
 		return err
 	}
-	e.log.Info("published", "copy", path)
+	p, err := warehouse.PublishKeeping(ctx, e.db, cfg.Publish.KeepVersions)
+	switch {
+	case err != nil:
+		return err
+	case p.Deferred:
+		e.log.Info("publish left to this process's job still holding the warehouse")
+	case p.Copied:
+		e.log.Info("published", "copy", p.Path)
+	default:
+		e.log.Info("published copy already current; nothing readers use changed", "copy", p.Path)
+	}
 	return nil
 }
 
 // newFlags makes a command's flag set with its help text and examples.
 func (e *env) newFlags(name, args, about, examples string) *flag.FlagSet {
 	fs := flag.NewFlagSet("enlist "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	// The help goes where the flag set's output is: standard output when
+	// asked for (--help), nowhere on a usage error, which parse reports on
+	// standard error, so a mistyped flag never lands in a redirected result.
+	fs.SetOutput(e.stdout)
 	fs.Usage = func() {
-		w := e.stdout
+		w := fs.Output()
 		fmt.Fprintf(w, "Usage: enlist %s %s\n\n%s\n\nFlags:\n", name, args, about)
-		fs.SetOutput(w)
 		fs.PrintDefaults()
-		fs.SetOutput(e.stderr)
 		if examples != "" {
 			fmt.Fprintf(w, "\nExamples:\n%s\n", examples)
 		}
@@ -170,12 +193,15 @@ func (e *env) newFlags(name, args, about, examples string) *flag.FlagSet {
 // "enlist ingest inbox/ --kind exams" as often as the other way round) and
 // returns the positional arguments. A bad flag is a usage error.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	help := fs.Output()
 	fs.SetOutput(io.Discard)
+	defer fs.SetOutput(help)
 	var positional []string
 	for {
 		err := fs.Parse(args)
 		if err == flag.ErrHelp {
-			// flag has printed the usage already.
+			fs.SetOutput(help)
+			fs.Usage()
 			return nil, err
 		}
 		if err != nil {

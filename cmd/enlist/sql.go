@@ -224,11 +224,6 @@ func (o sqlOptions) write(e *env, f *tabular.Frame) error {
 	return nil
 }
 
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
 // sqlPrompt reads queries until end of input. A query ends with ';'. Ctrl-C
 // while a query runs cancels that query; at the prompt it clears the lines
 // typed so far. SIGTERM leaves.

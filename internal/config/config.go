@@ -12,6 +12,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
+	_ "time/tzdata" // zones must resolve on servers without /usr/share/zoneinfo
 
 	"gopkg.in/yaml.v3"
 )
@@ -52,6 +54,11 @@ type Config struct {
 	// Values teaches value spellings: field (education, result, …) →
 	// spelling → code.
 	Values map[string]map[string]string `yaml:"values"`
+	// Zone is the time zone times are shown to people in (status, jobs,
+	// the service's log text); stored times stay UTC.
+	Zone string `yaml:"zone"`
+	// Publish tunes the copies of the warehouse readers use.
+	Publish Publish `yaml:"publish"`
 }
 
 // Bulletin holds the weekly bulletin's settings.
@@ -65,6 +72,21 @@ type Bulletin struct {
 	Unit     string `yaml:"unit"`
 	Preparer string `yaml:"preparer"`
 	Reviewer string `yaml:"reviewer"`
+}
+
+// Publish tunes the published copies.
+type Publish struct {
+	// KeepVersions is how many published versions stay on disk; an older
+	// one is removed once no reader holds it.
+	KeepVersions int `yaml:"keep_versions"`
+}
+
+// Location is the zone people read times in.
+func (c Config) Location() *time.Location {
+	if loc, err := time.LoadLocation(c.Zone); err == nil && c.Zone != "" {
+		return loc
+	}
+	return time.UTC
 }
 
 // Season is a working window, "MM-DD" to "MM-DD" of the same year.
@@ -174,6 +196,12 @@ func (c Config) validate() error {
 	if c.Bulletin.AttentionMinRecruits < 0 {
 		return errors.New("bulletin.attention_min_recruits cannot be negative")
 	}
+	if _, err := time.LoadLocation(c.Zone); err != nil || c.Zone == "" || c.Zone == "Local" {
+		return fmt.Errorf("zone %q: use an IANA name such as Asia/Shanghai or UTC", c.Zone)
+	}
+	if c.Publish.KeepVersions < 1 {
+		return fmt.Errorf("publish.keep_versions = %d: keep at least 1", c.Publish.KeepVersions)
+	}
 	return c.Resources.validate()
 }
 
@@ -212,4 +240,18 @@ func (c Config) Settings() [][2]any {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i][0].(string) < out[j][0].(string) })
 	return out
+}
+
+// SeasonOf is the season a date belongs to by the season windows: season 1
+// up to the end of season 1's window, season 2 after it — so a date in the
+// gap between the windows (with the defaults, October to December, after
+// season 2's window) belongs to season 2, and a date before season 2's
+// window opens belongs to season 2 as well once season 1's has closed.
+// It is the one rule for a row whose season no column or flag gives (at
+// load) and for the season an as-of date names (the bulletin), SPEC §4.
+func SeasonOf(windows map[int]Season, t time.Time) int {
+	if t.Format("01-02") <= windows[1].End {
+		return 1
+	}
+	return 2
 }
