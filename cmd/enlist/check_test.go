@@ -266,3 +266,20 @@ func TestHeaderRefusalSaysHowToLoad(t *testing.T) {
 		t.Errorf("header_map = %q", hm)
 	}
 }
+
+// TestIngestListsIgnoredColumns: a column enlist does not use is named in
+// the load summary, not dropped silently.
+func TestIngestListsIgnoredColumns(t *testing.T) {
+	t.Setenv(secret.EnvVar, "")
+	dir := t.TempDir()
+	db := filepath.Join(dir, "w.duckdb")
+	if code, _, errs := enlist(t, "--db", db, "init"); code != exitOK {
+		t.Fatalf("init: %s", errs)
+	}
+	p := filepath.Join(dir, "任务.csv")
+	os.WriteFile(p, []byte("年度,批次,区划代码,征集任务数,备用列\n2025,上半年,410102,120,x\n"), 0o644)
+	code, out, errs := enlist(t, "--db", db, "ingest", p)
+	if code != exitOK || !strings.Contains(out, `warning: column ignored: "备用列"`) {
+		t.Errorf("ingest: %d\n%s\n%s", code, out, errs)
+	}
+}

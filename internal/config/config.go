@@ -61,6 +61,19 @@ type Config struct {
 	Publish Publish `yaml:"publish"`
 }
 
+// Bulletin holds the weekly bulletin's settings.
+type Bulletin struct {
+	// AttentionMinRecruits: a quality ratio (大学生, 大学毕业生, 理工类比例)
+	// is judged only on at least this many recruits in its denominator;
+	// below it the bulletin shows the count instead of a verdict.
+	AttentionMinRecruits int `yaml:"attention_min_recruits"`
+	// Unit (填报单位), Preparer (填表人) and Reviewer (审核人) are printed
+	// under every sheet of the workbook; empty leaves a blank to sign.
+	Unit     string `yaml:"unit"`
+	Preparer string `yaml:"preparer"`
+	Reviewer string `yaml:"reviewer"`
+}
+
 // Publish tunes the published copies.
 type Publish struct {
 	// KeepVersions is how many published versions stay on disk; an older
@@ -74,19 +87,6 @@ func (c Config) Location() *time.Location {
 		return loc
 	}
 	return time.UTC
-}
-
-// Bulletin holds the weekly bulletin's settings.
-type Bulletin struct {
-	// AttentionMinRecruits: a quality ratio (大学生, 大学毕业生, 理工类比例)
-	// is judged only on at least this many recruits in its denominator;
-	// below it the bulletin shows the count instead of a verdict.
-	AttentionMinRecruits int `yaml:"attention_min_recruits"`
-	// Unit (填报单位), Preparer (填表人) and Reviewer (审核人) are printed
-	// under every sheet of the workbook; empty leaves a blank to sign.
-	Unit     string `yaml:"unit"`
-	Preparer string `yaml:"preparer"`
-	Reviewer string `yaml:"reviewer"`
 }
 
 // Season is a working window, "MM-DD" to "MM-DD" of the same year.
@@ -190,17 +190,17 @@ func (c Config) validate() error {
 	if c.SubsidyDeadlineDays <= 0 {
 		return errors.New("subsidy_deadline_days must be positive")
 	}
-	if _, err := time.LoadLocation(c.Zone); err != nil || c.Zone == "" || c.Zone == "Local" {
-		return fmt.Errorf("zone %q: use an IANA name such as Asia/Shanghai or UTC", c.Zone)
-	}
-	if c.Publish.KeepVersions < 1 {
-		return fmt.Errorf("publish.keep_versions = %d: keep at least 1", c.Publish.KeepVersions)
-	}
 	if c.PlacementWindowDays < 0 {
 		return errors.New("placement_window_days cannot be negative")
 	}
 	if c.Bulletin.AttentionMinRecruits < 0 {
 		return errors.New("bulletin.attention_min_recruits cannot be negative")
+	}
+	if _, err := time.LoadLocation(c.Zone); err != nil || c.Zone == "" || c.Zone == "Local" {
+		return fmt.Errorf("zone %q: use an IANA name such as Asia/Shanghai or UTC", c.Zone)
+	}
+	if c.Publish.KeepVersions < 1 {
+		return fmt.Errorf("publish.keep_versions = %d: keep at least 1", c.Publish.KeepVersions)
 	}
 	return c.Resources.validate()
 }
@@ -240,4 +240,18 @@ func (c Config) Settings() [][2]any {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i][0].(string) < out[j][0].(string) })
 	return out
+}
+
+// SeasonOf is the season a date belongs to by the season windows: season 1
+// up to the end of season 1's window, season 2 after it — so a date in the
+// gap between the windows (with the defaults, October to December, after
+// season 2's window) belongs to season 2, and a date before season 2's
+// window opens belongs to season 2 as well once season 1's has closed.
+// It is the one rule for a row whose season no column or flag gives (at
+// load) and for the season an as-of date names (the bulletin), SPEC §4.
+func SeasonOf(windows map[int]Season, t time.Time) int {
+	if t.Format("01-02") <= windows[1].End {
+		return 1
+	}
+	return 2
 }

@@ -156,6 +156,9 @@ func (in Inbox) Ingest(ctx context.Context, loadFn LoadFunc) (Report, error) {
 	results, loadErr := loadFn(ctx, paths)
 	byPath := map[string]load.Result{}
 	for _, r := range results {
+		if prev, ok := byPath[r.File]; ok { // the sheets of one workbook
+			r.Read, r.Accepted, r.Rejected = r.Read+prev.Read, r.Accepted+prev.Accepted, r.Rejected+prev.Rejected
+		}
 		byPath[r.File] = r
 	}
 	fileErrs := map[string]*load.FileError{}
@@ -313,7 +316,7 @@ func (in Inbox) scan(root string, log *slog.Logger) (ready []candidate, refused 
 			return refuse("not a regular file")
 		}
 		if !load.IsExtract(name) {
-			return refuse("not an extract: enlist reads .csv, .tsv, .txt and .xlsx files (export or save the data in one of them)")
+			return refuse("not an extract: enlist reads .csv, .tsv, .txt, .xlsx, .xls, .et and .ods files (export or save the data in one of them)")
 		}
 		if age := now.Sub(info.ModTime()); age < settle {
 			log.Debug("inbox: file still arriving", "file", rel, "modified_ago", age.String())

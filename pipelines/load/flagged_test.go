@@ -50,4 +50,25 @@ func TestFlaggedCountIsTheFlagsView(t *testing.T) {
 			t.Errorf("no %s row flagged: the fixture does not exercise that kind's checks", k)
 		}
 	}
+	// unqualified_approvals finds each person's region with a correlated
+	// lookup; it must list what a group-by over every registration gives.
+	const grouped = `SELECT a.load_id, a.source_row, r.region_code, a.year, a.season,
+		coalesce(p.passed, false), coalesce(q.passed, false)
+		FROM approvals a
+		LEFT JOIN latest_exams p ON p.person = a.person AND p.year = a.year AND p.season = a.season AND p.exam_type = 'physical'
+		LEFT JOIN latest_exams q ON q.person = a.person AND q.year = a.year AND q.season = a.season AND q.exam_type = 'political'
+		LEFT JOIN (SELECT person, year, season, arg_max(region_code, (registered_on, load_id, source_row)) AS region_code
+		           FROM registrations GROUP BY person, year, season) r
+		  ON r.person = a.person AND r.year = a.year AND r.season = a.season
+		WHERE NOT (coalesce(p.passed, false) AND coalesce(q.passed, false))`
+	if n := fx.count(t, `SELECT count(*) FROM unqualified_approvals`); n == 0 {
+		t.Fatal("no unqualified approval in the fixture")
+	}
+	if n := fx.count(t, `SELECT count(*) FROM unqualified_approvals WHERE region_code IS NOT NULL`); n == 0 {
+		t.Error("no unqualified approval with a region in the fixture")
+	}
+	if n := fx.count(t, `SELECT count(*) FROM ((`+grouped+` EXCEPT ALL SELECT * FROM unqualified_approvals)
+		UNION ALL (SELECT * FROM unqualified_approvals EXCEPT ALL `+grouped+`))`); n != 0 {
+		t.Errorf("unqualified_approvals differs from the grouped definition in %d rows", n)
+	}
 }

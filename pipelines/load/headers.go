@@ -80,7 +80,7 @@ func mapHeader(v *mapping.Vocabulary, cells [][]string, given mapping.Kind) (map
 	} else {
 		closest = ""
 	}
-	return h, "", v, errors.New(v.Explain(msg, h, closest, missing))
+	return h, "", v, errors.New(scrubIDs(v.Explain(msg, h, closest, missing)))
 }
 
 // headerMap is the ledger's record of the header: HEADER → column (rule),

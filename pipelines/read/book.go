@@ -54,9 +54,64 @@ var ConvertTimeout = 3 * time.Minute
 // OpenBook opens a delivered file: it tells its format from its content,
 // converts a legacy workbook through LibreOffice, and lists the sheets.
 func OpenBook(ctx context.Context, path string) (*Book, error) {
+	books, errs := OpenBooks(ctx, []string{path})
+	if errs[0] != nil {
+		return nil, errs[0]
+	}
+	return books[0], nil
+}
+
+// OpenBooks opens several delivered files, converting all the legacy
+// workbooks among them in one LibreOffice run: each start of soffice costs
+// seconds, a folder of .xls files would otherwise pay them once a file.
+// books[i] is nil exactly when errs[i] says why.
+func OpenBooks(ctx context.Context, paths []string) (books []*Book, errs []error) {
+	books = make([]*Book, len(paths))
+	errs = make([]error, len(paths))
+	var legacy []int
+	for i, path := range paths {
+		b, err := sniffBook(path)
+		if err != nil {
+			errs[i] = &Error{Path: path, Err: err}
+			continue
+		}
+		books[i] = b
+		if b.format != FormatXLSX && b.format != FormatCSV {
+			legacy = append(legacy, i)
+		}
+	}
+	if len(legacy) > 0 {
+		var in []string
+		var formats []string
+		for _, i := range legacy {
+			in, formats = append(in, paths[i]), append(formats, books[i].format)
+		}
+		files, cleanups, cerrs := convertToXLSX(ctx, in, formats)
+		for k, i := range legacy {
+			if cerrs[k] != nil {
+				books[i], errs[i] = nil, &Error{Path: paths[i], Err: cerrs[k]}
+				continue
+			}
+			books[i].file, books[i].cleanup, books[i].converted = files[k], cleanups[k], true
+		}
+	}
+	for i, b := range books {
+		if b == nil || b.format == FormatCSV {
+			continue
+		}
+		if err := b.listSheets(); err != nil {
+			b.Close()
+			books[i], errs[i] = nil, err
+		}
+	}
+	return books, errs
+}
+
+// sniffBook tells a file's format from its first bytes.
+func sniffBook(path string) (*Book, error) {
 	head, err := readHead(path, 8)
 	if err != nil {
-		return nil, &Error{Path: path, Err: err}
+		return nil, err
 	}
 	b := &Book{path: path, file: path, format: FormatCSV, cleanup: func() {}}
 	ext := strings.ToLower(filepath.Ext(path))
@@ -71,30 +126,27 @@ func OpenBook(ctx context.Context, path string) (*Book, error) {
 		if ext == ".et" {
 			b.format = FormatET
 		}
+		if err := checkOLEWorkbook(path, b.format); err != nil {
+			return nil, err
+		}
 	case bytes.HasPrefix(head, zipMagic) || bytes.HasPrefix(head, zipEmptyMagic):
 		b.format = FormatXLSX
 		if isODS(path) {
 			b.format = FormatODS
 		}
-	default:
-		return b, nil
 	}
-	if b.format == FormatXLS || b.format == FormatET {
-		if err := checkOLEWorkbook(path, b.format); err != nil {
-			return nil, &Error{Path: path, Err: err}
-		}
-	}
-	if b.format != FormatXLSX {
-		file, cleanup, err := convertToXLSX(ctx, path, b.format)
-		if err != nil {
-			return nil, &Error{Path: path, Err: err}
-		}
-		b.file, b.cleanup, b.converted = file, cleanup, true
+	return b, nil
+}
+
+// listSheets reads the sheet list of a workbook. An encrypted .xlsx (an
+// OLE file) has none to list; Open refuses it with the reason.
+func (b *Book) listSheets() error {
+	if head, err := readHead(b.file, 8); err == nil && bytes.HasPrefix(head, oleMagic) {
+		return nil
 	}
 	wb, err := openWorkbook(b.file)
 	if err != nil {
-		b.Close()
-		return nil, &Error{Path: path, Err: err}
+		return &Error{Path: b.path, Err: err}
 	}
 	defer wb.Close()
 	for _, s := range wb.sheets {
@@ -104,7 +156,7 @@ func OpenBook(ctx context.Context, path string) (*Book, error) {
 		}
 		b.sheets = append(b.sheets, Sheet{Name: s.name, Hidden: s.hidden, Empty: empty})
 	}
-	return b, nil
+	return nil
 }
 
 // Path is the file as delivered.
@@ -215,13 +267,24 @@ var formatNames = map[string]string{
 // sofficeNames are the commands LibreOffice installs.
 var sofficeNames = []string{"soffice", "libreoffice"}
 
-// convertToXLSX converts a legacy workbook with LibreOffice headless into a
-// temporary folder and returns the .xlsx and a function removing the
-// folder. LibreOffice runs with its own profile in that folder (a shared
-// profile would make a second soffice hand its work to the first, or fail
-// while a person has LibreOffice open), on a copy with a plain name (soffice
-// mangles some long or unusual names), under ConvertTimeout.
-func convertToXLSX(ctx context.Context, path, format string) (string, func(), error) {
+// convertToXLSX converts legacy workbooks with LibreOffice headless, in
+// one run, each into a temporary folder of its own; it returns each .xlsx
+// and a function removing its folder, or why it could not be converted.
+// LibreOffice runs with its own profile (a shared profile would make a
+// second soffice hand its work to the first, or fail while a person has
+// LibreOffice open), on copies with plain names (soffice mangles some long
+// or unusual names), under ConvertTimeout; the profile and copies are
+// removed when it ends.
+func convertToXLSX(ctx context.Context, paths, formats []string) ([]string, []func(), []error) {
+	files := make([]string, len(paths))
+	cleanups := make([]func(), len(paths))
+	errs := make([]error, len(paths))
+	failAll := func(err func(what string) error) ([]string, []func(), []error) {
+		for i := range paths {
+			errs[i] = err(formatNames[formats[i]])
+		}
+		return files, cleanups, errs
+	}
 	soffice := ""
 	for _, name := range sofficeNames {
 		if p, err := exec.LookPath(name); err == nil {
@@ -229,52 +292,70 @@ func convertToXLSX(ctx context.Context, path, format string) (string, func(), er
 			break
 		}
 	}
-	what := formatNames[format]
 	if soffice == "" {
-		return "", nil, fmt.Errorf("%w: this is %s; enlist reads it through LibreOffice, which is not installed here: "+
-			"install the Debian package libreoffice-calc (apt-get install libreoffice-calc), "+
-			"or open the file in Excel or WPS and save it as .xlsx", ErrNoConverter, what)
+		return failAll(func(what string) error {
+			return fmt.Errorf("%w: this is %s; enlist reads it through LibreOffice, which is not installed here: "+
+				"install the Debian package libreoffice-calc (apt-get install libreoffice-calc), "+
+				"or open the file in Excel or WPS and save it as .xlsx", ErrNoConverter, what)
+		})
 	}
 	dir, err := os.MkdirTemp("", "enlist-convert-")
 	if err != nil {
-		return "", nil, fmt.Errorf("convert %s: %w", what, err)
+		return failAll(func(what string) error { return fmt.Errorf("convert %s: %w", what, err) })
 	}
-	cleanup := func() { os.RemoveAll(dir) }
-	in := filepath.Join(dir, "book."+format)
-	if err := copyPlain(path, in); err != nil {
-		cleanup()
-		return "", nil, fmt.Errorf("convert %s: %w", what, err)
+	defer os.RemoveAll(dir)
+	args := []string{"--headless", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
+		"-env:UserInstallation=file://" + filepath.Join(dir, "profile"),
+		"--convert-to", "xlsx", "--outdir", filepath.Join(dir, "out")}
+	for i, p := range paths {
+		in := filepath.Join(dir, fmt.Sprintf("book%d.%s", i, formats[i]))
+		if err := copyPlain(p, in); err != nil {
+			return failAll(func(what string) error { return fmt.Errorf("convert %s: %w", what, err) })
+		}
+		args = append(args, in)
 	}
-	ctx, cancel := context.WithTimeout(ctx, ConvertTimeout)
+	ctx, cancel := context.WithTimeout(ctx, ConvertTimeout*time.Duration(len(paths)))
 	defer cancel()
-	cmd := exec.CommandContext(ctx, soffice, "--headless", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
-		"-env:UserInstallation=file://"+filepath.Join(dir, "profile"),
-		"--convert-to", "xlsx", "--outdir", filepath.Join(dir, "out"), in)
+	cmd := exec.CommandContext(ctx, soffice, args...)
 	cmd.Env = append(os.Environ(), "HOME="+dir)
 	// soffice starts a child (soffice.bin); a timeout must end both.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
-	out, err := cmd.CombinedOutput()
+	out, runErr := cmd.CombinedOutput()
 	if ctx.Err() != nil {
-		cleanup()
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return "", nil, fmt.Errorf("%w: this is %s; LibreOffice did not convert it within %s; open it in Excel or WPS and save it as .xlsx",
-				ErrUnsupported, what, ConvertTimeout)
+			return failAll(func(what string) error {
+				return fmt.Errorf("%w: this is %s; LibreOffice did not convert it within %s; open it in Excel or WPS and save it as .xlsx",
+					ErrUnsupported, what, ConvertTimeout)
+			})
 		}
-		return "", nil, ctx.Err()
+		return failAll(func(string) error { return ctx.Err() })
 	}
-	xlsx := filepath.Join(dir, "out", "book.xlsx")
-	if _, statErr := os.Stat(xlsx); err != nil || statErr != nil {
-		cleanup()
-		msg := strings.TrimSpace(string(out))
-		if len(msg) > 300 {
-			msg = msg[:300]
+	for i := range paths {
+		what := formatNames[formats[i]]
+		xlsx := filepath.Join(dir, "out", fmt.Sprintf("book%d.xlsx", i))
+		if _, err := os.Stat(xlsx); err != nil {
+			msg := strings.TrimSpace(string(out))
+			if len(msg) > 300 {
+				msg = msg[:300]
+			}
+			errs[i] = fmt.Errorf("%w: this is %s, and LibreOffice could not convert it (%v %s); is it damaged? "+
+				"Open it in Excel or WPS and save it as .xlsx", ErrUnsupported, what, runErr, msg)
+			continue
 		}
-		return "", nil, fmt.Errorf("%w: this is %s, and LibreOffice could not convert it (%v %s); is it damaged? "+
-			"Open it in Excel or WPS and save it as .xlsx", ErrUnsupported, what, err, msg)
+		own, err := os.MkdirTemp("", "enlist-converted-")
+		if err == nil {
+			err = os.Rename(xlsx, filepath.Join(own, "book.xlsx"))
+		}
+		if err != nil {
+			errs[i] = fmt.Errorf("convert %s: %w", what, err)
+			continue
+		}
+		files[i] = filepath.Join(own, "book.xlsx")
+		cleanups[i] = func() { os.RemoveAll(own) }
 	}
-	return xlsx, cleanup, nil
+	return files, cleanups, errs
 }
 
 func copyPlain(src, dst string) error {

@@ -224,7 +224,12 @@ func (b *Bulletin) readLabels(ctx context.Context, wh *warehouse.Warehouse) erro
 		if err := rows.Scan(&s, &c, &l); err != nil {
 			return err
 		}
-		b.labels[s+"/"+c] = l.String
+		label := l.String
+		if b.Lang == English && label != "" {
+			// Labels stand alone in table cells: capitalised, as the heads.
+			label = strings.ToUpper(label[:1]) + label[1:]
+		}
+		b.labels[s+"/"+c] = label
 	}
 	return rows.Err()
 }

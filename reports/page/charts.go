@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"time"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -290,16 +289,7 @@ func weeklyChart(b *bulletin.Bulletin) *charts.Line {
 		charts.WithXAxisOpts(opts.XAxis{Type: "category"}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", MinInterval: 1, AxisLabel: &opts.AxisLabel{}}),
 	)...)
-	weeks := b.Weeks
-	if len(weeks) == 0 {
-		// No approvals yet: the quota line still shows, against zero.
-		weeks = []bulletin.Week{{End: b.AsOf}}
-	}
-	if start, ok := b.Scope["season_start"].(time.Time); ok && len(weeks) == 1 && weeks[0].End.After(start) {
-		// The first week alone is one point, and a line of one point is
-		// not drawn: start the lines at the season's first day, at zero.
-		weeks = append([]bulletin.Week{{End: start}}, weeks...)
-	}
+	weeks := b.WeekSeries()
 	quota := b.Scope.Int("quota")
 	names := make([]string, 0, len(weeks))
 	net := make([]opts.LineData, 0, len(weeks))

@@ -52,14 +52,11 @@ func (w *writer) topFailures(code string) string {
 		}
 		parts = append(parts, w.reasonText(r, merged[r]))
 	}
-	return strings.Join(parts, "；")
+	return strings.Join(parts, w.lang.T("semicolon"))
 }
 
 func (w *writer) reasonText(reason string, n int64) string {
-	if reason == "" {
-		reason = w.lang.T("not_stated")
-	}
-	return fmt.Sprintf("%s（%d）", reason, n)
+	return fmt.Sprintf(w.lang.T("count_paren"), w.lang.Reason(reason), n)
 }
 
 func sprintf(format string, a ...any) string { return fmt.Sprintf(format, a...) }

@@ -156,45 +156,56 @@ func (w *writer) attentionList(sheet string, row int) error {
 		return err
 	}
 	row++
+	// The reasons share columns B–F: their width decides the wrapping.
+	var merged float64
+	for c := 2; c <= 6; c++ {
+		name, _ := excelize.ColumnNumberToName(c)
+		cw, err := f.GetColWidth(sheet, name)
+		if err != nil {
+			return err
+		}
+		merged += cw
+	}
+	nameWidth, err := f.GetColWidth(sheet, "A")
+	if err != nil {
+		return err
+	}
+	line := func(name, text string) error {
+		if err := f.SetCellStr(sheet, cell(1, row), name); err != nil {
+			return err
+		}
+		if err := f.SetCellStr(sheet, cell(2, row), text); err != nil {
+			return err
+		}
+		if err := f.MergeCell(sheet, cell(2, row), cell(6, row)); err != nil {
+			return err
+		}
+		if err := f.SetCellStyle(sheet, cell(1, row), cell(6, row), w.st.cell(kText, false)); err != nil {
+			return err
+		}
+		lines := max(wrappedLines(displayWidth(text), merged), wrappedLines(displayWidth(name), nameWidth))
+		if err := f.SetRowHeight(sheet, row, rowHeight(lines)); err != nil {
+			return err
+		}
+		row++
+		return nil
+	}
 	for _, kind := range []string{bulletin.Pace, bulletin.Quality} {
+		if err := w.paragraph(sheet, row, 6, t("attention_"+kind), w.st.header); err != nil {
+			return err
+		}
+		row++
 		list := w.b.AttentionOf(kind)
-		if err := f.SetCellStr(sheet, cell(1, row), t("attention_"+kind)); err != nil {
-			return err
-		}
-		if err := f.SetCellStyle(sheet, cell(1, row), cell(1, row), w.st.header); err != nil {
-			return err
-		}
 		if len(list) == 0 {
-			if err := f.SetCellStr(sheet, cell(2, row), w.b.NoneLine(kind)); err != nil {
+			if err := line("", w.b.NoneLine(kind)); err != nil {
 				return err
 			}
-			if err := f.MergeCell(sheet, cell(2, row), cell(6, row)); err != nil {
-				return err
-			}
-			if err := f.SetCellStyle(sheet, cell(2, row), cell(6, row), w.st.cell(kText, false)); err != nil {
-				return err
-			}
-			row++
 			continue
 		}
 		for _, a := range list {
-			text := a.Name + "：" + strings.Join(a.Reasons, "；")
-			if w.lang == bulletin.English {
-				text = a.Name + ": " + strings.Join(a.Reasons, "; ")
-			}
-			if err := f.SetCellStr(sheet, cell(2, row), text); err != nil {
+			if err := line(a.Name, strings.Join(a.Reasons, t("semicolon"))); err != nil {
 				return err
 			}
-			if err := f.MergeCell(sheet, cell(2, row), cell(6, row)); err != nil {
-				return err
-			}
-			if err := f.SetCellStyle(sheet, cell(2, row), cell(6, row), w.st.cell(kText, false)); err != nil {
-				return err
-			}
-			if err := f.SetRowHeight(sheet, row, rowHeight(wrappedLines(displayWidth(text), 60))); err != nil {
-				return err
-			}
-			row++
 		}
 	}
 	if few := w.b.FewRecruits(); few != "" {

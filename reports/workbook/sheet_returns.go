@@ -22,7 +22,7 @@ func (w *writer) returns() error {
 			for _, rr := range w.b.ReturnReasons[r.Code()] {
 				parts = append(parts, w.reasonText(rr.Reason, rr.Returned))
 			}
-			return strings.Join(parts, "；")
+			return strings.Join(parts, w.lang.T("semicolon"))
 		}},
 	}
 	return w.regionTable(t("sheet_returns"), cols, w.b.Children, 1)

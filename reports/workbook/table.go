@@ -58,7 +58,7 @@ type table struct {
 	cols         []column
 	records      []record
 	notes        []string
-	freezeCols   int // columns kept in view when scrolling right
+	freezeCols   int    // columns kept in view when scrolling right
 	lead         string // a paragraph above the header (总览's 通报 lead)
 	signature    string // the 填报单位 / 填表人 / 审核人 / 填表日期 line
 	// noRepeat prints the header rows once: a table followed by a list of
@@ -219,6 +219,11 @@ func (w *writer) writeTable(t table) error {
 			}
 		}
 	}
+	if !t.noRepeat {
+		if err := w.breakPages(t.sheet, widths, fd, lastData); err != nil {
+			return err
+		}
+	}
 	repeat := fd - 1
 	if t.noRepeat {
 		repeat = 0
@@ -228,6 +233,73 @@ func (w *writer) writeTable(t table) error {
 	}
 	if t.noRepeat {
 		return w.freeze(t.sheet, fd-1, t.freezeCols)
+	}
+	return nil
+}
+
+// A4 landscape less the 0.4-inch margins and the footer, in points.
+const (
+	printableWidth  = (11.69 - 0.8) * 72
+	printableHeight = (8.27-0.8)*72 - 24
+)
+
+// breakPages puts page breaks into a table longer than a page so that the
+// 合计 row (the last data row) never stands alone on the last page: the
+// last page carries at least two regions above it. Spreadsheets break
+// pages by their own measure of fonts; the estimate here is conservative
+// (rows counted at least 15 pt, a tenth of each page left free), so its
+// breaks come before the program's own.
+func (w *writer) breakPages(sheet string, widths []int, first, last int) error {
+	var tablePt float64
+	for _, wd := range widths {
+		tablePt += 0.75 * (7*columnWidth(wd) + 5) // Excel: width units → pixels → points
+	}
+	scale := min(1, printableWidth/tablePt)
+	var headPt float64
+	for r := 1; r < first; r++ {
+		h, err := w.f.GetRowHeight(sheet, r)
+		if err != nil {
+			return err
+		}
+		headPt += max(h, 15)
+	}
+	room := 0.9*printableHeight/scale - headPt
+	heights := make([]float64, 0, last-first+1)
+	var total float64
+	for r := first; r <= last; r++ {
+		h, err := w.f.GetRowHeight(sheet, r)
+		if err != nil {
+			return err
+		}
+		heights = append(heights, max(h, 15))
+		total += max(h, 15)
+	}
+	if total <= room || room <= 0 {
+		return nil
+	}
+	// Greedy pages; then the last break moves up until the last page has
+	// the 合计 row and two regions.
+	var breaks []int // index into heights of the first row of a new page
+	used := 0.0
+	for i, h := range heights {
+		if used+h > room && i > 0 {
+			breaks = append(breaks, i)
+			used = 0
+		}
+		used += h
+	}
+	if n := len(breaks); n > 0 && len(heights)-breaks[n-1] < 3 {
+		prev := 0
+		if n > 1 {
+			prev = breaks[n-2]
+		}
+		breaks[n-1] = max(prev+1, len(heights)-3)
+	}
+	for _, i := range breaks {
+		ref, _ := excelize.CoordinatesToCellName(1, first+i)
+		if err := w.f.InsertPageBreak(sheet, ref); err != nil {
+			return fmt.Errorf("%s page break: %w", sheet, err)
+		}
 	}
 	return nil
 }

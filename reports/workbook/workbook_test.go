@@ -4,8 +4,10 @@ import (
 	"archive/zip"
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -228,6 +230,13 @@ func TestWeeklyWorkbookForm(t *testing.T) {
 	if !found {
 		t.Errorf("任务完成 prints no repeated header rows: %+v", names)
 	}
+	// 总览's indicator header prints once: 需关注单位 below it must not
+	// carry it onto its pages.
+	for _, n := range names {
+		if n.Name == "_xlnm.Print_Titles" && n.Scope == "总览" {
+			t.Errorf("总览 repeats %s on every page", n.RefersTo)
+		}
+	}
 	// A Chinese column is wide enough for its longest name (two columns a
 	// character): 郑州航空港经济综合实验区 is 12 characters.
 	if w, _ := f.GetColWidth("任务完成", "B"); w < 24 {
@@ -298,15 +307,17 @@ func TestWeeklyWorkbookForm(t *testing.T) {
 	// 进度 from the most severe (管城回族区 87.8 points behind, 中原区
 	// 37.8), then 质量: no ratio is judged on 2 or 3 recruits.
 	for i, w := range [][2]string{
-		{"进度", "管城回族区：任务完成率0.0%，落后时间进度87.8个百分点"},
-		{"", "中原区：任务完成率50.0%，落后时间进度37.8个百分点"},
-		{"质量", "已评比例均达到目标"},
+		{"进度", "进度"}, // a merged head reads the same in every cell
+		{"管城回族区", "任务完成率0.0%，落后时间进度87.8个百分点"},
+		{"中原区", "任务完成率50.0%，落后时间进度37.8个百分点"},
+		{"质量", "质量"},
+		{"", "已评比例均达到目标"},
 	} {
 		if a, b := o.raw(fmt.Sprintf("A%d", ar+1+i)), o.raw(fmt.Sprintf("B%d", ar+1+i)); a != w[0] || b != w[1] {
 			t.Errorf("需关注单位 row %d: %q %q, want %q %q", i+1, a, b, w[0], w[1])
 		}
 	}
-	if got := o.raw(fmt.Sprintf("A%d", ar+4)); !strings.Contains(got, "中原区（3人）") {
+	if got := o.raw(fmt.Sprintf("A%d", ar+6)); !strings.Contains(got, "中原区（3人）") {
 		t.Errorf("the few-recruits note %q does not give 中原区's count", got)
 	}
 	cr := o.rowOf("A", "任务完成率")
@@ -532,5 +543,123 @@ func TestQualityWorkbook(t *testing.T) {
 	f2 := sheet{t, g, "按文件"}
 	if row := f2.rowOf("A", "郑州市体检结果.csv"); f2.raw(fmt.Sprintf("H%d", row)) != "无登记记录（1）" {
 		t.Errorf("按文件: the exams' main problem %q", f2.raw(fmt.Sprintf("H%d", row)))
+	}
+}
+
+// TestEnglishWorkbookIsEnglish: an English bulletin translates failure and
+// return reasons through the vocabulary (reports/bulletin/reasons.csv) and
+// has no full-width punctuation in any cell; region names stay Chinese.
+func TestEnglishWorkbookIsEnglish(t *testing.T) {
+	wh := fixture.Small(t)
+	b, err := bulletin.Gather(context.Background(), wh, bulletin.Options{Scope: "4101", AsOf: fixture.AsOf, Lang: bulletin.English})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := open(t, b)
+	e := sheet{t, f, "Exams"}
+	if got := e.raw(fmt.Sprintf("I%d", e.rowOf("A", "中原区"))); got != "eyesight (2); surgical (1)" {
+		t.Errorf("中原区's failure reasons in English: %q", got)
+	}
+	r := sheet{t, f, "Returns"}
+	if got := r.raw(fmt.Sprintf("F%d", r.rowOf("A", "中原区"))); got != "illness (1)" {
+		t.Errorf("中原区's return reasons in English: %q", got)
+	}
+	for _, name := range f.GetSheetList() {
+		rows, err := f.GetRows(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, row := range rows {
+			for j, v := range row {
+				if strings.ContainsAny(v, "，；：（）。、") {
+					t.Errorf("%s row %d column %d: full-width punctuation in %q", name, i+1, j+1, v)
+				}
+			}
+		}
+	}
+}
+
+// TestFirstWeekShowsNoScoreRankOrZero: on 01-03 nobody is approved yet:
+// no composite score, no 总评排名 and no projection, each "—" with a note;
+// completion ranks still rank the regions with a quota.
+func TestFirstWeekShowsNoScoreRankOrZero(t *testing.T) {
+	wh := fixture.Small(t)
+	b, err := bulletin.Gather(context.Background(), wh, bulletin.Options{Scope: "4101", AsOf: mustDate(t, "2025-01-03")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := open(t, b)
+	g := sheet{t, f, "兵员质量"}
+	q := sheet{t, f, "任务完成"}
+	for _, name := range []string{"中原区", "管城回族区", "金水区"} {
+		gr := g.rowOf("B", name)
+		if a, l := g.raw(fmt.Sprintf("A%d", gr)), g.raw(fmt.Sprintf("L%d", gr)); a != "—" || l != "—" {
+			t.Errorf("兵员质量 %s: rank %q score %q, want — and —", name, a, l)
+		}
+		if p := q.raw(fmt.Sprintf("L%d", q.rowOf("B", name))); p != "—" {
+			t.Errorf("任务完成 %s: 预计完成率 %q, want —", name, p)
+		}
+	}
+	// 金水区 has no quota: no rank; the three with a quota share rank 1 at 0.0%.
+	if got := q.raw(fmt.Sprintf("A%d", q.rowOf("B", "金水区"))); got != "—" {
+		t.Errorf("金水区 (no quota) ranked %q", got)
+	}
+	if got := q.raw(fmt.Sprintf("A%d", q.rowOf("B", "管城回族区"))); got != "1" {
+		t.Errorf("管城回族区 ranked %q, want 1 (three tied at 0.0%%)", got)
+	}
+	for _, s := range []struct {
+		sh   sheet
+		note string
+	}{{g, "注：未下达任务或尚无定兵的单位不评分、不排名（—）。"}, {q, "注：未下达征集任务的单位无任务完成率，不排名（—）。"}, {q, "注：尚无定兵时不作预计（—）。"}} {
+		s.sh.rowOf("A", s.note)
+	}
+}
+
+// longBulletin is a bulletin of 70 child regions (测试单位01 …), long
+// enough to print on several pages.
+func longBulletin() *bulletin.Bulletin {
+	b := &bulletin.Bulletin{Lang: bulletin.Chinese, Year: 2025, Season: 1, AsOf: fixture.AsOf,
+		Scope: bulletin.Row{"region_code": "4101", "region_name": "郑州市", "quota": int64(700), "approved": int64(350),
+			"quota_completion": 0.5, "elapsed_share": 0.878, "completion_target": 0.878, "completion_met": false}}
+	for i := 1; i <= 70; i++ {
+		b.Children = append(b.Children, bulletin.Row{"region_code": fmt.Sprintf("4101%02d", i), "region_name": fmt.Sprintf("测试单位%02d", i),
+			"quota": int64(10), "approved": int64(5), "quota_completion": 0.5, "elapsed_share": 0.878, "completion_rank": int64(1)})
+	}
+	return b
+}
+
+// TestLongTableKeepsTotalWithRegions: a table longer than a page breaks
+// so that its last page holds the 合计 row and at least two regions.
+func TestLongTableKeepsTotalWithRegions(t *testing.T) {
+	_, path := openPath(t, longBulletin())
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	var xml []byte
+	for _, zf := range zr.File {
+		if zf.Name == "xl/worksheets/sheet2.xml" { // 任务完成
+			rc, err := zf.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf strings.Builder
+			if _, err := io.Copy(&buf, rc); err != nil {
+				t.Fatal(err)
+			}
+			rc.Close()
+			xml = []byte(buf.String())
+		}
+	}
+	ids := regexp.MustCompile(`<brk id="(\d+)"`).FindAllSubmatch(xml, -1)
+	if len(ids) == 0 {
+		t.Fatal("任务完成: 70 regions and no page break")
+	}
+	last, _ := strconv.Atoi(string(ids[len(ids)-1][1]))
+	// Rows 5–74 are the regions, 75 the 合计: a break after row `last`
+	// leaves rows last+1 … 75 on the last page.
+	if rows := 75 - last; rows < 3 {
+		t.Errorf("the last page holds %d rows: 合计 and %d regions", rows, rows-1)
 	}
 }

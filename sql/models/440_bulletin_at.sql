@@ -100,18 +100,34 @@ SELECT
     )
 FROM attention;
 
--- bulletin: the figures and verdicts of the weekly bulletin for every region,
--- as of the session variables as_of, year and season, all three set (as the
--- metrics view: never today's date nor both seasons unannounced).
+-- bulletin: the weekly bulletin's verdicts, ranks and printed differences
+-- for every region, as of the session variables as_of, year and season,
+-- all three set (as for the metrics view, whose figures it judges: join on
+-- region_code, year, season).
 CREATE OR REPLACE VIEW bulletin AS
-SELECT * FROM bulletin_at(
+SELECT region_code, region_name, level, parent_code, year, season,
+       season_start, season_end, season_ended, days_left, still_needed,
+       completion_target, completion_met, pace_gap, quota_completion_change, behind, no_approvals_late,
+       pace_severity, college_met, graduate_met, stem_met, return_met, quality_severity,
+       physical_met, political_met, placement_met, subsidy_met,
+       projected_completion, composite_score, completion_rank, composite_rank,
+       behind_margin, attention_min_recruits
+FROM bulletin_at(
     coalesce(try_cast(getvariable('as_of') AS DATE),
              error('bulletin: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')),
     coalesce(try_cast(getvariable('year') AS INTEGER),
              error('bulletin: set the variable year (SET VARIABLE year = 2025)')),
     coalesce(CASE WHEN try_cast(getvariable('season') AS INTEGER) IN (1, 2) THEN try_cast(getvariable('season') AS INTEGER) END,
              error('bulletin: set the variable season to 1 or 2 (SET VARIABLE season = 1)')));
-COMMENT ON VIEW bulletin IS '周通报: the metrics view''s figures as the weekly bulletin prints and judges them, as of getvariable(''as_of'')';
+COMMENT ON VIEW bulletin IS '周通报: the weekly bulletin''s verdicts (达标, 需关注), ranks and printed differences by region, as of getvariable(''as_of''); the figures are the metrics view''s';
+COMMENT ON COLUMN bulletin.region_code IS '区划代码';
+COMMENT ON COLUMN bulletin.region_name IS '单位';
+COMMENT ON COLUMN bulletin.level IS '层级: 1 province … 5 village';
+COMMENT ON COLUMN bulletin.parent_code IS '上级区划代码';
+COMMENT ON COLUMN bulletin.year IS '年度';
+COMMENT ON COLUMN bulletin.season IS '批次: 1 上半年, 2 下半年';
+COMMENT ON COLUMN bulletin.behind_margin IS 'behind_margin (enlist.yaml): how far behind time progress a region may be before it is named under 需关注';
+COMMENT ON COLUMN bulletin.attention_min_recruits IS 'bulletin.attention_min_recruits (enlist.yaml): fewest recruits a ratio is judged on';
 COMMENT ON COLUMN bulletin.projected_completion IS '预计完成率 = quota_completion / elapsed_share; NULL before the first approval';
 COMMENT ON COLUMN bulletin.composite_score IS '五率总评得分; NULL for a region without quota or approvals';
 COMMENT ON COLUMN bulletin.composite_rank IS '总评排名 among sibling regions with a score; equal scores (one decimal) share a rank';
