@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -108,7 +110,19 @@ func (e *env) resources(cfg config.Config) (config.Resources, error) {
 	return r, nil
 }
 
+// open opens the warehouse for writing. A missing file is refused, naming
+// the path: a mistyped --db must not quietly start a new, empty warehouse
+// (only enlist init creates one).
 func (e *env) open(ctx context.Context) (*warehouse.Warehouse, error) {
+	if _, err := os.Stat(e.db); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no warehouse at %s: check --db (or ENLIST_DB); enlist init --db %s creates a new one", e.db, e.db)
+	}
+	return e.openCreating(ctx)
+}
+
+// openCreating opens the warehouse for writing, creating it when missing
+// (enlist init).
+func (e *env) openCreating(ctx context.Context) (*warehouse.Warehouse, error) {
 	cfg, err := e.config()
 	if err != nil {
 		return nil, err

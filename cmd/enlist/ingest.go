@@ -17,8 +17,10 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlags("ingest", "[FLAGS] PATH...",
 		"Load extract files (CSV in UTF-8 or GB18030, XLSX; .xls, .et and .ods through LibreOffice)\n"+
 			"into the warehouse. Folders are read\n"+
-			"recursively. Each file lands whole in one transaction or not at all; a file already\n"+
-			"loaded (same SHA-256) is skipped; a snapshot replaces the earlier snapshot of its scope.\n"+
+			"recursively. Each file lands whole in one transaction or not at all; a file that is already\n"+
+			"the current snapshot (same SHA-256) is skipped, one loaded before but replaced since becomes\n"+
+			"current again. A snapshot replaces the earlier snapshots of its scope and regions within it,\n"+
+			"and, for its own region only, the rows of an older snapshot covering a larger region.\n"+
 			"Rows that fail validation go to the rejects table with file, row, column and reason.\n"+
 			"Every sheet of a workbook whose header names a kind is loaded, as one delivery.\n"+
 			"Headers are matched by meaning (see README, Extracts); --map and the columns: and\n"+
@@ -40,13 +42,15 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	if err := finishIngestFlags(opt, maps, *kind); err != nil {
 		return err
 	}
-	key, err := e.key()
-	if err != nil {
-		return err
-	}
+	// The warehouse first: a mistyped --db is named as such, not as a
+	// missing secret beside it.
 	wh, err := e.open(ctx)
 	if err != nil {
 		return err
+	}
+	key, err := e.key()
+	if err != nil {
+		return errors.Join(err, wh.Close())
 	}
 	results, loadErr := ingest(ctx, e, wh, key, paths, *opt, nil)
 	printResults(e, results)
@@ -101,6 +105,17 @@ func finishIngestFlags(opt *load.Options, maps headerMaps, kind string) error {
 func ingest(ctx context.Context, e *env, wh *warehouse.Warehouse, key secret.Key, paths []string, opt load.Options, progress func(file string, rows int)) ([]load.Result, error) {
 	if progress == nil {
 		progress = func(file string, rows int) { e.progress("%s: %d rows", file, rows) }
+	}
+	// The loader refuses another secret too; checking here first lets the
+	// office hear when a warehouse made before fingerprints were kept
+	// takes this secret's now.
+	recorded, err := wh.CheckSecret(ctx, key, "ingest")
+	if err != nil {
+		return nil, err
+	}
+	if recorded {
+		fmt.Fprintf(e.stdout, "warehouse %s had no secret fingerprint: recorded %s, that of the secret in use; from now on a different secret is refused\n",
+			wh.Path(), secret.Short(key.Fingerprint()))
 	}
 	loader, err := e.newLoader(wh, key, progress)
 	if err != nil {
@@ -178,15 +193,18 @@ func printResults(e *env, results []load.Result) {
 		}
 		fmt.Fprintf(e.stdout, "%s: %s [%s] load %d: %d read, %d accepted, %d rejected, %d flagged",
 			file, kind, strings.TrimSpace(scope), r.LoadID, r.Read, r.Accepted, r.Rejected, r.Flagged)
+		if r.Restores != 0 {
+			fmt.Fprintf(e.stdout, ", makes the file current again (it was load %d, %s since)", r.Restores, r.RestoredStatus)
+		}
 		if len(r.Replaced) > 0 {
 			fmt.Fprintf(e.stdout, ", replaced load %v", r.Replaced)
+		}
+		for _, p := range r.PartlyReplaced {
+			fmt.Fprintf(e.stdout, ", replaced load %d for %s only (%d rows; it stays in force elsewhere)", p.LoadID, p.Region, p.Rows)
 		}
 		fmt.Fprintln(e.stdout)
 		for _, w := range r.Warnings {
 			fmt.Fprintf(e.stdout, "  warning: %s\n", w)
-		}
-		for _, s := range r.Skipped {
-			fmt.Fprintf(e.stdout, "  sheet %q skipped: %s\n", s.Sheet, s.Why)
 		}
 	}
 }

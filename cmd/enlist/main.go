@@ -49,6 +49,7 @@ func commands() []command {
 		{"ingest", "load extract files and folders into the warehouse", runIngest},
 		{"check", "read, map and validate extracts as ingest would, storing nothing", runCheck},
 		{"status", "show the load ledger and rejects and flags by reason", runStatus},
+		{"withdraw", "take a wrong load back out, keeping who, when and why", runWithdraw},
 		{"metrics", "print the metrics of a region and its descendants", runMetrics},
 		{"report", "write the weekly bulletin (XLSX and HTML) or the data-quality report", runReport},
 		{"sql", "run a read-only SQL query (or a prompt) on the published warehouse", runSQL},

@@ -53,12 +53,15 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opt := reports.Options{Out: *out, Options: bulletin.Options{Scope: q.Scope, Year: q.Year, Season: q.Season, AsOf: q.AsOf, Lang: l, Signature: sig}}
+	opt := reports.Options{Out: *out, Options: bulletin.Options{Scope: q.Scope, Year: q.Year, Season: q.Season, AsOf: q.AsOf, Lang: l, Signature: sig, Fallback: q.Fallback}}
 	wh, err := e.openReader(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer wh.Close()
+	if err := e.announcePeriod(ctx, wh.DB(), q); err != nil {
+		return err
+	}
 	start := time.Now()
 	switch kind {
 	case "weekly":

@@ -448,6 +448,9 @@ type reportParams struct {
 	Season int      `yaml:"season"`
 	Out    string   `yaml:"out"`
 	Lang   string   `yaml:"lang"`
+	// Latest: when the as-of date's season has no data, report the latest
+	// season with data (the bulletin says so) instead of failing.
+	Latest bool `yaml:"latest"`
 }
 
 func reportJob(e *env, job schedules.Job) (schedules.Task, error) {
@@ -511,7 +514,7 @@ func reportJob(e *env, job schedules.Job) (schedules.Task, error) {
 		var written []string
 		var errs []error
 		for _, scope := range p.Scopes {
-			opt := reports.Options{Options: bulletin.Options{Scope: scope, AsOf: asOf, Year: p.Year, Season: p.Season, Lang: lang, Signature: sig}, Out: out}
+			opt := reports.Options{Options: bulletin.Options{Scope: scope, AsOf: asOf, Year: p.Year, Season: p.Season, Lang: lang, Signature: sig, Fallback: p.Latest}, Out: out}
 			if p.Report == "quality" {
 				path, err := reports.Quality(ctx, wh, opt)
 				if err != nil {

@@ -241,3 +241,17 @@ func (c Config) Settings() [][2]any {
 	sort.Slice(out, func(i, j int) bool { return out[i][0].(string) < out[j][0].(string) })
 	return out
 }
+
+// SeasonOf is the season a date belongs to by the season windows: season 1
+// up to the end of season 1's window, season 2 after it — so a date in the
+// gap between the windows (with the defaults, October to December, after
+// season 2's window) belongs to season 2, and a date before season 2's
+// window opens belongs to season 2 as well once season 1's has closed.
+// It is the one rule for a row whose season no column or flag gives (at
+// load) and for the season an as-of date names (the bulletin), SPEC §4.
+func SeasonOf(windows map[int]Season, t time.Time) int {
+	if t.Format("01-02") <= windows[1].End {
+		return 1
+	}
+	return 2
+}

@@ -83,19 +83,28 @@ func (l *Loader) loadBook(ctx context.Context, path string, opened *read.Book, o
 	if opt.Mode != Snapshot && opt.Mode != Incremental {
 		return nil, fmt.Errorf("mode %q: use snapshot or incremental", opt.Mode)
 	}
+	if err := l.checkSecret(ctx); err != nil {
+		return nil, err
+	}
 	sum, err := FileSHA256(path)
 	if err != nil {
 		return nil, &FileError{File: path, Err: err}
 	}
-	var prior int64
-	err = l.wh.DB().QueryRowContext(ctx,
-		`SELECT load_id FROM load_ledger WHERE sha256 = ? ORDER BY load_id LIMIT 1`, sum).Scan(&prior)
+	prior, priorStatus, current, err := priorLoad(ctx, l.wh.DB(), sum)
 	switch {
-	case err == nil:
+	case err != nil:
+		return nil, fmt.Errorf("check ledger for %s: %w", path, err)
+	case current:
 		l.log.Info("file already loaded", "file", path, "load_id", prior)
 		return []Result{{File: path, Status: "already_loaded", LoadID: prior}}, nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return nil, fmt.Errorf("check ledger for %s: %w", path, err)
+	case prior != 0:
+		// Loaded before and replaced (or withdrawn) since: the office is
+		// taking back a correction, so the file becomes current again.
+		l.log.Info("file loaded before, no longer current; loading it again", "file", path, "load_id", prior, "was", priorStatus)
+	}
+	windows, err := l.wh.SeasonWindows(ctx)
+	if err != nil {
+		return nil, err
 	}
 
 	if opened == nil {
@@ -122,6 +131,7 @@ func (l *Loader) loadBook(ctx context.Context, path string, opened *read.Book, o
 	}
 	results := make([]Result, len(book.sheets))
 	for i, pf := range book.sheets {
+		pf.consts.Windows = windows
 		if pf.kind == mapping.Exams && pf.consts.ExamType != "" {
 			code, ok := pf.vocab.Value("exam_type", pf.consts.ExamType)
 			if !ok {
@@ -131,9 +141,14 @@ func (l *Loader) loadBook(ctx context.Context, path string, opened *read.Book, o
 		}
 		results[i] = Result{File: path, Kind: pf.kind, Sheet: pf.reader.Sheet(), Encoding: pf.reader.Encoding(),
 			Ignored: pf.header.Ignored, Reasons: map[string]int{}, Headers: headerUses(pf.header),
-			Warnings: headerWarnings(pf.header)}
+			Warnings: headerWarnings(pf.header), Restores: prior, RestoredStatus: priorStatus}
 	}
 	results[0].Skipped = book.skipped
+	for _, sk := range book.skipped {
+		// In the first sheet's ledger row too, so status and the quality
+		// report show it, not only this command's output.
+		results[0].Warnings = append(results[0].Warnings, fmt.Sprintf("sheet %q skipped: %s", sk.Sheet, sk.Why))
+	}
 
 	err = l.wh.WithConn(ctx, func(c *warehouse.Conn) error {
 		return l.storeBook(ctx, c, book, opt, tab, sum, started, results)
@@ -622,23 +637,16 @@ func (l *Loader) finish(ctx context.Context, c *warehouse.Conn, pf *preparedFile
 		if res.Replaced, err = replaceScope(ctx, c, table, pf.kind, examType, res.Scope, id, pf.keep); err != nil {
 			return err
 		}
+		if res.PartlyReplaced, err = replaceWithin(ctx, c, table, pf.kind, examType, res.Scope, id, pf.keep); err != nil {
+			return err
+		}
 	}
 	if pf.kind != mapping.Regions {
 		if err := c.QueryRowContext(ctx, flaggedRows[pf.kind], id).Scan(&res.Flagged); err != nil {
 			return fmt.Errorf("count flags: %w", err)
 		}
 	}
-	_, err = c.ExecContext(ctx, `INSERT INTO main.load_ledger (load_id, file, sha256, kind, exam_type, mode,
-		scope_region, scope_year, scope_season, sheet, encoding, rows_read, rows_accepted, rows_rejected,
-		rows_flagged, started_at, finished_at, status, message, replaced_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', ?, NULL)`,
-		id, pf.path, sum, string(pf.kind), examType, opt.Mode, nullable(res.Scope.Region),
-		nullableInt(res.Scope.Year), nullableInt(res.Scope.Season), nullable(res.Sheet), res.Encoding,
-		res.Read, res.Accepted, res.Rejected, res.Flagged, started, time.Now().UTC(), summary(res))
-	if err != nil {
-		return fmt.Errorf("write ledger: %w", err)
-	}
-	return nil
+	return writeLedger(ctx, c, pf, opt, sum, started, res)
 }
 
 // replaceScope removes the rows of earlier snapshots this one supersedes:
@@ -671,13 +679,19 @@ func replaceScope(ctx context.Context, c *warehouse.Conn, table string, kind map
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	for _, old := range ids {
-		for _, q := range []string{
-			`DELETE FROM main.` + table + ` WHERE load_id = ?`,
-			`DELETE FROM main.row_flags WHERE load_id = ?`,
-		} {
-			if _, err := c.ExecContext(ctx, q, old); err != nil {
-				return nil, fmt.Errorf("replace load %d: %w", old, err)
-			}
+		if _, err := c.ExecContext(ctx, `DELETE FROM main.row_flags WHERE load_id = ?`, old); err != nil {
+			return nil, fmt.Errorf("replace load %d: %w", old, err)
+		}
+		r, err := c.ExecContext(ctx, `DELETE FROM main.`+table+` WHERE load_id = ?`, old)
+		if err != nil {
+			return nil, fmt.Errorf("replace load %d: %w", old, err)
+		}
+		n, err := r.RowsAffected()
+		if err != nil {
+			return nil, err
+		}
+		if err := recordReplacement(ctx, c, id, old, scope.Region, false, n); err != nil {
+			return nil, err
 		}
 		if _, err := c.ExecContext(ctx, `UPDATE main.load_ledger SET status = 'replaced', replaced_by = ? WHERE load_id = ?`, id, old); err != nil {
 			return nil, fmt.Errorf("mark load %d replaced: %w", old, err)
@@ -689,8 +703,14 @@ func replaceScope(ctx context.Context, c *warehouse.Conn, table string, kind map
 func summary(res *Result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d read, %d accepted, %d rejected, %d flagged", res.Read, res.Accepted, res.Rejected, res.Flagged)
+	if res.Restores != 0 {
+		fmt.Fprintf(&b, "; makes load %d (%s) current again", res.Restores, res.RestoredStatus)
+	}
 	if len(res.Replaced) > 0 {
 		fmt.Fprintf(&b, "; replaced %d earlier snapshot(s)", len(res.Replaced))
+	}
+	for _, p := range res.PartlyReplaced {
+		fmt.Fprintf(&b, "; replaced load %d for region %s only (%d rows)", p.LoadID, p.Region, p.Rows)
 	}
 	if ignored := headerTexts(res.Ignored); len(ignored) > 0 {
 		fmt.Fprintf(&b, "; columns not used: %s", strings.Join(ignored, ", "))

@@ -50,22 +50,30 @@ type Options struct {
 
 // Result is what happened to one file.
 type Result struct {
-	File     string
-	Status   string // loaded, already_loaded
-	LoadID   int64
-	Kind     mapping.Kind
-	ExamType string
-	Scope    Scope
-	Sheet    string
-	Encoding string
-	Read     int
-	Accepted int
-	Rejected int
-	Flagged  int
-	Replaced []int64
-	Ignored  []string // header texts enlist did not use
-	Duration time.Duration
-	Reasons  map[string]int // rejects by reason
+	File   string
+	Status string // loaded, already_loaded
+	// Restores is the earlier load of the same file this load made
+	// current again (the office took back a correction); 0 for a first
+	// delivery. RestoredStatus is what that load was: replaced or withdrawn.
+	Restores       int64
+	RestoredStatus string
+	LoadID         int64
+	Kind           mapping.Kind
+	ExamType       string
+	Scope          Scope
+	Sheet          string
+	Encoding       string
+	Read           int
+	Accepted       int
+	Rejected       int
+	Flagged        int
+	Replaced       []int64
+	// PartlyReplaced are older snapshots of a larger region whose rows for
+	// this file's region this file replaced.
+	PartlyReplaced []PartialReplacement
+	Ignored        []string // header texts enlist did not use
+	Duration       time.Duration
+	Reasons        map[string]int // rejects by reason
 	// Headers says what each header became and by which rule.
 	Headers []HeaderUse
 	// Warnings an office should read: headers guessed, columns ignored,
@@ -134,6 +142,8 @@ type Loader struct {
 	// table caches the warehouse's regions between files; a regions
 	// extract clears it.
 	table *regions.Table
+	// secretChecked: the key was found to be the warehouse's (once per loader).
+	secretChecked bool
 }
 
 // NewLoader prepares a loader. log and progress may be nil.
@@ -159,6 +169,9 @@ var kindOrder = map[mapping.Kind]int{
 // dependency order; a refused file does not stop the others. The error
 // joins every file-level refusal.
 func (l *Loader) LoadPaths(ctx context.Context, paths []string, opt Options) ([]Result, error) {
+	if err := l.checkSecret(ctx); err != nil {
+		return nil, err
+	}
 	files, err := expand(paths)
 	if err != nil {
 		return nil, err
@@ -216,6 +229,26 @@ func (l *Loader) LoadPaths(ctx context.Context, paths []string, opt Options) ([]
 		results = append(results, res...)
 	}
 	return results, errors.Join(errs...)
+}
+
+// checkSecret refuses a key other than the one the warehouse was made with
+// (SPEC §4): under another key every person gets a new pseudonym, and new
+// files silently stop matching the people already stored. A warehouse made
+// before fingerprints were kept records this key's at its first load.
+func (l *Loader) checkSecret(ctx context.Context) error {
+	if l.secretChecked {
+		return nil
+	}
+	recorded, err := l.wh.CheckSecret(ctx, l.key, "load")
+	if err != nil {
+		return err
+	}
+	if recorded {
+		l.log.Warn("the warehouse had no secret fingerprint; recorded the current secret's, so a different secret is refused from now on",
+			"warehouse", l.wh.Path(), "fingerprint", secret.Short(l.key.Fingerprint()))
+	}
+	l.secretChecked = true
+	return nil
 }
 
 // expand lists the files under paths, skipping hidden files and folders.
@@ -283,6 +316,9 @@ func FileSHA256(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// errNoRows: the file or sheet holds nothing but blank rows.
+var errNoRows = errors.New("the file holds no rows")
+
 // preparedFile is a file (or one sheet of a workbook) opened, its header
 // found and its kind decided.
 type preparedFile struct {
@@ -339,7 +375,7 @@ func (l *Loader) prepareReader(path string, r read.Reader, opt Options) (*prepar
 		cells = append(cells, row.Cells)
 	}
 	if len(p.buffer) == 0 {
-		return refuse(errors.New("the file holds no rows"))
+		return refuse(errNoRows)
 	}
 	h, kind, vocab, err := mapHeader(vocab, cells, opt.Kind)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 
+	"enlist/internal/config"
 	"enlist/internal/idnum"
 	"enlist/internal/regions"
 	"enlist/internal/secret"
@@ -64,6 +65,10 @@ type Constants struct {
 	Year     int
 	Season   int
 	ExamType string
+	// Windows are the configured season windows, which give a dated row
+	// its season when no column or flag does (config.SeasonOf); nil means
+	// the built-in defaults.
+	Windows map[int]config.Season
 }
 
 // Row is one accepted row.
@@ -91,6 +96,11 @@ type Checker struct {
 // NewChecker prepares the checks for a file of kind k with the mapped columns.
 func NewChecker(k mapping.Kind, vocab *mapping.Vocabulary, tab *regions.Table, cols map[string]int,
 	consts Constants, key secret.Key, now time.Time) *Checker {
+	if consts.Windows == nil {
+		if def, err := config.Default(); err == nil {
+			consts.Windows = def.Seasons
+		}
+	}
 	return &Checker{
 		kind: k, vocab: vocab, regions: tab, cols: cols, consts: consts,
 		pseudo:   key.NewPseudonymiser(),
@@ -311,8 +321,9 @@ func (r *rowState) region(col string) string {
 }
 
 // yearSeason reads year and season from the row, else the file's constants,
-// else from the date: the spring season's work runs January–June and the
-// summer-autumn season's July–December.
+// else from the date by the configured season windows — the rule the
+// metrics and the bulletin use too, so a date lands in the same season at
+// load and in the report.
 func (r *rowState) yearSeason(date any) (int, int) {
 	year, season := r.c.consts.Year, r.c.consts.Season
 	if s := FoldWidth(r.raw("year")); s != "" {
@@ -336,10 +347,7 @@ func (r *rowState) yearSeason(date any) (int, int) {
 			year = t.Year()
 		}
 		if season == 0 {
-			season = 1
-			if t.Month() > time.June {
-				season = 2
-			}
+			season = config.SeasonOf(r.c.consts.Windows, t)
 		}
 	}
 	return year, season

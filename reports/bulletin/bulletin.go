@@ -34,6 +34,9 @@ type Options struct {
 	// The warnings read every registration, exam and approval, so the
 	// weekly bulletin leaves them out.
 	Audit bool
+	// Fallback: when the as-of date's season has no data, show the latest
+	// season with data (saying so) instead of refusing.
+	Fallback bool
 	// Signature is printed under the workbook's sheets (enlist.yaml bulletin:).
 	Signature Signature
 }
@@ -189,6 +192,10 @@ type Bulletin struct {
 	Signature        Signature
 	Generated        time.Time // when the bulletin is written (填表日期); zero = now
 
+	// Named is the season the as-of date named when it had no data and
+	// the bulletin fell back to Year and Season (zero otherwise).
+	Named metrics.Season
+
 	labels map[string]string // issue names by source/code
 	audit  bool              // Issues include the cross-file warnings
 }
@@ -205,7 +212,11 @@ func (b *Bulletin) QualityTitle() string {
 
 // AsOfLine is the 统计截止日期 line.
 func (b *Bulletin) AsOfLine() string {
-	return fmt.Sprintf(b.Lang.T("as_of_line"), b.AsOf.Format(b.Lang.T("date_format")))
+	line := fmt.Sprintf(b.Lang.T("as_of_line"), b.AsOf.Format(b.Lang.T("date_format")))
+	if b.Named.Year != 0 {
+		line += fmt.Sprintf(b.Lang.T("fallback_note"), b.Named.Year, b.Lang.SeasonName(b.Named.Season), b.Year, b.Lang.SeasonName(b.Season))
+	}
+	return line
 }
 
 // ChildrenBy returns the children sorted by a rank column (1 first), ties
@@ -257,7 +268,7 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 	if opt.Lang == "" {
 		opt.Lang = Chinese
 	}
-	q, err := metrics.Resolve(ctx, wh.DB(), metrics.Query{Scope: opt.Scope, Year: opt.Year, Season: opt.Season, AsOf: opt.AsOf, Depth: 1})
+	q, err := metrics.Resolve(ctx, wh.DB(), metrics.Query{Scope: opt.Scope, Year: opt.Year, Season: opt.Season, AsOf: opt.AsOf, Depth: 1, Fallback: opt.Fallback})
 	if err != nil {
 		return nil, err
 	}
@@ -265,7 +276,7 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 	if err != nil {
 		return nil, err
 	}
-	b := &Bulletin{Lang: opt.Lang, Year: q.Year, Season: q.Season, AsOf: q.AsOf, Signature: opt.Signature, audit: opt.Audit}
+	b := &Bulletin{Lang: opt.Lang, Year: q.Year, Season: q.Season, AsOf: q.AsOf, Named: q.Named, Signature: opt.Signature, audit: opt.Audit}
 	for _, vals := range frame.Rows {
 		r := Row{}
 		for i, c := range frame.Columns {

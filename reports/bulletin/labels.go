@@ -47,6 +47,7 @@ var messages = map[string][2]string{
 	"season1":             {"上半年", "first half"},
 	"season2":             {"下半年", "second half"},
 	"as_of_line":          {"统计截止日期：%s", "As of: %s"},
+	"fallback_note":       {"（%d年%s尚无数据，本表为%d年%s）", " (no data yet for %d %s; this shows %d %s)"},
 	"unit_line":           {"单位：人、%", "Unit: persons, %"},
 	"unit_rows":           {"单位：行", "Unit: rows"},
 	"date_format":         {"2006年1月2日", "2 January 2006"},
@@ -76,7 +77,7 @@ var messages = map[string][2]string{
 	"count_paren":         {"%s（%d）", "%s (%d)"},
 	"files_with_problems": {"有问题的文件", "Files with problems"},
 	"footer":              {"&C第 &P 页，共 &N 页", "&CPage &P of &N"},
-	"load_note":           {"注：拒收、警示为各文件入库时核查结果；跨文件核查（跨地区重复登记、无登记记录、未双合格定兵）见数据质量报告（enlist report quality）。", "Note: rejected and flagged rows as found when each file was loaded; the checks across files (registered in two regions, no registration, approved without double qualification) are in the data-quality report (enlist report quality)."},
+	"load_note":           {"注：拒收为各文件入库时核查结果；警示为当前仍有警示的行数（含跨文件核查：跨地区重复登记、无登记记录、未双合格定兵），按原因见数据质量报告（enlist report quality）。", "Note: rejected rows as found when each file was loaded; flagged rows are those carrying a warning now (the checks across files included: registered in two regions, no registration, approved without double qualification), by reason in the data-quality report (enlist report quality)."},
 	"generated":           {"生成时间：%s", "Generated: %s"},
 
 	// Column heads.
