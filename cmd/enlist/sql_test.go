@@ -51,7 +51,7 @@ func TestSQLFormats(t *testing.T) {
 	cases := []struct {
 		format, want string
 	}{
-		{"table", "region_code  quota  share\n410102       120    0.7500\n410103       80     0.5000\n"},
+		{"table", "region_code  quota  share\n410102         120   0.75\n410103          80    0.5\n"},
 		{"csv", "region_code,quota,share\n410102,120,0.75\n410103,80,0.5\n"},
 		{"json", "[\n  {\"region_code\": \"410102\", \"quota\": 120, \"share\": 0.75},\n  {\"region_code\": \"410103\", \"quota\": 80, \"share\": 0.5}\n]\n"},
 	}
@@ -194,7 +194,7 @@ func TestSchemaCommand(t *testing.T) {
 	if code != exitOK || !strings.HasPrefix(out, "column,type,nullable,comment\nload_id,BIGINT,false,批次号\n") {
 		t.Errorf("schema quotas csv: %d %q", code, out)
 	}
-	if code, _, errs := enlist(t, "--db", db, "schema", "nope"); code != exitFailure || !strings.Contains(errs, "no such table or view: nope") {
+	if code, _, errs := enlist(t, "--db", db, "schema", "nope"); code != exitFailure || !strings.Contains(errs, "no such table, view or macro: nope") {
 		t.Errorf("schema nope: %d %q", code, errs)
 	}
 }
@@ -306,7 +306,7 @@ func TestSQLProcesses(t *testing.T) {
 		// The program is still there and answers the next query.
 		fmt.Fprint(stdin, "SELECT 40 + 2 AS answer;\n")
 		stdout.waitFor(t, "answer\n42\n", 0, 30*time.Second)
-		stderr.waitFor(t, "(1 rows", at, 10*time.Second)
+		stderr.waitFor(t, "(1 row)", at, 10*time.Second)
 		// Ctrl-C at the prompt clears what was typed and keeps the prompt.
 		fmt.Fprint(stdin, "SELECT 'half typed'\n")
 		stderr.waitFor(t, "   ...> ", at, 10*time.Second)

@@ -28,6 +28,21 @@ type Query struct {
 // ErrNoData means the scope has no registrations or quotas at all.
 var ErrNoData = errors.New("no data for this region")
 
+// SeasonError says a season has no data of its own for a scope: no
+// registrations and no quotas (the metrics rows exist only through
+// resettlement, with has_data false). It is an ErrNoData.
+type SeasonError struct {
+	Scope        string
+	Year, Season int
+}
+
+func (e *SeasonError) Error() string {
+	return fmt.Sprintf("no data for %d season %d in %s: no registrations or quotas are loaded for that season", e.Year, e.Season, e.Scope)
+}
+
+// Unwrap lets errors.Is(err, ErrNoData) hold.
+func (e *SeasonError) Unwrap() error { return ErrNoData }
+
 // Resolve fills in the defaults of q: the latest year and season with data
 // in scope, and today's date.
 func Resolve(ctx context.Context, db *sql.DB, q Query) (Query, error) {
@@ -115,7 +130,12 @@ func Read(ctx context.Context, wh *warehouse.Warehouse, q Query) (*tabular.Frame
 		return nil, err
 	}
 	if len(frame.Rows) == 0 {
-		return nil, fmt.Errorf("%w %s in %d season %d", ErrNoData, q.Scope, q.Year, q.Season)
+		return nil, &SeasonError{Scope: q.Scope, Year: q.Year, Season: q.Season}
+	}
+	// The scope's own row says whether the season has data at all; zeros
+	// of a season nobody loaded are no figures.
+	if frame.Rows[0][frame.Index("region_code")] == q.Scope && frame.Value(0, "has_data") == false {
+		return nil, &SeasonError{Scope: q.Scope, Year: q.Year, Season: q.Season}
 	}
 	return frame, nil
 }
