@@ -343,7 +343,7 @@ func (s *plainSource) read(prompt string) (string, error) {
 }
 
 func (s *plainSource) remember(string) {}
-func (s *plainSource) close() error   { return nil }
+func (s *plainSource) close() error    { return nil }
 
 // historyPath is where the prompt keeps its history: enlist/sql_history in
 // the user's configuration folder (XDG_CONFIG_HOME, else ~/.config).

@@ -203,10 +203,6 @@ SELECT
     CASE code_length WHEN 2 THEN NULL WHEN 4 THEN left(region_code, 2) WHEN 6 THEN left(region_code, 4)
                      WHEN 9 THEN left(region_code, 6) ELSE left(region_code, 9) END AS parent_code,
     year, season, as_of_date,
-    has_data,
-    CASE code_length WHEN 2 THEN NULL WHEN 4 THEN province_name WHEN 6 THEN city_name
-                     WHEN 9 THEN county_name ELSE town_name END AS parent_name,
-    province_name, city_name, county_name,
     quota, registered, applied,
     applied / nullif(quota, 0) AS applied_to_quota,
     physical_examined, physical_passed,
@@ -228,7 +224,13 @@ SELECT
     placement_days / nullif(placed, 0) AS avg_placement_days,
     self_employed, subsidy_due, subsidy_on_time,
     subsidy_on_time / nullif(subsidy_due, 0) AS subsidy_on_time_rate,
-    college_target, graduate_target
+    college_target, graduate_target,
+    -- Added last, so readers of the earlier columns by position see them
+    -- where they were.
+    has_data,
+    CASE code_length WHEN 2 THEN NULL WHEN 4 THEN province_name WHEN 6 THEN city_name
+                     WHEN 9 THEN county_name ELSE town_name END AS parent_name,
+    province_name, city_name, county_name
 FROM counts;
 
 -- metrics_at(as_of, y, s): the same for one date.
