@@ -5,7 +5,7 @@ GO ?= go
 TAGS := -tags duckdb_arrow
 FUZZTIME ?= 10s
 
-.PHONY: assets build demo test fuzz
+.PHONY: assets build demo test fuzz bench
 
 assets:
 	$(GO) generate ./reports/assets
@@ -15,6 +15,14 @@ build: assets
 
 demo: build
 	./enlist demo
+
+# Speed, measured in one run (docs/BENCHMARKS.md): a generated province of
+# 1,000,000 registrations and the large scenario at 10,000,000, enlist
+# against DuckDB's limit and the pandas peer (python3-pandas,
+# python3-openpyxl). BENCH_FLAGS adds flags, e.g. --large 0 --runs 1.
+BENCH_FLAGS ?=
+bench: build
+	./enlist bench --out bench.json $(BENCH_FLAGS)
 
 test: assets
 	$(GO) test $(TAGS) ./...

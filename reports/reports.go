@@ -52,16 +52,17 @@ func WriteWeekly(b *bulletin.Bulletin, opt Options) (Files, error) {
 	}
 	base := filepath.Join(dirOf(opt.Out), fmt.Sprintf("bulletin_%s_%s", b.Scope.Code(), b.AsOf.Format("20060102")))
 	files := Files{XLSX: base + ".xlsx", HTML: base + ".html"}
+	now := opt.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	b.Generated = now
 	f, err := workbook.Weekly(b)
 	if err != nil {
 		return Files{}, fmt.Errorf("bulletin workbook: %w", err)
 	}
 	if err := workbook.Save(f, files.XLSX); err != nil {
 		return Files{}, err
-	}
-	now := opt.Now
-	if now.IsZero() {
-		now = time.Now()
 	}
 	if err := atomicfile.Write(files.HTML, func(out io.Writer) error { return page.Write(out, b, now) }); err != nil {
 		// The workbook stands on its own: say where it is even so.

@@ -25,6 +25,7 @@ const (
 const (
 	Running   = "running"
 	Succeeded = "succeeded"
+	Partial   = "partial" // the task ran to its end, but some of its items (files, scopes) failed or were refused
 	Failed    = "failed"
 	Cancelled = "cancelled" // the service was stopping
 	Abandoned = "abandoned" // the process died mid-run
@@ -51,10 +52,13 @@ func (r Run) Dated(s string) string {
 	return strings.ReplaceAll(s, "{date}", r.Scheduled.In(r.Job.Zone).Format(time.DateOnly))
 }
 
-// Outcome is what a task reports besides success or failure.
+// Outcome is what a task reports besides success or failure. Problems
+// counts the items (files, scopes) that failed or were refused in a run
+// that otherwise went to its end: with any, the run is recorded partial.
 type Outcome struct {
-	Message string
-	Counts  map[string]int64
+	Message  string
+	Counts   map[string]int64
+	Problems int
 }
 
 // Task does a job's work. It must stop when ctx is cancelled, leaving the
@@ -87,7 +91,7 @@ type History interface {
 	// End completes the record Begin made.
 	End(ctx context.Context, rec Record) error
 	// LastScheduled is the latest due time of a run of job that ended
-	// (succeeded or failed); cancelled and abandoned runs do not count, so
+	// (succeeded, partial or failed); cancelled and abandoned runs do not count, so
 	// a run cut short by a stop is caught up like a missed one.
 	LastScheduled(ctx context.Context, job string) (time.Time, bool, error)
 	// Abandon marks runs left 'running' by processes that no longer exist.
@@ -104,6 +108,9 @@ type Options struct {
 	// Sleep waits between a failed attempt and its retry; it returns early
 	// with an error when ctx ends. Tests replace it to see the backoff.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Zone is the zone the log shows times in; nil shows each job's times
+	// in its own zone.
+	Zone *time.Location
 }
 
 // Engine runs a set of jobs.
@@ -112,6 +119,7 @@ type Engine struct {
 	log     *slog.Logger
 	now     func() time.Time
 	sleep   func(ctx context.Context, d time.Duration) error
+	zone    *time.Location
 	entries []*entry
 	byName  map[string]*entry
 }
@@ -130,7 +138,7 @@ func New(jobs []Job, dispatch Dispatch, opt Options) (*Engine, error) {
 	if opt.History == nil {
 		return nil, errors.New("schedules: no run history")
 	}
-	e := &Engine{history: opt.History, log: opt.Log, now: opt.Now, sleep: opt.Sleep, byName: map[string]*entry{}}
+	e := &Engine{history: opt.History, log: opt.Log, now: opt.Now, sleep: opt.Sleep, zone: opt.Zone, byName: map[string]*entry{}}
 	if e.log == nil {
 		e.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -192,7 +200,7 @@ func (e *Engine) RunNow(ctx context.Context, name string, retry bool) (Record, e
 // fire runs a job with its retries, unless it is already running. A wait
 // before a retry ends early when stop closes (the service is stopping).
 func (e *Engine) fire(ctx context.Context, stop <-chan struct{}, ent *entry, trigger string, scheduled time.Time, retries int) (Record, error) {
-	log := e.log.With("job", ent.job.Name, "trigger", trigger, "scheduled", scheduled.In(ent.job.Zone).Format(time.RFC3339))
+	log := e.log.With("job", ent.job.Name, "trigger", trigger, "scheduled", e.shown(ent.job, scheduled))
 	if !ent.busy.TryLock() {
 		log.Warn("run skipped: the previous run of this job is still going")
 		return Record{}, ErrRunning
@@ -235,6 +243,9 @@ func (r Record) err() error {
 	if r.Status == Succeeded {
 		return nil
 	}
+	if r.Status == Partial {
+		return fmt.Errorf("job %s %s: %s", r.Job, r.Status, r.Message)
+	}
 	return fmt.Errorf("job %s %s: %s", r.Job, r.Status, r.Message)
 }
 
@@ -274,10 +285,16 @@ func (e *Engine) attempt(ctx context.Context, log *slog.Logger, ent *entry, run 
 	}
 	var panicked *PanicError
 	switch {
+	case err == nil && out.Problems > 0:
+		rec.Status = Partial
 	case err == nil:
 		rec.Status = Succeeded
 	case ctx.Err() != nil && !errors.As(err, &panicked):
-		rec.Status, rec.Message = Cancelled, withOutcome("stopped before it finished: "+err.Error())
+		// What the task was doing when it was stopped (a DuckDB
+		// "INTERRUPT Error", a closed connection) is the stop itself, not
+		// something for the operator to act on; it goes to the debug log.
+		log.Debug("run stopped", "error", err)
+		rec.Status, rec.Message = Cancelled, withOutcome("stopped before it finished: cancelled by a stop signal")
 	case ent.job.Timeout > 0 && errors.Is(tctx.Err(), context.DeadlineExceeded) && !errors.As(err, &panicked):
 		rec.Status, rec.Message = Failed, withOutcome(fmt.Sprintf("timed out after %s: %v", ent.job.Timeout, err))
 	default:
@@ -310,9 +327,12 @@ func (e *Engine) attempt(ctx context.Context, log *slog.Logger, ent *entry, run 
 	for k, v := range out.Counts {
 		attrs = append(attrs, k, v)
 	}
-	if rec.Status == Succeeded {
+	switch rec.Status {
+	case Succeeded:
 		log.Info("run finished", append(attrs, "message", rec.Message)...)
-	} else {
+	case Partial, Cancelled:
+		log.Warn("run finished", append(attrs, "message", rec.Message)...)
+	default:
 		log.Error("run finished", append(attrs, "error", rec.Message)...)
 	}
 	return rec
@@ -405,8 +425,8 @@ func (e *Engine) catchUp(ctx context.Context, stop <-chan struct{}, ent *entry) 
 	if !ok {
 		return
 	}
-	log.Info("catch-up: a run was due while the service was down", "last_run_due", last.In(ent.job.Zone).Format(time.RFC3339),
-		"missed_due", due.In(ent.job.Zone).Format(time.RFC3339))
+	log.Info("catch-up: a run was due while the service was down", "last_run_due", e.shown(ent.job, last),
+		"missed_due", e.shown(ent.job, due))
 	_, _ = e.fire(ctx, stop, ent, TriggerCatchUp, due, ent.job.Retries)
 }
 
@@ -448,7 +468,7 @@ func (e *Engine) Serve(ctx context.Context, grace time.Duration) error {
 	c.Start()
 	for _, ent := range e.entries {
 		e.log.Info("job scheduled", "job", ent.job.Name, "type", ent.job.Type, "cron", ent.job.Spec,
-			"zone", ent.job.Zone.String(), "next", ent.job.Next(e.now()).Format(time.RFC3339))
+			"zone", ent.job.Zone.String(), "next", e.shown(ent.job, ent.job.Next(e.now())))
 	}
 	<-ctx.Done()
 	cronDone := c.Stop() // returns once the scheduler has stopped starting runs
@@ -460,19 +480,58 @@ func (e *Engine) Serve(ctx context.Context, grace time.Duration) error {
 		catchUps.Wait()
 		close(done)
 	}()
-	if grace > 0 {
+	// The whole stop fits in grace: runs get the first part of it to
+	// finish, then are cancelled and get the rest to roll back and record
+	// it. A task that does not honour its cancellation is left behind, not
+	// waited for: the process ends, and the next start marks its run
+	// abandoned (its uncommitted work is rolled back, as after a kill).
+	finish, windDown := splitGrace(grace)
+	if finish > 0 {
 		select {
 		case <-done:
 			e.log.Info("stopped")
 			return nil
-		case <-time.After(grace):
-			e.log.Warn("runs still going after the grace period; cancelling them")
+		case <-time.After(finish):
+			e.log.Warn("runs still going; cancelling them", "wind_down", windDown.String())
 		}
 	}
 	cancelJobs()
-	<-done
-	e.log.Info("stopped")
-	return nil
+	select {
+	case <-done:
+		e.log.Info("stopped")
+		return nil
+	case <-time.After(windDown):
+		e.log.Error("runs did not stop when cancelled; stopping without them (the next start marks them abandoned)")
+		return ErrRunsLeft
+	}
+}
+
+// ErrRunsLeft means the service stopped while a cancelled run had not yet
+// ended.
+var ErrRunsLeft = errors.New("stopped with runs still going after their cancellation")
+
+// minWindDown is the least time a cancelled run gets to roll back and
+// record its end, even with no grace.
+const minWindDown = 2 * time.Second
+
+// splitGrace divides the grace period between finishing and winding down
+// after cancellation: a quarter, at least minWindDown and at most 15s, to
+// wind down, the rest to finish.
+func splitGrace(grace time.Duration) (finish, windDown time.Duration) {
+	windDown = min(max(grace/4, minWindDown), 15*time.Second)
+	if windDown >= grace {
+		return 0, max(grace, minWindDown)
+	}
+	return grace - windDown, windDown
+}
+
+// shown formats t for the log, in the configured zone with its offset.
+func (e *Engine) shown(j Job, t time.Time) string {
+	zone := e.zone
+	if zone == nil {
+		zone = j.Zone
+	}
+	return t.In(zone).Format(time.RFC3339)
 }
 
 // cronLog sends the cron library's own messages to slog at debug level;

@@ -335,7 +335,7 @@ func TestStopCancelsTheRunningJob(t *testing.T) {
 	cancel()
 	within(t, served, "Serve to return")
 	runs := f.runs()
-	if len(runs) != 1 || runs[0].Status != Cancelled || runs[0].Finished.IsZero() || !strings.Contains(runs[0].Message, "context canceled") {
+	if len(runs) != 1 || runs[0].Status != Cancelled || runs[0].Finished.IsZero() || !strings.Contains(runs[0].Message, "stopped before it finished") || strings.Contains(runs[0].Message, "context canceled") {
 		t.Errorf("runs %+v, want one cancelled run and no retry", runs)
 	}
 }
@@ -406,5 +406,72 @@ func TestAbandonedRuns(t *testing.T) {
 		if r.Status != want {
 			t.Errorf("%s: %s, want %s", r.Job, r.Status, want)
 		}
+	}
+}
+
+// TestServeExitsWithinGraceWhateverTheJobDoes: a task that ignores its
+// cancellation (a loop that never looks at ctx) does not keep the service
+// from stopping within its grace period.
+func TestServeExitsWithinGraceWhateverTheJobDoes(t *testing.T) {
+	f := newFixture(t)
+	started := make(chan struct{})
+	release := make(chan struct{})
+	var once sync.Once
+	f.tasks["stuck"] = func(ctx context.Context, run Run) (Outcome, error) {
+		once.Do(func() { close(started) })
+		<-release // deaf to ctx
+		return Outcome{}, nil
+	}
+	e := f.engine("jobs:\n  - name: stuck\n    cron: '* * * * * *'\n    type: ingest\n", Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- e.Serve(ctx, 3*time.Second) }()
+	within(t, started, "the job to start")
+	cancel()
+	stopped := time.Now()
+	select {
+	case err := <-served:
+		if took := time.Since(stopped); took > 3*time.Second+500*time.Millisecond {
+			t.Errorf("Serve took %s to return, grace 3s", took)
+		}
+		if !errors.Is(err, ErrRunsLeft) {
+			t.Errorf("Serve returned %v, want ErrRunsLeft", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return with a job deaf to cancellation")
+	}
+	// Let the task end, and its run be recorded, before the warehouse's
+	// folder is removed.
+	close(release)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		runs := f.runs()
+		if len(runs) == 1 && runs[0].Status != Running {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("runs %+v, want the stuck run recorded once it ended", runs)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestPartialRun(t *testing.T) {
+	f := newFixture(t)
+	f.tasks["inbox"] = func(ctx context.Context, run Run) (Outcome, error) {
+		return Outcome{Message: "2 files loaded, 1 failed, 1 refused", Counts: map[string]int64{"files_failed": 1, "files_refused": 1}, Problems: 2}, nil
+	}
+	e := f.engine("jobs:\n  - name: inbox\n    cron: '0 1 * * *'\n    type: ingest\n    retries: 3\n", Options{})
+	rec, err := e.RunNow(context.Background(), "inbox", true)
+	if rec.Status != Partial || err == nil || !strings.Contains(err.Error(), "1 failed") {
+		t.Errorf("run: %+v %v, want partial with its message", rec, err)
+	}
+	runs := f.runs()
+	if len(runs) != 1 || runs[0].Status != Partial || runs[0].Counts["files_failed"] != 1 {
+		t.Errorf("runs %+v, want one partial run, not retried", runs)
+	}
+	// A partial run counts as the job's last run for catch-up.
+	if last, ok, err := f.history.LastScheduled(context.Background(), "inbox"); err != nil || !ok || !last.Equal(runs[0].Scheduled) {
+		t.Errorf("last scheduled %v %v %v", last, ok, err)
 	}
 }

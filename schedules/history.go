@@ -98,8 +98,8 @@ var ErrNotPublished = errors.New("run recorded but not published")
 func (h *WarehouseHistory) LastScheduled(ctx context.Context, job string) (time.Time, bool, error) {
 	var last sql.NullTime
 	err := h.with(ctx, func(db *sql.DB) error {
-		return db.QueryRowContext(ctx, `SELECT max(scheduled_at) FROM job_runs WHERE job = ? AND status IN (?, ?)`,
-			job, Succeeded, Failed).Scan(&last)
+		return db.QueryRowContext(ctx, `SELECT max(scheduled_at) FROM job_runs WHERE job = ? AND status IN (?, ?, ?)`,
+			job, Succeeded, Partial, Failed).Scan(&last)
 	})
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("read last run of job %s: %w", job, err)

@@ -84,8 +84,12 @@ func demoBulletin(ctx context.Context, e *env, province string, year int, out st
 	if err != nil {
 		return err
 	}
+	sig, err := e.signature()
+	if err != nil {
+		return errors.Join(err, wh.Close())
+	}
 	files, err := reports.Weekly(ctx, wh, reports.Options{Out: out, Options: bulletin.Options{
-		Scope: province, AsOf: time.Date(year, 8, 31, 0, 0, 0, 0, time.UTC)}})
+		Scope: province, AsOf: time.Date(year, 8, 31, 0, 0, 0, 0, time.UTC), Signature: sig}})
 	err = errors.Join(err, wh.Close())
 	if errors.Is(err, assets.ErrNoBundle) && files.XLSX != "" {
 		// A binary built without `make assets` still shows the workbook.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"strings"
 
@@ -14,24 +15,23 @@ import (
 
 func runIngest(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlags("ingest", "[FLAGS] PATH...",
-		"Load extract files (CSV in UTF-8 or GB18030, XLSX) into the warehouse. Folders are read\n"+
-			"recursively. Each file lands whole in one transaction or not at all; a file already\n"+
-			"loaded (same SHA-256) is skipped; a snapshot replaces the earlier snapshot of its scope.\n"+
-			"Rows that fail validation go to the rejects table with file, row, column and reason.",
+		"Load extract files (CSV in UTF-8 or GB18030, XLSX; .xls, .et and .ods through LibreOffice)\n"+
+			"into the warehouse. Folders are read\n"+
+			"recursively. Each file lands whole in one transaction or not at all; a file that is already\n"+
+			"the current snapshot (same SHA-256) is skipped, one loaded before but replaced since becomes\n"+
+			"current again. A snapshot replaces the earlier snapshots of its scope and regions within it,\n"+
+			"and, for its own region only, the rows of an older snapshot covering a larger region.\n"+
+			"Rows that fail validation go to the rejects table with file, row, column and reason.\n"+
+			"Every sheet of a workbook whose header names a kind is loaded, as one delivery.\n"+
+			"Headers are matched by meaning (see README, Extracts); --map and the columns: and\n"+
+			"values: sections of enlist.yaml teach enlist an office's own spellings.\n"+
+			"enlist check PATH... shows what ingest would do without storing anything.",
 		"  enlist ingest inbox/\n"+
+			"  enlist ingest --map '户籍地编码=region_code' --map '批准时间=approved_on' 定兵.xls\n"+
 			"  enlist ingest --kind registrations --encoding gb18030 登记.csv\n"+
 			"  enlist ingest --exam-type physical --year 2025 --season 1 --region 410102 体检.xlsx\n"+
 			"  enlist ingest --sheet 汇总 --mode incremental 定兵.xlsx")
-	var opt load.Options
-	var kind string
-	fs.StringVar(&kind, "kind", "", "extract kind: "+strings.Join(mapping.KindNames(), ", ")+" (default: detect from headers and title)")
-	fs.StringVar(&opt.Mode, "mode", load.Snapshot, "snapshot (replaces its scope) or incremental (adds)")
-	fs.StringVar(&opt.Encoding, "encoding", "", "CSV encoding: utf-8 or gb18030 (default: detect)")
-	fs.StringVar(&opt.Sheet, "sheet", "", "XLSX sheet name (default: the first with data)")
-	fs.StringVar(&opt.Region, "region", "", "region code the files cover, when they cannot tell")
-	fs.IntVar(&opt.Year, "year", 0, "year, when the files have no year column or title")
-	fs.IntVar(&opt.Season, "season", 0, "season 1 (上半年) or 2 (下半年), when the files cannot tell")
-	fs.StringVar(&opt.ExamType, "exam-type", "", "physical, political or pretraining, for exam files without that column")
+	opt, maps, kind := ingestFlags(fs)
 	paths, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -39,24 +39,20 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	if len(paths) == 0 {
 		return fmt.Errorf("%w: give at least one file or folder", errUsage)
 	}
-	if opt.Season != 0 && opt.Season != 1 && opt.Season != 2 {
-		return fmt.Errorf("%w: --season must be 1 or 2", errUsage)
-	}
-	opt.Kind = mapping.Kind(kind)
-	if kind != "" {
-		if _, ok := mapping.Spec(opt.Kind); !ok {
-			return fmt.Errorf("%w: --kind %q: use one of %s", errUsage, kind, strings.Join(mapping.KindNames(), ", "))
-		}
-	}
-	key, err := e.key()
-	if err != nil {
+	if err := finishIngestFlags(opt, maps, *kind); err != nil {
 		return err
 	}
+	// The warehouse first: a mistyped --db is named as such, not as a
+	// missing secret beside it.
 	wh, err := e.open(ctx)
 	if err != nil {
 		return err
 	}
-	results, loadErr := ingest(ctx, e, wh, key, paths, opt, nil)
+	key, err := e.key()
+	if err != nil {
+		return errors.Join(err, wh.Close())
+	}
+	results, loadErr := ingest(ctx, e, wh, key, paths, *opt, nil)
 	printResults(e, results)
 	if err := wh.Close(); err != nil {
 		return errors.Join(loadErr, err)
@@ -66,6 +62,43 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	return errors.Join(loadErr, e.publish(ctx))
 }
 
+// ingestFlags registers the flags ingest and check share.
+func ingestFlags(fs *flag.FlagSet) (*load.Options, headerMaps, *string) {
+	opt := &load.Options{}
+	kind := new(string)
+	fs.StringVar(kind, "kind", "", "extract kind: "+strings.Join(mapping.KindNames(), ", ")+" (default: detect from headers and title)")
+	fs.StringVar(&opt.Mode, "mode", load.Snapshot, "snapshot (replaces its scope) or incremental (adds)")
+	fs.StringVar(&opt.Encoding, "encoding", "", "CSV encoding: utf-8 or gb18030 (default: detect)")
+	fs.StringVar(&opt.Sheet, "sheet", "", "workbook sheet name (default: every sheet whose header names a kind)")
+	fs.StringVar(&opt.Region, "region", "", "region code the files cover, when they cannot tell")
+	fs.IntVar(&opt.Year, "year", 0, "year, when the files have no year column or title")
+	fs.IntVar(&opt.Season, "season", 0, "season 1 (上半年) or 2 (下半年), when the files cannot tell")
+	fs.StringVar(&opt.ExamType, "exam-type", "", "physical, political or pretraining, for exam files without that column")
+	maps := headerMaps{}
+	fs.Var(maps, "map", "'HEADER=column': read the header HEADER as the canonical column (repeatable; over enlist.yaml and the built-in aliases)")
+	return opt, maps, kind
+}
+
+// finishIngestFlags checks the shared flags once parsed.
+func finishIngestFlags(opt *load.Options, maps headerMaps, kind string) error {
+	if opt.Mode != load.Snapshot && opt.Mode != load.Incremental {
+		return fmt.Errorf("%w: --mode %q: use snapshot or incremental", errUsage, opt.Mode)
+	}
+	if opt.Season != 0 && opt.Season != 1 && opt.Season != 2 {
+		return fmt.Errorf("%w: --season must be 1 or 2", errUsage)
+	}
+	if len(maps) > 0 {
+		opt.Map = maps
+	}
+	opt.Kind = mapping.Kind(kind)
+	if kind != "" {
+		if _, ok := mapping.Spec(opt.Kind); !ok {
+			return fmt.Errorf("%w: --kind %q: use one of %s", errUsage, kind, strings.Join(mapping.KindNames(), ", "))
+		}
+	}
+	return nil
+}
+
 // ingest is the one path from files to warehouse used by ingest, demo and
 // the scheduled ingest job. progress hears of every 50,000 rows read; nil
 // shows them on the terminal line.
@@ -73,13 +106,68 @@ func ingest(ctx context.Context, e *env, wh *warehouse.Warehouse, key secret.Key
 	if progress == nil {
 		progress = func(file string, rows int) { e.progress("%s: %d rows", file, rows) }
 	}
-	loader, err := load.NewLoader(wh, key, e.log, progress)
+	// The loader refuses another secret too; checking here first lets the
+	// office hear when a warehouse made before fingerprints were kept
+	// takes this secret's now.
+	recorded, err := wh.CheckSecret(ctx, key, "ingest")
+	if err != nil {
+		return nil, err
+	}
+	if recorded {
+		fmt.Fprintf(e.stdout, "warehouse %s had no secret fingerprint: recorded %s, that of the secret in use; from now on a different secret is refused\n",
+			wh.Path(), secret.Short(key.Fingerprint()))
+	}
+	loader, err := e.newLoader(wh, key, progress)
 	if err != nil {
 		return nil, err
 	}
 	results, err := loader.LoadPaths(ctx, paths, opt)
 	e.progressDone()
 	return results, err
+}
+
+// newLoader makes the loader every command and job shares, with the
+// office's own spellings from enlist.yaml.
+func (e *env) newLoader(wh *warehouse.Warehouse, key secret.Key, progress load.Progress) (*load.Loader, error) {
+	loader, err := load.NewLoader(wh, key, e.log, progress)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := e.config()
+	if err != nil {
+		return nil, err
+	}
+	if err := loader.UseOverrides(mapping.Overrides{Columns: cfg.Columns, Values: cfg.Values}); err != nil {
+		return nil, err
+	}
+	return loader, nil
+}
+
+// headerMaps is the repeatable --map HEADER=column flag.
+type headerMaps map[string]string
+
+func (m headerMaps) String() string {
+	var parts []string
+	for h, c := range m {
+		parts = append(parts, h+"="+c)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (m headerMaps) Set(v string) error {
+	i := strings.LastIndex(v, "=")
+	if i <= 0 || i == len(v)-1 {
+		return fmt.Errorf("%q: write HEADER=column, e.g. --map '户籍地编码=region_code'", v)
+	}
+	h, col := strings.TrimSpace(v[:i]), strings.TrimSpace(v[i+1:])
+	if !mapping.IsColumn(col) {
+		return fmt.Errorf("%q: %q is not a column; columns are %s", v, col, strings.Join(mapping.Columns(), ", "))
+	}
+	if prev, ok := m[h]; ok && prev != col {
+		return fmt.Errorf("%q: header %q is already mapped to %s", v, h, prev)
+	}
+	m[h] = col
+	return nil
 }
 
 func printResults(e *env, results []load.Result) {
@@ -99,11 +187,27 @@ func printResults(e *env, results []load.Result) {
 		if r.ExamType != "" {
 			kind += "/" + r.ExamType
 		}
+		file := r.File
+		if r.Sheet != "" {
+			file += fmt.Sprintf(" (sheet %s)", r.Sheet)
+		}
 		fmt.Fprintf(e.stdout, "%s: %s [%s] load %d: %d read, %d accepted, %d rejected, %d flagged",
-			r.File, kind, strings.TrimSpace(scope), r.LoadID, r.Read, r.Accepted, r.Rejected, r.Flagged)
+			file, kind, strings.TrimSpace(scope), r.LoadID, r.Read, r.Accepted, r.Rejected, r.Flagged)
+		if r.Restores != 0 {
+			fmt.Fprintf(e.stdout, ", makes the file current again (it was load %d, %s since)", r.Restores, r.RestoredStatus)
+		}
 		if len(r.Replaced) > 0 {
 			fmt.Fprintf(e.stdout, ", replaced load %v", r.Replaced)
 		}
+		for _, p := range r.PartlyReplaced {
+			fmt.Fprintf(e.stdout, ", replaced load %d for %s only (%d rows; it stays in force elsewhere)", p.LoadID, p.Region, p.Rows)
+		}
 		fmt.Fprintln(e.stdout)
+		for _, w := range r.Warnings {
+			fmt.Fprintf(e.stdout, "  warning: %s\n", w)
+		}
+		for _, s := range r.Skipped {
+			fmt.Fprintf(e.stdout, "  sheet %q skipped: %s\n", s.Sheet, s.Why)
+		}
 	}
 }

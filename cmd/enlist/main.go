@@ -13,6 +13,10 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"enlist/internal/warehouse"
 )
 
 // Exit statuses: 0 success, 1 failure, 2 usage error.
@@ -25,6 +29,14 @@ const (
 // errUsage marks an error as the user's command line being wrong.
 var errUsage = errors.New("usage")
 
+// usageIf returns err, or a usage error saying msg when err is nil.
+func usageIf(err error, msg string) error {
+	if err != nil {
+		return err
+	}
+	return fmt.Errorf("%w: %s", errUsage, msg)
+}
+
 type command struct {
 	name    string
 	summary string
@@ -35,7 +47,9 @@ func commands() []command {
 	return []command{
 		{"init", "create the warehouse and the pseudonymisation secret", runInit},
 		{"ingest", "load extract files and folders into the warehouse", runIngest},
+		{"check", "read, map and validate extracts as ingest would, storing nothing", runCheck},
 		{"status", "show the load ledger and rejects and flags by reason", runStatus},
+		{"withdraw", "take a wrong load back out, keeping who, when and why", runWithdraw},
 		{"metrics", "print the metrics of a region and its descendants", runMetrics},
 		{"report", "write the weekly bulletin (XLSX and HTML) or the data-quality report", runReport},
 		{"sql", "run a read-only SQL query (or a prompt) on the published warehouse", runSQL},
@@ -47,6 +61,7 @@ func commands() []command {
 		{"export", "write the curated tables as Hive-partitioned Parquet", runExport},
 		{"gen", "generate realistic synthetic extracts for a province", runGen},
 		{"demo", "generate a province, load it, and summarise", runDemo},
+		{"bench", "measure ingest, the weekly cycle and the bulletin against DuckDB and pandas", runBench},
 	}
 }
 
@@ -101,7 +116,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "Run 'enlist %s --help' for usage.\n", name)
 			return exitUsage
 		default:
-			fmt.Fprintf(stderr, "enlist %s: %v\n", name, err)
+			fmt.Fprintf(stderr, "enlist %s: %v\n", name, warehouse.InPeoplesTerms(err))
 			return exitFailure
 		}
 	}
@@ -124,12 +139,17 @@ Commands:
 	fmt.Fprint(w, `
 Global flags (also accepted after the command):
   --db PATH            warehouse file (default ./enlist.duckdb, env ENLIST_DB)
-  --secret-file PATH   pseudonymisation secret (default: beside the warehouse,
-                       <db>.secret; ENLIST_SECRET overrides it)
+  --secret-file PATH   pseudonymisation secret file (default: env
+                       ENLIST_SECRET_FILE, else beside the warehouse with
+                       .secret for .duckdb: enlist.secret for enlist.duckdb);
+                       env ENLIST_SECRET, the secret itself, overrides both
   --config PATH        season windows, targets, score weights (default:
                        enlist.yaml beside the warehouse, else built-in)
-  --threads N          DuckDB threads (default: all cores)
-  --memory-limit SIZE  DuckDB memory limit, e.g. 4GB
+  --threads N          DuckDB threads (default: every core up to 4)
+  --memory-limit SIZE  DuckDB memory limit, e.g. 4GB (default 1GB)
+  --go-memory-limit SIZE  soft limit of the Go heap, or off (default 512MiB)
+                       (also ENLIST_THREADS, ENLIST_MEMORY_LIMIT,
+                       ENLIST_GO_MEMORY_LIMIT and resources: in enlist.yaml)
 
 Examples:
   enlist demo                                  # generate a province, load it, summarise
@@ -145,4 +165,16 @@ Examples:
 
 Run 'enlist COMMAND --help' for a command's flags.
 `)
+}
+
+// isTerminal asks the terminal driver, since /dev/null is a character
+// device too: `enlist sql </dev/null` from cron is not a person typing.
+func isTerminal(f *os.File) bool {
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}
+
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }

@@ -45,6 +45,9 @@ func runMetrics(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer wh.Close()
+	if err := e.announcePeriod(ctx, wh.DB(), q); err != nil {
+		return err
+	}
 	frame, err := metrics.Read(ctx, wh, q)
 	if err != nil {
 		return err

@@ -49,12 +49,19 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: --lang: %v", errUsage, err)
 	}
-	opt := reports.Options{Out: *out, Options: bulletin.Options{Scope: q.Scope, Year: q.Year, Season: q.Season, AsOf: q.AsOf, Lang: l}}
+	sig, err := e.signature()
+	if err != nil {
+		return err
+	}
+	opt := reports.Options{Out: *out, Options: bulletin.Options{Scope: q.Scope, Year: q.Year, Season: q.Season, AsOf: q.AsOf, Lang: l, Signature: sig, Fallback: q.Fallback}}
 	wh, err := e.openReader(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer wh.Close()
+	if err := e.announcePeriod(ctx, wh.DB(), q); err != nil {
+		return err
+	}
 	start := time.Now()
 	switch kind {
 	case "weekly":
@@ -77,4 +84,14 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stdout, path)
 	}
 	return nil
+}
+
+// signature is who signs the bulletin (enlist.yaml bulletin: unit,
+// preparer, reviewer).
+func (e *env) signature() (bulletin.Signature, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return bulletin.Signature{}, err
+	}
+	return bulletin.Signature{Unit: cfg.Bulletin.Unit, Preparer: cfg.Bulletin.Preparer, Reviewer: cfg.Bulletin.Reviewer}, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	iofs "io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -32,7 +34,7 @@ func runRollup(ctx context.Context, e *env, args []string) error {
 		"  enlist rollup --into henan.duckdb counties/410102.duckdb counties/410103.duckdb\n"+
 			"  enlist rollup --into henan.duckdb --secret-file /etc/enlist/henan.secret zhengzhou.duckdb inbox/410105/\n"+
 			"  enlist rollup --into henan.duckdb --withdraw counties/410102.duckdb zhengzhou.duckdb   # the city takes over")
-	into := fs.String("into", "", "the province's warehouse file (required; created if missing)")
+	into := fs.String("into", "", "the province's warehouse file (required; create it first with enlist --db FILE init)")
 	var withdraw stringList
 	fs.Var(&withdraw, "withdraw", "remove the current delivery of this source (path or region code); repeatable")
 	sources, err := parse(fs, args)
@@ -48,6 +50,9 @@ func runRollup(ctx context.Context, e *env, args []string) error {
 	// The province warehouse is this command's warehouse: its secret,
 	// configuration and published copy are found beside it.
 	e.db = *into
+	if _, err := os.Stat(e.db); errors.Is(err, iofs.ErrNotExist) {
+		return fmt.Errorf("no warehouse at %s: check --into; enlist --db %s init creates the province's warehouse and records its secret's fingerprint", e.db, e.db)
+	}
 	opt, err := e.rollupOptions(withdraw)
 	if err != nil {
 		return err
@@ -67,8 +72,12 @@ func (e *env) rollupOptions(withdraw []string) (rollup.Options, error) {
 	if err != nil {
 		return rollup.Options{}, err
 	}
+	r, err := e.resources(cfg)
+	if err != nil {
+		return rollup.Options{}, err
+	}
 	return rollup.Options{
-		Config: &cfg, Threads: e.threads, MemoryLimit: e.memoryLimit,
+		Config: &cfg, Threads: r.Threads, MemoryLimit: r.MemoryLimit,
 		Key:      func() (secret.Key, error) { return e.key() },
 		Withdraw: withdraw, Log: e.log,
 	}, nil

@@ -31,6 +31,7 @@ func TestRollupAndExportCommands(t *testing.T) {
 			t.Fatal(err)
 		}
 		db := filepath.Join(dir, code+".duckdb")
+		mustInit(t, db)
 		if code, out, errs := enlist(t, "--db", db, "ingest", folder); code != exitOK {
 			t.Fatalf("ingest %s: %d\n%s\n%s", folder, code, out, errs)
 		}
@@ -38,6 +39,11 @@ func TestRollupAndExportCommands(t *testing.T) {
 	}
 	a, b := county("410102", 3), county("410103", 2)
 	prov := filepath.Join(dir, "henan.duckdb")
+	// Only init creates a warehouse, the province's too.
+	if code, _, errs := enlist(t, "rollup", "--into", prov, a, b); code != exitFailure || !strings.Contains(errs, "no warehouse at "+prov) {
+		t.Fatalf("rollup into a missing province: exit %d\n%s", code, errs)
+	}
+	mustInit(t, prov)
 
 	code, out, errs := enlist(t, "rollup", "--into", prov, a, b)
 	if code != exitOK || !strings.Contains(out, "delivered") || !strings.Contains(out, "published") {
@@ -66,14 +72,16 @@ func TestRollupAndExportCommands(t *testing.T) {
 	if err := os.MkdirAll(filepath.Dir(svc), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	mustInit(t, svc)
+	initial, _ := filepath.Glob(svc + ".published/v*.duckdb")
 	if code, out, errs := enlist(t, "--db", svc, "run", "--schedules", sch, "sunday-rollup"); code != exitOK || !strings.Contains(out, "succeeded") {
 		t.Fatalf("scheduled rollup: %d\n%s\n%s", code, out, errs)
 	}
 	if code, out, errs := enlist(t, "--db", svc, "sql", "--format", "csv", "SELECT count(*) AS n FROM registrations"); code != exitOK || !strings.Contains(out, "\n5\n") {
 		t.Errorf("registrations readers see after the scheduled rollup: %d\n%s\n%s", code, out, errs)
 	}
-	if vs, _ := filepath.Glob(svc + ".published/v*.duckdb"); len(vs) != 1 {
-		t.Errorf("published versions after one scheduled rollup: %v, want one", vs)
+	if vs, _ := filepath.Glob(svc + ".published/v*.duckdb"); len(vs) != len(initial)+1 {
+		t.Errorf("published versions after one scheduled rollup: %v, want one more than after init (%v)", vs, initial)
 	}
 
 	// A city holding both counties again is refused, naming the county.
@@ -91,6 +99,7 @@ func TestRollupAndExportCommands(t *testing.T) {
 		}
 	}
 	city := filepath.Join(dir, "4101.duckdb")
+	mustInit(t, city)
 	if code, _, errs := enlist(t, "--db", city, "ingest", cityIn); code != exitOK {
 		t.Fatalf("city ingest: %s", errs)
 	}
@@ -118,5 +127,13 @@ func TestRollupAndExportCommands(t *testing.T) {
 		if code, _, _ := enlist(t, args...); code != exitUsage {
 			t.Errorf("enlist %v: exit %d, want %d", args, code, exitUsage)
 		}
+	}
+}
+
+// mustInit creates a warehouse as an office does, with enlist init.
+func mustInit(t *testing.T, db string) {
+	t.Helper()
+	if code, out, errs := enlist(t, "--db", db, "init"); code != exitOK {
+		t.Fatalf("init %s: %d\n%s\n%s", db, code, out, errs)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"enlist/internal/analyst"
+	"enlist/internal/warehouse"
 	"enlist/pipelines/export"
 	"enlist/pipelines/inbox"
 	"enlist/pipelines/load"
@@ -156,8 +157,9 @@ func runJobs(ctx context.Context, e *env, args []string) error {
 	}
 	jobs := eng.Jobs()
 	now := time.Now()
+	loc, label := e.peopleZone()
 	tw := tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, "JOB\tTYPE\tCRON\tZONE\tNEXT RUN\tCATCH-UP\tRETRIES")
+	fmt.Fprintf(tw, "JOB\tTYPE\tCRON\tZONE\tNEXT RUN (%s)\tCATCH-UP\tRETRIES\n", label)
 	for _, j := range jobs {
 		retries := "-"
 		if j.Retries > 0 {
@@ -165,7 +167,7 @@ func runJobs(ctx context.Context, e *env, args []string) error {
 		}
 		next := "never"
 		if t := j.Next(now); !t.IsZero() {
-			next = t.Format("2006-01-02 15:04:05 Mon")
+			next = t.In(loc).Format("2006-01-02 15:04:05 Mon")
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", j.Name, j.Type, j.Spec, j.Zone, next, yesNo(j.CatchUp), retries)
 	}
@@ -179,7 +181,8 @@ func runJobs(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, "\nLast runs:")
 	tw = tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, "  JOB\tRUN\tDUE\tTRIGGER\tATTEMPT\tSTATUS\tSECONDS\tMESSAGE")
+	// The message comes last and whole: it is what an operator acts on.
+	fmt.Fprintf(tw, "  JOB\tRUN\tDUE (%s)\tTRIGGER\tATTEMPT\tSTATUS\tSECONDS\tMESSAGE\n", label)
 	shown := 0
 	for _, j := range jobs {
 		for _, r := range runs[j.Name] {
@@ -187,12 +190,8 @@ func runJobs(ctx context.Context, e *env, args []string) error {
 			if !r.Finished.IsZero() {
 				secs = fmt.Sprintf("%.1f", r.Finished.Sub(r.Started).Seconds())
 			}
-			msg := r.Message
-			if len(msg) > 100 {
-				msg = msg[:97] + "..."
-			}
-			fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%d\t%s\t%s\t%s\n", j.Name, r.ID, r.Scheduled.In(j.Zone).Format("2006-01-02 15:04:05"),
-				r.Trigger, r.Attempt, r.Status, secs, strings.ReplaceAll(msg, "\n", " "))
+			fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%d\t%s\t%s\t%s\n", j.Name, r.ID, r.Scheduled.In(loc).Format("2006-01-02 15:04:05"),
+				r.Trigger, r.Attempt, r.Status, secs, strings.ReplaceAll(r.Message, "\n", " "))
 			shown++
 		}
 	}
@@ -202,6 +201,20 @@ func runJobs(ctx context.Context, e *env, args []string) error {
 	return tw.Flush()
 }
 
+// peopleZone is the configured zone times are shown to people in, and its
+// label (the zone's name and offset now, e.g. "Asia/Shanghai, UTC+08:00").
+func (e *env) peopleZone() (*time.Location, string) {
+	loc := time.UTC
+	if cfg, err := e.config(); err == nil {
+		loc = cfg.Location()
+	}
+	return loc, zoneLabel(loc, time.Now())
+}
+
+func zoneLabel(loc *time.Location, t time.Time) string {
+	return loc.String() + ", UTC" + t.In(loc).Format("-07:00")
+}
+
 func yesNo(b bool) string {
 	if b {
 		return "yes"
@@ -209,11 +222,20 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-// recentRuns reads job_runs from the published copy; with no warehouse
-// yet there are none.
+// recentRuns reads job_runs; with no warehouse yet there are none. A run
+// that changed nothing readers use is not published (the copy is not made
+// again for a run record alone), so the live file is read when no process
+// holds it, for a moment and read-only; else the published copy, whose
+// runs are as of its last publish.
 func (e *env) recentRuns(ctx context.Context, n int) (map[string][]schedules.Record, error) {
 	if _, err := os.Stat(e.db); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
+	}
+	if live, err := warehouse.Open(ctx, e.db, warehouse.Options{ReadOnly: true, LockWait: -1, Threads: e.threads}); err == nil {
+		runs, err := schedules.RecentRuns(ctx, live.DB(), n)
+		if err = errors.Join(err, live.Close()); err == nil {
+			return runs, nil
+		}
 	}
 	wh, err := e.openReader(ctx, false)
 	if err != nil {
@@ -227,6 +249,17 @@ func (e *env) recentRuns(ctx context.Context, n int) (map[string][]schedules.Rec
 // terminal: the service and its runs are read from logs.
 func (e *env) serviceLog(format string) error {
 	opt := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if format == "text" {
+		// People read the text log: its times are in the configured zone,
+		// with their offset. JSON keeps UTC for the machines that read it.
+		loc, _ := e.peopleZone()
+		opt.ReplaceAttr = func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey && a.Value.Kind() == slog.KindTime {
+				return slog.String(slog.TimeKey, a.Value.Time().In(loc).Format("2006-01-02T15:04:05.000-07:00"))
+			}
+			return a
+		}
+	}
 	switch format {
 	case "text":
 		e.log = slog.New(slog.NewTextHandler(e.stderr, opt))
@@ -243,6 +276,7 @@ func (e *env) serviceLog(format string) error {
 func (e *env) engine(dir string) (*schedules.Engine, error) {
 	jobs, loadErr := schedules.Load(dir)
 	kinds := jobKinds()
+	zone, _ := e.peopleZone()
 	history := schedules.NewWarehouseHistory(e.open, e.publish)
 	// Jobs that write the live warehouse take turns within the process:
 	// two loads in one DuckDB instance could conflict on the ledger, and a
@@ -254,15 +288,31 @@ func (e *env) engine(dir string) (*schedules.Engine, error) {
 			return nil, &schedules.Error{File: j.File, Line: j.Line, Reason: fmt.Sprintf("job %s: type %s has no task in this build of enlist", j.Name, j.Type)}
 		}
 		task, err := kind(e, j)
-		if err != nil || (j.Type != schedules.Ingest && j.Type != schedules.Rollup) {
-			return task, err
+		if err != nil {
+			return nil, err
+		}
+		task = inPeoplesTerms(task)
+		if j.Type != schedules.Ingest && j.Type != schedules.Rollup {
+			return task, nil
 		}
 		return oneWriter(writer, e.log.With("job", j.Name), task), nil
-	}, schedules.Options{History: history, Log: e.log})
+	}, schedules.Options{History: history, Log: e.log, Zone: zone})
 	if err := errors.Join(loadErr, err); err != nil {
 		return nil, err
 	}
 	return eng, nil
+}
+
+// inPeoplesTerms puts a DuckDB error about a file it cannot write in the
+// words `enlist` uses on the command line, for the run's record and log.
+func inPeoplesTerms(task schedules.Task) schedules.Task {
+	return func(ctx context.Context, run schedules.Run) (schedules.Outcome, error) {
+		out, err := task(ctx, run)
+		if err != nil {
+			err = warehouse.InPeoplesTerms(err)
+		}
+		return out, err
+	}
 }
 
 // oneWriter runs task once it holds turn, giving up if ctx ends first.
@@ -377,7 +427,13 @@ func ingestJob(e *env, job schedules.Job) (schedules.Task, error) {
 			})
 			return results, errors.Join(loadErr, wh.Close())
 		})
-		return schedules.Outcome{Message: rep.String(), Counts: rep.Counts()}, err
+		out := schedules.Outcome{Message: rep.String(), Counts: rep.Counts(), Problems: rep.Failed + rep.Refused}
+		if err != nil && rep == (inbox.Report{}) {
+			// The pass stopped before it saw any file (a busy inbox, a
+			// missing folder): "nothing in the inbox" would be untrue.
+			out.Message = ""
+		}
+		return out, err
 	}, nil
 }
 
@@ -392,6 +448,9 @@ type reportParams struct {
 	Season int      `yaml:"season"`
 	Out    string   `yaml:"out"`
 	Lang   string   `yaml:"lang"`
+	// Latest: when the as-of date's season has no data, report the latest
+	// season with data (the bulletin says so) instead of failing.
+	Latest bool `yaml:"latest"`
 }
 
 func reportJob(e *env, job schedules.Job) (schedules.Task, error) {
@@ -448,10 +507,14 @@ func reportJob(e *env, job schedules.Job) (schedules.Task, error) {
 			return schedules.Outcome{}, err
 		}
 		defer wh.Close()
+		sig, err := e.signature()
+		if err != nil {
+			return schedules.Outcome{}, err
+		}
 		var written []string
 		var errs []error
 		for _, scope := range p.Scopes {
-			opt := reports.Options{Options: bulletin.Options{Scope: scope, AsOf: asOf, Year: p.Year, Season: p.Season, Lang: lang}, Out: out}
+			opt := reports.Options{Options: bulletin.Options{Scope: scope, AsOf: asOf, Year: p.Year, Season: p.Season, Lang: lang, Signature: sig, Fallback: p.Latest}, Out: out}
 			if p.Report == "quality" {
 				path, err := reports.Quality(ctx, wh, opt)
 				if err != nil {

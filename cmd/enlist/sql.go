@@ -252,11 +252,6 @@ func (o sqlOptions) write(e *env, f *tabular.Frame) error {
 	return nil
 }
 
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
 // promptLine is one line the analyst typed, or why there is none:
 // errPromptInterrupted for Ctrl-C at the prompt, io.EOF at the end.
 type promptLine struct {

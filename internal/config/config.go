@@ -12,6 +12,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
+	_ "time/tzdata" // zones must resolve on servers without /usr/share/zoneinfo
 
 	"gopkg.in/yaml.v3"
 )
@@ -34,6 +36,57 @@ type Config struct {
 	// BehindMargin: a child region is behind when its completion trails
 	// the elapsed share of the season by more than this.
 	BehindMargin float64 `yaml:"behind_margin"`
+	// Resources bound DuckDB's threads and memory and the Go heap.
+	Resources Resources `yaml:"resources"`
+	// PlacementWindowDays: a veteran with an assigned job counts as due for
+	// placement (应安置) once this many days have passed since discharge
+	// (or earlier, once placed): placement starts after discharge, so a
+	// veteran discharged this week is not yet a shortfall.
+	PlacementWindowDays int `yaml:"placement_window_days"`
+	// Bulletin: who signs the weekly bulletin and how its attention list
+	// judges.
+	Bulletin Bulletin `yaml:"bulletin"`
+	// Columns teaches enlist an office's own header spellings without a
+	// rebuild: "all" or a kind (registrations, exams, …) → header as the
+	// office writes it → canonical column. They take precedence over the
+	// built-in aliases; ingest --map takes precedence over them.
+	Columns map[string]map[string]string `yaml:"columns"`
+	// Values teaches value spellings: field (education, result, …) →
+	// spelling → code.
+	Values map[string]map[string]string `yaml:"values"`
+	// Zone is the time zone times are shown to people in (status, jobs,
+	// the service's log text); stored times stay UTC.
+	Zone string `yaml:"zone"`
+	// Publish tunes the copies of the warehouse readers use.
+	Publish Publish `yaml:"publish"`
+}
+
+// Bulletin holds the weekly bulletin's settings.
+type Bulletin struct {
+	// AttentionMinRecruits: a quality ratio (大学生, 大学毕业生, 理工类比例)
+	// is judged only on at least this many recruits in its denominator;
+	// below it the bulletin shows the count instead of a verdict.
+	AttentionMinRecruits int `yaml:"attention_min_recruits"`
+	// Unit (填报单位), Preparer (填表人) and Reviewer (审核人) are printed
+	// under every sheet of the workbook; empty leaves a blank to sign.
+	Unit     string `yaml:"unit"`
+	Preparer string `yaml:"preparer"`
+	Reviewer string `yaml:"reviewer"`
+}
+
+// Publish tunes the published copies.
+type Publish struct {
+	// KeepVersions is how many published versions stay on disk; an older
+	// one is removed once no reader holds it.
+	KeepVersions int `yaml:"keep_versions"`
+}
+
+// Location is the zone people read times in.
+func (c Config) Location() *time.Location {
+	if loc, err := time.LoadLocation(c.Zone); err == nil && c.Zone != "" {
+		return loc
+	}
+	return time.UTC
 }
 
 // Season is a working window, "MM-DD" to "MM-DD" of the same year.
@@ -137,7 +190,19 @@ func (c Config) validate() error {
 	if c.SubsidyDeadlineDays <= 0 {
 		return errors.New("subsidy_deadline_days must be positive")
 	}
-	return nil
+	if c.PlacementWindowDays < 0 {
+		return errors.New("placement_window_days cannot be negative")
+	}
+	if c.Bulletin.AttentionMinRecruits < 0 {
+		return errors.New("bulletin.attention_min_recruits cannot be negative")
+	}
+	if _, err := time.LoadLocation(c.Zone); err != nil || c.Zone == "" || c.Zone == "Local" {
+		return fmt.Errorf("zone %q: use an IANA name such as Asia/Shanghai or UTC", c.Zone)
+	}
+	if c.Publish.KeepVersions < 1 {
+		return fmt.Errorf("publish.keep_versions = %d: keep at least 1", c.Publish.KeepVersions)
+	}
+	return c.Resources.validate()
 }
 
 func isMonthDay(s string) bool {
@@ -170,7 +235,23 @@ func (c Config) Settings() [][2]any {
 		{"weight.return_rate", c.Weights.ReturnRate},
 		{"subsidy_deadline_days", float64(c.SubsidyDeadlineDays)},
 		{"behind_margin", c.BehindMargin},
+		{"placement_window_days", float64(c.PlacementWindowDays)},
+		{"attention_min_recruits", float64(c.Bulletin.AttentionMinRecruits)},
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i][0].(string) < out[j][0].(string) })
 	return out
+}
+
+// SeasonOf is the season a date belongs to by the season windows: season 1
+// up to the end of season 1's window, season 2 after it — so a date in the
+// gap between the windows (with the defaults, October to December, after
+// season 2's window) belongs to season 2, and a date before season 2's
+// window opens belongs to season 2 as well once season 1's has closed.
+// It is the one rule for a row whose season no column or flag gives (at
+// load) and for the season an as-of date names (the bulletin), SPEC §4.
+func SeasonOf(windows map[int]Season, t time.Time) int {
+	if t.Format("01-02") <= windows[1].End {
+		return 1
+	}
+	return 2
 }

@@ -12,8 +12,15 @@ func TestDefaultsAndOverrides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Seasons[1].Start != "01-01" || c.Targets.CollegeRatio != 0.7 || c.SubsidyDeadlineDays != 90 {
+	if c.Seasons[1].Start != "01-01" || c.Targets.CollegeRatio != 0.7 || c.SubsidyDeadlineDays != 90 ||
+		c.PlacementWindowDays != 30 || c.Bulletin.AttentionMinRecruits != 5 || c.Bulletin.Preparer != "" {
 		t.Errorf("defaults = %+v", c)
+	}
+	p0 := filepath.Join(t.TempDir(), "names.yaml")
+	os.WriteFile(p0, []byte("bulletin:\n  unit: 郑州市征兵办公室\n  preparer: 李明\n  reviewer: 王强\n"), 0o644)
+	if c, err := Load(p0, true); err != nil || c.Bulletin.Unit != "郑州市征兵办公室" || c.Bulletin.Preparer != "李明" ||
+		c.Bulletin.Reviewer != "王强" || c.Bulletin.AttentionMinRecruits != 5 {
+		t.Errorf("bulletin names: %+v, %v", c.Bulletin, err)
 	}
 	dir := t.TempDir()
 	p := filepath.Join(dir, "enlist.yaml")
@@ -47,6 +54,9 @@ func TestBadConfigurations(t *testing.T) {
 		{"seasons:\n  1: {start: \"03-31\", end: \"01-01\"}\n", "season 1"},
 		{"colege_target: 0.7\n", "colege_target"},
 		{"subsidy_deadline_days: 0\n", "subsidy_deadline_days"},
+		{"placement_window_days: -1\n", "placement_window_days"},
+		{"bulletin:\n  attention_min_recruits: -2\n", "bulletin.attention_min_recruits"},
+		{"bulletin:\n  auditor: 张三\n", "auditor"},
 	} {
 		p := filepath.Join(dir, "c.yaml")
 		os.WriteFile(p, []byte(tc.text), 0o644)
@@ -54,5 +64,24 @@ func TestBadConfigurations(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), p) {
 			t.Errorf("%q: err = %v, want mention of %s and the file", tc.text, err, tc.want)
 		}
+	}
+}
+
+func TestColumnsAndValuesSections(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "enlist.yaml")
+	if err := os.WriteFile(p, []byte("columns:\n  all:\n    户籍地编码: region_code\n  approvals:\n    日期: approved_on\nvalues:\n  education:\n    全日制本科: bachelor\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(p, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Columns["all"]["户籍地编码"] != "region_code" || c.Columns["approvals"]["日期"] != "approved_on" ||
+		c.Values["education"]["全日制本科"] != "bachelor" {
+		t.Errorf("columns %v values %v", c.Columns, c.Values)
+	}
+	// The seasons and targets keep their defaults beside the new sections.
+	if c.Seasons[1].End != "03-31" || c.Targets.CollegeRatio == 0 {
+		t.Errorf("defaults lost: %+v", c)
 	}
 }

@@ -258,7 +258,7 @@ var wantMarch20 = map[string]row{
 		"graduate_approved": 5, "graduate_ratio": ratio(5, 11), // p7, p9, p11, p18, p23
 		"stem_approved": 5, "stem_ratio": ratio(5, 8), // p7, p10, p11, p13, p18
 		"return_rate":   ratio(2, 11),
-		"placement_due": 4, "placed": 2, "placement_rate": ratio(2, 4), // v1, v2, v3, v7; v1, v7 placed
+		"placement_due": 3, "placed": 2, "placement_rate": ratio(2, 3), // v1, v2, v7 (v3 discharged 19 days ago, inside the 30-day window); v1, v7 placed
 		"self_employed": 4, "subsidy_due": 0, "subsidy_on_time": 0, "subsidy_on_time_rate": null, // v4, v5, v9, v10: none 90 days out
 		"avg_placement_days": ratio(41+8, 2),
 		"elapsed_share":      ratio(79, 90),
@@ -276,7 +276,7 @@ var wantMarch20 = map[string]row{
 		"graduate_approved": 5, "graduate_ratio": ratio(5, 11),
 		"stem_approved": 5, "stem_ratio": ratio(5, 8),
 		"return_rate":   ratio(2, 11),
-		"placement_due": 4, "placed": 2, "placement_rate": ratio(2, 4),
+		"placement_due": 3, "placed": 2, "placement_rate": ratio(2, 3),
 		"self_employed": 4, "subsidy_due": 0, "subsidy_on_time": 0, "subsidy_on_time_rate": null,
 		"avg_placement_days": ratio(49, 2),
 		"elapsed_share":      ratio(79, 90),
@@ -295,7 +295,7 @@ var wantMarch20 = map[string]row{
 		"graduate_approved": 3, "graduate_ratio": ratio(3, 5), // p7, p9, p11
 		"stem_approved": 3, "stem_ratio": ratio(3, 4), // p7, p10, p11
 		"return_rate":   ratio(1, 5),
-		"placement_due": 3, "placed": 1, "placement_rate": ratio(1, 3), // v1–v3; v1 (v2 on 04-10)
+		"placement_due": 2, "placed": 1, "placement_rate": ratio(1, 2), // v1, v2 (v3 inside the window); v1 (v2 on 04-10)
 		"self_employed": 2, "subsidy_due": 0, "subsidy_on_time": 0, "subsidy_on_time_rate": null, // v4, v5 (v6 later)
 		"avg_placement_days": ratio(41, 1),
 		"elapsed_share":      ratio(79, 90),

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"enlist/internal/config"
 	"enlist/internal/regions"
 	"enlist/internal/tabular"
 	"enlist/internal/warehouse"
@@ -19,11 +20,19 @@ import (
 // Query selects metrics rows.
 type Query struct {
 	Scope  string    // region code; its descendants follow
-	Year   int       // 0 = the latest year with data in scope
-	Season int       // 0 = the latest season of that year with data
+	Year   int       // 0 = the as-of date's season (see Resolve)
+	Season int       // 0 = the as-of date's season (see Resolve)
 	AsOf   time.Time // zero = today
 	Depth  int       // levels below the scope to include (0 = the scope only)
+	// Fallback: when the as-of date's season has no data in scope, take
+	// the latest season with data instead of refusing. Resolve then sets
+	// Named to the season the date named, so the caller can say so.
+	Fallback bool
+	Named    Season
 }
+
+// Season is a year's season 1 or 2.
+type Season struct{ Year, Season int }
 
 // ErrNoData means the scope has no registrations or quotas at all.
 var ErrNoData = errors.New("no data for this region")
@@ -43,8 +52,17 @@ func (e *SeasonError) Error() string {
 // Unwrap lets errors.Is(err, ErrNoData) hold.
 func (e *SeasonError) Unwrap() error { return ErrNoData }
 
-// Resolve fills in the defaults of q: the latest year and season with data
-// in scope, and today's date.
+// ErrNoSeasonData means the as-of date's season has no data in scope (and
+// no fallback was asked for).
+var ErrNoSeasonData = errors.New("no data for the as-of date's season")
+
+// Resolve fills in the defaults of q. The as-of date is today unless
+// given. Without a year and season, the as-of date names the season by the
+// configured season windows (config.SeasonOf, the rule loads use for rows
+// without a season); a season with no registrations or quotas in scope is
+// refused, or with q.Fallback replaced by the latest season with data
+// (q.Named keeps the one the date named). A year without a season (or a
+// season without a year) takes the latest season with data that matches.
 func Resolve(ctx context.Context, db *sql.DB, q Query) (Query, error) {
 	if regions.LevelOf(q.Scope) == 0 {
 		return q, fmt.Errorf("scope %q is not a region code (2, 4, 6, 9 or 12 digits)", q.Scope)
@@ -52,30 +70,53 @@ func Resolve(ctx context.Context, db *sql.DB, q Query) (Query, error) {
 	if q.AsOf.IsZero() {
 		y, m, d := time.Now().Date()
 		q.AsOf = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	} else if q.Year == 0 && q.Season == 0 {
-		// A date names its season: the as-of year, season 1 up to the end of
-		// season 1's window, else season 2 — when that season has data.
-		var end string
-		if err := db.QueryRowContext(ctx, `SELECT end_md FROM season_calendar WHERE season = 1`).Scan(&end); err != nil {
-			return q, fmt.Errorf("read season calendar: %w", err)
-		}
-		season := 2
-		if q.AsOf.Format("01-02") <= end {
-			season = 1
-		}
-		var n int
-		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM (
-				SELECT 1 FROM registrations WHERE year = ? AND season = ? AND starts_with(region_code, ?) LIMIT 1)`,
-			q.AsOf.Year(), season, q.Scope).Scan(&n); err != nil {
-			return q, fmt.Errorf("look for data in %d season %d: %w", q.AsOf.Year(), season, err)
-		}
-		if n > 0 {
-			q.Year, q.Season = q.AsOf.Year(), season
-		}
 	}
 	if q.Year != 0 && q.Season != 0 {
 		return q, nil
 	}
+	if q.Year == 0 && q.Season == 0 {
+		windows, err := warehouse.SeasonWindows(ctx, db)
+		if err != nil {
+			return q, err
+		}
+		named := Season{q.AsOf.Year(), config.SeasonOf(windows, q.AsOf)}
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM (
+				SELECT 1 FROM registrations WHERE year = ? AND season = ? AND starts_with(region_code, ?)
+				UNION ALL
+				SELECT 1 FROM quotas WHERE year = ? AND season = ? AND (starts_with(region_code, ?) OR starts_with(?, region_code))
+				LIMIT 1)`,
+			named.Year, named.Season, q.Scope, named.Year, named.Season, q.Scope, q.Scope).Scan(&n); err != nil {
+			return q, fmt.Errorf("look for data in %d season %d: %w", named.Year, named.Season, err)
+		}
+		if n > 0 {
+			q.Year, q.Season = named.Year, named.Season
+			return q, nil
+		}
+		latest, err := latestWithData(ctx, db, q)
+		if err != nil {
+			return q, err
+		}
+		if !q.Fallback {
+			return q, fmt.Errorf("%w: %s has no registrations or quotas in %d season %d, the season of %s by the configured season windows "+
+				"(the latest with data is %d season %d); give --year and --season (or --as-of) for another season, or --latest to show the latest season with data",
+				ErrNoSeasonData, q.Scope, named.Year, named.Season, q.AsOf.Format(time.DateOnly), latest.Year, latest.Season)
+		}
+		q.Named = named
+		q.Year, q.Season = latest.Year, latest.Season
+		return q, nil
+	}
+	latest, err := latestWithData(ctx, db, q)
+	if err != nil {
+		return q, err
+	}
+	q.Year, q.Season = latest.Year, latest.Season
+	return q, nil
+}
+
+// latestWithData is the latest season with registrations or quotas in
+// scope, within q's year or season when one is given.
+func latestWithData(ctx context.Context, db *sql.DB, q Query) (Season, error) {
 	var year, season sql.NullInt64
 	err := db.QueryRowContext(ctx, `
 		SELECT year, season FROM (
@@ -85,13 +126,12 @@ func Resolve(ctx context.Context, db *sql.DB, q Query) (Query, error) {
 		ORDER BY year DESC, season DESC LIMIT 1`,
 		q.Scope, q.Scope, q.Scope, q.Year, q.Year, q.Season, q.Season).Scan(&year, &season)
 	if errors.Is(err, sql.ErrNoRows) {
-		return q, fmt.Errorf("%w %s; load its extracts first, or give --year and --season", ErrNoData, q.Scope)
+		return Season{}, fmt.Errorf("%w %s; load its extracts first, or give --year and --season", ErrNoData, q.Scope)
 	}
 	if err != nil {
-		return q, fmt.Errorf("find latest season for %s: %w", q.Scope, err)
+		return Season{}, fmt.Errorf("find latest season for %s: %w", q.Scope, err)
 	}
-	q.Year, q.Season = int(year.Int64), int(season.Int64)
-	return q, nil
+	return Season{int(year.Int64), int(season.Int64)}, nil
 }
 
 // Read returns the metrics rows of the scope and its descendants down to

@@ -914,7 +914,11 @@ func (o *oracle) counts(season int, asOf time.Time) map[string]map[string]int64 
 		add(v.region, "placement_due", 0) // the region has data
 		switch v.plan {
 		case "assigned_job":
-			add(v.region, "placement_due", 1)
+			// Due once the placement window has passed since discharge, or
+			// once placed.
+			if notAfter(v.placed, asOf) || !v.discharged.AddDate(0, 0, o.cfg.PlacementWindowDays).After(asOf) {
+				add(v.region, "placement_due", 1)
+			}
 			if notAfter(v.placed, asOf) {
 				add(v.region, "placed", 1)
 				add(v.region, "placement_days", int64(v.placed.Sub(v.discharged).Hours()/24))

@@ -111,6 +111,7 @@ func TestReportsNeutraliseHostileExtractText(t *testing.T) {
 	resettleFile := filepath.Join(in, `=1+2 <img src=x onerror=alert(5)>.csv`)
 	testkit.WriteBytes([]byte(b.String()))(t, resettleFile)
 
+	testkit.MustRun(t, dir, "--db", db, "init")
 	testkit.MustRun(t, dir, "--db", db, "ingest", regionsFile)
 	testkit.MustRun(t, dir, "--db", db, "ingest", "--mode", "incremental", examsFile, approvalsFile, resettleFile)
 

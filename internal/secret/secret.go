@@ -83,6 +83,32 @@ func Create(path string) (bool, error) {
 	return true, errors.Join(err, f.Close())
 }
 
+// fingerprintText is what the fingerprint is a keyed hash of. It is fixed
+// for all time: changing it would make every stored fingerprint differ.
+const fingerprintText = "enlist secret fingerprint v1"
+
+// Fingerprint identifies the key without revealing it: HMAC-SHA256 of a
+// fixed text under the key, in hex. A warehouse keeps it (SPEC §4) so a
+// load under another key is refused instead of giving everyone new
+// pseudonyms; the key cannot be derived from it.
+func (k Key) Fingerprint() string {
+	mac := hmac.New(sha256.New, k.b)
+	mac.Write([]byte(fingerprintText))
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// ErrMismatch means the key in use is not the one the warehouse was made with.
+var ErrMismatch = errors.New("the pseudonymisation secret is not the one this warehouse was made with")
+
+// Short is the first characters of a fingerprint, enough for a person to
+// compare two of them in a message.
+func Short(fingerprint string) string {
+	if len(fingerprint) > 12 {
+		return fingerprint[:12]
+	}
+	return fingerprint
+}
+
 // Pseudonymiser computes pseudonyms; it is not safe for concurrent use (it
 // reuses one HMAC state), so each worker makes its own.
 type Pseudonymiser struct {

@@ -103,6 +103,13 @@ func Text(v any) string {
 		return x.Format(time.RFC3339)
 	case []byte:
 		return fmt.Sprintf("%x", x)
+	case map[string]any, []any:
+		// JSON columns (job_runs.counts), structs and lists: as JSON in
+		// every format, not Go's map[k:v] notation.
+		if b, err := json.Marshal(x); err == nil {
+			return string(b)
+		}
+		return fmt.Sprint(x)
 	default:
 		return fmt.Sprint(x)
 	}

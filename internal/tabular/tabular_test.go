@@ -96,3 +96,24 @@ func TestTableAlignsChineseByDisplayWidth(t *testing.T) {
 		}
 	}
 }
+
+// A JSON column (job_runs.counts) arrives as a map: every format prints it
+// as JSON, not as Go's map[k:v].
+func TestJSONColumnsPrintAsJSON(t *testing.T) {
+	f := &Frame{Columns: []string{"run_id", "counts", "list"}, Rows: [][]any{
+		{int64(1), map[string]any{"files_loaded": 2, "rows_read": 10}, []any{int32(1), "a"}},
+	}}
+	for _, format := range []string{"table", "csv", "json"} {
+		var b strings.Builder
+		if err := Write(&b, format, f); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		if format == "csv" {
+			out = strings.ReplaceAll(out, `""`, `"`) // CSV doubles the quotes inside a field
+		}
+		if !strings.Contains(out, `"files_loaded":2`) || strings.Contains(out, "map[") || !strings.Contains(out, `[1,"a"]`) {
+			t.Errorf("%s:\n%s", format, out)
+		}
+	}
+}

@@ -2,6 +2,8 @@ package warehouse
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -33,9 +35,11 @@ import (
 // committed state from start to end, and a later swap does not disturb it
 // (an unlinked version stays readable while open).
 
-// keepVersions is how many published versions stay on disk; older ones are
-// removed (readers still holding them keep reading until they close).
-const keepVersions = 3
+// DefaultKeep is how many published versions stay on disk unless the
+// configuration (publish.keep_versions) says otherwise. An older version is
+// removed only once no reader holds it; readers keep the version they
+// opened for as long as they read.
+const DefaultKeep = 3
 
 // staleAfter is how long the live file must have gone untouched before a
 // reader publishes it itself. A writer that died after committing some
@@ -64,34 +68,163 @@ func PublishedPath(live string) (string, error) {
 }
 
 // Publish copies the live warehouse into a new published version and points
-// current at it. Call it after closing the warehouse in this process. It
-// waits (up to DefaultLockWait) while another process writes.
+// current at it, keeping DefaultKeep versions; see PublishKeeping.
 func Publish(ctx context.Context, live string) (string, error) {
+	p, err := PublishKeeping(ctx, live, DefaultKeep)
+	return p.Path, err
+}
+
+// Published says what a publish did.
+type Published struct {
+	Path     string // the current version after the publish ("" when deferred)
+	Copied   bool   // a new version was written; false when the warehouse had not changed
+	Deferred bool   // this process held the file; its last handle to close publishes
+}
+
+// PublishKeeping publishes live, when its content has changed since the
+// current version, and removes versions beyond the newest keep that no
+// reader holds. Call it after closing the warehouse in this process; if
+// another handle of this process still has the file open, the publish is
+// left to that handle's close. It waits (up to DefaultLockWait) while
+// another process writes.
+//
+// "Changed" leaves out the run records (job_runs) a service writes around
+// every run: a run that loaded nothing changes nothing readers use, and
+// copying a province's warehouse every minute for it would fill the disk.
+func PublishKeeping(ctx context.Context, live string, keep int) (Published, error) {
+	if keep <= 0 {
+		keep = DefaultKeep
+	}
+	held, err := files.startPublish(ctx, live, keep)
+	if err != nil {
+		return Published{}, fmt.Errorf("publish %s: %w", live, err)
+	}
+	if held {
+		return Published{Deferred: true}, nil
+	}
+	defer files.endPublish(live)
+
 	dir := PublishedDir(live)
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return "", fmt.Errorf("publish %s: %w", live, err)
+		return Published{}, fmt.Errorf("publish %s: %w", live, inPeoplesTerms(live, err))
 	}
 	unlock, err := lockDir(dir)
 	if err != nil {
-		return "", fmt.Errorf("publish %s: %w", live, err)
+		return Published{}, fmt.Errorf("publish %s: %w", live, inPeoplesTerms(live, err))
 	}
 	defer unlock()
 
 	// A read-only open holds DuckDB's shared lock: no writer can be in the
 	// middle of a transaction while the bytes are copied.
-	holder, err := Open(ctx, live, Options{ReadOnly: true})
+	holder, err := Open(ctx, live, Options{ReadOnly: true, ungated: true})
 	if err != nil {
-		return "", fmt.Errorf("publish %s: %w", live, err)
+		return Published{}, fmt.Errorf("publish %s: %w", live, err)
+	}
+	sig, sigErr := signature(ctx, holder)
+	if cur, _ := PublishedPath(live); sigErr == nil && cur != "" && readSignature(dir, filepath.Base(cur)) == sig {
+		// Nothing readers use has changed. The copy takes the live file's
+		// time, so readers do not take it for stale and republish it.
+		changed := latestChange(live)
+		err := errors.Join(holder.Close(), os.Chtimes(cur, changed, changed))
+		if err != nil {
+			return Published{}, fmt.Errorf("publish %s: %w", live, err)
+		}
+		prune(dir, filepath.Base(cur), keep)
+		return Published{Path: cur}, nil
 	}
 	path, copyErr := copyVersion(live, dir)
 	if err := errors.Join(copyErr, holder.Close()); err != nil {
-		return "", fmt.Errorf("publish %s: %w", live, err)
+		return Published{}, fmt.Errorf("publish %s: %w", live, inPeoplesTerms(live, err))
 	}
 	if err := swapCurrent(dir, filepath.Base(path)); err != nil {
-		return "", fmt.Errorf("publish %s: %w", live, err)
+		return Published{}, fmt.Errorf("publish %s: %w", live, err)
 	}
-	prune(dir, filepath.Base(path))
-	return path, nil
+	if sigErr == nil {
+		// Without it the next publish copies again: safe, only slower.
+		writeSignature(dir, filepath.Base(path), sig) //nolint:errcheck // see above
+	}
+	prune(dir, filepath.Base(path), keep)
+	return Published{Path: path, Copied: true}, nil
+}
+
+// bookkeeping are the tables whose changes alone do not call for a new
+// published version.
+var bookkeeping = map[string]bool{"job_runs": true}
+
+// hashRowsUpTo: tables up to this many rows are compared by a hash of every
+// row, larger ones by their row count. Large tables (registrations, exams)
+// change only by loads, withdrawals and rollups, which always change a
+// small table too (the ledger, the rollup lineage), so counting them is
+// enough and hashing millions of rows every minute is not needed.
+const hashRowsUpTo = 200_000
+
+// signature sums up what readers of w would see: the rows of every table
+// but the bookkeeping. The models (views and macros) are covered by
+// model_state, which holds the fingerprint of the models and settings
+// installed; their text as DuckDB gives it back is not stable enough to
+// compare.
+func signature(ctx context.Context, w *Warehouse) (string, error) {
+	db := w.DB()
+	rows, err := db.QueryContext(ctx, `SELECT table_name, estimated_size FROM duckdb_tables()
+		WHERE database_name = current_database() AND schema_name = 'main' ORDER BY table_name`)
+	if err != nil {
+		return "", err
+	}
+	type table struct {
+		name string
+		size int64
+	}
+	var tables []table
+	for rows.Next() {
+		var t table
+		if err := rows.Scan(&t.name, &t.size); err != nil {
+			rows.Close()
+			return "", err
+		}
+		if !bookkeeping[t.name] {
+			tables = append(tables, t)
+		}
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, t := range tables {
+		q := fmt.Sprintf(`SELECT count(*)::VARCHAR || ':' || coalesce(sum(hash(t))::HUGEINT, 0)::VARCHAR FROM main.%q t`, t.name)
+		if t.size > hashRowsUpTo {
+			q = fmt.Sprintf(`SELECT count(*)::VARCHAR FROM main.%q`, t.name)
+		}
+		var v string
+		if err := db.QueryRowContext(ctx, q).Scan(&v); err != nil {
+			return "", fmt.Errorf("sum up %s: %w", t.name, err)
+		}
+		fmt.Fprintf(h, "%s=%s\x00", t.name, v)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// sigFile holds the signature of the current version, so an unchanged
+// warehouse is not copied again.
+const sigFile = "current.sig"
+
+func readSignature(dir, version string) string {
+	b, err := os.ReadFile(filepath.Join(dir, sigFile))
+	if err != nil {
+		return ""
+	}
+	v, sig, ok := strings.Cut(strings.TrimSpace(string(b)), " ")
+	if !ok || v != version {
+		return ""
+	}
+	return sig
+}
+
+func writeSignature(dir, version, sig string) error {
+	tmp := filepath.Join(dir, sigFile+".tmp")
+	if err := os.WriteFile(tmp, []byte(version+" "+sig+"\n"), 0o640); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, sigFile))
 }
 
 // OpenReader opens the current published copy of live read-only. When there
@@ -142,7 +275,17 @@ func refresh(ctx context.Context, live string, cfg *config.Config) (string, erro
 	if err := w.Close(); err != nil {
 		return "", err
 	}
-	return Publish(ctx, live)
+	keep := DefaultKeep
+	if cfg != nil && cfg.Publish.KeepVersions > 0 {
+		keep = cfg.Publish.KeepVersions
+	}
+	p, err := PublishKeeping(ctx, live, keep)
+	if err == nil && p.Deferred {
+		// This process has the file open elsewhere; its copy is the one
+		// to read meanwhile.
+		return "", errors.New("published copy is being refreshed by this process")
+	}
+	return p.Path, err
 }
 
 // NeedsPublish tells whether the live file holds changes its published copy
@@ -293,14 +436,22 @@ func latestVersion(dir string) int {
 	return n
 }
 
-// prune removes old versions and leftovers of interrupted copies.
-func prune(dir, current string) {
+// prune removes versions older than the newest keep, except those a reader
+// still holds (this process's, or another's: DuckDB's lock on the file
+// says so), which go at a later publish; and leftovers of interrupted
+// copies.
+func prune(dir, current string, keep int) {
 	vs := versions(dir)
 	for i, v := range vs {
-		if v != current && i < len(vs)-keepVersions {
-			os.Remove(filepath.Join(dir, v))
-			os.Remove(filepath.Join(dir, v+".wal"))
+		if v == current || i >= len(vs)-keep {
+			continue
 		}
+		p := filepath.Join(dir, v)
+		if files.inUse(p) || heldElsewhere(p) {
+			continue
+		}
+		os.Remove(p)
+		os.Remove(p + ".wal")
 	}
 	leftovers, _ := filepath.Glob(filepath.Join(dir, "*.tmp"))
 	for _, p := range leftovers {

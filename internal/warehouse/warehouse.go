@@ -36,12 +36,17 @@ type Options struct {
 	// Config is written into the settings tables on open; the zero value
 	// means the built-in defaults.
 	Config *config.Config
+
+	// ungated: the open is a publish's own hold on the file, made while
+	// the publish has the file's gate (see lock.go).
+	ungated bool
 }
 
 // Warehouse is an open warehouse file.
 type Warehouse struct {
-	db   *sql.DB
-	path string
+	db    *sql.DB
+	path  string
+	gated bool
 }
 
 // Open opens (creating if needed) the warehouse at path, applies pending
@@ -66,11 +71,21 @@ func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
 	if len(q) > 0 {
 		dsn += "?" + q.Encode()
 	}
+	if !opt.ungated {
+		if err := files.enter(ctx, path, dsn); err != nil {
+			return nil, fmt.Errorf("open warehouse %s: %w", path, err)
+		}
+	}
+	w := &Warehouse{path: path, gated: !opt.ungated}
 	connector, err := connectWaiting(ctx, dsn, opt.LockWait)
 	if err != nil {
+		w.release()
+		if !opt.ReadOnly {
+			err = inPeoplesTerms(path, err)
+		}
 		return nil, fmt.Errorf("open warehouse %s: %w", path, err)
 	}
-	w := &Warehouse{db: sql.OpenDB(connector), path: path}
+	w.db = sql.OpenDB(connector)
 	if opt.ReadOnly {
 		return w, nil
 	}
@@ -78,12 +93,12 @@ func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
 	if cfg == nil {
 		def, err := config.Default()
 		if err != nil {
-			return nil, errors.Join(err, w.db.Close())
+			return nil, errors.Join(err, w.Close())
 		}
 		cfg = &def
 	}
 	if err := w.migrate(ctx, *cfg); err != nil {
-		return nil, errors.Join(fmt.Errorf("open warehouse %s: %w", path, err), w.db.Close())
+		return nil, errors.Join(fmt.Errorf("open warehouse %s: %w", path, inPeoplesTerms(path, err)), w.Close())
 	}
 	return w, nil
 }
@@ -95,8 +110,25 @@ func (w *Warehouse) DB() *sql.DB { return w.db }
 func (w *Warehouse) Path() string { return w.path }
 
 // Close closes the file; DuckDB checkpoints it so it can be copied or opened
-// read-only afterwards.
-func (w *Warehouse) Close() error { return w.db.Close() }
+// read-only afterwards. The last of the process's handles on a file whose
+// publish was asked for while it was open publishes it now (see lock.go).
+func (w *Warehouse) Close() error {
+	err := w.db.Close()
+	w.release()
+	return err
+}
+
+func (w *Warehouse) release() {
+	if !w.gated {
+		return
+	}
+	w.gated = false
+	if publish, keep := files.leave(w.path); publish {
+		// A failure here leaves the copy stale, which the next publish
+		// (every job's end, or a reader finding the copy behind) mends.
+		PublishKeeping(context.Background(), w.path, keep) //nolint:errcheck // see above
+	}
+}
 
 // SchemaVersion is the highest migration applied.
 func (w *Warehouse) SchemaVersion(ctx context.Context) (int, error) {
@@ -123,12 +155,27 @@ func (w *Warehouse) migrate(ctx context.Context, cfg config.Config) error {
 		version INTEGER NOT NULL, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_version: %w", err)
 	}
-	var current int
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_version`).Scan(&current); err != nil {
+	// Each migration is applied once, by its own number, not by the highest
+	// applied: migrations merged from parallel branches may arrive with a
+	// number below one a warehouse already has.
+	applied := map[int]bool{}
+	rows, err := tx.QueryContext(ctx, `SELECT version FROM schema_version`)
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("read schema version: %w", err)
+		}
+		applied[v] = true
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
 	for _, m := range migrations {
-		if m.Version <= current {
+		if applied[m.Version] {
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {

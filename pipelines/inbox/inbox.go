@@ -8,6 +8,8 @@ package inbox
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -134,7 +136,7 @@ func (in Inbox) Ingest(ctx context.Context, loadFn LoadFunc) (Report, error) {
 	}
 	rep.Waiting = waiting
 	for _, r := range refused {
-		if _, err := in.move(root, r.path, r.rel, FailedDir, r.why); err != nil {
+		if _, err := in.move(ctx, root, r.path, r.rel, FailedDir, r.why); err != nil {
 			log.Error("inbox: could not move a refused file to failed/", "file", r.rel, "error", err)
 			rep.Left++
 			continue
@@ -154,6 +156,9 @@ func (in Inbox) Ingest(ctx context.Context, loadFn LoadFunc) (Report, error) {
 	results, loadErr := loadFn(ctx, paths)
 	byPath := map[string]load.Result{}
 	for _, r := range results {
+		if prev, ok := byPath[r.File]; ok { // the sheets of one workbook
+			r.Read, r.Accepted, r.Rejected = r.Read+prev.Read, r.Accepted+prev.Accepted, r.Rejected+prev.Rejected
+		}
 		byPath[r.File] = r
 	}
 	fileErrs := map[string]*load.FileError{}
@@ -176,7 +181,7 @@ func (in Inbox) Ingest(ctx context.Context, loadFn LoadFunc) (Report, error) {
 			continue
 		}
 		if r, ok := byPath[c.path]; ok {
-			if _, err := in.move(root, c.path, c.rel, ProcessedDir, ""); err != nil {
+			if _, err := in.move(ctx, root, c.path, c.rel, ProcessedDir, ""); err != nil {
 				log.Error("inbox: loaded, but could not move to processed/; the next run will find it already loaded", "file", c.rel, "error", err)
 				rep.Left++
 				continue
@@ -194,7 +199,7 @@ func (in Inbox) Ingest(ctx context.Context, loadFn LoadFunc) (Report, error) {
 		}
 		if fe, ok := fileErrs[c.path]; ok && ctx.Err() == nil {
 			why := strings.ReplaceAll(fe.Err.Error(), c.path, c.rel)
-			if _, err := in.move(root, c.path, c.rel, FailedDir, why); err != nil {
+			if _, err := in.move(ctx, root, c.path, c.rel, FailedDir, why); err != nil {
 				log.Error("inbox: could not move a failed file to failed/", "file", c.rel, "error", err)
 				rep.Left++
 				continue
@@ -311,7 +316,7 @@ func (in Inbox) scan(root string, log *slog.Logger) (ready []candidate, refused 
 			return refuse("not a regular file")
 		}
 		if !load.IsExtract(name) {
-			return refuse("not an extract: enlist reads .csv, .tsv, .txt and .xlsx files (export or save the data in one of them)")
+			return refuse("not an extract: enlist reads .csv, .tsv, .txt, .xlsx, .xls, .et and .ods files (export or save the data in one of them)")
 		}
 		if age := now.Sub(info.ModTime()); age < settle {
 			log.Debug("inbox: file still arriving", "file", rel, "modified_ago", age.String())
@@ -328,23 +333,57 @@ func (in Inbox) scan(root string, log *slog.Logger) (ready []candidate, refused 
 	return ready, refused, waiting, nil
 }
 
+// maxNumbered bounds the search for a free name in a dated folder: a
+// thousand files of one name in one day means something else is wrong, and
+// a search that cannot end must not hold the service.
+const maxNumbered = 1000
+
+// suffixRoom is what move may add to a stored name: "-1000" before the
+// extension and ".why.txt" after it.
+const suffixRoom = len("-1000") + len(".why.txt")
+
 // move renames a file into processed/ or failed/ under a folder for the
 // day, keeping its path within the inbox and never replacing a file already
 // there (offices send the same file name every week). A failed file gets
-// a note beside it saying why.
-func (in Inbox) move(root, path, rel, to, why string) (string, error) {
+// a note beside it saying why. A name too long to take a number and the
+// note's suffix within the file system's limit is stored shortened (the
+// ledger's file column and the note keep the original).
+func (in Inbox) move(ctx context.Context, root, path, rel, to, why string) (string, error) {
 	now := in.now()
 	dest := filepath.Join(root, to, now.Format("2006-01-02"), rel)
 	if err := os.MkdirAll(filepath.Dir(dest), 0o750); err != nil {
 		return "", err
 	}
+	dest = filepath.Join(filepath.Dir(dest), StoredName(filepath.Base(dest), nameMax(filepath.Dir(dest))))
 	ext := filepath.Ext(dest)
 	stem := strings.TrimSuffix(dest, ext)
+	free := func(p string) (bool, error) {
+		_, err := os.Lstat(p)
+		if err == nil {
+			return false, nil
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return true, nil
+		}
+		return false, err
+	}
 	for n := 2; ; n++ {
-		if _, err := os.Lstat(dest); errors.Is(err, fs.ErrNotExist) {
-			if _, err := os.Lstat(dest + ".why.txt"); errors.Is(err, fs.ErrNotExist) {
-				break
-			}
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		fileFree, err := free(dest)
+		if err != nil {
+			return "", err
+		}
+		noteFree, err := free(dest + ".why.txt")
+		if err != nil {
+			return "", err
+		}
+		if fileFree && noteFree {
+			break
+		}
+		if n > maxNumbered {
+			return "", fmt.Errorf("more than %d files named %s in %s already; move some away", maxNumbered, filepath.Base(stem+ext), filepath.Dir(dest))
 		}
 		dest = fmt.Sprintf("%s-%d%s", stem, n, ext)
 	}
@@ -359,6 +398,46 @@ func (in Inbox) move(root, path, rel, to, why string) (string, error) {
 		return "", err
 	}
 	return dest, nil
+}
+
+// StoredName is name as it is kept in processed/ or failed/: unchanged
+// when a number and the note's suffix still fit within max bytes, else cut
+// at a character boundary and marked with "~" and 8 hex digits of the
+// original name's SHA-256, so two long names cut alike stay apart and the
+// ledger row can be matched to the file. The extension is kept.
+func StoredName(name string, max int) string {
+	if len(name)+suffixRoom <= max {
+		return name
+	}
+	ext := filepath.Ext(name)
+	if len(ext) > 16 {
+		ext = "" // not an extension anyone reads; part of the cut name
+	}
+	sum := sha256.Sum256([]byte(name))
+	mark := "~" + hex.EncodeToString(sum[:4])
+	room := max - suffixRoom - len(ext) - len(mark)
+	stem := strings.TrimSuffix(name, ext)
+	cut := 0
+	for i := range stem { // i is always a rune boundary
+		if i > room {
+			break
+		}
+		cut = i
+	}
+	if len(stem) <= room {
+		cut = len(stem)
+	}
+	return stem[:cut] + mark + ext
+}
+
+// nameMax is the longest file name, in bytes, the file system holding dir
+// takes.
+func nameMax(dir string) int {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err == nil && st.Namelen > 0 && st.Namelen < 4096 {
+		return int(st.Namelen)
+	}
+	return 255
 }
 
 // lock takes the inbox's lock file without waiting.

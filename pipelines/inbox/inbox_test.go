@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"enlist/internal/secret"
 	"enlist/internal/warehouse"
@@ -218,5 +219,105 @@ func TestInboxBusyAndStopped(t *testing.T) {
 	}
 	if n := f.count(`SELECT count(*) FROM load_ledger`); n != 0 {
 		t.Errorf("ledger has %d files", n)
+	}
+}
+
+// longName is a 253-byte Chinese file name (83 characters), as an office
+// names a file after its whole subject: two bytes short of the usual
+// 255-byte limit, so ".why.txt" or "-2" no longer fit beside it.
+func longName(prefix string) string {
+	name := prefix
+	for len(name)+len(".csv")+3 <= 253 {
+		name += "征"
+	}
+	for len(name)+len(".csv") < 253 {
+		name += "x"
+	}
+	return name + ".csv"
+}
+
+func TestInboxLongNames(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	good, bad := longName("q"), longName("b")
+	if len(good) != 253 || len(bad) != 253 {
+		t.Fatalf("fixture names are %d and %d bytes", len(good), len(bad))
+	}
+	goodPath := f.put(good, quotas1, time.Hour)
+	f.put(bad, noKind, time.Hour)
+
+	done := make(chan struct{})
+	var rep Report
+	var err error
+	go func() {
+		defer close(done)
+		rep, err = f.inbox.Ingest(ctx, f.load)
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("the pass over two long names did not end within a minute")
+	}
+	if err != nil || rep.Loaded != 1 || rep.Failed != 1 || rep.Left != 0 {
+		t.Fatalf("pass: %+v %v", rep, err)
+	}
+	day := "2026-03-10"
+	storedGood, storedBad := StoredName(good, 255), StoredName(bad, 255)
+	if storedGood == good || len(storedGood)+len("-1000.why.txt") > 255 || !strings.HasSuffix(storedGood, ".csv") {
+		t.Errorf("stored name %q (%d bytes)", storedGood, len(storedGood))
+	}
+	want := []string{
+		"failed/" + day + "/" + storedBad, "failed/" + day + "/" + storedBad + ".why.txt",
+		"processed/" + day + "/" + storedGood,
+	}
+	if g := f.tree(); strings.Join(g, "\n") != strings.Join(want, "\n") {
+		t.Errorf("inbox after the pass:\n%s\nwant:\n%s", strings.Join(g, "\n"), strings.Join(want, "\n"))
+	}
+	// The note and the ledger keep the original names.
+	note, _ := os.ReadFile(filepath.Join(f.dir, "failed", day, storedBad+".why.txt"))
+	if !strings.Contains(string(note), "file: "+bad+"\n") {
+		t.Errorf("note does not name the original file:\n%s", note)
+	}
+	var file string
+	if err := f.wh.DB().QueryRow(`SELECT file FROM load_ledger`).Scan(&file); err != nil || file != goodPath {
+		t.Errorf("ledger file %q %v, want %q", file, err, goodPath)
+	}
+
+	// The same long name again, twice: numbered beside the first, in bounded time.
+	for i := 2; i <= 3; i++ {
+		f.put(good, quotas1, time.Hour)
+		if rep, err := f.inbox.Ingest(ctx, f.load); err != nil || rep.AlreadyLoaded != 1 {
+			t.Fatalf("re-sent long name: %+v %v", rep, err)
+		}
+		numbered := strings.TrimSuffix(storedGood, ".csv") + "-" + string(rune('0'+i)) + ".csv"
+		if _, err := os.Stat(filepath.Join(f.dir, "processed", day, numbered)); err != nil {
+			t.Errorf("copy %d: %v", i, err)
+		}
+	}
+}
+
+func TestStoredName(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		max  int
+		want int // bytes, 0 = unchanged
+	}{
+		{"q1.csv", 255, 0},
+		{strings.Repeat("a", 242) + ".csv", 255, 0}, // 246 + 13 = 259 > 255: cut
+		{strings.Repeat("a", 238) + ".csv", 255, 0},
+		{strings.Repeat("征", 100) + ".xlsx", 255, -1},
+		{strings.Repeat("a", 300), 255, -1},
+	} {
+		got := StoredName(c.name, c.max)
+		switch {
+		case c.want == 0 && len(c.name)+suffixRoom <= c.max:
+			if got != c.name {
+				t.Errorf("%q changed to %q", c.name, got)
+			}
+		default:
+			if len(got)+suffixRoom > c.max || got == c.name || !utf8.ValidString(got) || filepath.Ext(got) != filepath.Ext(c.name) && len(filepath.Ext(c.name)) <= 16 {
+				t.Errorf("%q (%d bytes) stored as %q (%d bytes)", c.name, len(c.name), got, len(got))
+			}
+		}
 	}
 }

@@ -43,34 +43,80 @@ type Options struct {
 	Year     int
 	Season   int
 	ExamType string
+	// Map gives this delivery's own header spellings, HEADER → column
+	// (--map); they take precedence over enlist.yaml and the built-in aliases.
+	Map map[string]string
 }
 
 // Result is what happened to one file.
 type Result struct {
-	File     string
-	Status   string // loaded, already_loaded
-	LoadID   int64
-	Kind     mapping.Kind
-	ExamType string
-	Scope    Scope
-	Sheet    string
-	Encoding string
-	Read     int
-	Accepted int
-	Rejected int
-	Flagged  int
-	Replaced []int64
-	Ignored  []string // header texts enlist did not use
-	Duration time.Duration
-	Reasons  map[string]int // rejects by reason
+	File   string
+	Status string // loaded, already_loaded
+	// Restores is the earlier load of the same file this load made
+	// current again (the office took back a correction); 0 for a first
+	// delivery. RestoredStatus is what that load was: replaced or withdrawn.
+	Restores       int64
+	RestoredStatus string
+	LoadID         int64
+	Kind           mapping.Kind
+	ExamType       string
+	Scope          Scope
+	Sheet          string
+	Encoding       string
+	Read           int
+	Accepted       int
+	Rejected       int
+	Flagged        int
+	Replaced       []int64
+	// PartlyReplaced are older snapshots of a larger region whose rows for
+	// this file's region this file replaced.
+	PartlyReplaced []PartialReplacement
+	Ignored        []string // header texts enlist did not use
+	Duration       time.Duration
+	Reasons        map[string]int // rejects by reason
+	// Headers says what each header became and by which rule.
+	Headers []HeaderUse
+	// Warnings an office should read: headers guessed, columns ignored,
+	// value spellings not recognised. The ledger keeps them.
+	Warnings []string
+	// Examples are a few rejected rows per reason (values masked), for
+	// enlist check.
+	Examples map[string][]RejectExample
+	// Skipped lists the sheets of the workbook that were not loaded, with
+	// why; on the workbook's first result only.
+	Skipped []SkippedSheet
+	// unknownValues counts value spellings not recognised, by field and
+	// spelling.
+	unknownValues map[[2]string]int
+}
+
+// HeaderUse is one header of a file and the column it was read as.
+type HeaderUse struct {
+	Header string
+	Column string
+	Rule   mapping.Rule
+}
+
+// RejectExample is one rejected row, as the rejects table keeps it.
+type RejectExample struct {
+	Line   int    `json:"line"`
+	Column string `json:"column"`
+	Detail string `json:"detail"`
+	Raw    string `json:"raw"` // masked like rejects.raw_value
+}
+
+// SkippedSheet is a sheet of a workbook that was not loaded.
+type SkippedSheet struct {
+	Sheet string `json:"sheet"`
+	Why   string `json:"why"`
 }
 
 // Scope is what a snapshot covers; a newer snapshot of the same scope
 // replaces the older one.
 type Scope struct {
-	Region string
-	Year   int // 0 when the file spans several
-	Season int // 0 when the file spans both
+	Region string `json:"region"`
+	Year   int    `json:"year"`   // 0 when the file spans several
+	Season int    `json:"season"` // 0 when the file spans both
 }
 
 // FileError refuses a whole file; nothing of it is stored.
@@ -96,6 +142,8 @@ type Loader struct {
 	// table caches the warehouse's regions between files; a regions
 	// extract clears it.
 	table *regions.Table
+	// secretChecked: the key was found to be the warehouse's (once per loader).
+	secretChecked bool
 }
 
 // NewLoader prepares a loader. log and progress may be nil.
@@ -121,45 +169,86 @@ var kindOrder = map[mapping.Kind]int{
 // dependency order; a refused file does not stop the others. The error
 // joins every file-level refusal.
 func (l *Loader) LoadPaths(ctx context.Context, paths []string, opt Options) ([]Result, error) {
+	if err := l.checkSecret(ctx); err != nil {
+		return nil, err
+	}
 	files, err := expand(paths)
 	if err != nil {
 		return nil, err
 	}
 	type planned struct {
-		path string
-		kind mapping.Kind
+		path  string
+		book  *read.Book
+		order int
 	}
 	var plan []planned
-	var errs []error
-	for _, f := range files {
-		k := opt.Kind
-		if k == "" {
-			pf, err := l.prepare(ctx, f, opt)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			k = pf.kind
-			pf.close()
+	defer func() {
+		for _, p := range plan {
+			p.book.Close()
 		}
-		plan = append(plan, planned{f, k})
+	}()
+	var errs []error
+	// Legacy workbooks are converted together, in one LibreOffice run.
+	books, openErrs := read.OpenBooks(ctx, files)
+	for i, f := range files {
+		if err := ctx.Err(); err != nil {
+			for _, b := range books[i:] {
+				if b != nil {
+					b.Close()
+				}
+			}
+			return nil, errors.Join(append(errs, err)...)
+		}
+		book := books[i]
+		if openErrs[i] != nil {
+			errs = append(errs, &FileError{File: f, Err: openErrs[i]})
+			continue
+		}
+		// A workbook goes where its first-needed sheet's kind goes.
+		pb, err := l.prepareBook(ctx, f, book, opt)
+		if err != nil {
+			book.Close()
+			errs = append(errs, err)
+			continue
+		}
+		order := kindOrder[pb.sheets[0].kind]
+		pb.closeSheets()
+		plan = append(plan, planned{f, book, order})
 	}
-	sort.SliceStable(plan, func(i, j int) bool { return kindOrder[plan[i].kind] < kindOrder[plan[j].kind] })
+	sort.SliceStable(plan, func(i, j int) bool { return plan[i].order < plan[j].order })
 	var results []Result
 	for _, p := range plan {
 		if err := ctx.Err(); err != nil {
 			return results, errors.Join(append(errs, err)...)
 		}
-		o := opt
-		o.Kind = p.kind
-		res, err := l.LoadFile(ctx, p.path, o)
+		res, err := l.loadBook(ctx, p.path, p.book, opt)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		results = append(results, res)
+		results = append(results, res...)
 	}
 	return results, errors.Join(errs...)
+}
+
+// checkSecret refuses a key other than the one the warehouse was made with
+// (SPEC §4): under another key every person gets a new pseudonym, and new
+// files silently stop matching the people already stored. A warehouse made
+// before fingerprints were kept records this key's at its first load.
+func (l *Loader) checkSecret(ctx context.Context) error {
+	if l.secretChecked {
+		return nil
+	}
+	recorded, err := l.wh.CheckSecret(ctx, l.key, "load")
+	if err != nil {
+		return err
+	}
+	if recorded {
+		l.log.Warn("the warehouse had no secret fingerprint; recorded the current secret's, so a different secret is refused from now on",
+			"warehouse", l.wh.Path(), "fingerprint", secret.Short(l.key.Fingerprint()))
+	}
+	l.secretChecked = true
+	return nil
 }
 
 // expand lists the files under paths, skipping hidden files and folders.
@@ -198,14 +287,15 @@ func expand(paths []string) ([]string, error) {
 	return out, nil
 }
 
-// IsExtract says whether a file name is one the loader takes from a folder;
-// an old .xls is taken too, so its refusal can say how to save it as .xlsx.
+// IsExtract says whether a file name is one the loader takes from a folder:
+// CSV and text, and workbooks (.xlsx; .xls, WPS .et and .ods through
+// LibreOffice).
 func IsExtract(name string) bool {
 	if strings.HasPrefix(name, "~$") { // Excel's lock file beside an open workbook
 		return false
 	}
 	switch strings.ToLower(filepath.Ext(name)) {
-	case ".csv", ".txt", ".tsv", ".xlsx", ".xls":
+	case ".csv", ".txt", ".tsv", ".xlsx", ".xls", ".et", ".ods":
 		return true
 	}
 	return false
@@ -226,7 +316,8 @@ func FileSHA256(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// preparedFile is a file opened, its header found and its kind decided.
+// preparedFile is a file (or one sheet of a workbook) opened, its header
+// found and its kind decided.
 type preparedFile struct {
 	path   string
 	reader read.Reader
@@ -235,13 +326,35 @@ type preparedFile struct {
 	kind   mapping.Kind
 	spec   mapping.KindSpec
 	consts validate.Constants
+	vocab  *mapping.Vocabulary // with the office's spellings and this kind's
+	// keep are the load ids of the workbook's sheets stored before this
+	// one in the same delivery: its snapshot never replaces them.
+	keep []int64
 }
 
 func (p *preparedFile) close() { p.reader.Close() }
 
+// prepare opens a CSV file, or the one sheet opt.Sheet names (or the first
+// with data), and maps its header.
 func (l *Loader) prepare(ctx context.Context, path string, opt Options) (*preparedFile, error) {
-	refuse := func(err error) (*preparedFile, error) { return nil, &FileError{File: path, Err: err} }
 	r, err := read.Open(ctx, path, read.Options{Encoding: opt.Encoding, Sheet: opt.Sheet})
+	if err != nil {
+		return nil, &FileError{File: path, Err: err}
+	}
+	return l.prepareReader(path, r, opt)
+}
+
+// prepareReader finds the header among the first rows of r and decides the
+// kind; it closes r when it refuses.
+func (l *Loader) prepareReader(path string, r read.Reader, opt Options) (*preparedFile, error) {
+	refuse := func(err error) (*preparedFile, error) {
+		r.Close()
+		if s := r.Sheet(); s != "" {
+			err = fmt.Errorf("sheet %q: %w", s, err)
+		}
+		return nil, &FileError{File: path, Err: err}
+	}
+	vocab, err := l.vocabulary(opt)
 	if err != nil {
 		return refuse(err)
 	}
@@ -253,33 +366,22 @@ func (l *Loader) prepare(ctx context.Context, path string, opt Options) (*prepar
 			break
 		}
 		if err != nil {
-			r.Close()
 			return refuse(err)
 		}
 		p.buffer = append(p.buffer, row)
 		cells = append(cells, row.Cells)
 	}
 	if len(p.buffer) == 0 {
-		r.Close()
 		return refuse(errors.New("the file holds no rows"))
 	}
-	h, err := l.vocab.DetectHeader(cells)
+	h, kind, vocab, err := mapHeader(vocab, cells, opt.Kind)
 	if err != nil {
-		r.Close()
 		return refuse(err)
 	}
-	p.header = h
+	p.header, p.vocab = h, vocab
 	hints := mapping.ReadTitle(h.Title)
-	kind := opt.Kind
-	if kind == "" {
-		if kind, err = mapping.DetectKind(h.Columns, hints); err != nil {
-			r.Close()
-			return refuse(err)
-		}
-	}
 	spec, ok := mapping.Spec(kind)
 	if !ok {
-		r.Close()
 		return refuse(fmt.Errorf("unknown kind %q; kinds are %s", kind, strings.Join(mapping.KindNames(), ", ")))
 	}
 	p.kind, p.spec = kind, spec
@@ -295,10 +397,9 @@ func (l *Loader) prepare(ctx context.Context, path string, opt Options) (*prepar
 	}
 	supplied := map[string]bool{"year": p.consts.Year != 0, "season": p.consts.Season != 0, "exam_type": p.consts.ExamType != ""}
 	if missing := spec.Missing(h.Columns, supplied); len(missing) > 0 {
-		r.Close()
 		var names []string
 		for _, m := range missing {
-			names = append(names, l.vocab.Label(m))
+			names = append(names, vocab.Label(m))
 		}
 		msg := fmt.Sprintf("a %s file (%s) needs the column %s, which the header does not have",
 			kind, spec.Label, strings.Join(names, ", "))
@@ -312,7 +413,8 @@ func (l *Loader) prepare(ctx context.Context, path string, opt Options) (*prepar
 				msg += "; give --season 1|2 if the whole file is one season"
 			}
 		}
-		return refuse(errors.New(msg))
+		// A data row taken for the header must not carry a number into a message.
+		return refuse(errors.New(scrubIDs(vocab.Explain(msg, h, kind, missing))))
 	}
 	return p, nil
 }

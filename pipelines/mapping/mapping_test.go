@@ -207,3 +207,103 @@ func FuzzDetectHeader(f *testing.F) {
 		}
 	})
 }
+
+// TestValueSpellings: value vocabularies are matched like headers: NFKC,
+// spaces, a note in brackets, and the marks offices use for yes.
+func TestValueSpellings(t *testing.T) {
+	v := vocab(t)
+	for _, tt := range []struct{ field, raw, want string }{
+		{"education", "大学本科", "bachelor"},
+		{"education", "本科（学士）", "bachelor"},
+		{"education", "本 科", "bachelor"},
+		{"education", "大专(高职)", "associate"},
+		{"gender", "男性", "male"},
+		{"gender", "Ｍ", "male"},
+		{"applied", "√", "true"},
+		{"applied", "是", "true"},
+		{"applied", "Y", "true"},
+		{"applied", "1", "true"},
+		{"return_responsible", "√", "true"},
+	} {
+		if got, ok := v.Value(tt.field, tt.raw); !ok || got != tt.want {
+			t.Errorf("Value(%s, %q) = %q, %v; want %q", tt.field, tt.raw, got, ok, tt.want)
+		}
+	}
+}
+
+// TestPrecedence: --map over enlist.yaml over the built-in aliases; a kind's
+// own enlist.yaml spellings only for that kind; unknown columns and codes
+// refused with the spelling named.
+func TestPrecedence(t *testing.T) {
+	v := vocab(t)
+	withYAML, err := v.WithOverrides(Overrides{
+		Columns: map[string]map[string]string{
+			"all":       {"备注": "station", "户籍地编码": "region_code"},
+			"approvals": {"日期": "approved_on"},
+		},
+		Values: map[string]map[string]string{"education": {"全日制本科": "bachelor", "大学": "associate"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(v *Vocabulary, header, col string, rule Rule) {
+		t.Helper()
+		m, ok := v.Match(header)
+		if !ok || m.Column != col || m.Rule != rule {
+			t.Errorf("Match(%q) = %+v, %v; want %s by %s", header, m, ok, col, rule)
+		}
+	}
+	check(v, "备注", "reason", RuleExact)
+	check(withYAML, "备注", "station", RuleConfig)
+	check(withYAML, "户籍地编码（必填）", "region_code", RuleConfig)
+	check(withYAML, "日期", "exam_date", RuleExact)
+	check(withYAML.ForKind(Approvals), "日期", "approved_on", RuleConfig)
+	withMap, err := withYAML.WithMap(map[string]string{"备注": "reason"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(withMap, "备注", "reason", RuleMap)
+	if got, _ := withYAML.Value("education", "全日制本科"); got != "bachelor" {
+		t.Errorf("office value = %q", got)
+	}
+	if got, _ := withYAML.Value("education", "大学"); got != "associate" {
+		t.Errorf("office value does not override the built-in: %q", got)
+	}
+	for _, o := range []Overrides{
+		{Columns: map[string]map[string]string{"all": {"户籍码": "regon_code"}}},
+		{Columns: map[string]map[string]string{"approvals": {"户籍码": "region_code"}}},
+		{Columns: map[string]map[string]string{"pizzas": {"户籍码": "region_code"}}},
+		{Values: map[string]map[string]string{"education": {"全日制本科": "bachelors"}}},
+	} {
+		if _, err := v.WithOverrides(o); err == nil || !strings.Contains(err.Error(), "户籍码") && !strings.Contains(err.Error(), "pizzas") && !strings.Contains(err.Error(), "全日制本科") {
+			t.Errorf("%+v: err = %v", o, err)
+		}
+	}
+	if _, err := v.WithMap(map[string]string{"X": "nope"}); err == nil || !strings.Contains(err.Error(), `"nope" is not a column`) {
+		t.Errorf("--map to an unknown column: %v", err)
+	}
+	// Two headers ending on the same column are refused, naming both.
+	_, err = withMap.DetectHeader([][]string{{"身份证号", "备注", "不合格原因", "检查日期"}})
+	if err == nil || !strings.Contains(err.Error(), "备注") || !strings.Contains(err.Error(), "不合格原因") {
+		t.Errorf("two headers on one column: %v", err)
+	}
+}
+
+// TestGuessesAreNamed: a guessed header is mapped with its rule, so the
+// load can warn; an ambiguous one stays unmapped with its candidates.
+func TestGuessesAreNamed(t *testing.T) {
+	v := vocab(t)
+	h, err := v.DetectHeader([][]string{{"身分证号", "区划代码", "登记日期", "退兵原期", "联系电话"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := h.Rules["id_number"]; m.Rule != RuleGuessed || m.Alias != "身份证号" {
+		t.Errorf("id_number rule = %+v", m)
+	}
+	if g := h.Guessed(); len(g) != 1 || g[0] != "身分证号 → id_number" {
+		t.Errorf("Guessed = %v", g)
+	}
+	if len(h.Unmapped) != 2 || h.Unmapped[0].Text != "退兵原期" || len(h.Unmapped[0].Ambiguous) != 2 || h.Unmapped[1].Text != "联系电话" {
+		t.Errorf("Unmapped = %+v", h.Unmapped)
+	}
+}

@@ -199,6 +199,9 @@ func Open(ctx context.Context, path string, opt Options) (Reader, error) {
 	switch {
 	case bytes.HasPrefix(head, zipMagic) || bytes.HasPrefix(head, zipEmptyMagic):
 		f.Close()
+		if isODS(path) {
+			return openConverted(ctx, path, opt)
+		}
 		return openXLSX(ctx, path, opt)
 	case bytes.HasPrefix(head, oleMagic):
 		f.Close()
@@ -206,8 +209,8 @@ func Open(ctx context.Context, path string, opt Options) (Reader, error) {
 			return nil, &Error{Path: path, Err: fmt.Errorf("%w: the workbook is password-protected (encrypted); "+
 				"open it in Excel, remove the password and save it again as .xlsx", ErrUnsupported)}
 		}
-		return nil, &Error{Path: path, Err: fmt.Errorf("%w: this is a legacy Excel 97-2003 workbook (.xls); "+
-			"open it in Excel and save it as .xlsx (Excel Workbook), or export CSV", ErrUnsupported)}
+		// A legacy .xls or WPS .et workbook: read through LibreOffice.
+		return openConverted(ctx, path, opt)
 	}
 	r, err := openCSV(ctx, path, f, head, full, opt)
 	if err != nil {
@@ -216,3 +219,25 @@ func Open(ctx context.Context, path string, opt Options) (Reader, error) {
 	}
 	return r, nil
 }
+
+// openConverted reads a legacy workbook through a converted copy, removed
+// when the reader closes.
+func openConverted(ctx context.Context, path string, opt Options) (Reader, error) {
+	b, err := OpenBook(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.Open(ctx, opt)
+	if err != nil {
+		return nil, errors.Join(err, b.Close())
+	}
+	return &bookReader{Reader: r, book: b}, nil
+}
+
+// bookReader closes its book with the reader.
+type bookReader struct {
+	Reader
+	book *Book
+}
+
+func (r *bookReader) Close() error { return errors.Join(r.Reader.Close(), r.book.Close()) }

@@ -34,8 +34,19 @@ type xlsxReader struct {
 
 var _ Reader = (*xlsxReader)(nil)
 
-func openXLSX(ctx context.Context, path string, opt Options) (_ Reader, err error) {
-	wb, err := openWorkbook(path)
+func openXLSX(ctx context.Context, path string, opt Options) (Reader, error) {
+	r, err := openXLSXFile(ctx, path, path, opt)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// openXLSXFile reads the workbook in file and names it path in messages:
+// a converted .xls is read from its temporary .xlsx, but the office knows
+// it by the name it sent.
+func openXLSXFile(ctx context.Context, file, path string, opt Options) (_ *xlsxReader, err error) {
+	wb, err := openWorkbook(file)
 	if err != nil {
 		return nil, &Error{Path: path, Err: err}
 	}
@@ -45,7 +56,7 @@ func openXLSX(ctx context.Context, path string, opt Options) (_ Reader, err erro
 			err = errors.Join(err, r.Close())
 		}
 	}()
-	if r.book, err = openExcelize(path); err != nil {
+	if r.book, err = openExcelize(file); err != nil {
 		return nil, &Error{Path: path, Err: err}
 	}
 

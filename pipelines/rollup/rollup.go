@@ -14,12 +14,15 @@
 // the same provincial secret: the same identity number gives the same
 // person UUID in every county, so the province sees a person registered in
 // two counties, or examined in one and approved in another. A county that
-// used another secret cannot be told apart by its data; its people simply
-// never match anyone else's.
+// used another secret cannot be told apart by its data (its people simply
+// never match anyone else's), so each warehouse keeps its secret's
+// fingerprint and a source whose fingerprint is not the province's is
+// refused, named.
 package rollup
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -201,6 +204,10 @@ type run struct {
 	// cols are the province's columns of filledTables, read once: every
 	// source is checked against them and copied into them.
 	cols map[string][]string
+	// fp is the fingerprint of the province's secret. When the province
+	// has none recorded and no secret is at hand, the first source's is
+	// taken (adoptedFrom names it) and recorded with the delivery.
+	fp, adoptedFrom string
 }
 
 func (r *run) cleanup() {
@@ -244,6 +251,9 @@ func (r *run) do(ctx context.Context, args []string) (err error) {
 		}
 	}
 	if err := r.markWithdrawals(); err != nil {
+		return err
+	}
+	if err := r.provinceFingerprint(ctx); err != nil {
 		return err
 	}
 	seen := map[string]bool{}
@@ -321,6 +331,9 @@ func (r *run) open(ctx context.Context, s *source) error {
 		return fmt.Errorf("source %s: %w", o.Source, err)
 	}
 	r.attached = append(r.attached, s.catalog)
+	if err := r.checkSecret(ctx, s); err != nil {
+		return err
+	}
 	if o.Type == TypeExtracts {
 		// The staged file is read through its attachment from here on.
 		o.ReadPath = o.Path
@@ -352,6 +365,56 @@ func (r *run) open(ctx context.Context, s *source) error {
 		if d.withdrawnBy == "" && (d.region == o.Region || d.path == o.Path) {
 			s.replaces = append(s.replaces, d)
 		}
+	}
+	return nil
+}
+
+// provinceFingerprint finds the fingerprint of the province's secret: the
+// one recorded in its warehouse, else that of the secret at hand (recorded
+// now). With neither, the first source's becomes the province's.
+func (r *run) provinceFingerprint(ctx context.Context) error {
+	fp, err := r.wh.SecretFingerprint(ctx)
+	if err != nil {
+		return err
+	}
+	if fp == "" && r.opt.Key != nil {
+		if key, kerr := r.opt.Key(); kerr == nil {
+			if _, err := r.wh.CheckSecret(ctx, key, "rollup"); err != nil {
+				return err
+			}
+			fp = key.Fingerprint()
+		}
+	}
+	r.fp = fp
+	return nil
+}
+
+// checkSecret refuses a source pseudonymised under another secret than the
+// province's: its people would match nobody else's, so a person registered
+// in two counties, or examined in one and approved in another, would go
+// unseen and the province's figures would be wrong without a sign.
+func (r *run) checkSecret(ctx context.Context, s *source) error {
+	var fp string
+	err := r.c.QueryRowContext(ctx, `SELECT fingerprint FROM `+s.catalog+`.main.secret_fingerprint ORDER BY recorded_at LIMIT 1`).Scan(&fp)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("source %s has no secret fingerprint recorded, so whether its people match the province's cannot be told; "+
+			"at that office run enlist --db FILE init (with its secret) to record it, then roll up again", s.out.Source)
+	case err != nil:
+		return fmt.Errorf("source %s: read its secret fingerprint: %w (open it once with this version of enlist to upgrade it)", s.out.Source, err)
+	}
+	if r.fp == "" {
+		r.fp, r.adoptedFrom = fp, s.out.Path
+		r.opt.Log.Warn("the province has no secret fingerprint and no secret; taking the first source's", "source", s.out.Source,
+			"fingerprint", secret.Short(fp))
+		return nil
+	}
+	if fp != r.fp {
+		return fmt.Errorf("%w: source %s was made with the secret of fingerprint %s, the province %s with %s; "+
+			"its people would match nobody else's (a person registered in two counties would go unseen), so it is refused "+
+			"and nothing of it merged. The office must pseudonymise with the provincial secret: restore it there, "+
+			"or make its warehouse again under it (enlist init with the provincial secret file, then ingest its files)",
+			secret.ErrMismatch, s.out.Source, secret.Short(fp), r.into, secret.Short(r.fp))
 	}
 	return nil
 }
@@ -553,6 +616,12 @@ func (r *run) commit(ctx context.Context, todo []*source) (err error) {
 		}
 	}()
 	now := time.Now().UTC()
+	if r.adoptedFrom != "" {
+		if _, err := c.ExecContext(ctx, `INSERT INTO main.secret_fingerprint (fingerprint, recorded_at, recorded_by)
+			SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM main.secret_fingerprint)`, r.fp, now, "rollup from "+r.adoptedFrom); err != nil {
+			return fmt.Errorf("record the province's secret fingerprint: %w", err)
+		}
+	}
 	for _, d := range r.current {
 		if d.withdrawnBy != "" {
 			r.opt.Progress(d.path, "withdrawing")
@@ -606,7 +675,7 @@ func (r *run) deliver(ctx context.Context, s *source, now time.Time) error {
 			switch {
 			case col == "load_id":
 				sel[i] = "m.new_id"
-			case t == "load_ledger" && col == "replaced_by":
+			case t == "load_ledger" && (col == "replaced_by" || col == "restores"):
 				sel[i] = "NULL"
 			default:
 				sel[i] = `s."` + col + `"`

@@ -12,6 +12,7 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 
+	"enlist/internal/config"
 	"enlist/internal/idnum"
 	"enlist/internal/regions"
 	"enlist/internal/secret"
@@ -31,6 +32,7 @@ const (
 	ReasonNumber       = "bad_number"
 	ReasonRegion       = "bad_region"
 	ReasonDuplicate    = "duplicate"
+	ReasonIDAsNumber   = "id_as_number"
 	FlagAgeRule        = "age_rule"
 	FlagIDRegion       = "id_region_unknown"
 	FlagRegionUnknown  = "region_unknown"
@@ -52,6 +54,9 @@ type Problem struct {
 type Flag struct {
 	Flag   string
 	Detail string
+	// Field and Value name an unrecognised spelling (FlagUnrecognised), so
+	// the load can list each spelling once with the line that teaches it.
+	Field, Value string
 }
 
 // Constants are values the whole file shares, from the command line or the
@@ -60,6 +65,10 @@ type Constants struct {
 	Year     int
 	Season   int
 	ExamType string
+	// Windows are the configured season windows, which give a dated row
+	// its season when no column or flag does (config.SeasonOf); nil means
+	// the built-in defaults.
+	Windows map[int]config.Season
 }
 
 // Row is one accepted row.
@@ -87,6 +96,11 @@ type Checker struct {
 // NewChecker prepares the checks for a file of kind k with the mapped columns.
 func NewChecker(k mapping.Kind, vocab *mapping.Vocabulary, tab *regions.Table, cols map[string]int,
 	consts Constants, key secret.Key, now time.Time) *Checker {
+	if consts.Windows == nil {
+		if def, err := config.Default(); err == nil {
+			consts.Windows = def.Seasons
+		}
+	}
 	return &Checker{
 		kind: k, vocab: vocab, regions: tab, cols: cols, consts: consts,
 		pseudo:   key.NewPseudonymiser(),
@@ -108,7 +122,7 @@ func (r *rowState) raw(col string) string {
 	if !ok || i >= len(r.cells) {
 		return ""
 	}
-	return trim(r.cells[i])
+	return Unmark(r.cells[i])
 }
 
 // trim is strings.TrimSpace with a fast exit for the usual cell that has
@@ -141,7 +155,9 @@ func (r *rowState) fail(col, reason, detail, raw string) {
 	r.problems = append(r.problems, Problem{Column: col, Reason: reason, Detail: detail, Raw: raw})
 }
 
-func (r *rowState) flag(flag, detail string) { r.flags = append(r.flags, Flag{flag, detail}) }
+func (r *rowState) flag(flag, detail string) {
+	r.flags = append(r.flags, Flag{Flag: flag, Detail: detail})
+}
 
 func (r *rowState) person() (idnum.Number, duckdb.UUID, bool) {
 	s := r.raw("id_number")
@@ -150,6 +166,12 @@ func (r *rowState) person() (idnum.Number, duckdb.UUID, bool) {
 		return idnum.Number{}, duckdb.UUID{}, false
 	}
 	n, err := idnum.Parse(s)
+	if err != nil && IDAsNumber(s) {
+		r.fail("id_number", ReasonIDAsNumber, "the identity number was stored as a number in Excel, which kept only "+
+			"its first 15 digits; re-export the column as text (format the column as 文本/Text before export, "+
+			"or export CSV from the source system)", s)
+		return idnum.Number{}, duckdb.UUID{}, false
+	}
 	if err != nil {
 		reason := ReasonIDCheck
 		switch {
@@ -178,9 +200,13 @@ func (r *rowState) date(col string, required bool) any {
 		}
 		return nil
 	}
-	t, err := ParseDate(s)
+	t, err := ParseDate(FoldWidth(s))
 	if err != nil {
-		r.fail(col, ReasonDate, "not a date; use a form like 2025-03-05", s)
+		detail := "not a date; use a form like 2025-03-05"
+		if twoDigitYear(s) {
+			detail = "a two-digit year (25/7/3) could be any century; export the date with a four-digit year, like 2025-07-03"
+		}
+		r.fail(col, ReasonDate, detail, s)
 		return nil
 	}
 	lo := r.c.earliest
@@ -207,9 +233,10 @@ func (r *rowState) enum(col string, required bool) any {
 	code, ok := r.c.vocab.Value(col, s)
 	if !ok {
 		if required {
-			r.fail(col, ReasonValue, "value not recognised", s)
+			r.fail(col, ReasonValue, "value not recognised; to read it, add "+r.c.vocab.ValueLine(col, s), s)
 		} else {
-			r.flag(FlagUnrecognised, fmt.Sprintf("%s value %q not recognised; stored empty", col, s))
+			r.flags = append(r.flags, Flag{Flag: FlagUnrecognised, Field: col, Value: s,
+				Detail: fmt.Sprintf("%s value %q not recognised; stored empty", col, s)})
 		}
 		return nil
 	}
@@ -239,7 +266,7 @@ func (r *rowState) number(col string, required bool) (float64, bool) {
 		}
 		return 0, false
 	}
-	clean := strings.NewReplacer(",", "", "，", "", "元", "", "人", "", "年", "", " ", "").Replace(s)
+	clean := strings.NewReplacer(",", "", "，", "", "元", "", "人", "", "年", "", " ", "").Replace(FoldWidth(s))
 	f, err := strconv.ParseFloat(clean, 64)
 	if err != nil || f < 0 {
 		r.fail(col, ReasonNumber, "not a non-negative number", s)
@@ -254,8 +281,9 @@ func (r *rowState) ratio(col string) any {
 	if s == "" {
 		return nil
 	}
-	pct := strings.HasSuffix(s, "%") || strings.HasSuffix(s, "％")
-	s = strings.TrimRight(s, "%％")
+	s = FoldWidth(s)
+	pct := strings.HasSuffix(s, "%")
+	s = strings.TrimRight(s, "%")
 	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 	if err != nil || f < 0 {
 		r.fail(col, ReasonNumber, "not a ratio; use 0.7 or 70%", r.raw(col))
@@ -277,7 +305,7 @@ func (r *rowState) region(col string) string {
 		r.fail(col, ReasonMissing, "region code is empty", s)
 		return ""
 	}
-	code := regions.NormaliseCode(s)
+	code := regions.NormaliseCode(FoldWidth(s))
 	if code == "" {
 		r.fail(col, ReasonRegion, "not a division code (2, 4, 6, 9 or 12 digits)", s)
 		return ""
@@ -293,11 +321,12 @@ func (r *rowState) region(col string) string {
 }
 
 // yearSeason reads year and season from the row, else the file's constants,
-// else from the date: the spring season's work runs January–June and the
-// summer-autumn season's July–December.
+// else from the date by the configured season windows — the rule the
+// metrics and the bulletin use too, so a date lands in the same season at
+// load and in the report.
 func (r *rowState) yearSeason(date any) (int, int) {
 	year, season := r.c.consts.Year, r.c.consts.Season
-	if s := r.raw("year"); s != "" {
+	if s := FoldWidth(r.raw("year")); s != "" {
 		y, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSuffix(s, "年"), ".0"))
 		if err != nil || y < 2000 || y > 2100 {
 			r.fail("year", ReasonValue, "not a year", s)
@@ -318,10 +347,7 @@ func (r *rowState) yearSeason(date any) (int, int) {
 			year = t.Year()
 		}
 		if season == 0 {
-			season = 1
-			if t.Month() > time.June {
-				season = 2
-			}
+			season = config.SeasonOf(r.c.consts.Windows, t)
 		}
 	}
 	return year, season

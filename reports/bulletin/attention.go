@@ -3,17 +3,72 @@ package bulletin
 import (
 	"fmt"
 	"math"
+	"sort"
+	"strconv"
+	"strings"
 )
 
+// Round is the bulletin's one rounding rule: half away from zero to the
+// given decimals. Ratios are printed as percentages with one decimal, so a
+// ratio rounds to three decimals (RoundRate). The nudge of a billionth of
+// the last digit absorbs binary representation: 0.6625 is stored just
+// under 0.6625, yet prints as 66.3% in LibreOffice and Excel, as here. The
+// verdict columns of sql/models/440_bulletin_at.sql compare figures rounded
+// the same way (DuckDB's round of a DOUBLE).
+func Round(v float64, decimals int) float64 {
+	p := math.Pow(10, float64(decimals))
+	x := v * p
+	return math.Round(x+math.Copysign(1e-9, x)) / p
+}
+
+// RoundRate is a ratio as the bulletin prints it: 0.6625 → 0.663 (66.3%).
+func RoundRate(v float64) float64 { return Round(v, 3) }
+
+func oneDecimal(v float64) string {
+	s := strconv.FormatFloat(Round(v, 1), 'f', 1, 64)
+	if s == "-0.0" {
+		return "0.0"
+	}
+	return s
+}
+
 // Percent formats a ratio the way the bulletin prints one: 12.3%.
-func Percent(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) }
+func Percent(v float64) string { return oneDecimal(100*v) + "%" }
+
+// Points formats a difference of two rates in percentage points
+// (个百分点), unsigned: 16.8个百分点.
+func (l Lang) Points(v float64) string {
+	return fmt.Sprintf(l.T("points"), oneDecimal(math.Abs(100*v)))
+}
+
+// SignedPoints is a change of a rate: +41.9个百分点, -3.0个百分点.
+func (l Lang) SignedPoints(v float64) string {
+	s := oneDecimal(100 * v)
+	if !strings.HasPrefix(s, "-") && s != "0.0" {
+		s = "+" + s
+	}
+	return fmt.Sprintf(l.T("points"), s)
+}
+
+// Times formats a ratio of two counts as a multiple: 5.8倍.
+func (l Lang) Times(v float64) string { return fmt.Sprintf(l.T("times"), oneDecimal(v)) }
+
+// Met is a row's 达标 verdict of a rate (completion, college, …, as named
+// by the bulletin model's <name>_met columns); ok is false when nothing is
+// judged (no figure, or too few recruits).
+func Met(r Row, name string) (met, ok bool) { return r.Bool(name + "_met") }
+
+// Below tells whether a rate is coloured: it has a target and misses it.
+func Below(r Row, name string) bool {
+	met, ok := Met(r, name)
+	return ok && !met
+}
 
 // Behind tells whether a region's completion is behind time by more than
-// the configured margin: what the bulletin marks red (false when either
-// figure is missing).
+// the configured margin (the model's behind column).
 func (b *Bulletin) Behind(r Row) bool {
-	gap, ok := r.Rate("pace_gap")
-	return ok && gap < -b.Targets.BehindMargin-1e-9
+	v, _ := r.Bool("behind")
+	return v
 }
 
 // CollegeTarget is the college ratio a region is held to: its own target
@@ -25,68 +80,106 @@ func (b *Bulletin) CollegeTarget(r Row) float64 {
 	return b.Targets.College
 }
 
-// attention lists the children behind time by more than the configured
-// margin, or whose approved recruits fall below a quality target (a ratio
-// with no approvals yet is not judged).
+// Attention kinds: 进度 (pace) and 质量 (quality) are listed apart.
+const (
+	Pace    = "pace"
+	Quality = "quality"
+)
+
+// Attention is a child region named under 需关注, for pace or for quality.
+type Attention struct {
+	Code, Name string
+	Kind       string  // Pace or Quality
+	Severity   float64 // how far short (a ratio); the list runs from the worst
+	Reasons    []string
+}
+
+// attention lists the children the bulletin model names under 需关注:
+// pace first, then quality, each from the most severe; ties by code.
 func (b *Bulletin) attention() []Attention {
-	var out []Attention
+	var pace, quality []Attention
 	for _, c := range b.Children {
-		var why []string
-		if b.Behind(c) {
-			done, _ := c.Rate("quota_completion")
-			gap, _ := c.Rate("pace_gap")
-			why = append(why, fmt.Sprintf(b.Lang.T("behind_pace"), Percent(done), Percent(math.Abs(gap))))
+		if sev, ok := c.Rate("pace_severity"); ok {
+			var why string
+			if b.Behind(c) {
+				done, _ := c.Rate("quota_completion")
+				gap, _ := c.Rate("pace_gap")
+				why = fmt.Sprintf(b.Lang.T("behind_pace"), Percent(done), b.Lang.Points(gap))
+			} else {
+				why = fmt.Sprintf(b.Lang.T("no_approvals"), c.Int("applied"))
+			}
+			pace = append(pace, Attention{Code: c.Code(), Name: c.Name(), Kind: Pace, Severity: sev, Reasons: []string{why}})
 		}
-		for _, q := range []struct {
-			ratio, target string
-			fallback      float64
-		}{
-			{"college_ratio", "college_target", b.Targets.College},
-			{"graduate_ratio", "graduate_target", b.Targets.Graduate},
-			{"stem_ratio", "stem_target", b.Targets.Stem},
-		} {
-			v, ok := c.Rate(q.ratio)
-			if !ok {
-				continue
+		if sev, ok := c.Rate("quality_severity"); ok {
+			var why []string
+			for _, q := range []struct{ name, ratio, target string }{
+				{"college", "college_ratio", "college_target"},
+				{"graduate", "graduate_ratio", "graduate_target"},
+				{"stem", "stem_ratio", "stem_target"},
+			} {
+				if Below(c, q.name) {
+					v, _ := c.Rate(q.ratio)
+					tg, _ := c.Rate(q.target)
+					why = append(why, fmt.Sprintf(b.Lang.T("below_target"), b.Lang.T(q.ratio), Percent(v), Percent(tg)))
+				}
 			}
-			target := q.fallback
-			if t, ok := c.Rate(q.target); ok {
-				target = t
+			if Below(c, "return") {
+				v, _ := c.Rate("return_rate")
+				why = append(why, fmt.Sprintf(b.Lang.T("above_max"), b.Lang.T("return_rate"), Percent(v), Percent(b.Targets.ReturnRateMax)))
 			}
-			if v < target-1e-9 {
-				why = append(why, fmt.Sprintf(b.Lang.T("below_target"), b.Lang.T(q.ratio), Percent(v), Percent(target)))
-			}
+			quality = append(quality, Attention{Code: c.Code(), Name: c.Name(), Kind: Quality, Severity: sev, Reasons: why})
 		}
-		if len(why) > 0 {
-			out = append(out, Attention{Code: c.Code(), Name: c.Name(), Reasons: why})
+	}
+	for _, l := range [][]Attention{pace, quality} {
+		sort.SliceStable(l, func(i, j int) bool {
+			if l[i].Severity != l[j].Severity {
+				return l[i].Severity > l[j].Severity
+			}
+			return l[i].Code < l[j].Code
+		})
+	}
+	return append(pace, quality...)
+}
+
+// AttentionOf returns the attention entries of one kind, in order.
+func (b *Bulletin) AttentionOf(kind string) []Attention {
+	var out []Attention
+	for _, a := range b.Attention {
+		if a.Kind == kind {
+			out = append(out, a)
 		}
 	}
 	return out
 }
 
-// RankBy ranks rows by a rate column, highest first; equal values share a
-// rank (1, 2, 2, 4) and rows without a value come last, sharing the rank
-// after the others.
-func RankBy(rows []Row, col string) map[string]int64 {
-	type v struct {
-		code string
-		x    float64
-		ok   bool
+// NoneLine is what the bulletin says under a kind with nobody named: every
+// child at or above time progress, or none behind by more than the margin;
+// every judged recruit ratio on target.
+func (b *Bulletin) NoneLine(kind string) string {
+	if kind == Quality {
+		return b.Lang.T("quality_all_met")
 	}
-	vs := make([]v, len(rows))
-	for i, r := range rows {
-		x, ok := r.Rate(col)
-		vs[i] = v{r.Code(), math.Round(x*1e9) / 1e9, ok}
-	}
-	out := map[string]int64{}
-	for _, a := range vs {
-		var better int64
-		for _, o := range vs {
-			if o.ok && (!a.ok || o.x > a.x) {
-				better++
-			}
+	for _, c := range b.Children {
+		if Below(c, "completion") {
+			return fmt.Sprintf(b.Lang.T("none_behind_margin"), b.Lang.Points(b.Targets.BehindMargin))
 		}
-		out[a.code] = better + 1
 	}
-	return out
+	return b.Lang.T("all_on_pace")
+}
+
+// FewRecruits names the children whose recruit ratios are not judged: some
+// approvals, but fewer than the configured minimum. The bulletin shows
+// their counts instead of a verdict.
+func (b *Bulletin) FewRecruits() string {
+	minimum := b.Targets.MinRecruits
+	var parts []string
+	for _, c := range b.Children {
+		if n := c.Int("approved"); n > 0 && float64(n) < minimum {
+			parts = append(parts, fmt.Sprintf(b.Lang.T("recruits_count"), c.Name(), n))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(b.Lang.T("few_recruits"), int(minimum), strings.Join(parts, b.Lang.T("list_sep")))
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"enlist/internal/metrics"
+	"enlist/internal/tabular"
 	"enlist/internal/warehouse"
 )
 
@@ -33,6 +34,17 @@ type Options struct {
 	// The warnings read every registration, exam and approval, so the
 	// weekly bulletin leaves them out.
 	Audit bool
+	// Fallback: when the as-of date's season has no data, show the latest
+	// season with data (saying so) instead of refusing.
+	Fallback bool
+	// Signature is printed under the workbook's sheets (enlist.yaml bulletin:).
+	Signature Signature
+}
+
+// Signature names who fills in and checks the bulletin: 填报单位, 填表人,
+// 审核人 (empty leaves a blank to sign by hand).
+type Signature struct {
+	Unit, Preparer, Reviewer string
 }
 
 // Row is one region's metrics row, keyed by the metrics view's columns.
@@ -56,6 +68,12 @@ func (r Row) Int(col string) int64 {
 // Rate is a rate or score column; ok is false when it is NULL (no
 // denominator).
 func (r Row) Rate(col string) (float64, bool) { return toFloat(r[col]) }
+
+// Bool is a verdict column; ok is false when it is NULL (nothing judged).
+func (r Row) Bool(col string) (v, ok bool) {
+	v, ok = r[col].(bool)
+	return v, ok
+}
 
 // Value is the column as a number, or nil when NULL: what a cell shows.
 func (r Row) Value(col string) any {
@@ -151,12 +169,7 @@ type Targets struct {
 	PoliticalPass            float64
 	Placement, SubsidyOnTime float64
 	BehindMargin             float64
-}
-
-// Attention is a child region behind pace or below a quality target.
-type Attention struct {
-	Code, Name string
-	Reasons    []string
+	MinRecruits              float64 // recruit ratios of fewer are not judged
 }
 
 // Bulletin is everything one weekly bulletin shows.
@@ -176,6 +189,12 @@ type Bulletin struct {
 	Files            []FileQuality
 	Issues           []Issue
 	Attention        []Attention
+	Signature        Signature
+	Generated        time.Time // when the bulletin is written (填表日期); zero = now
+
+	// Named is the season the as-of date named when it had no data and
+	// the bulletin fell back to Year and Season (zero otherwise).
+	Named metrics.Season
 
 	labels map[string]string // issue names by source/code
 	audit  bool              // Issues include the cross-file warnings
@@ -193,21 +212,44 @@ func (b *Bulletin) QualityTitle() string {
 
 // AsOfLine is the 统计截止日期 line.
 func (b *Bulletin) AsOfLine() string {
-	return fmt.Sprintf(b.Lang.T("as_of_line"), b.AsOf.Format(b.Lang.T("date_format")))
+	line := fmt.Sprintf(b.Lang.T("as_of_line"), b.AsOf.Format(b.Lang.T("date_format")))
+	if b.Named.Year != 0 {
+		line += fmt.Sprintf(b.Lang.T("fallback_note"), b.Named.Year, b.Lang.SeasonName(b.Named.Season), b.Year, b.Lang.SeasonName(b.Season))
+	}
+	return line
 }
 
 // ChildrenBy returns the children sorted by a rank column (1 first), ties
-// by region code.
+// by region code; children without a rank (no figure to rank) come last.
 func (b *Bulletin) ChildrenBy(rankCol string) []Row {
 	out := append([]Row(nil), b.Children...)
 	sort.SliceStable(out, func(i, j int) bool {
-		ri, rj := out[i].Int(rankCol), out[j].Int(rankCol)
+		ri, iok := out[i].Rate(rankCol)
+		rj, jok := out[j].Rate(rankCol)
+		if iok != jok {
+			return iok
+		}
 		if ri != rj {
 			return ri < rj
 		}
 		return out[i].Code() < out[j].Code()
 	})
 	return out
+}
+
+// WeekSeries is the cumulative series the charts draw: the weeks, or the
+// as-of date alone before any approval; when that leaves one point, the
+// season's first day at zero comes first, as a line of one point is not
+// drawn.
+func (b *Bulletin) WeekSeries() []Week {
+	weeks := b.Weeks
+	if len(weeks) == 0 {
+		weeks = []Week{{End: b.AsOf}}
+	}
+	if start, ok := b.Scope["season_start"].(time.Time); ok && len(weeks) == 1 && weeks[0].End.After(start) {
+		weeks = append([]Week{{End: start}}, weeks...)
+	}
+	return weeks
 }
 
 // ChildOf names the child region of the scope that code falls in, or the
@@ -226,15 +268,15 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 	if opt.Lang == "" {
 		opt.Lang = Chinese
 	}
-	q, err := metrics.Resolve(ctx, wh.DB(), metrics.Query{Scope: opt.Scope, Year: opt.Year, Season: opt.Season, AsOf: opt.AsOf, Depth: 1})
+	q, err := metrics.Resolve(ctx, wh.DB(), metrics.Query{Scope: opt.Scope, Year: opt.Year, Season: opt.Season, AsOf: opt.AsOf, Depth: 1, Fallback: opt.Fallback})
 	if err != nil {
 		return nil, err
 	}
-	frame, err := metrics.Read(ctx, wh, q)
+	frame, err := readJudged(ctx, wh, q)
 	if err != nil {
 		return nil, err
 	}
-	b := &Bulletin{Lang: opt.Lang, Year: q.Year, Season: q.Season, AsOf: q.AsOf, audit: opt.Audit}
+	b := &Bulletin{Lang: opt.Lang, Year: q.Year, Season: q.Season, AsOf: q.AsOf, Named: q.Named, Signature: opt.Signature, audit: opt.Audit}
 	for _, vals := range frame.Rows {
 		r := Row{}
 		for i, c := range frame.Columns {
@@ -262,7 +304,30 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 	if b.audit {
 		b.topIssuesFromAudit()
 	} else {
+		b.touchesScope()
 		b.Attention = b.attention()
 	}
 	return b, nil
+}
+
+// readJudged reads the scope's and its children's rows of the bulletin
+// model (sql/models/440_bulletin_at.sql): the metrics with the bulletin's
+// verdicts, ranks and rounded differences.
+func readJudged(ctx context.Context, wh *warehouse.Warehouse, q metrics.Query) (*tabular.Frame, error) {
+	rows, err := wh.DB().QueryContext(ctx, `
+		SELECT * FROM bulletin_at(?::DATE, ?, ?)
+		WHERE (region_code = ? OR parent_code = ?) AND year = ? AND season = ?
+		ORDER BY region_code`, q.AsOf.Format(time.DateOnly), q.Year, q.Season, q.Scope, q.Scope, q.Year, q.Season)
+	if err != nil {
+		return nil, fmt.Errorf("read the bulletin's figures of %s: %w", q.Scope, err)
+	}
+	defer rows.Close()
+	frame, err := tabular.FromRows(rows)
+	if err != nil {
+		return nil, fmt.Errorf("read the bulletin's figures of %s: %w", q.Scope, err)
+	}
+	if len(frame.Rows) == 0 {
+		return nil, fmt.Errorf("%w %s in %d season %d", metrics.ErrNoData, q.Scope, q.Year, q.Season)
+	}
+	return frame, nil
 }

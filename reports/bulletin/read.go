@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"enlist/internal/regions"
@@ -36,6 +37,7 @@ func (b *Bulletin) readTargets(ctx context.Context, wh *warehouse.Warehouse) err
 		"target.return_rate_max": &t.ReturnRateMax, "target.physical_pass_rate": &t.PhysicalPass,
 		"target.political_pass_rate": &t.PoliticalPass, "target.placement_rate": &t.Placement,
 		"target.subsidy_on_time_rate": &t.SubsidyOnTime, "behind_margin": &t.BehindMargin,
+		"attention_min_recruits": &t.MinRecruits,
 	}
 	for rows.Next() {
 		var name string
@@ -222,7 +224,12 @@ func (b *Bulletin) readLabels(ctx context.Context, wh *warehouse.Warehouse) erro
 		if err := rows.Scan(&s, &c, &l); err != nil {
 			return err
 		}
-		b.labels[s+"/"+c] = l.String
+		label := l.String
+		if b.Lang == English && label != "" {
+			// Labels stand alone in table cells: capitalised, as the heads.
+			label = strings.ToUpper(label[:1]) + label[1:]
+		}
+		b.labels[s+"/"+c] = label
 	}
 	return rows.Err()
 }
@@ -303,4 +310,62 @@ func (b *Bulletin) FilesWithIssues() int64 {
 		files[i.LoadID] = true
 	}
 	return int64(len(files))
+}
+
+// FilesWithProblems are the files with at least one problem among the
+// bulletin's issues, their rejected and flagged rows counted from those
+// issues, so that the files' totals equal the problems' totals.
+func (b *Bulletin) FilesWithProblems() []FileQuality {
+	type sums struct{ rej, flag int64 }
+	by := map[int64]*sums{}
+	for _, i := range b.Issues {
+		if by[i.LoadID] == nil {
+			by[i.LoadID] = &sums{}
+		}
+		if i.Source == "reject" {
+			by[i.LoadID].rej += i.Rows
+		} else {
+			by[i.LoadID].flag += i.Rows
+		}
+	}
+	var out []FileQuality
+	for _, f := range b.Files {
+		s, ok := by[f.LoadID]
+		if !ok {
+			continue
+		}
+		f.Rejected, f.Flagged = s.rej, s.flag
+		out = append(out, f)
+	}
+	return out
+}
+
+// RegionName is the one name the bulletin uses for a region code: the
+// scope's or a child's name as the metrics have it, else the name given.
+func (b *Bulletin) RegionName(code, given string) string {
+	if code == b.Scope.Code() {
+		return b.Scope.Name()
+	}
+	for _, c := range b.Children {
+		if c.Code() == code {
+			return c.Name()
+		}
+	}
+	if given == "" {
+		return code
+	}
+	return given
+}
+
+// touchesScope keeps the issues of rows in the scope: a province's file
+// read for a county's bulletin brings only the county's rows.
+func (b *Bulletin) touchesScope() {
+	scope := b.Scope.Code()
+	kept := b.Issues[:0]
+	for _, i := range b.Issues {
+		if strings.HasPrefix(i.RegionCode, scope) {
+			kept = append(kept, i)
+		}
+	}
+	b.Issues = kept
 }

@@ -51,19 +51,37 @@ type optioner interface {
 // template or a string computed here, and opts.FuncOpts must not be used.
 func chartOptions(b *bulletin.Bulletin, ranked []bulletin.Row) ([]byte, error) {
 	t := b.Lang.T
+	// A chart with nothing to draw says so in one line, with no bare axes
+	// a reader would take for zeros.
+	ranking := patchRanking(b, ranked)
+	if !anyRate(ranked, "quota_completion") {
+		ranking = noData(t("no_quota_chart"))
+	}
+	funnel := patchFunnel(b)
+	if b.Scope.Int("registered") == 0 {
+		funnel = noData(t("no_data_chart"))
+	}
+	rates := func(map[string]any) error { return nil }
+	if !anyRate(b.Children, "physical_pass_rate") && !anyRate(b.Children, "political_pass_rate") {
+		rates = noData(t("no_exams_chart"))
+	}
+	resettlement := func(map[string]any) error { return nil }
+	if b.Scope.Int("placement_due") == 0 {
+		resettlement = noData(t("none_due"))
+	}
 	build := []struct {
 		id    string
 		chart optioner
 		patch func(map[string]any) error
 	}{
-		{"chart-ranking", rankingChart(b, ranked), nil},
-		{"chart-funnel", funnelChart(b), patchFunnel},
+		{"chart-ranking", rankingChart(b, ranked), ranking},
+		{"chart-funnel", funnelChart(b), funnel},
 		{"chart-weekly", weeklyChart(b), patchWeekly},
 		{"chart-rates", barsChart(b.Children, []barSeries{
 			{t("physical_pass_rate"), blue, "", b.Targets.PhysicalPass, func(r bulletin.Row) any { return percentValue(r, "physical_pass_rate") }},
 			{t("political_pass_rate"), green, "", b.Targets.PoliticalPass, func(r bulletin.Row) any { return percentValue(r, "political_pass_rate") }},
-		}, true), nil},
-		{"chart-resettlement", resettlementChart(b), nil},
+		}, true), rates},
+		{"chart-resettlement", resettlementChart(b), resettlement},
 	}
 	out := make([]chartOption, 0, len(build))
 	for _, c := range build {
@@ -98,13 +116,88 @@ func percentValue(r bulletin.Row, col string) any {
 	if !ok {
 		return "-"
 	}
-	return math.Round(v*1000) / 10
+	return percentOf(v)
 }
 
-func percentOf(v float64) float64 { return math.Round(v*1000) / 10 }
+// percentOf is a ratio in percent as the tables print it (bulletin.Round).
+func percentOf(v float64) float64 { return bulletin.Round(100*v, 1) }
 
-// rankingChart: the children by completion, red when behind time by more
-// than the margin, against the time-elapsed line.
+func anyRate(rows []bulletin.Row, col string) bool {
+	for _, r := range rows {
+		if _, ok := r.Rate(col); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// noData replaces a chart's drawing by a one-line note in its middle.
+func noData(note string) func(map[string]any) error {
+	return func(o map[string]any) error {
+		o["title"] = map[string]any{"text": note, "left": "center", "top": "middle",
+			"textStyle": map[string]any{"color": grey, "fontSize": 14, "fontWeight": "normal"}}
+		for _, key := range []string{"xAxis", "yAxis"} {
+			axes, _ := o[key].([]any)
+			for _, a := range axes {
+				if m, ok := a.(map[string]any); ok {
+					m["show"] = false
+				}
+			}
+		}
+		l, _ := o["series"].([]any)
+		for _, s := range l {
+			if m, ok := s.(map[string]any); ok {
+				m["data"] = []any{}
+				delete(m, "markLine")
+			}
+		}
+		if legend, ok := o["legend"].(map[string]any); ok {
+			legend["show"] = false
+		}
+		return nil
+	}
+}
+
+// axisMax is the top of a percent axis: the largest of the values and the
+// reference lines, up to the next ten, so every line is drawn.
+func axisMax(values ...float64) float64 {
+	top := 10.0
+	for _, v := range values {
+		top = math.Max(top, v)
+	}
+	return math.Ceil(top/10) * 10
+}
+
+// patchRanking: the completion axis runs from 0 to cover the highest bar
+// and the time-progress line (ECharts scales to the data alone, so a
+// reference line beyond the bars would not be drawn).
+func patchRanking(b *bulletin.Bulletin, ranked []bulletin.Row) func(map[string]any) error {
+	var values []float64
+	for _, r := range ranked {
+		if v, ok := r.Rate("quota_completion"); ok {
+			values = append(values, percentOf(v))
+		}
+	}
+	if e, ok := b.Scope.Rate("elapsed_share"); ok {
+		values = append(values, percentOf(e))
+	}
+	top := axisMax(values...)
+	return func(o map[string]any) error {
+		axes, ok := o["xAxis"].([]any)
+		if !ok || len(axes) == 0 {
+			return errors.New("no x axis")
+		}
+		axis, ok := axes[0].(map[string]any)
+		if !ok {
+			return errors.New("x axis is not an object")
+		}
+		axis["min"], axis["max"] = 0, top
+		return nil
+	}
+}
+
+// rankingChart: the children by completion, red when below time progress
+// (the one colour rule), against the time-progress line.
 func rankingChart(b *bulletin.Bulletin, ranked []bulletin.Row) *charts.Bar {
 	t := b.Lang.T
 	c := charts.NewBar()
@@ -119,7 +212,7 @@ func rankingChart(b *bulletin.Bulletin, ranked []bulletin.Row) *charts.Bar {
 	for _, r := range ranked {
 		names = append(names, r.Name())
 		colour := blue
-		if b.Behind(r) {
+		if bulletin.Below(r, "completion") {
 			colour = red
 		}
 		// The label is the table's text, computed here: a JS formatter
@@ -167,15 +260,23 @@ func funnelChart(b *bulletin.Bulletin) *charts.Funnel {
 }
 
 // patchFunnel: go-echarts v2.6.7 has no field for a funnel's minimum width
-// (so the approved stage stays wide enough for its label) or the gap
-// between stages.
-func patchFunnel(o map[string]any) error {
-	s, err := series(o, 0)
-	if err != nil {
-		return err
+// (so the approved stage stays wide enough for its label), the gap between
+// stages, or its scale: ECharts' default max of 100 would draw every stage
+// above 100 people as the same full-width box, so the scale runs from 0 to
+// the largest stage.
+func patchFunnel(b *bulletin.Bulletin) func(map[string]any) error {
+	var top int64
+	for _, col := range []string{"registered", "applied", "physical_passed", "political_passed", "approved"} {
+		top = max(top, b.Scope.Int(col))
 	}
-	s["minSize"], s["gap"] = "8%", 2
-	return nil
+	return func(o map[string]any) error {
+		s, err := series(o, 0)
+		if err != nil {
+			return err
+		}
+		s["minSize"], s["gap"], s["min"], s["max"] = "8%", 2, 0, max(top, 1)
+		return nil
+	}
 }
 
 // weeklyChart: cumulative net approvals by week against the quota.
@@ -188,11 +289,7 @@ func weeklyChart(b *bulletin.Bulletin) *charts.Line {
 		charts.WithXAxisOpts(opts.XAxis{Type: "category"}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", MinInterval: 1, AxisLabel: &opts.AxisLabel{}}),
 	)...)
-	weeks := b.Weeks
-	if len(weeks) == 0 {
-		// No approvals yet: the quota line still shows, against zero.
-		weeks = []bulletin.Week{{End: b.AsOf}}
-	}
+	weeks := b.WeekSeries()
 	quota := b.Scope.Int("quota")
 	names := make([]string, 0, len(weeks))
 	net := make([]opts.LineData, 0, len(weeks))
@@ -380,9 +477,5 @@ func resettlementChart(b *bulletin.Bulletin) *charts.Bar {
 		{t("placed"), green, "due", -1, func(r bulletin.Row) any { return r.Int("placed") }},
 		{t("not_placed"), red, "due", -1, func(r bulletin.Row) any { return r.Int("placement_due") - r.Int("placed") }},
 	}, false)
-	if b.Scope.Int("placement_due") == 0 {
-		c.SetGlobalOptions(charts.WithTitleOpts(opts.Title{Title: t("none_due"), Left: "center", Top: "middle",
-			TitleStyle: &opts.TextStyle{Color: grey, FontSize: 14, FontWeight: "normal"}}))
-	}
 	return c
 }

@@ -3,11 +3,20 @@
   // The chart options are built in Go with go-echarts and arrive as JSON
   // data; this script never changes, so the page's CSP can name it by hash.
   var charts = JSON.parse(document.getElementById('bulletin-data').textContent);
+  var drawn = [];
   charts.forEach(function (c) {
     var el = document.getElementById(c.id);
     if (el) {
-      echarts.init(el, null, { renderer: 'canvas' }).setOption(c.option);
+      var chart = echarts.init(el, null, { renderer: 'canvas' });
+      chart.setOption(c.option);
+      drawn.push(chart);
     }
   });
+  // A printed page is narrower than the screen: redraw each chart at the
+  // width of its box, so none runs off the paper.
+  function fit() { drawn.forEach(function (c) { c.resize(); }); }
+  window.addEventListener('beforeprint', fit);
+  window.addEventListener('afterprint', fit);
+  window.addEventListener('resize', fit);
   document.body.setAttribute('data-rendered', 'true');
 }());

@@ -39,9 +39,12 @@ func ChartIDs() []string {
 	return []string{"chart-ranking", "chart-funnel", "chart-weekly", "chart-rates", "chart-resettlement"}
 }
 
+// kpi is a card: its caption parts (Sub) each keep to one line, so a card
+// breaks between parts and never inside one.
 type kpi struct {
-	Label, Value, Sub string
-	Bad               bool
+	Label, Value string
+	Sub          []string
+	Bad          bool
 }
 
 type cell struct{ Text, Class string }
@@ -51,16 +54,28 @@ type tableRow struct {
 	Total bool
 }
 
+// attentionGroup is 需关注单位's 进度 or 质量: the regions named, most
+// severe first, or the line saying nobody is.
+type attentionGroup struct {
+	Title string
+	Items []attention
+	None  string
+}
+
 type attention struct{ Name, Text string }
 
 type view struct {
 	HTMLLang, Title, AsOfLine, Generated, CSP string
+	Lead                                      string
 	L                                         map[string]string
 	KPIs                                      []kpi
-	Attention                                 []attention
+	Attention                                 []attentionGroup
+	Notes                                     []string // the children table's "—" explained
+	FewRecruits                               string
 	RankingHeight                             int
 	TableHead, IssueHead, FileHead            []string
 	TableRows, IssueRows, FileRows            []tableRow
+	MoreReasons                               string
 	Data, ECharts, Init                       template.JS
 }
 
@@ -109,102 +124,133 @@ func signed(n int64) string {
 	return fmt.Sprint(n)
 }
 
+// topReasons is how many problems the page lists; the data-quality report
+// (enlist report quality) has them all.
+const topReasons = 5
+
 func build(b *bulletin.Bulletin, now time.Time) (*view, error) {
 	t := b.Lang.T
 	s := b.Scope
-	v := &view{HTMLLang: "zh-CN", Title: b.Title(), AsOfLine: b.AsOfLine(),
+	v := &view{HTMLLang: "zh-CN", Title: b.Title(), AsOfLine: b.AsOfLine(), Lead: b.Lead(),
 		Generated: fmt.Sprintf(t("generated"), now.Format("2006-01-02 15:04")), L: map[string]string{}}
 	if b.Lang == bulletin.English {
 		v.HTMLLang = "en"
 	}
-	for _, k := range []string{"attention", "ranking", "funnel", "weekly", "rates", "resettlement", "children_table", "quality_section", "none"} {
+	for _, k := range []string{"attention", "ranking", "funnel", "weekly", "rates", "resettlement", "children_table", "quality_section", "none", "files_with_problems", "colon"} {
 		v.L[k] = t(k)
 	}
 
-	completion, cok := s.Rate("quota_completion")
-	elapsed, eok := s.Rate("elapsed_share")
-	college, colok := s.Rate("college_ratio")
-	collegeTarget := b.CollegeTarget(s)
-	ret, rok := s.Rate("return_rate")
-	placement, pok := s.Rate("placement_rate")
-	subsidy, sok := s.Rate("subsidy_on_time_rate")
-	atq, aok := s.Rate("applied_to_quota")
-	phys, phok := s.Rate("physical_pass_rate")
-	pol, pook := s.Rate("political_pass_rate")
+	rate := func(r bulletin.Row, col string) string {
+		x, ok := r.Rate(col)
+		return pct(x, ok)
+	}
 	v.KPIs = []kpi{
 		{Label: t("quota"), Value: fmt.Sprint(s.Int("quota"))},
 		{Label: t("kpi_net"), Value: fmt.Sprint(s.Int("approved") - s.Int("returned")),
-			Sub: fmt.Sprintf("%s %d · %s %d · %s %s", t("approved"), s.Int("approved"), t("returned"), s.Int("returned"), t("change"), signed(s.Int("approved_change")-s.Int("returned_change")))},
-		{Label: t("completion"), Value: pct(completion, cok), Sub: t("elapsed") + " " + pct(elapsed, eok),
-			Bad: b.Behind(s)},
-		{Label: t("applied"), Value: fmt.Sprint(s.Int("applied")), Sub: t("applied_ratio") + " " + pct(atq, aok)},
+			Sub: []string{fmt.Sprintf("%s %d", t("approved"), s.Int("approved")), fmt.Sprintf("%s %d", t("returned"), s.Int("returned")),
+				t("change") + " " + signed(s.Int("approved_change")-s.Int("returned_change"))}},
+		{Label: t("completion"), Value: rate(s, "quota_completion"), Sub: []string{t("elapsed") + " " + rate(s, "elapsed_share")},
+			Bad: bulletin.Below(s, "completion")},
+		{Label: t("applied"), Value: fmt.Sprint(s.Int("applied")), Sub: []string{t("applied_ratio") + " " + times(b, s, "applied_to_quota")}},
 		{Label: t("double"), Value: fmt.Sprint(s.Int("double_qualified")),
-			Sub: t("physical_pass_rate") + " " + pct(phys, phok) + " · " + t("political_pass_rate") + " " + pct(pol, pook)},
-		{Label: t("college_ratio"), Value: pct(college, colok), Sub: t("target") + " " + bulletin.Percent(collegeTarget),
-			Bad: colok && college < collegeTarget-1e-9},
-		{Label: t("return_rate"), Value: pct(ret, rok), Sub: t("responsible") + " " + fmt.Sprint(s.Int("responsible_returned")),
-			Bad: rok && ret >= b.Targets.ReturnRateMax},
-		{Label: t("placement_rate"), Value: pct(placement, pok), Sub: t("subsidy_on_time_rate") + " " + pct(subsidy, sok),
-			Bad: pok && placement < b.Targets.Placement-1e-9},
+			Sub: []string{t("physical_pass_rate") + " " + rate(s, "physical_pass_rate"), t("political_pass_rate") + " " + rate(s, "political_pass_rate")},
+			Bad: bulletin.Below(s, "physical") || bulletin.Below(s, "political")},
+		{Label: t("college_ratio"), Value: rate(s, "college_ratio"), Sub: []string{t("target") + " " + bulletin.Percent(b.CollegeTarget(s))},
+			Bad: bulletin.Below(s, "college")},
+		{Label: t("return_rate"), Value: rate(s, "return_rate"), Sub: []string{t("responsible") + " " + fmt.Sprint(s.Int("responsible_returned"))},
+			Bad: bulletin.Below(s, "return")},
+		{Label: t("placement_rate"), Value: rate(s, "placement_rate"), Sub: []string{t("subsidy_on_time_rate") + " " + rate(s, "subsidy_on_time_rate")},
+			Bad: bulletin.Below(s, "placement") || bulletin.Below(s, "subsidy")},
 	}
-	for _, a := range b.Attention {
-		v.Attention = append(v.Attention, attention{Name: a.Name, Text: strings.Join(a.Reasons, "；")})
+	for _, kind := range []string{bulletin.Pace, bulletin.Quality} {
+		g := attentionGroup{Title: t("attention_" + kind)}
+		for _, a := range b.AttentionOf(kind) {
+			g.Items = append(g.Items, attention{Name: a.Name, Text: strings.Join(a.Reasons, t("semicolon"))})
+		}
+		if len(g.Items) == 0 {
+			g.None = b.NoneLine(kind)
+		}
+		v.Attention = append(v.Attention, g)
 	}
+	v.FewRecruits = b.FewRecruits()
 
 	ranked := b.ChildrenBy("completion_rank")
 	v.RankingHeight = min(max(160, 60+24*len(ranked)), 4000)
 	v.TableHead = []string{t("rank"), t("region"), t("quota"), t("approved"), t("returned"), t("completion"), t("elapsed"),
 		t("college_ratio"), t("physical_pass_rate"), t("political_pass_rate"), t("placement_rate")}
+	// One colour rule: a rate is marked when the bulletin model says it
+	// misses its target (sql/models/440_bulletin_at.sql).
+	cls := func(r bulletin.Row, verdict string) string {
+		if bulletin.Below(r, verdict) {
+			return "n bad"
+		}
+		return "n"
+	}
 	row := func(r bulletin.Row, rank string, total bool) tableRow {
-		c, cok := r.Rate("quota_completion")
-		e, eok := r.Rate("elapsed_share")
-		col, colok := r.Rate("college_ratio")
 		name := r.Name()
 		if total {
 			name = t("total")
 		}
-		cls := func(bad bool) string {
-			if bad {
-				return "n bad"
-			}
-			return "n"
-		}
-		ph, phok := r.Rate("physical_pass_rate")
-		po, pook := r.Rate("political_pass_rate")
-		pl, plok := r.Rate("placement_rate")
 		return tableRow{Total: total, Cells: []cell{
 			{rank, "n"}, {name, ""}, {fmt.Sprint(r.Int("quota")), "n"}, {fmt.Sprint(r.Int("approved")), "n"},
-			{fmt.Sprint(r.Int("returned")), "n"}, {pct(c, cok), cls(b.Behind(r))}, {pct(e, eok), "n"},
-			{pct(col, colok), cls(colok && col < b.CollegeTarget(r)-1e-9)}, {pct(ph, phok), "n"}, {pct(po, pook), "n"}, {pct(pl, plok), "n"},
+			{fmt.Sprint(r.Int("returned")), "n"}, {rate(r, "quota_completion"), cls(r, "completion")}, {rate(r, "elapsed_share"), "n"},
+			{rate(r, "college_ratio"), cls(r, "college")}, {rate(r, "physical_pass_rate"), cls(r, "physical")},
+			{rate(r, "political_pass_rate"), cls(r, "political")}, {rate(r, "placement_rate"), cls(r, "placement")},
 		}}
 	}
+	noQuota := false
 	for _, r := range ranked {
-		v.TableRows = append(v.TableRows, row(r, fmt.Sprint(r.Int("completion_rank")), false))
+		rank := "—"
+		if n, ok := r.Rate("completion_rank"); ok {
+			rank = fmt.Sprint(int64(n))
+		} else {
+			noQuota = true
+		}
+		v.TableRows = append(v.TableRows, row(r, rank, false))
 	}
 	v.TableRows = append(v.TableRows, row(s, "", true))
+	if noQuota {
+		v.Notes = append(v.Notes, t("no_quota_note"))
+	}
 
+	// Data quality: the most frequent problems and only the files that
+	// have one, counted from the same rows so the two totals agree.
 	v.IssueHead = []string{t("source"), t("top_issue"), t("rows"), t("files")}
-	for _, i := range b.IssuesByReason() {
-		v.IssueRows = append(v.IssueRows, tableRow{Cells: []cell{{t("source_" + i.Source), ""}, {i.Label, ""},
-			{fmt.Sprint(i.Rows), "n"}, {fmt.Sprint(i.Files), "n"}}})
+	reasons := b.IssuesByReason()
+	var issueRows int64
+	for i, r := range reasons {
+		issueRows += r.Rows
+		if i < topReasons {
+			v.IssueRows = append(v.IssueRows, tableRow{Cells: []cell{{t("source_" + r.Source), ""}, {r.Label, ""},
+				{fmt.Sprint(r.Rows), "n"}, {fmt.Sprint(r.Files), "n"}}})
+		}
+	}
+	if n := len(reasons) - topReasons; n > 0 {
+		v.MoreReasons = fmt.Sprintf(t("more_reasons"), n)
+	}
+	if len(reasons) > 0 {
+		v.IssueRows = append(v.IssueRows, tableRow{Total: true, Cells: []cell{{t("total"), ""}, {"", ""},
+			{fmt.Sprint(issueRows), "n"}, {fmt.Sprint(b.FilesWithIssues()), "n"}}})
 	}
 	v.FileHead = []string{t("file"), t("kind"), t("region"), t("read"), t("accepted"), t("rejected"), t("flagged"), t("top_issue")}
 	var read, acc, rej, fl int64
-	for _, f := range b.Files {
+	for _, f := range b.FilesWithProblems() {
 		top := ""
-		if f.TopReason != "" {
-			top = fmt.Sprintf("%s（%d）", f.TopLabel, f.TopRows)
+		if f.TopLabel != "" {
+			top = fmt.Sprintf(t("count_paren"), f.TopLabel, f.TopRows)
 		}
 		rejClass := "n"
 		if f.Rejected > 0 {
 			rejClass = "n bad"
 		}
-		v.FileRows = append(v.FileRows, tableRow{Cells: []cell{{f.File, ""}, {b.Lang.KindName(f.Kind), ""}, {f.RegionName, ""},
+		v.FileRows = append(v.FileRows, tableRow{Cells: []cell{{f.File, ""}, {b.Lang.KindName(f.Kind), ""}, {b.RegionName(f.RegionCode, f.RegionName), ""},
 			{fmt.Sprint(f.Read), "n"}, {fmt.Sprint(f.Accepted), "n"}, {fmt.Sprint(f.Rejected), rejClass}, {fmt.Sprint(f.Flagged), "n"}, {top, ""}}})
 		read, acc, rej, fl = read+f.Read, acc+f.Accepted, rej+f.Rejected, fl+f.Flagged
 	}
-	v.FileRows = append(v.FileRows, tableRow{Total: true, Cells: []cell{{t("total"), ""}, {"", ""}, {"", ""},
-		{fmt.Sprint(read), "n"}, {fmt.Sprint(acc), "n"}, {fmt.Sprint(rej), "n"}, {fmt.Sprint(fl), "n"}, {"", ""}}})
+	if len(v.FileRows) > 0 {
+		v.FileRows = append(v.FileRows, tableRow{Total: true, Cells: []cell{{t("total"), ""}, {"", ""}, {"", ""},
+			{fmt.Sprint(read), "n"}, {fmt.Sprint(acc), "n"}, {fmt.Sprint(rej), "n"}, {fmt.Sprint(fl), "n"}, {"", ""}}})
+	}
 
 	data, err := chartOptions(b, ranked)
 	if err != nil {
@@ -212,4 +258,13 @@ func build(b *bulletin.Bulletin, now time.Time) (*view, error) {
 	}
 	v.Data = template.JS(data)
 	return v, nil
+}
+
+// times is a ratio of counts as a multiple (5.8倍), or "—".
+func times(b *bulletin.Bulletin, r bulletin.Row, col string) string {
+	x, ok := r.Rate(col)
+	if !ok {
+		return "—"
+	}
+	return b.Lang.Times(x)
 }

@@ -164,15 +164,17 @@ func TestPageOfRegionWithoutChildren(t *testing.T) {
 	}
 	weekly := charts["chart-weekly"]
 	weeks, _ := weekly["xAxis"].([]any)
-	if len(weeks) == 0 || fmt.Sprint(weeks[0].(map[string]any)["data"]) != "[03-20]" {
-		t.Errorf("no week point for the quota line: x axis %v", weekly["xAxis"])
+	// One week with data: the lines start at the season's first day, so
+	// the quota line has two points and is drawn.
+	if len(weeks) == 0 || fmt.Sprint(weeks[0].(map[string]any)["data"]) != "[01-01 03-20]" {
+		t.Errorf("no week points for the quota line: x axis %v", weekly["xAxis"])
 	}
 	series, _ := weekly["series"].([]any)
 	if len(series) != 2 {
 		t.Fatalf("weekly chart has %d series, want net approvals and the quota", len(series))
 	}
-	if q := fmt.Sprint(series[1].(map[string]any)["data"]); q != fmt.Sprintf("[map[value:%d]]", b.Scope.Int("quota")) {
-		t.Errorf("quota line %s, want one point at %d", q, b.Scope.Int("quota"))
+	if q := fmt.Sprint(series[1].(map[string]any)["data"]); q != fmt.Sprintf("[map[value:%d] map[value:%d]]", b.Scope.Int("quota"), b.Scope.Int("quota")) {
+		t.Errorf("quota line %s, want two points at %d", q, b.Scope.Int("quota"))
 	}
 }
 
@@ -278,5 +280,85 @@ func TestResettlementChartSaysWhenNobodyIsDue(t *testing.T) {
 	b.Scope["placement_due"] = int64(0)
 	if got := title(); !strings.Contains(got, "截至统计日期本季暂无应安置人员") {
 		t.Errorf("resettlement chart with nobody due has title %s", got)
+	}
+}
+
+// TestPageColoursEveryRateBelowTarget: one colour rule on the page — every
+// rate with a target is marked when the bulletin model says it misses it:
+// 中原区's physical pass rate 50.0 % (target 60 %), 二七区's political
+// pass rate 66.7 % (target 95 %), completions under time progress; 二七区's
+// 100 % completion is not. The page lists only the file with a problem.
+func TestPageColoursEveryRateBelowTarget(t *testing.T) {
+	_, doc := render(t)
+	text := string(doc)
+	row := func(name string) string {
+		i := strings.Index(text, "<td class=\"\">"+html.EscapeString(name)+"</td>")
+		if i < 0 {
+			t.Fatalf("no table row for %s", name)
+		}
+		return text[i : i+strings.Index(text[i:], "</tr>")]
+	}
+	for _, c := range []struct{ name, cell string }{
+		{"中原区", `<td class="n bad">50.0%</td><td class="n">87.8%</td>`},
+		{"中原区", `<td class="n bad">50.0%</td><td class="n">100.0%</td>`},
+		{fixture.ScriptName, `<td class="n bad">66.7%</td>`},
+		{fixture.ScriptName, `<td class="n">100.0%</td><td class="n">87.8%</td>`},
+	} {
+		if !strings.Contains(row(c.name), c.cell) {
+			t.Errorf("%s's row lacks %s:\n%s", c.name, c.cell, row(c.name))
+		}
+	}
+	if !strings.Contains(text, "中原区兵役登记.csv") || strings.Contains(text, "郑州市征集任务.csv") {
+		t.Errorf("the page should list the one file with a problem and no other")
+	}
+	for _, want := range []string{`<p class="lead" id="lead">郑州市定兵4人`, "<h3>进度</h3>", "<h3>质量</h3>", "报名任务比 1.3倍", "已评比例均达到目标"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+}
+
+// TestEmptyChartsSayNoData: on 01-03 nobody is registered or examined
+// yet: the funnel and the rates chart say so in one line, with no series
+// data and no axes, instead of equal boxes or bare axes.
+func TestEmptyChartsSayNoData(t *testing.T) {
+	if _, err := assets.ECharts(); errors.Is(err, assets.ErrNoBundle) {
+		t.Skip(err)
+	}
+	wh := fixture.Small(t)
+	b, err := bulletin.Gather(context.Background(), wh, bulletin.Options{Scope: "4101", AsOf: time.Date(2025, 1, 3, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := page.Write(&buf, b, fixture.AsOf); err != nil {
+		t.Fatal(err)
+	}
+	charts := chartOptions(t, buf.Bytes())
+	for id, note := range map[string]string{"chart-funnel": "截至统计日期暂无登记数据", "chart-rates": "截至统计日期暂无体检政考结果",
+		"chart-resettlement": "截至统计日期本季暂无应安置人员"} {
+		o := charts[id]
+		if got := fmt.Sprint(o["title"]); !strings.Contains(got, note) {
+			t.Errorf("%s title %s, want %q", id, got, note)
+		}
+		for _, s := range o["series"].([]any) {
+			if d := s.(map[string]any)["data"].([]any); len(d) != 0 {
+				t.Errorf("%s still draws %v", id, d)
+			}
+		}
+		for _, key := range []string{"xAxis", "yAxis"} {
+			axes, _ := o[key].([]any)
+			for _, a := range axes {
+				if a.(map[string]any)["show"] != false {
+					t.Errorf("%s: %s shown with nothing on it", id, key)
+				}
+			}
+		}
+	}
+	// The funnel of the fixture as of 03-20 is scaled to its largest stage.
+	_, doc := render(t)
+	f := chartOptions(t, doc)["chart-funnel"]["series"].([]any)[0].(map[string]any)
+	if fmt.Sprint(f["min"], f["max"]) != "0 11" {
+		t.Errorf("funnel scale %v–%v, want 0–11 registered", f["min"], f["max"])
 	}
 }

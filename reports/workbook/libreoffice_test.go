@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"enlist/reports/bulletin"
 	"enlist/reports/internal/fixture"
 	"enlist/reports/workbook"
 )
@@ -36,7 +37,9 @@ func need(t *testing.T, name string) string {
 // bulletin and prints it. LibreOffice converts it to PDF (with a profile of
 // its own, so it neither disturbs nor waits for another instance); the PDF
 // has a page per sheet at least, carries the title and the totals, and its
-// first pages are not blank when rasterised.
+// first pages are not blank when rasterised. In the same run it prints the
+// bulletin of the fixture whose figures fall half-way between two digits
+// (5/16, 53/80): LibreOffice shows 31.3% and 66.3%, as the page does.
 func TestLibreOfficeRendersBulletin(t *testing.T) {
 	soffice, pdfinfo, pdftotext, pdftoppm := need(t, "soffice"), need(t, "pdfinfo"), need(t, "pdftotext"), need(t, "pdftoppm")
 	f, err := workbook.Weekly(gatherSmall(t))
@@ -46,6 +49,26 @@ func TestLibreOfficeRendersBulletin(t *testing.T) {
 	dir := t.TempDir()
 	xlsx := filepath.Join(dir, "bulletin.xlsx")
 	if err := workbook.Save(f, xlsx); err != nil {
+		t.Fatal(err)
+	}
+	hb, err := bulletin.Gather(context.Background(), fixture.Halves(t), bulletin.Options{Scope: "4101", AsOf: fixture.AsOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hf, err := workbook.Weekly(hb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	halves := filepath.Join(dir, "halves.xlsx")
+	if err := workbook.Save(hf, halves); err != nil {
+		t.Fatal(err)
+	}
+	lf, err := workbook.Weekly(longBulletin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := filepath.Join(dir, "long.xlsx")
+	if err := workbook.Save(lf, long); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -62,7 +85,7 @@ func TestLibreOfficeRendersBulletin(t *testing.T) {
 		return out
 	}
 	profile := "file://" + filepath.Join(dir, "lo-profile")
-	run(soffice, "-env:UserInstallation="+profile, "--headless", "--norestore", "--convert-to", "pdf", "--outdir", dir, xlsx)
+	run(soffice, "-env:UserInstallation="+profile, "--headless", "--norestore", "--convert-to", "pdf", "--outdir", dir, xlsx, halves, long)
 	pdf := filepath.Join(dir, "bulletin.pdf")
 	if _, err := os.Stat(pdf); err != nil {
 		t.Fatalf("LibreOffice wrote no PDF: %v", err)
@@ -78,6 +101,36 @@ func TestLibreOfficeRendersBulletin(t *testing.T) {
 		t.Errorf("%d pages, want 8 to 12 (one per sheet, fitted to the width)", pages)
 	}
 	text := string(run(pdftotext, "-layout", pdf, "-"))
+	// Differences of rates in percentage points, 报名任务比 as a multiple
+	// (10 applied for a quota of 8: 1.25, half away from zero 1.3), the
+	// signature line, and 达标 否 for 50% against 87.8% time progress.
+	for _, want := range []string{"-37.8个百分点", "1.3倍", "填报单位：", "填表日期：", "达标", "落后时间进度87.8个百分点"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the printed bulletin lacks %q", want)
+		}
+	}
+	htext := string(run(pdftotext, "-layout", filepath.Join(dir, "halves.pdf"), "-"))
+	for _, want := range []string{"31.3%", "66.3%"} {
+		if !strings.Contains(htext, want) {
+			t.Errorf("LibreOffice does not show %s", want)
+		}
+	}
+	for _, wrong := range []string{"31.2%", "66.2%"} {
+		if strings.Contains(htext, wrong) {
+			t.Errorf("LibreOffice shows %s", wrong)
+		}
+	}
+	// The 70-region bulletin: no 合计 row prints on a page of its own (the
+	// 数据质量 sheet, with no files, has nothing but its 合计).
+	ltext := string(run(pdftotext, "-layout", filepath.Join(dir, "long.pdf"), "-"))
+	lpages := strings.Split(ltext, "\f")
+	for i, p := range lpages {
+		if strings.Contains(p, "合计") && !strings.Contains(p, "读取") {
+			if n := strings.Count(p, "测试单位"); n < 2 {
+				t.Errorf("long bulletin page %d of %d: 合计 with %d regions", i+1, len(lpages), n)
+			}
+		}
+	}
 	// The failure reason =1+2 prints as itself, not as 3: text, not formula.
 	for _, want := range []string{"郑州市2025年上半年征兵工作周通报", "统计截止日期：2025年3月20日", "合计", "任务完成率", "50.0%", "第 1 页",
 		fixture.FormulaReason + "（1）", fixture.AtReason + "（1）"} {

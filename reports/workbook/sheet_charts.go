@@ -2,8 +2,11 @@ package workbook
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/xuri/excelize/v2"
+
+	"enlist/reports/bulletin"
 )
 
 // charts: 图表 — native Excel charts on a sheet of their own, over a small
@@ -27,7 +30,8 @@ func (w *writer) charts() error {
 	}
 	quota := b.Scope.Int("quota")
 	row := headRow + 1
-	for _, wk := range b.Weeks {
+	weeks := b.WeekSeries()
+	for _, wk := range weeks {
 		if err := f.SetCellStr(sheet, cell(1, row), wk.End.Format("01-02")); err != nil {
 			return err
 		}
@@ -77,7 +81,9 @@ func (w *writer) charts() error {
 	title := func(s string) excelize.ChartTitle {
 		return excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: s}}}
 	}
-	if len(b.Weeks) > 0 {
+	// Week labels (04-06) stay on one line: every n-th is shown when many.
+	skip := max(1, (len(weeks)+9)/10)
+	{
 		if err := f.AddChart(sheet, "E3", &excelize.Chart{
 			Type:      excelize.Line,
 			Title:     title(t("weekly")),
@@ -88,8 +94,9 @@ func (w *writer) charts() error {
 				{Name: fmt.Sprintf("'%s'!$C$%d", sheet, headRow), Categories: ref("A", headRow+1, weekLast), Values: ref("C", headRow+1, weekLast),
 					Line: excelize.LineOptions{Dash: excelize.LineDashDash}},
 			},
-			XAxis: excelize.ChartAxis{Font: axisFont},
-			YAxis: excelize.ChartAxis{MajorGridLines: true, Font: axisFont},
+			XAxis: excelize.ChartAxis{Font: axisFont, TickLabelSkip: skip},
+			// From zero, and up to the quota line at least.
+			YAxis: excelize.ChartAxis{MajorGridLines: true, Font: axisFont, Minimum: ptr(0.0), Maximum: ptr(countMax(quota, weeks))},
 		}); err != nil {
 			return fmt.Errorf("%s: weekly chart: %w", sheet, err)
 		}
@@ -100,32 +107,70 @@ func (w *writer) charts() error {
 		Dimension: excelize.ChartDimension{Width: 640, Height: 300},
 		Legend:    excelize.ChartLegend{Position: "none"},
 		Series:    []excelize.ChartSeries{{Name: t("people"), Categories: ref("A", funnelHead+1, funnelLast), Values: ref("B", funnelHead+1, funnelLast)}},
-		// Bars read top-down in funnel order: the category axis runs reversed.
-		XAxis:    excelize.ChartAxis{ReverseOrder: true},
+		// Bars read top-down in funnel order: the category axis runs
+		// reversed; stage names and counts in a legible size.
+		XAxis:    excelize.ChartAxis{ReverseOrder: true, Font: excelize.Font{Color: "404040", Size: 10}},
+		YAxis:    excelize.ChartAxis{Minimum: ptr(0.0), Font: axisFont, MajorGridLines: true},
 		PlotArea: excelize.ChartPlotArea{ShowVal: true},
 	}); err != nil {
 		return fmt.Errorf("%s: funnel chart: %w", sheet, err)
 	}
 	if n := len(b.Children); n > 0 {
-		// 任务完成 lists the children by completion rank from its first data row.
+		// 任务完成 lists the children by completion rank from its first data
+		// row: completion as columns, time progress as a line over them, the
+		// axis from 0 up past both (a reference line beyond the columns would
+		// otherwise fall off the chart).
 		qs := t("sheet_quota")
 		qref := func(col string) string {
 			return fmt.Sprintf("'%s'!$%s$%d:$%s$%d", qs, col, firstData, col, firstData+n-1)
 		}
+		top := 0.1
+		for _, c := range b.Children {
+			for _, col := range []string{"quota_completion", "elapsed_share"} {
+				if v, ok := c.Rate(col); ok {
+					top = max(top, v)
+				}
+			}
+		}
+		axis := excelize.ChartAxis{NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}, MajorGridLines: true, Font: axisFont,
+			Minimum: ptr(0.0), Maximum: ptr(math.Ceil(top*10) / 10)}
+		cats := excelize.ChartAxis{Font: axisFont}
+		if n > 8 {
+			cats.Alignment = excelize.Alignment{TextRotation: -45}
+		}
 		if err := f.AddChart(sheet, "E37", &excelize.Chart{
-			Type:      excelize.Bar,
+			Type:      excelize.Col,
 			Title:     title(t("ranking")),
-			Dimension: excelize.ChartDimension{Width: 640, Height: uint(min(120+18*n, 1600))},
+			Dimension: excelize.ChartDimension{Width: uint(min(max(640, 48*n), 1600)), Height: 320},
 			Legend:    excelize.ChartLegend{Position: "bottom"},
 			Series: []excelize.ChartSeries{
 				{Name: fmt.Sprintf("'%s'!$I$%d", qs, headRow), Categories: qref("B"), Values: qref("I")},
-				{Name: fmt.Sprintf("'%s'!$J$%d", qs, headRow), Categories: qref("B"), Values: qref("J")},
 			},
-			XAxis: excelize.ChartAxis{ReverseOrder: true, Font: axisFont},
-			YAxis: excelize.ChartAxis{NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}, MajorGridLines: true, Font: axisFont},
+			XAxis: cats,
+			YAxis: axis,
+		}, &excelize.Chart{
+			Type: excelize.Line,
+			Series: []excelize.ChartSeries{
+				{Name: fmt.Sprintf("'%s'!$J$%d", qs, headRow), Categories: qref("B"), Values: qref("J"),
+					Line: excelize.LineOptions{Dash: excelize.LineDashDash}, Marker: excelize.ChartMarker{Symbol: "none"}},
+			},
+			XAxis: cats,
+			YAxis: axis,
 		}); err != nil {
 			return fmt.Errorf("%s: completion chart: %w", sheet, err)
 		}
 	}
 	return w.printSetup(sheet, 0, 0)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// countMax is the top of a count axis: the quota and every week's count,
+// with a tenth to spare, so the quota line is drawn.
+func countMax(quota int64, weeks []bulletin.Week) float64 {
+	top := float64(max(quota, 1))
+	for _, w := range weeks {
+		top = max(top, float64(w.Net))
+	}
+	return math.Ceil(top * 1.1)
 }

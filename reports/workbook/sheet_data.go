@@ -15,6 +15,7 @@ func (w *writer) filesSheet(sheet, title string, notes ...string) func() error {
 	return func() error {
 		t := w.lang.T
 		tab := table{sheet: sheet, title: title, dateLine: w.b.AsOfLine(), unitLine: t("unit_rows"), freezeCols: 1, notes: notes,
+			signature: w.signature(),
 			cols: []column{
 				{head: t("file"), kind: kText}, {head: t("kind"), kind: kTextCenter}, {head: t("region"), kind: kText},
 				{head: t("read"), kind: kInt}, {head: t("accepted"), kind: kInt},
@@ -25,12 +26,11 @@ func (w *writer) filesSheet(sheet, title string, notes ...string) func() error {
 		for _, f := range w.b.Files {
 			top := ""
 			if f.TopReason != "" {
-				top = fmt.Sprintf("%s（%d）", f.TopLabel, f.TopRows)
+				top = fmt.Sprintf(t("count_paren"), f.TopLabel, f.TopRows)
 			}
-			region := f.RegionName
-			if region == "" {
-				region = f.RegionCode
-			}
+			// One name per region code: the metrics' name of the scope or a
+			// child, whatever the file's ledger called it.
+			region := w.b.RegionName(f.RegionCode, f.RegionName)
 			tab.records = append(tab.records, record{vals: []any{f.File, w.lang.KindName(f.Kind), region, f.Read, f.Accepted, f.Rejected, f.Flagged, top}})
 			read, acc, rej, flag = read+f.Read, acc+f.Accepted, rej+f.Rejected, flag+f.Flagged
 		}
@@ -59,7 +59,7 @@ func (w *writer) issuesByReason() error {
 // counts in the region its file covers).
 func (w *writer) issuesByRegion() error {
 	t := w.lang.T
-	names := map[string]string{w.b.Scope.Code(): w.b.Scope.Name() + "（" + t("own_level") + "）"}
+	names := map[string]string{w.b.Scope.Code(): fmt.Sprintf(t("own_level_of"), w.b.Scope.Name())}
 	for _, c := range w.b.Children {
 		names[c.Code()] = c.Name()
 	}

@@ -17,10 +17,10 @@ func (w *writer) exams() error {
 		{column{head: t("region"), kind: kName}, name},
 		{column{group: t("physical"), head: t("examined"), kind: kInt}, count("physical_examined")},
 		{column{group: t("physical"), head: t("passed"), kind: kInt}, count("physical_passed")},
-		{column{group: t("physical"), head: t("pass_rate"), kind: kPct, behind: "AND(ISNUMBER({self}),{self}<" + num(tg.PhysicalPass) + ")"}, rate("physical_pass_rate")},
+		{column{group: t("physical"), head: t("pass_rate"), kind: kPct, behind: belowValue(tg.PhysicalPass)}, rate("physical_pass_rate")},
 		{column{group: t("political"), head: t("examined"), kind: kInt}, count("political_reviewed")},
 		{column{group: t("political"), head: t("passed"), kind: kInt}, count("political_passed")},
-		{column{group: t("political"), head: t("pass_rate"), kind: kPct, behind: "AND(ISNUMBER({self}),{self}<" + num(tg.PoliticalPass) + ")"}, rate("political_pass_rate")},
+		{column{group: t("political"), head: t("pass_rate"), kind: kPct, behind: belowValue(tg.PoliticalPass)}, rate("political_pass_rate")},
 		{column{head: t("double"), kind: kInt}, count("double_qualified")},
 		{column{head: t("top_reasons"), kind: kText}, func(r bulletin.Row) any { return w.topFailures(r.Code()) }},
 	}
@@ -52,14 +52,11 @@ func (w *writer) topFailures(code string) string {
 		}
 		parts = append(parts, w.reasonText(r, merged[r]))
 	}
-	return strings.Join(parts, "；")
+	return strings.Join(parts, w.lang.T("semicolon"))
 }
 
 func (w *writer) reasonText(reason string, n int64) string {
-	if reason == "" {
-		reason = w.lang.T("not_stated")
-	}
-	return fmt.Sprintf("%s（%d）", reason, n)
+	return fmt.Sprintf(w.lang.T("count_paren"), w.lang.Reason(reason), n)
 }
 
 func sprintf(format string, a ...any) string { return fmt.Sprintf(format, a...) }

@@ -1,143 +1,102 @@
 package workbook
 
 import (
-	"enlist/reports/bulletin"
+	"fmt"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"enlist/reports/bulletin"
 )
 
 // overviewLine is one indicator of the 总览 sheet.
 type overviewLine struct {
 	label, col string
-	kind       kind // kInt or kPct
-	// target returns the target and whether the value meets it; ok false
-	// when the indicator has none.
-	target func(v float64) (target float64, met, ok bool)
+	kind       kind // kInt, kPct or kTimes
+	// verdict names the bulletin model's <verdict>_met column; "" for an
+	// indicator without a target.
+	verdict string
+	target  func() (float64, bool)
+	atMost  bool // the target is a maximum (退兵率)
 }
 
-// overview: 总览 — the scope's indicators this week, last week, the change,
-// the target and whether it is met; then the children needing attention
-// (behind time by more than the margin, or under a quality target).
+// overview: 总览 — the lead paragraph, then the scope's indicators this
+// week, last week, the change, the target and 达标 (the bulletin model's
+// verdict: at or above the target; completion against time progress, 100%
+// once the season has ended); then the children needing attention, 进度
+// and 质量 apart, the most severe first.
 func (w *writer) overview() error {
 	b, t := w.b, w.lang.T
 	s := b.Scope
-	atLeast := func(target float64) func(float64) (float64, bool, bool) {
-		return func(v float64) (float64, bool, bool) { return target, v >= target-1e-9, true }
-	}
-	rowTarget := func(col string, fallback float64) float64 {
-		if v, ok := s.Rate(col); ok {
-			return v
-		}
-		return fallback
-	}
-	elapsed, _ := s.Rate("elapsed_share")
+	fixed := func(v float64) func() (float64, bool) { return func() (float64, bool) { return v, true } }
+	fromRow := func(col string) func() (float64, bool) { return func() (float64, bool) { return s.Rate(col) } }
 	lines := []overviewLine{
-		{t("quota"), "quota", kInt, nil},
-		{t("registered"), "registered", kInt, nil},
-		{t("applied"), "applied", kInt, nil},
-		{t("applied_ratio"), "applied_to_quota", kPct, nil},
-		{t("physical_examined"), "physical_examined", kInt, nil},
-		{t("physical_passed"), "physical_passed", kInt, nil},
-		{t("physical_pass_rate"), "physical_pass_rate", kPct, atLeast(b.Targets.PhysicalPass)},
-		{t("political_reviewed"), "political_reviewed", kInt, nil},
-		{t("political_passed"), "political_passed", kInt, nil},
-		{t("political_pass_rate"), "political_pass_rate", kPct, atLeast(b.Targets.PoliticalPass)},
-		{t("double"), "double_qualified", kInt, nil},
-		{t("approved"), "approved", kInt, nil},
-		{t("returned"), "returned", kInt, nil},
-		// Completion is judged against time: met unless behind by more than the margin.
-		{t("completion"), "quota_completion", kPct, func(v float64) (float64, bool, bool) {
-			return elapsed, v >= elapsed-b.Targets.BehindMargin-1e-9, true
-		}},
-		{t("college_ratio"), "college_ratio", kPct, atLeast(rowTarget("college_target", b.Targets.College))},
-		{t("graduate_ratio"), "graduate_ratio", kPct, atLeast(rowTarget("graduate_target", b.Targets.Graduate))},
-		{t("stem_ratio"), "stem_ratio", kPct, atLeast(b.Targets.Stem)},
-		{t("return_rate"), "return_rate", kPct, func(v float64) (float64, bool, bool) {
-			return b.Targets.ReturnRateMax, v < b.Targets.ReturnRateMax, true
-		}},
-		{t("placement_rate"), "placement_rate", kPct, atLeast(b.Targets.Placement)},
-		{t("subsidy_on_time_rate"), "subsidy_on_time_rate", kPct, atLeast(b.Targets.SubsidyOnTime)},
+		{label: t("quota"), col: "quota", kind: kInt},
+		{label: t("registered"), col: "registered", kind: kInt},
+		{label: t("applied"), col: "applied", kind: kInt},
+		{label: t("applied_ratio"), col: "applied_to_quota", kind: kTimes},
+		{label: t("physical_examined"), col: "physical_examined", kind: kInt},
+		{label: t("physical_passed"), col: "physical_passed", kind: kInt},
+		{label: t("physical_pass_rate"), col: "physical_pass_rate", kind: kPct, verdict: "physical", target: fixed(b.Targets.PhysicalPass)},
+		{label: t("political_reviewed"), col: "political_reviewed", kind: kInt},
+		{label: t("political_passed"), col: "political_passed", kind: kInt},
+		{label: t("political_pass_rate"), col: "political_pass_rate", kind: kPct, verdict: "political", target: fixed(b.Targets.PoliticalPass)},
+		{label: t("double"), col: "double_qualified", kind: kInt},
+		{label: t("approved"), col: "approved", kind: kInt},
+		{label: t("returned"), col: "returned", kind: kInt},
+		{label: t("completion"), col: "quota_completion", kind: kPct, verdict: "completion", target: fromRow("completion_target")},
+		{label: t("college_ratio"), col: "college_ratio", kind: kPct, verdict: "college", target: fromRow("college_target")},
+		{label: t("graduate_ratio"), col: "graduate_ratio", kind: kPct, verdict: "graduate", target: fromRow("graduate_target")},
+		{label: t("stem_ratio"), col: "stem_ratio", kind: kPct, verdict: "stem", target: fixed(b.Targets.Stem)},
+		{label: t("return_rate"), col: "return_rate", kind: kPct, verdict: "return", target: fixed(b.Targets.ReturnRateMax), atMost: true},
+		{label: t("placement_rate"), col: "placement_rate", kind: kPct, verdict: "placement", target: fixed(b.Targets.Placement)},
+		{label: t("subsidy_on_time_rate"), col: "subsidy_on_time_rate", kind: kPct, verdict: "subsidy", target: fixed(b.Targets.SubsidyOnTime)},
 	}
 	tab := table{sheet: t("sheet_overview"), title: b.Title(), dateLine: b.AsOfLine(), unitLine: w.lang.T("unit_line"),
+		lead: b.Lead(), noRepeat: true,
 		cols: []column{
 			{head: t("indicator"), kind: kText},
-			{head: t("this_week"), kind: kInt}, {head: t("last_week"), kind: kInt}, {head: t("change"), kind: kChange},
+			{head: t("this_week"), kind: kText}, {head: t("last_week"), kind: kText}, {head: t("change"), kind: kText},
 			{head: t("target"), kind: kPct}, {head: t("met"), kind: kTextCenter},
 		}}
-	// met is kept beside the table to colour 达标 once it is written.
-	var met []any
 	for _, l := range lines {
-		cur := s.Value(l.col)
-		change := s.Value(l.col + "_change")
-		var prev any
-		if c, ok := cur.(float64); ok {
-			if d, ok := change.(float64); ok {
-				prev = c - d
+		var cur, prev, change, target any
+		if c, ok := s.Rate(l.col); ok {
+			cur = stored(l.kind, c)
+			if d, ok := s.Rate(l.col + "_change"); ok {
+				p := c - d
+				prev = stored(l.kind, p)
+				if l.kind == kInt {
+					change = d
+				} else {
+					// A rate's change is the difference of the two printed
+					// figures, in percentage points.
+					change = stored(kPoints, stored(l.kind, c)-stored(l.kind, p))
+				}
 			}
 		}
-		var target, ok any = nil, nil
-		if c, isNum := cur.(float64); isNum && l.target != nil {
-			tv, m, has := l.target(c)
-			if has {
-				target = tv
-				ok = m
+		if l.target != nil {
+			if v, ok := l.target(); ok {
+				target = v
 			}
-		} else if l.target != nil {
-			tv, _, _ := l.target(0)
-			target = tv
 		}
-		met = append(met, ok)
-		tab.records = append(tab.records, record{vals: []any{l.label, cur, prev, change, target, yesNo(w.lang, ok)}})
-	}
-	if err := w.writeTableKinds(tab, lines); err != nil {
-		return err
-	}
-	// Colour 达标: green 是, red 否.
-	for i, m := range met {
-		ref, _ := excelize.CoordinatesToCellName(6, firstData+i)
-		var style int
-		switch m {
-		case true:
-			style = w.st.good
-		case false:
-			style = w.st.bad
-		default:
-			continue
+		met := ""
+		if l.verdict != "" {
+			if m, ok := bulletin.Met(s, l.verdict); ok {
+				met = yesNo(w.lang, m)
+			}
 		}
-		if err := w.f.SetCellStyle(tab.sheet, ref, ref, style); err != nil {
-			return err
-		}
+		tab.records = append(tab.records, record{vals: []any{l.label, cur, prev, change, target, met}})
 	}
-	return w.attentionList(tab.sheet, firstData+len(lines)+1)
-}
-
-func yesNo(l bulletin.Lang, v any) any {
-	switch v {
-	case true:
-		return l.T("yes")
-	case false:
-		return l.T("no")
-	}
-	return ""
-}
-
-// writeTableKinds writes an overview table whose rows mix counts and rates:
-// each row's numbers take the kind of its indicator.
-func (w *writer) writeTableKinds(tab table, lines []overviewLine) error {
 	if err := w.writeTable(tab); err != nil {
 		return err
 	}
+	first := firstData + 1 // below the lead paragraph
+	cell := func(c, r int) string { s, _ := excelize.CoordinatesToCellName(c, r); return s }
 	for i, l := range lines {
-		row := firstData + i
-		for c := 2; c <= 4; c++ {
-			k := l.kind
-			if c == 4 {
-				k = kChange
-				if l.kind == kPct {
-					k = kPctChange
-				}
-			}
-			ref, _ := excelize.CoordinatesToCellName(c, row)
+		row := first + i
+		for c, k := range map[int]kind{2: l.kind, 3: l.kind, 4: changeKind(l.kind)} {
+			ref := cell(c, row)
 			if v, _ := w.f.GetCellValue(tab.sheet, ref); v == "—" {
 				continue
 			}
@@ -145,36 +104,77 @@ func (w *writer) writeTableKinds(tab table, lines []overviewLine) error {
 				return err
 			}
 		}
+		if l.verdict == "" {
+			continue
+		}
+		// The one colour rule, as conditional formats so a figure corrected
+		// by hand recolours: this week's rate below its target, and 否.
+		cmp := "<"
+		if l.atMost {
+			cmp = ">="
+		}
+		b5, e5 := cell(2, row), cell(5, row)
+		formula := fmt.Sprintf("AND(ISNUMBER(%s),ISNUMBER(%s),%s%s%s)", b5, e5, b5, cmp, e5)
+		if err := w.f.SetConditionalFormat(tab.sheet, b5+":"+b5, []excelize.ConditionalFormatOptions{
+			{Type: "formula", Criteria: formula, Format: &w.st.behind},
+		}); err != nil {
+			return fmt.Errorf("%s: conditional format %s: %w", tab.sheet, b5, err)
+		}
 	}
-	return nil
+	metRange := fmt.Sprintf("%s:%s", cell(6, first), cell(6, first+len(lines)-1))
+	if err := w.f.SetConditionalFormat(tab.sheet, metRange, []excelize.ConditionalFormatOptions{
+		{Type: "formula", Criteria: fmt.Sprintf(`%s="%s"`, cell(6, first), w.lang.T("no")), Format: &w.st.behind},
+		{Type: "formula", Criteria: fmt.Sprintf(`%s="%s"`, cell(6, first), w.lang.T("yes")), Format: &w.st.metGood},
+	}); err != nil {
+		return fmt.Errorf("%s: conditional format %s: %w", tab.sheet, metRange, err)
+	}
+	return w.attentionList(tab.sheet, first+len(lines)+3)
 }
 
-// attentionList writes 需关注单位 below the indicators.
+func changeKind(k kind) kind {
+	if k == kInt {
+		return kChange
+	}
+	return kPoints
+}
+
+func yesNo(l bulletin.Lang, v bool) string {
+	if v {
+		return l.T("yes")
+	}
+	return l.T("no")
+}
+
+// attentionList writes 需关注单位 below the indicators (and below the
+// signature line): 进度 first, then 质量, each from the most severe, or
+// the line that says nobody is named.
 func (w *writer) attentionList(sheet string, row int) error {
 	t := w.lang.T
 	cell := func(c, r int) string { s, _ := excelize.CoordinatesToCellName(c, r); return s }
 	f := w.f
-	if err := f.SetCellStr(sheet, cell(1, row), t("attention")); err != nil {
-		return err
-	}
-	if err := f.MergeCell(sheet, cell(1, row), cell(6, row)); err != nil {
-		return err
-	}
-	if err := f.SetCellStyle(sheet, cell(1, row), cell(6, row), w.st.header); err != nil {
+	if err := w.paragraph(sheet, row, 6, t("attention"), w.st.header); err != nil {
 		return err
 	}
 	row++
-	if len(w.b.Attention) == 0 {
-		if err := f.SetCellStr(sheet, cell(1, row), t("none")); err != nil {
+	// The reasons share columns B–F: their width decides the wrapping.
+	var merged float64
+	for c := 2; c <= 6; c++ {
+		name, _ := excelize.ColumnNumberToName(c)
+		cw, err := f.GetColWidth(sheet, name)
+		if err != nil {
 			return err
 		}
-		return f.SetCellStyle(sheet, cell(1, row), cell(1, row), w.st.cell(kText, false))
+		merged += cw
 	}
-	for _, a := range w.b.Attention {
-		if err := f.SetCellStr(sheet, cell(1, row), a.Name); err != nil {
+	nameWidth, err := f.GetColWidth(sheet, "A")
+	if err != nil {
+		return err
+	}
+	line := func(name, text string) error {
+		if err := f.SetCellStr(sheet, cell(1, row), name); err != nil {
 			return err
 		}
-		if err := f.SetCellStr(sheet, cell(2, row), joinReasons(a.Reasons)); err != nil {
+		if err := f.SetCellStr(sheet, cell(2, row), text); err != nil {
 			return err
 		}
 		if err := f.MergeCell(sheet, cell(2, row), cell(6, row)); err != nil {
@@ -183,31 +183,35 @@ func (w *writer) attentionList(sheet string, row int) error {
 		if err := f.SetCellStyle(sheet, cell(1, row), cell(6, row), w.st.cell(kText, false)); err != nil {
 			return err
 		}
-		var merged float64
-		for c := 2; c <= 6; c++ {
-			name, _ := excelize.ColumnNumberToName(c)
-			cw, err := f.GetColWidth(sheet, name)
-			if err != nil {
-				return err
-			}
-			merged += cw
-		}
-		lines := max(wrappedLines(displayWidth(joinReasons(a.Reasons)), merged), wrappedLines(displayWidth(a.Name), func() float64 { cw, _ := f.GetColWidth(sheet, "A"); return cw }()))
+		lines := max(wrappedLines(displayWidth(text), merged), wrappedLines(displayWidth(name), nameWidth))
 		if err := f.SetRowHeight(sheet, row, rowHeight(lines)); err != nil {
 			return err
 		}
 		row++
+		return nil
+	}
+	for _, kind := range []string{bulletin.Pace, bulletin.Quality} {
+		if err := w.paragraph(sheet, row, 6, t("attention_"+kind), w.st.header); err != nil {
+			return err
+		}
+		row++
+		list := w.b.AttentionOf(kind)
+		if len(list) == 0 {
+			if err := line("", w.b.NoneLine(kind)); err != nil {
+				return err
+			}
+			continue
+		}
+		for _, a := range list {
+			if err := line(a.Name, strings.Join(a.Reasons, t("semicolon"))); err != nil {
+				return err
+			}
+		}
+	}
+	if few := w.b.FewRecruits(); few != "" {
+		if err := w.paragraph(sheet, row, 6, few, w.st.note); err != nil {
+			return err
+		}
 	}
 	return nil
-}
-
-func joinReasons(r []string) string {
-	out := ""
-	for i, s := range r {
-		if i > 0 {
-			out += "；"
-		}
-		out += s
-	}
-	return out
 }

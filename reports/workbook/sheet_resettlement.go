@@ -9,9 +9,9 @@ func (w *writer) resettlement() error {
 		{column{head: t("region"), kind: kName}, name},
 		{column{head: t("due"), kind: kInt}, count("placement_due")},
 		{column{head: t("placed"), kind: kInt}, count("placed")},
-		{column{head: t("placement"), kind: kPct, behind: "AND(ISNUMBER({self}),{self}<" + num(tg.Placement) + ")"}, rate("placement_rate")},
+		{column{head: t("placement"), kind: kPct, behind: belowValue(tg.Placement)}, rate("placement_rate")},
 		{column{head: t("self_employed"), kind: kInt}, count("self_employed")},
-		{column{head: t("subsidy"), kind: kPct, behind: "AND(ISNUMBER({self}),{self}<" + num(tg.SubsidyOnTime) + ")"}, rate("subsidy_on_time_rate")},
+		{column{head: t("subsidy"), kind: kPct, behind: belowValue(tg.SubsidyOnTime)}, rate("subsidy_on_time_rate")},
 		{column{head: t("avg_days"), kind: kDays}, rate("avg_placement_days")},
 	}
 	return w.regionTable(t("sheet_resettle"), cols, w.b.Children, 1)

@@ -13,16 +13,16 @@ func (w *writer) returns() error {
 	t := w.lang.T
 	cols := []regionColumn{
 		{column{head: t("region"), kind: kName}, name},
-		{column{head: t("approved"), kind: kInt}, count("approved")},
+		{column{head: t("approved"), kind: kInt, id: "n"}, count("approved")},
 		{column{head: t("returned"), kind: kInt}, count("returned")},
 		{column{head: t("responsible"), kind: kInt}, count("responsible_returned")},
-		{column{head: t("return_rate"), kind: kPct, behind: "AND(ISNUMBER({self}),{self}>=" + num(w.b.Targets.ReturnRateMax) + ")"}, rate("return_rate")},
+		{column{head: t("return_rate"), kind: kPct, behind: "AND(ISNUMBER({self}),{n}>=MAX(" + num(w.b.Targets.MinRecruits) + ",1),{self}>=" + num(w.b.Targets.ReturnRateMax) + ")"}, rate("return_rate")},
 		{column{head: t("return_why"), kind: kText}, func(r bulletin.Row) any {
 			var parts []string
 			for _, rr := range w.b.ReturnReasons[r.Code()] {
 				parts = append(parts, w.reasonText(rr.Reason, rr.Returned))
 			}
-			return strings.Join(parts, "；")
+			return strings.Join(parts, w.lang.T("semicolon"))
 		}},
 	}
 	return w.regionTable(t("sheet_returns"), cols, w.b.Children, 1)

@@ -4,16 +4,19 @@ import (
 	"fmt"
 
 	"github.com/xuri/excelize/v2"
+
+	"enlist/reports/bulletin"
 )
 
 // styles are created once per workbook: excelize adds a style record per
 // NewStyle call, so a style per cell would bloat the file.
 type styles struct {
 	title, subLeft, subRight, header, note int
+	lead                                   int // 总览's lead paragraph
 	behind                                 int // conditional format: behind target
 	cells                                  map[string]int
 	dashes                                 [2]int
-	good, bad                              int // 达标 是 / 否
+	metGood                                int // conditional format: 达标 是
 }
 
 const (
@@ -23,7 +26,7 @@ const (
 	headFill  = "DDEBF7"
 )
 
-func newStyles(f *excelize.File) (*styles, error) {
+func newStyles(f *excelize.File, l bulletin.Lang) (*styles, error) {
 	s := &styles{cells: map[string]int{}}
 	border := []excelize.Border{
 		{Type: "left", Color: "000000", Style: 1}, {Type: "right", Color: "000000", Style: 1},
@@ -49,16 +52,14 @@ func newStyles(f *excelize.File) (*styles, error) {
 		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{headFill}}, Alignment: center})
 	s.note = mk(&excelize.Style{Font: &excelize.Font{Family: bodyFont, Size: 9, Italic: true},
 		Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "center", WrapText: true}})
-	s.good = mk(&excelize.Style{Font: &excelize.Font{Family: bodyFont, Size: 10, Color: "006100"}, Border: border,
-		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"C6EFCE"}}, Alignment: center})
-	s.bad = mk(&excelize.Style{Font: &excelize.Font{Family: bodyFont, Size: 10, Color: "9C0006"}, Border: border,
-		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFC7CE"}}, Alignment: center})
+	s.lead = mk(&excelize.Style{Font: &excelize.Font{Family: bodyFont, Size: 11, Bold: true},
+		Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "top", WrapText: true}})
 	for i, total := range []bool{false, true} {
-		s.dashes[i] = mk(cellStyle(kTextCenter, total, border))
+		s.dashes[i] = mk(cellStyle(l, kTextCenter, total, border))
 	}
-	for _, k := range []kind{kText, kName, kInt, kPct, kChange, kPctChange, kScore, kDays, kRank, kTextCenter} {
+	for _, k := range []kind{kText, kName, kInt, kPct, kChange, kPctChange, kScore, kDays, kRank, kTextCenter, kPoints, kTimes} {
 		for _, total := range []bool{false, true} {
-			s.cells[key(k, total)] = mk(cellStyle(k, total, border))
+			s.cells[key(k, total)] = mk(cellStyle(l, k, total, border))
 		}
 	}
 	if err != nil {
@@ -67,6 +68,12 @@ func newStyles(f *excelize.File) (*styles, error) {
 	// Excel's own "light red fill with dark red text".
 	s.behind, err = f.NewConditionalStyle(&excelize.Style{Font: &excelize.Font{Color: "9C0006"},
 		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFC7CE"}}})
+	if err != nil {
+		return nil, fmt.Errorf("create conditional style: %w", err)
+	}
+	// Excel's "green fill with dark green text".
+	s.metGood, err = f.NewConditionalStyle(&excelize.Style{Font: &excelize.Font{Color: "006100"},
+		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"C6EFCE"}}})
 	if err != nil {
 		return nil, fmt.Errorf("create conditional style: %w", err)
 	}
@@ -84,7 +91,16 @@ func (s *styles) dash(total bool) int {
 	return s.dashes[0]
 }
 
-func cellStyle(k kind, total bool, border []excelize.Border) *excelize.Style {
+// pointsFormat and timesFormat carry their unit in the cell, so a printed
+// difference of rates never reads as a percentage: +16.8个百分点, 5.8倍.
+func pointsFormat(l bulletin.Lang) string {
+	u := l.T("points_unit")
+	return `+0.0"` + u + `";-0.0"` + u + `";0.0"` + u + `"`
+}
+
+func timesFormat(l bulletin.Lang) string { return `0.0"` + l.T("times_unit") + `"` }
+
+func cellStyle(l bulletin.Lang, k kind, total bool, border []excelize.Border) *excelize.Style {
 	st := &excelize.Style{Font: &excelize.Font{Family: bodyFont, Size: 10, Bold: total}, Border: border,
 		Alignment: &excelize.Alignment{Horizontal: "right", Vertical: "center"}}
 	if total {
@@ -111,6 +127,10 @@ func cellStyle(k kind, total bool, border []excelize.Border) *excelize.Style {
 		format = pchgFormat
 	case kScore, kDays:
 		format = oneDecimal
+	case kPoints:
+		format = pointsFormat(l)
+	case kTimes:
+		format = timesFormat(l)
 	}
 	if format != "" {
 		st.CustomNumFmt = &format

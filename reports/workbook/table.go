@@ -8,6 +8,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/width"
+
+	"enlist/reports/bulletin"
 )
 
 // kind says how a column's cells look: text, counts, rates and changes.
@@ -24,6 +26,8 @@ const (
 	kDays            // days, one decimal
 	kRank            // a rank: blank on the total row
 	kTextCenter      // short text, centred
+	kPoints          // a difference of two rates, in percentage points (个百分点), signed
+	kTimes           // a ratio of two counts as a multiple (倍)
 )
 
 // column is one column of a table: its heads and how it looks. group, when
@@ -54,7 +58,13 @@ type table struct {
 	cols         []column
 	records      []record
 	notes        []string
-	freezeCols   int // columns kept in view when scrolling right
+	freezeCols   int    // columns kept in view when scrolling right
+	lead         string // a paragraph above the header (总览's 通报 lead)
+	signature    string // the 填报单位 / 填表人 / 审核人 / 填表日期 line
+	// noRepeat prints the header rows once: a table followed by a list of
+	// its own (总览's 需关注单位) must not carry the table's header onto
+	// the list's pages.
+	noRepeat bool
 }
 
 const (
@@ -79,16 +89,24 @@ func (w *writer) writeTable(t table) error {
 	if err := w.titleLines(t.sheet, t.title, t.dateLine, t.unitLine, last); err != nil {
 		return err
 	}
+	hr, fd := headRow, firstData
+	if t.lead != "" {
+		// The lead paragraph sits between the date line and the header.
+		if err := w.paragraph(t.sheet, headRow, last, t.lead, w.st.lead); err != nil {
+			return err
+		}
+		hr, fd = headRow+1, firstData+1
+	}
 	// Two header rows: a group head merged across its columns, a single
 	// head merged down both rows.
 	for i := 0; i < len(t.cols); i++ {
 		c := t.cols[i]
 		col := i + 1
 		if c.group == "" {
-			if err := f.SetCellStr(t.sheet, cell(col, headRow), c.head); err != nil {
+			if err := f.SetCellStr(t.sheet, cell(col, hr), c.head); err != nil {
 				return err
 			}
-			if err := f.MergeCell(t.sheet, cell(col, headRow), cell(col, headRow+1)); err != nil {
+			if err := f.MergeCell(t.sheet, cell(col, hr), cell(col, hr+1)); err != nil {
 				return err
 			}
 			continue
@@ -97,22 +115,22 @@ func (w *writer) writeTable(t table) error {
 		for end+1 < len(t.cols) && t.cols[end+1].group == c.group {
 			end++
 		}
-		if err := f.SetCellStr(t.sheet, cell(col, headRow), c.group); err != nil {
+		if err := f.SetCellStr(t.sheet, cell(col, hr), c.group); err != nil {
 			return err
 		}
 		if end > i {
-			if err := f.MergeCell(t.sheet, cell(col, headRow), cell(end+1, headRow)); err != nil {
+			if err := f.MergeCell(t.sheet, cell(col, hr), cell(end+1, hr)); err != nil {
 				return err
 			}
 		}
 		for j := i; j <= end; j++ {
-			if err := f.SetCellStr(t.sheet, cell(j+1, headRow+1), t.cols[j].head); err != nil {
+			if err := f.SetCellStr(t.sheet, cell(j+1, hr+1), t.cols[j].head); err != nil {
 				return err
 			}
 		}
 		i = end
 	}
-	if err := f.SetCellStyle(t.sheet, cell(1, headRow), cell(last, headRow+1), w.st.header); err != nil {
+	if err := f.SetCellStyle(t.sheet, cell(1, hr), cell(last, hr+1), w.st.header); err != nil {
 		return err
 	}
 
@@ -124,7 +142,7 @@ func (w *writer) writeTable(t table) error {
 			widths[i] = max(widths[i], displayWidth(c.group)/2)
 		}
 	}
-	row := firstData
+	row := fd
 	texts := make([][]int, len(t.records)) // display widths of each row's cells
 	for n, rec := range t.records {
 		texts[n] = make([]int, len(t.cols))
@@ -153,22 +171,28 @@ func (w *writer) writeTable(t table) error {
 		}
 		row++
 	}
+	if t.signature != "" {
+		if err := w.paragraph(t.sheet, row+1, last, t.signature, w.st.subLeft); err != nil {
+			return err
+		}
+		row++
+	}
 
 	// Cells behind target, coloured by Excel itself so the colour follows
 	// the value if someone corrects a figure by hand.
-	if lastData >= firstData {
+	if lastData >= fd {
 		for i, c := range t.cols {
 			if c.behind == "" {
 				continue
 			}
-			formula := strings.ReplaceAll(c.behind, "{self}", cell(i+1, firstData))
+			formula := strings.ReplaceAll(c.behind, "{self}", cell(i+1, fd))
 			for j, o := range t.cols {
 				if o.id != "" {
-					formula = strings.ReplaceAll(formula, "{"+o.id+"}", cell(j+1, firstData))
+					formula = strings.ReplaceAll(formula, "{"+o.id+"}", cell(j+1, fd))
 				}
 			}
 			colName, _ := excelize.ColumnNumberToName(i + 1)
-			rng := fmt.Sprintf("%s%d:%s%d", colName, firstData, colName, lastData)
+			rng := fmt.Sprintf("%s%d:%s%d", colName, fd, colName, lastData)
 			if err := f.SetConditionalFormat(t.sheet, rng, []excelize.ConditionalFormatOptions{
 				{Type: "formula", Criteria: formula, Format: &w.st.behind},
 			}); err != nil {
@@ -190,12 +214,113 @@ func (w *writer) writeTable(t table) error {
 			lines = max(lines, wrappedLines(wd, columnWidth(widths[i])))
 		}
 		if lines > 1 {
-			if err := f.SetRowHeight(t.sheet, firstData+n, rowHeight(lines)); err != nil {
+			if err := f.SetRowHeight(t.sheet, fd+n, rowHeight(lines)); err != nil {
 				return err
 			}
 		}
 	}
-	return w.printSetup(t.sheet, firstData-1, t.freezeCols)
+	if !t.noRepeat {
+		if err := w.breakPages(t.sheet, widths, fd, lastData); err != nil {
+			return err
+		}
+	}
+	repeat := fd - 1
+	if t.noRepeat {
+		repeat = 0
+	}
+	if err := w.printSetup(t.sheet, repeat, t.freezeCols); err != nil {
+		return err
+	}
+	if t.noRepeat {
+		return w.freeze(t.sheet, fd-1, t.freezeCols)
+	}
+	return nil
+}
+
+// A4 landscape less the 0.4-inch margins and the footer, in points.
+const (
+	printableWidth  = (11.69 - 0.8) * 72
+	printableHeight = (8.27-0.8)*72 - 24
+)
+
+// breakPages puts page breaks into a table longer than a page so that the
+// 合计 row (the last data row) never stands alone on the last page: the
+// last page carries at least two regions above it. Spreadsheets break
+// pages by their own measure of fonts; the estimate here is conservative
+// (rows counted at least 15 pt, a tenth of each page left free), so its
+// breaks come before the program's own.
+func (w *writer) breakPages(sheet string, widths []int, first, last int) error {
+	var tablePt float64
+	for _, wd := range widths {
+		tablePt += 0.75 * (7*columnWidth(wd) + 5) // Excel: width units → pixels → points
+	}
+	scale := min(1, printableWidth/tablePt)
+	var headPt float64
+	for r := 1; r < first; r++ {
+		h, err := w.f.GetRowHeight(sheet, r)
+		if err != nil {
+			return err
+		}
+		headPt += max(h, 15)
+	}
+	room := 0.9*printableHeight/scale - headPt
+	heights := make([]float64, 0, last-first+1)
+	var total float64
+	for r := first; r <= last; r++ {
+		h, err := w.f.GetRowHeight(sheet, r)
+		if err != nil {
+			return err
+		}
+		heights = append(heights, max(h, 15))
+		total += max(h, 15)
+	}
+	if total <= room || room <= 0 {
+		return nil
+	}
+	// Greedy pages; then the last break moves up until the last page has
+	// the 合计 row and two regions.
+	var breaks []int // index into heights of the first row of a new page
+	used := 0.0
+	for i, h := range heights {
+		if used+h > room && i > 0 {
+			breaks = append(breaks, i)
+			used = 0
+		}
+		used += h
+	}
+	if n := len(breaks); n > 0 && len(heights)-breaks[n-1] < 3 {
+		prev := 0
+		if n > 1 {
+			prev = breaks[n-2]
+		}
+		breaks[n-1] = max(prev+1, len(heights)-3)
+	}
+	for _, i := range breaks {
+		ref, _ := excelize.CoordinatesToCellName(1, first+i)
+		if err := w.f.InsertPageBreak(sheet, ref); err != nil {
+			return fmt.Errorf("%s page break: %w", sheet, err)
+		}
+	}
+	return nil
+}
+
+// paragraph writes text merged across n columns at row, wrapped, with a
+// row tall enough for it.
+func (w *writer) paragraph(sheet string, row, n int, text string, style int) error {
+	f := w.f
+	cell := func(c, r int) string { s, _ := excelize.CoordinatesToCellName(c, r); return s }
+	if err := f.SetCellStr(sheet, cell(1, row), text); err != nil {
+		return err
+	}
+	if err := f.MergeCell(sheet, cell(1, row), cell(max(n, 2), row)); err != nil {
+		return err
+	}
+	if err := f.SetCellStyle(sheet, cell(1, row), cell(max(n, 2), row), style); err != nil {
+		return err
+	}
+	// The merged width is not known until the columns are sized: assume
+	// about 90 display columns (an A4 landscape page at fit-to-width).
+	return f.SetRowHeight(sheet, row, rowHeight(wrappedLines(displayWidth(text), 90)))
 }
 
 // titleLines writes the merged title and the date / unit line over n columns.
@@ -259,6 +384,10 @@ func (w *writer) setValue(sheet, ref string, k kind, v any, total bool) (string,
 			// excelize would write NaN into the XML, which Excel refuses.
 			return w.setValue(sheet, ref, k, nil, total)
 		}
+		// The cell holds the figure as printed (the bulletin's one rounding
+		// rule), so a spreadsheet shows the digits the page shows and a
+		// conditional format compares what the reader sees.
+		x = stored(k, x)
 		if err := f.SetCellFloat(sheet, ref, x, -1, 64); err != nil {
 			return "", err
 		}
@@ -276,12 +405,31 @@ func (w *writer) setValue(sheet, ref string, k kind, v any, total bool) (string,
 	return shown, f.SetCellStyle(sheet, ref, ref, style)
 }
 
+// stored is the value a cell of kind k holds: rates rounded to one decimal
+// of a percent, points, multiples, scores and days to one decimal, half
+// away from zero (bulletin.Round).
+func stored(k kind, x float64) float64 {
+	switch k {
+	case kPct, kPctChange:
+		return bulletin.RoundRate(x)
+	case kPoints:
+		return bulletin.Round(100*x, 1)
+	case kTimes, kScore, kDays:
+		return bulletin.Round(x, 1)
+	}
+	return x
+}
+
 func numberText(k kind, x float64) string {
 	switch k {
 	case kPct:
 		return strconv.FormatFloat(100*x, 'f', 1, 64) + "%"
 	case kPctChange:
 		return "+" + strconv.FormatFloat(100*x, 'f', 1, 64) + "%"
+	case kPoints:
+		return "+" + strconv.FormatFloat(x, 'f', 1, 64) + "个百分点"
+	case kTimes:
+		return strconv.FormatFloat(x, 'f', 1, 64) + "倍"
 	case kScore, kDays:
 		return strconv.FormatFloat(x, 'f', 1, 64)
 	}
@@ -348,15 +496,21 @@ func (w *writer) printSetup(sheet string, headerRows, freezeCols int) error {
 		}); err != nil {
 			return fmt.Errorf("%s print titles: %w", sheet, err)
 		}
-		topLeft, _ := excelize.CoordinatesToCellName(freezeCols+1, headerRows+1)
-		pane := "bottomLeft"
-		if freezeCols > 0 {
-			pane = "bottomRight"
-		}
-		if err := f.SetPanes(sheet, &excelize.Panes{Freeze: true, XSplit: freezeCols, YSplit: headerRows,
-			TopLeftCell: topLeft, ActivePane: pane}); err != nil {
-			return fmt.Errorf("%s freeze header: %w", sheet, err)
-		}
+		return w.freeze(sheet, headerRows, freezeCols)
+	}
+	return nil
+}
+
+// freeze keeps the header rows and the first columns in view on screen.
+func (w *writer) freeze(sheet string, headerRows, freezeCols int) error {
+	topLeft, _ := excelize.CoordinatesToCellName(freezeCols+1, headerRows+1)
+	pane := "bottomLeft"
+	if freezeCols > 0 {
+		pane = "bottomRight"
+	}
+	if err := w.f.SetPanes(sheet, &excelize.Panes{Freeze: true, XSplit: freezeCols, YSplit: headerRows,
+		TopLeftCell: topLeft, ActivePane: pane}); err != nil {
+		return fmt.Errorf("%s freeze header: %w", sheet, err)
 	}
 	return nil
 }

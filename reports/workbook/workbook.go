@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -27,7 +28,7 @@ type writer struct {
 
 func newWriter(b *bulletin.Bulletin) (*writer, error) {
 	f := excelize.NewFile()
-	st, err := newStyles(f)
+	st, err := newStyles(f, b.Lang)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +108,8 @@ type regionColumn struct {
 }
 
 func (w *writer) regionTable(sheet string, cols []regionColumn, rows []bulletin.Row, freeze int, notes ...string) error {
-	t := table{sheet: sheet, title: w.b.Title(), dateLine: w.b.AsOfLine(), unitLine: w.lang.T("unit_line"), freezeCols: freeze, notes: notes}
+	t := table{sheet: sheet, title: w.b.Title(), dateLine: w.b.AsOfLine(), unitLine: w.lang.T("unit_line"), freezeCols: freeze, notes: notes,
+		signature: w.signature()}
 	for _, c := range cols {
 		t.cols = append(t.cols, c.column)
 	}
@@ -123,6 +125,23 @@ func (w *writer) regionTable(sheet string, cols []regionColumn, rows []bulletin.
 	}
 	t.records = append(t.records, rec(w.b.Scope, true))
 	return w.writeTable(t)
+}
+
+// signature is the line a statistics table ends with: 填报单位, 填表人,
+// 审核人 (enlist.yaml bulletin:, blank to sign by hand) and 填表日期.
+func (w *writer) signature() string {
+	s := w.b.Signature
+	blank := func(v string) string {
+		if v == "" {
+			return "　　　　　　"
+		}
+		return v
+	}
+	day := w.b.Generated
+	if day.IsZero() {
+		day = time.Now()
+	}
+	return fmt.Sprintf(w.lang.T("signature"), blank(s.Unit), blank(s.Preparer), blank(s.Reviewer), day.Format(w.lang.T("date_format")))
 }
 
 // Column value helpers.

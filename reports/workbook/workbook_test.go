@@ -4,8 +4,10 @@ import (
 	"archive/zip"
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"enlist/internal/metrics"
+	"enlist/internal/tabular"
 	"enlist/reports/bulletin"
 	"enlist/reports/internal/fixture"
 	"enlist/reports/workbook"
@@ -167,14 +170,16 @@ func TestWeeklyWorkbookForm(t *testing.T) {
 		}
 	}
 	// Ranked by completion: 410103 100 %, 中原区 50 %, 管城回族区 0 %.
+	// Rates are stored as printed (79/90 = 87.8 %); the pace gap is the
+	// difference of the printed figures in percentage points.
 	for i, w := range []struct {
 		rank, name                   string
 		quota, approved, returned    float64
 		completion, elapsed, pacegap float64
 	}{
-		{"1", fixture.ScriptName, 2, 2, 0, 1, 79.0 / 90, 1 - 79.0/90},
-		{"2", "中原区", 4, 3, 1, 0.5, 79.0 / 90, 0.5 - 79.0/90},
-		{"3", "管城回族区", 2, 0, 0, 0, 79.0 / 90, -79.0 / 90},
+		{"1", fixture.ScriptName, 2, 2, 0, 1, 0.878, 12.2},
+		{"2", "中原区", 4, 3, 1, 0.5, 0.878, -37.8},
+		{"3", "管城回族区", 2, 0, 0, 0, 0.878, -87.8},
 	} {
 		r := 5 + i
 		cell := func(col string) string { return fmt.Sprintf("%s%d", col, r) }
@@ -196,7 +201,7 @@ func TestWeeklyWorkbookForm(t *testing.T) {
 	if q.raw(fmt.Sprintf("A%d", total)) != "" {
 		t.Errorf("合计 has a rank")
 	}
-	for ref, want := range map[string]string{"C5": "#,##0", "I5": "0.0%", "J5": "0.0%", "K5": "+0.0%;-0.0%;0.0%", fmt.Sprintf("I%d", total): "0.0%"} {
+	for ref, want := range map[string]string{"C5": "#,##0", "I5": "0.0%", "J5": "0.0%", "K5": `+0.0"个百分点";-0.0"个百分点";0.0"个百分点"`, "E5": `0.0"倍"`, fmt.Sprintf("I%d", total): "0.0%"} {
 		if got := q.numFmt(ref); got != want {
 			t.Errorf("任务完成!%s format %q, want %q", ref, got, want)
 		}
@@ -205,7 +210,7 @@ func TestWeeklyWorkbookForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if opts, ok := cf[fmt.Sprintf("I5:I%d", total)]; !ok || len(opts) != 1 || opts[0].Type != "formula" || !strings.Contains(opts[0].Criteria, "I5<J5-0.1") {
+	if opts, ok := cf[fmt.Sprintf("I5:I%d", total)]; !ok || len(opts) != 1 || opts[0].Type != "formula" || !strings.Contains(opts[0].Criteria, "I5<J5)") {
 		t.Errorf("任务完成: completion behind time not coloured: %+v", cf)
 	}
 	panes, err := f.GetPanes("任务完成")
@@ -231,14 +236,24 @@ func TestWeeklyWorkbookForm(t *testing.T) {
 		t.Errorf("region column width %v: too narrow for 郑州航空港经济综合实验区", w)
 	}
 
-	// Quality: 排名 ranks the college share; 总评排名 is the metrics' rank.
+	// Quality: one rank, 总评排名, first and sorting the rows; 管城回族区
+	// (a quota, no approvals) and 金水区 (neither) have no score, no rank.
 	g := sheet{t, f, "兵员质量"}
-	r := g.rowOf("B", fixture.ScriptName)
-	if g.raw(fmt.Sprintf("A%d", r)) != "1" || g.raw(fmt.Sprintf("A%d", g.rowOf("B", "中原区"))) != "2" || g.raw(fmt.Sprintf("A%d", g.rowOf("B", "金水区"))) != "3" {
-		t.Errorf("兵员质量 college ranks wrong")
+	if g.raw("A3") != "总评排名" || g.raw("L3") != "五率总评得分" || g.raw("M3") != "" {
+		t.Errorf("兵员质量 heads A3 %q L3 %q M3 %q, want one rank column, first", g.raw("A3"), g.raw("L3"), g.raw("M3"))
 	}
-	if v, _ := g.num(fmt.Sprintf("E%d", g.rowOf("B", "中原区"))); math.Abs(v-1.0/3) > 1e-9 {
-		t.Errorf("中原区 college ratio %v, want 1/3", v)
+	for i, w := range [][2]string{{"1", fixture.ScriptName}, {"2", "中原区"}, {"—", "管城回族区"}, {"—", "金水区"}} {
+		if a, b := g.raw(fmt.Sprintf("A%d", 5+i)), g.raw(fmt.Sprintf("B%d", 5+i)); a != w[0] || b != w[1] {
+			t.Errorf("兵员质量 row %d: %q %q, want %q %q", 5+i, a, b, w[0], w[1])
+		}
+	}
+	for _, n := range []string{"管城回族区", "金水区"} {
+		if got := g.raw(fmt.Sprintf("L%d", g.rowOf("B", n))); got != "—" {
+			t.Errorf("%s (no approvals) is scored %q", n, got)
+		}
+	}
+	if v, _ := g.num(fmt.Sprintf("E%d", g.rowOf("B", "中原区"))); v != 0.333 {
+		t.Errorf("中原区 college ratio %v, want 0.333 (1/3 as printed)", v)
 	}
 
 	// Text from extracts stays text, never a formula.
@@ -282,12 +297,25 @@ func TestWeeklyWorkbookForm(t *testing.T) {
 
 	o := sheet{t, f, "总览"}
 	ar := o.rowOf("A", "需关注单位")
-	if o.raw(fmt.Sprintf("A%d", ar+1)) != "中原区" || o.raw(fmt.Sprintf("A%d", ar+2)) != "管城回族区" {
-		t.Errorf("需关注单位 lists %q, %q", o.raw(fmt.Sprintf("A%d", ar+1)), o.raw(fmt.Sprintf("A%d", ar+2)))
+	// 进度 from the most severe (管城回族区 87.8 points behind, 中原区
+	// 37.8), then 质量: no ratio is judged on 2 or 3 recruits.
+	for i, w := range [][2]string{
+		{"进度", "进度"}, // a merged head reads the same in every cell
+		{"管城回族区", "任务完成率0.0%，落后时间进度87.8个百分点"},
+		{"中原区", "任务完成率50.0%，落后时间进度37.8个百分点"},
+		{"质量", "质量"},
+		{"", "已评比例均达到目标"},
+	} {
+		if a, b := o.raw(fmt.Sprintf("A%d", ar+1+i)), o.raw(fmt.Sprintf("B%d", ar+1+i)); a != w[0] || b != w[1] {
+			t.Errorf("需关注单位 row %d: %q %q, want %q %q", i+1, a, b, w[0], w[1])
+		}
+	}
+	if got := o.raw(fmt.Sprintf("A%d", ar+6)); !strings.Contains(got, "中原区（3人）") {
+		t.Errorf("the few-recruits note %q does not give 中原区's count", got)
 	}
 	cr := o.rowOf("A", "任务完成率")
-	if o.raw(fmt.Sprintf("F%d", cr)) != "否" {
-		t.Errorf("总览: completion 50 %% against 87.8 %% elapsed is not marked behind")
+	if o.raw(fmt.Sprintf("F%d", cr)) != "否" || o.raw(fmt.Sprintf("E%d", cr)) != "0.878" {
+		t.Errorf("总览: completion 50 %% against 87.8 %% elapsed: target %q 达标 %q", o.raw(fmt.Sprintf("E%d", cr)), o.raw(fmt.Sprintf("F%d", cr)))
 	}
 
 	// Native charts: chart parts in the package, drawn on 图表.
@@ -308,8 +336,10 @@ func TestWeeklyWorkbookForm(t *testing.T) {
 }
 
 // TestWeeklyWorkbookEqualsMetrics checks every figure of a generated
-// province's bulletin against the metrics models read independently, and
-// that each 合计 of counts is the sum of the rows above it.
+// province's bulletin against the bulletin model (sql/models/440) read
+// independently, as printed (rates to one decimal of a percent, points,
+// multiples and scores to one decimal), and that each 合计 of counts is
+// the sum of the rows above it.
 func TestWeeklyWorkbookEqualsMetrics(t *testing.T) {
 	ctx := context.Background()
 	wh := fixture.Province(t, 20000)
@@ -318,7 +348,13 @@ func TestWeeklyWorkbookEqualsMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	frame, err := metrics.Read(ctx, wh, q)
+	rows, err := wh.DB().QueryContext(ctx, `SELECT * FROM bulletin_at(?::DATE, ?, ?)
+		WHERE (region_code = ? OR parent_code = ?) AND year = ? AND season = ?`, "2025-08-31", q.Year, q.Season, q.Scope, q.Scope, q.Year, q.Season)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame, err := tabular.FromRows(rows)
+	rows.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -346,8 +382,8 @@ func TestWeeklyWorkbookEqualsMetrics(t *testing.T) {
 		{"任务完成", "B", map[string]string{"A": "completion_rank", "C": "quota", "D": "applied", "E": "applied_to_quota", "F": "double_qualified",
 			"G": "approved", "H": "returned", "I": "quota_completion", "J": "elapsed_share", "K": "pace_gap", "L": "projected_completion", "M": "quota_completion_change"},
 			[]string{"D", "F", "G", "H"}},
-		{"兵员质量", "B", map[string]string{"C": "approved", "D": "college_approved", "E": "college_ratio", "F": "college_target", "G": "graduate_approved",
-			"H": "graduate_ratio", "I": "graduate_target", "J": "stem_approved", "K": "stem_ratio", "L": "composite_score", "M": "composite_rank"},
+		{"兵员质量", "B", map[string]string{"A": "composite_rank", "C": "approved", "D": "college_approved", "E": "college_ratio", "F": "college_target", "G": "graduate_approved",
+			"H": "graduate_ratio", "I": "graduate_target", "J": "stem_approved", "K": "stem_ratio", "L": "composite_score"},
 			[]string{"C", "D", "G", "J"}},
 		{"体检政考", "A", map[string]string{"B": "physical_examined", "C": "physical_passed", "D": "physical_pass_rate", "E": "political_reviewed",
 			"F": "political_passed", "G": "political_pass_rate", "H": "double_qualified"},
@@ -375,6 +411,7 @@ func TestWeeklyWorkbookEqualsMetrics(t *testing.T) {
 				}
 				got, gok := s.num(fmt.Sprintf("%s%d", col, r))
 				w, wok := toFloat(m[mc])
+				w = printed(mc, w)
 				if gok != wok || math.Abs(got-w) > 1e-9*math.Max(1, math.Abs(w)) {
 					t.Errorf("%s %s %s (%s) = %v (%v), metrics %v (%v)", sh.name, name, col, mc, got, gok, w, wok)
 				}
@@ -421,6 +458,27 @@ func TestWeeklyWorkbookEqualsMetrics(t *testing.T) {
 	if n := len(b.Weeks); n == 0 || b.Weeks[n-1].Net != b.Scope.Int("approved")-b.Scope.Int("returned") {
 		t.Errorf("last week %+v, metrics approved %d returned %d", b.Weeks, b.Scope.Int("approved"), b.Scope.Int("returned"))
 	}
+}
+
+// printed is a model figure as the bulletin prints it, worked out here
+// from the rule (half away from zero), not from the writer's code.
+func printed(col string, v float64) float64 {
+	half := func(x float64, scale float64) float64 {
+		y := math.Abs(x) * scale
+		r := math.Floor(y + 0.5 + 1e-9)
+		return math.Copysign(r/scale, x)
+	}
+	switch {
+	case col == "applied_to_quota" || col == "composite_score" || col == "avg_placement_days":
+		return half(v, 10)
+	case col == "pace_gap" || col == "quota_completion_change":
+		return half(100*v, 10)
+	case strings.HasSuffix(col, "_rank") || col == "quota" || strings.HasSuffix(col, "approved") || strings.HasSuffix(col, "returned") ||
+		strings.HasSuffix(col, "examined") || strings.HasSuffix(col, "passed") || strings.HasSuffix(col, "reviewed") ||
+		col == "applied" || col == "double_qualified" || col == "placement_due" || col == "placed" || col == "self_employed":
+		return v
+	}
+	return half(v, 1000)
 }
 
 func toFloat(v any) (float64, bool) {
@@ -478,5 +536,123 @@ func TestQualityWorkbook(t *testing.T) {
 	f2 := sheet{t, g, "按文件"}
 	if row := f2.rowOf("A", "郑州市体检结果.csv"); f2.raw(fmt.Sprintf("H%d", row)) != "无登记记录（1）" {
 		t.Errorf("按文件: the exams' main problem %q", f2.raw(fmt.Sprintf("H%d", row)))
+	}
+}
+
+// TestEnglishWorkbookIsEnglish: an English bulletin translates failure and
+// return reasons through the vocabulary (reports/bulletin/reasons.csv) and
+// has no full-width punctuation in any cell; region names stay Chinese.
+func TestEnglishWorkbookIsEnglish(t *testing.T) {
+	wh := fixture.Small(t)
+	b, err := bulletin.Gather(context.Background(), wh, bulletin.Options{Scope: "4101", AsOf: fixture.AsOf, Lang: bulletin.English})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := open(t, b)
+	e := sheet{t, f, "Exams"}
+	if got := e.raw(fmt.Sprintf("I%d", e.rowOf("A", "中原区"))); got != "eyesight (2); surgical (1)" {
+		t.Errorf("中原区's failure reasons in English: %q", got)
+	}
+	r := sheet{t, f, "Returns"}
+	if got := r.raw(fmt.Sprintf("F%d", r.rowOf("A", "中原区"))); got != "illness (1)" {
+		t.Errorf("中原区's return reasons in English: %q", got)
+	}
+	for _, name := range f.GetSheetList() {
+		rows, err := f.GetRows(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, row := range rows {
+			for j, v := range row {
+				if strings.ContainsAny(v, "，；：（）。、") {
+					t.Errorf("%s row %d column %d: full-width punctuation in %q", name, i+1, j+1, v)
+				}
+			}
+		}
+	}
+}
+
+// TestFirstWeekShowsNoScoreRankOrZero: on 01-03 nobody is approved yet:
+// no composite score, no 总评排名 and no projection, each "—" with a note;
+// completion ranks still rank the regions with a quota.
+func TestFirstWeekShowsNoScoreRankOrZero(t *testing.T) {
+	wh := fixture.Small(t)
+	b, err := bulletin.Gather(context.Background(), wh, bulletin.Options{Scope: "4101", AsOf: mustDate(t, "2025-01-03")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := open(t, b)
+	g := sheet{t, f, "兵员质量"}
+	q := sheet{t, f, "任务完成"}
+	for _, name := range []string{"中原区", "管城回族区", "金水区"} {
+		gr := g.rowOf("B", name)
+		if a, l := g.raw(fmt.Sprintf("A%d", gr)), g.raw(fmt.Sprintf("L%d", gr)); a != "—" || l != "—" {
+			t.Errorf("兵员质量 %s: rank %q score %q, want — and —", name, a, l)
+		}
+		if p := q.raw(fmt.Sprintf("L%d", q.rowOf("B", name))); p != "—" {
+			t.Errorf("任务完成 %s: 预计完成率 %q, want —", name, p)
+		}
+	}
+	// 金水区 has no quota: no rank; the three with a quota share rank 1 at 0.0%.
+	if got := q.raw(fmt.Sprintf("A%d", q.rowOf("B", "金水区"))); got != "—" {
+		t.Errorf("金水区 (no quota) ranked %q", got)
+	}
+	if got := q.raw(fmt.Sprintf("A%d", q.rowOf("B", "管城回族区"))); got != "1" {
+		t.Errorf("管城回族区 ranked %q, want 1 (three tied at 0.0%%)", got)
+	}
+	for _, s := range []struct {
+		sh   sheet
+		note string
+	}{{g, "注：未下达任务或尚无定兵的单位不评分、不排名（—）。"}, {q, "注：未下达征集任务的单位无任务完成率，不排名（—）。"}, {q, "注：尚无定兵时不作预计（—）。"}} {
+		s.sh.rowOf("A", s.note)
+	}
+}
+
+// longBulletin is a bulletin of 70 child regions (测试单位01 …), long
+// enough to print on several pages.
+func longBulletin() *bulletin.Bulletin {
+	b := &bulletin.Bulletin{Lang: bulletin.Chinese, Year: 2025, Season: 1, AsOf: fixture.AsOf,
+		Scope: bulletin.Row{"region_code": "4101", "region_name": "郑州市", "quota": int64(700), "approved": int64(350),
+			"quota_completion": 0.5, "elapsed_share": 0.878, "completion_target": 0.878, "completion_met": false}}
+	for i := 1; i <= 70; i++ {
+		b.Children = append(b.Children, bulletin.Row{"region_code": fmt.Sprintf("4101%02d", i), "region_name": fmt.Sprintf("测试单位%02d", i),
+			"quota": int64(10), "approved": int64(5), "quota_completion": 0.5, "elapsed_share": 0.878, "completion_rank": int64(1)})
+	}
+	return b
+}
+
+// TestLongTableKeepsTotalWithRegions: a table longer than a page breaks
+// so that its last page holds the 合计 row and at least two regions.
+func TestLongTableKeepsTotalWithRegions(t *testing.T) {
+	_, path := openPath(t, longBulletin())
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	var xml []byte
+	for _, zf := range zr.File {
+		if zf.Name == "xl/worksheets/sheet2.xml" { // 任务完成
+			rc, err := zf.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf strings.Builder
+			if _, err := io.Copy(&buf, rc); err != nil {
+				t.Fatal(err)
+			}
+			rc.Close()
+			xml = []byte(buf.String())
+		}
+	}
+	ids := regexp.MustCompile(`<brk id="(\d+)"`).FindAllSubmatch(xml, -1)
+	if len(ids) == 0 {
+		t.Fatal("任务完成: 70 regions and no page break")
+	}
+	last, _ := strconv.Atoi(string(ids[len(ids)-1][1]))
+	// Rows 5–74 are the regions, 75 the 合计: a break after row `last`
+	// leaves rows last+1 … 75 on the last page.
+	if rows := 75 - last; rows < 3 {
+		t.Errorf("the last page holds %d rows: 合计 and %d regions", rows, rows-1)
 	}
 }

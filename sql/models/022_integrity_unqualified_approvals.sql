@@ -5,7 +5,14 @@ CREATE OR REPLACE VIEW unqualified_approvals AS
 SELECT
     a.load_id,
     a.source_row,
-    r.region_code,
+    -- The region the metrics count the person in: the latest registration.
+    -- A correlated subquery, so DuckDB looks up only the approvals asked
+    -- for (the loader asks for one file's after every load) instead of
+    -- grouping every registration of the warehouse (2 s a file at
+    -- 1,000,000 registrations).
+    (SELECT arg_max(r.region_code, (r.registered_on, r.load_id, r.source_row))
+     FROM registrations r
+     WHERE r.person = a.person AND r.year = a.year AND r.season = a.season) AS region_code,
     a.year,
     a.season,
     coalesce(p.passed, false) AS physical_passed,
@@ -17,11 +24,6 @@ LEFT JOIN latest_exams p
     ON p.person = a.person AND p.year = a.year AND p.season = a.season AND p.exam_type = 'physical'
 LEFT JOIN latest_exams q
     ON q.person = a.person AND q.year = a.year AND q.season = a.season AND q.exam_type = 'political'
-LEFT JOIN (
-    -- The region the metrics count the person in: the latest registration.
-    SELECT person, year, season, arg_max(region_code, (registered_on, load_id, source_row)) AS region_code
-    FROM registrations GROUP BY person, year, season
-) r ON r.person = a.person AND r.year = a.year AND r.season = a.season
 WHERE NOT (coalesce(p.passed, false) AND coalesce(q.passed, false));
 COMMENT ON VIEW unqualified_approvals IS '未双合格定兵: approvals without a passed physical and a passed political review, by the latest results whenever dated; integrity_people_at judges as of a date';
 COMMENT ON COLUMN unqualified_approvals.load_id IS '批次号 of the approval row';

@@ -63,7 +63,7 @@ rolled AS (
 settled AS (
     SELECT
         t, left(region_code, n) AS region_code, year, season,
-        count(*) FILTER (plan = 'assigned_job') AS placement_due,
+        count(*) FILTER (placement_due) AS placement_due,
         count(*) FILTER (plan = 'assigned_job' AND placed_on IS NOT NULL) AS placed,
         sum(placed_on - discharged_on) FILTER (plan = 'assigned_job' AND placed_on IS NOT NULL) AS placement_days,
         count(*) FILTER (plan = 'self_employed') AS self_employed,

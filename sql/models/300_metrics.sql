@@ -53,7 +53,7 @@ COMMENT ON COLUMN metrics.graduate_ratio IS '大学毕业生比例 = graduate_ap
 COMMENT ON COLUMN metrics.stem_approved IS '理工类定兵数: approved college people with a science or engineering major';
 COMMENT ON COLUMN metrics.stem_ratio IS '理工类比例 = stem_approved / college_approved';
 COMMENT ON COLUMN metrics.return_rate IS '退兵率 = returned / approved';
-COMMENT ON COLUMN metrics.placement_due IS '应安置: veterans with plan assigned_job discharged in this season''s half-year, on or before as-of (county of placement)';
+COMMENT ON COLUMN metrics.placement_due IS '应安置: veterans with plan assigned_job discharged in this season''s half-year, placed or discharged at least placement_window_days before as-of (county of placement)';
 COMMENT ON COLUMN metrics.placed IS '已安置: of those, placed on or before as-of';
 COMMENT ON COLUMN metrics.placement_rate IS '安置率 = placed / placement_due';
 COMMENT ON COLUMN metrics.avg_placement_days IS '平均安置天数: mean days from discharge to placement of those placed';

@@ -23,10 +23,11 @@ SELECT * FROM (VALUES
     ('flag', 'date_order', '日期先后矛盾', 'dates out of order'),
     ('flag', 'orphan', '无登记记录', 'no registration'),
     ('flag', 'two_regions', '跨地区重复登记', 'registered in two regions'),
-    ('flag', 'unqualified_approval', '未双合格定兵', 'approved without double qualification')
+    ('flag', 'unqualified_approval', '未双合格定兵', 'approved without double qualification'),
+    ('load', 'withdrawn', '已撤回，入库行已移除', 'withdrawn, its rows removed')
 ) AS t(source, code, label_zh, label_en);
 COMMENT ON VIEW issue_labels IS '问题名称: the Chinese and English name of every reject reason and warning code';
-COMMENT ON COLUMN issue_labels.source IS '来源: reject (拒收, the row was refused) or flag (警示, the row was kept)';
+COMMENT ON COLUMN issue_labels.source IS '来源: reject (拒收, the row was refused), flag (警示, the row was kept) or load (the whole file: withdrawn)';
 COMMENT ON COLUMN issue_labels.code IS '问题代码: rejects.reason or flags.flag';
 COMMENT ON COLUMN issue_labels.label_zh IS '问题 (中文)';
 COMMENT ON COLUMN issue_labels.label_en IS 'issue (English)';

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"enlist/bench"
+)
+
+func runBench(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "limit" {
+		return runBenchLimit(ctx, e, args[1:])
+	}
+	fs := e.newFlags("bench", "[--registrations N] [--large N] [--runs N] [--out FILE] [--keep DIR]",
+		"Measure enlist in one run. Generates a province, then runs every step as its own process,\n"+
+			"timed, with its CPU time and peak memory, and prints them with the ratios:\n"+
+			"  ingest  the province's registration roll as one file (UTF-8 and GB18030) against the\n"+
+			"          limit, DuckDB's CREATE TABLE AS SELECT * FROM read_csv(all_varchar) of the same\n"+
+			"          file, and the typed CTAS storing only what enlist stores;\n"+
+			"  cold    every extract → warehouse → the province's weekly bulletin;\n"+
+			"  weekly  three counties re-send their roll and exam sheets with a week's changes: load\n"+
+			"          them into the province's warehouse and write the bulletin;\n"+
+			"  large   cold at --large registrations (national scale; 0 skips it).\n"+
+			"Each scenario is also run by bench/peer.py, the pandas and openpyxl script an analyst would\n"+
+			"write (needs python3-pandas and python3-openpyxl); the run fails unless its per-county\n"+
+			"figures equal enlist's. --threads and --memory-limit apply to enlist and the limit alike.\n"+
+			"Files go to a temporary folder, removed at the end, unless --keep names one.",
+		"  enlist bench                                        # 1,000,000 and 10,000,000 registrations\n"+
+			"  enlist bench --registrations 50000 --large 0 --runs 1\n"+
+			"  enlist bench --out bench.json --keep /tmp/bench    # JSON for tools; keep files and the log")
+	opt := bench.Options{Exe: "", Python: defaultPython()}
+	var out string
+	fs.IntVar(&opt.Registrations, "registrations", 1_000_000, "registrations of the province")
+	fs.IntVar(&opt.Large, "large", 10_000_000, "registrations of the large scenario (0 skips it)")
+	fs.IntVar(&opt.Runs, "runs", 3, "runs of each ingest step, alternating (the median counts)")
+	fs.StringVar(&out, "out", "", "write the figures as JSON to this file")
+	fs.StringVar(&opt.Dir, "keep", "", "work folder to keep (extracts, warehouses, bulletins, bench.log)")
+	fs.StringVar(&opt.Python, "python", opt.Python, "Python with pandas and openpyxl, for the peer")
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("%w: bench takes no arguments", errUsage)
+	}
+	if opt.Registrations <= 0 || opt.Large < 0 || opt.Runs <= 0 {
+		return fmt.Errorf("%w: --registrations and --runs must be positive, --large 0 or more", errUsage)
+	}
+	if opt.Exe, err = os.Executable(); err != nil {
+		return fmt.Errorf("bench: find the enlist binary: %w", err)
+	}
+	// Every step runs with the same limits, resolved here once (flag,
+	// environment, enlist.yaml, default) and passed on explicitly.
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	r, err := e.resources(cfg)
+	if err != nil {
+		return err
+	}
+	opt.Threads, opt.MemoryLimit, opt.GoMemoryLimit = r.Threads, r.MemoryLimit, r.GoMemoryLimit
+	opt.Command = "enlist " + strings.Join(append([]string{"bench"}, args...), " ")
+	opt.Progress = func(s string) { e.progress("%s", s) }
+	rep, runErr := bench.Run(ctx, opt)
+	e.progressDone()
+	printBench(e.stdout, rep)
+	if out != "" && len(rep.Steps) > 0 {
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err == nil {
+			err = os.WriteFile(out, append(b, '\n'), 0o644)
+		}
+		if err != nil {
+			return errors.Join(runErr, fmt.Errorf("bench: write %s: %w", out, err))
+		}
+	}
+	return runErr
+}
+
+// runBenchLimit is the limit step, run by enlist bench in its own process.
+func runBenchLimit(ctx context.Context, e *env, args []string) error {
+	fs := e.newFlags("bench limit", "[--form varchar|typed] CSV DB",
+		"The bench's references, one process each: a new DuckDB database DB holding the registration\n"+
+			"roll CSV, every column as text (varchar: the limit), or only what enlist stores, typed\n"+
+			"(typed). enlist bench runs it; it is here to be timed on its own.",
+		"  enlist bench limit --form varchar roll.csv /tmp/limit.duckdb")
+	form := fs.String("form", bench.LimitVarchar, "varchar (the limit) or typed (what enlist stores)")
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 2 {
+		return fmt.Errorf("%w: give the CSV file and the database to create", errUsage)
+	}
+	// The same threads and memory as enlist's own steps, resolved the same way.
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	r, err := e.resources(cfg)
+	if err != nil {
+		return err
+	}
+	rows, err := bench.RunLimit(ctx, *form, rest[0], rest[1], r.Threads, r.MemoryLimit)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s: %d rows\n", rest[1], rows)
+	return nil
+}
+
+func defaultPython() string {
+	// Debian's pandas and openpyxl live under the system interpreter,
+	// which need not be the first python3 on PATH.
+	if _, err := os.Stat("/usr/bin/python3"); err == nil {
+		return "/usr/bin/python3"
+	}
+	return "python3"
+}
+
+// printBench prints every step and the ratios the targets name.
+func printBench(w io.Writer, rep bench.Report) {
+	if len(rep.Steps) == 0 {
+		return
+	}
+	m := rep.Machine
+	fmt.Fprintf(w, "enlist bench: %s registrations, %d cores (%s), %d GiB, load %s at start, %s\n\n",
+		thousands(rep.Registrations), m.Cores, m.CPU, m.MemoryGiB, m.Load, rep.Date)
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "scenario\tstep\tside\t seconds\t   CPU s\tpeak RSS")
+	for _, s := range rep.Steps {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%8.2f\t%8.2f\t%8s\n", s.Scenario, s.Name, s.Side, s.Seconds, s.CPUSeconds, mib(s.PeakRSSBytes))
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	line := func(what string, v float64, unit, target string) {
+		if v == 0 {
+			return
+		}
+		fmt.Fprintf(w, "  %-44s %7.2f%s   %s\n", what, v, unit, target)
+	}
+	fmt.Fprintf(w, "Ratios (roll of %s MB):\n", thousands(int(rep.RollBytes>>20)))
+	line("ingest UTF-8 / limit", rep.IngestVsLimit, "×", "target ≤ 1.3× (1.5× at most)")
+	line("ingest GB18030 / limit", rep.GB18030VsLimit, "×", "target ≤ 1.8×")
+	line("typed CTAS (what enlist stores) / limit", rep.TypedVsLimit, "×", "the floor of our DuckDB side")
+	line("cold: peer / enlist", rep.ColdSpeedupVsPeer, "× faster", "target ≥ 3×")
+	line("weekly cycle: peer / enlist", rep.WeeklySpeedupVsPeer, "× faster", "target ≥ 10×")
+	line("weekly cycle: province bulletin", rep.WeeklyBulletinSeconds, " s", "target ≤ 1 s")
+	fmt.Fprintf(w, "  %-44s %s\n", "peak RSS of enlist's steps", mib(rep.PeakRSSBytes))
+	if rep.LargeRegistrations > 0 && rep.LargeIngestVsCold > 0 {
+		fmt.Fprintf(w, "Large (%s registrations):\n", thousands(rep.LargeRegistrations))
+		line("ingest / cold ingest", rep.LargeIngestVsCold, "×", "target ≤ 11×")
+		line("province bulletin", rep.LargeBulletinSeconds, " s", "target ≤ 5 s")
+		line("peer / enlist", rep.LargeSpeedupVsPeer, "× faster", "")
+		fmt.Fprintf(w, "  %-44s %s   target < 2 GiB\n", "peak RSS of enlist's steps", mib(rep.LargePeakRSSBytes))
+	}
+	if rep.CountiesCompared > 0 {
+		fmt.Fprintf(w, "Per-county figures of %d counties equal the peer's.\n", rep.CountiesCompared)
+	}
+}
+
+func mib(b int64) string {
+	if b == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d MiB", b>>20)
+}
+
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

@@ -1,0 +1,74 @@
+package load
+
+import (
+	"context"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"enlist/internal/regions"
+	"enlist/internal/synth"
+)
+
+// TestFlaggedCountIsTheFlagsView: the ledger's flagged count of every load
+// — read from the parts of the flags view that can hold the load's rows —
+// equals what the whole flags view says of that load when it is stored,
+// for every kind, on a messy province where every kind of flag occurs
+// (age rule, orphans, two regions, unqualified approvals, odd values).
+func TestFlaggedCountIsTheFlagsView(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	tab, err := regions.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(fx.dir, "extracts")
+	m, err := synth.Generate(ctx, synth.Options{Province: "41", Year: 2025, Registrations: 3000, Seed: 11, Messy: 0.8, Out: out}, tab, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	order := map[string]int{"quotas": 0, "registrations": 1, "exams": 2, "approvals": 3, "resettlement": 4}
+	files := append([]synth.File(nil), m.Files...)
+	sort.SliceStable(files, func(i, j int) bool { return order[files[i].Kind] < order[files[j].Kind] })
+	flaggedByKind := map[string]int{}
+	for _, f := range files {
+		r, err := fx.loader.LoadFile(ctx, filepath.Join(out, filepath.FromSlash(f.Path)), Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", f.Path, err)
+		}
+		want := fx.count(t, `SELECT count(DISTINCT source_row) FROM flags WHERE load_id = ?`, r.LoadID)
+		if r.Flagged != want {
+			t.Errorf("%s (%s): flagged %d, the flags view lists %d rows", f.Path, f.Kind, r.Flagged, want)
+		}
+		if ledger := fx.count(t, `SELECT rows_flagged::INTEGER FROM load_ledger WHERE load_id = ?`, r.LoadID); ledger != want {
+			t.Errorf("%s: ledger says %d flagged, want %d", f.Path, ledger, want)
+		}
+		flaggedByKind[f.Kind] += r.Flagged
+	}
+	for _, k := range []string{"registrations", "exams", "approvals"} {
+		if flaggedByKind[k] == 0 {
+			t.Errorf("no %s row flagged: the fixture does not exercise that kind's checks", k)
+		}
+	}
+	// unqualified_approvals finds each person's region with a correlated
+	// lookup; it must list what a group-by over every registration gives.
+	const grouped = `SELECT a.load_id, a.source_row, r.region_code, a.year, a.season,
+		coalesce(p.passed, false), coalesce(q.passed, false)
+		FROM approvals a
+		LEFT JOIN latest_exams p ON p.person = a.person AND p.year = a.year AND p.season = a.season AND p.exam_type = 'physical'
+		LEFT JOIN latest_exams q ON q.person = a.person AND q.year = a.year AND q.season = a.season AND q.exam_type = 'political'
+		LEFT JOIN (SELECT person, year, season, arg_max(region_code, (registered_on, load_id, source_row)) AS region_code
+		           FROM registrations GROUP BY person, year, season) r
+		  ON r.person = a.person AND r.year = a.year AND r.season = a.season
+		WHERE NOT (coalesce(p.passed, false) AND coalesce(q.passed, false))`
+	if n := fx.count(t, `SELECT count(*) FROM unqualified_approvals`); n == 0 {
+		t.Fatal("no unqualified approval in the fixture")
+	}
+	if n := fx.count(t, `SELECT count(*) FROM unqualified_approvals WHERE region_code IS NOT NULL`); n == 0 {
+		t.Error("no unqualified approval with a region in the fixture")
+	}
+	if n := fx.count(t, `SELECT count(*) FROM ((`+grouped+` EXCEPT ALL SELECT * FROM unqualified_approvals)
+		UNION ALL (SELECT * FROM unqualified_approvals EXCEPT ALL `+grouped+`))`); n != 0 {
+		t.Errorf("unqualified_approvals differs from the grouped definition in %d rows", n)
+	}
+}
