@@ -197,6 +197,19 @@ func TestSchemaCommand(t *testing.T) {
 	if code, _, errs := enlist(t, "--db", db, "schema", "nope"); code != exitFailure || !strings.Contains(errs, "no such table, view or macro: nope") {
 		t.Errorf("schema nope: %d %q", code, errs)
 	}
+	// Macros: listed with their parameters, described with the columns
+	// they return and the comments of the view that documents them.
+	code, out, errs = enlist(t, "--db", db, "schema")
+	for _, m := range []string{"metrics_at(as_of, y, s)", "scores_at(as_of, y, s)", "person_facts_at(as_of, y, s)", "approvals_by_week_at(as_of, y, s)", "registration_key("} {
+		if code != exitOK || !strings.Contains(out, m) {
+			t.Errorf("schema lacks %s: %d %q", m, code, errs)
+		}
+	}
+	code, out, errs = enlist(t, "--db", db, "schema", "metrics_at")
+	if code != exitOK || !strings.HasPrefix(out, "metrics_at(as_of, y, s) (table macro)\n征兵工作指标 (计数与比率)") ||
+		!strings.Contains(out, "columns documented as in the view metrics") || !strings.Contains(out, "体检合格率") {
+		t.Errorf("schema metrics_at: %d %q %q", code, out, errs)
+	}
 }
 
 // enlistBinary builds the command for the tests that need a separate
