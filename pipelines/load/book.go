@@ -139,9 +139,15 @@ func firstLine(s string) string {
 // and the load's warnings.
 func recordHeaders(ctx context.Context, c *warehouse.Conn, pf *preparedFile, res *Result) error {
 	res.Warnings = append(res.Warnings, valueWarnings(pf.vocab, res.unknownValues)...)
+	// A warning quotes what the office wrote (an unknown value, a header):
+	// an identity number typed into the wrong column must not reach the
+	// ledger, the terminal or a log in the clear.
+	for i, w := range res.Warnings {
+		res.Warnings[i] = scrubIDs(w)
+	}
 	warnings := strings.Join(res.Warnings, "\n")
 	_, err := c.ExecContext(ctx, `UPDATE main.load_ledger SET header_map = ?, warnings = ? WHERE load_id = ?`,
-		headerMap(pf.header), nullable(warnings), res.LoadID)
+		scrubIDs(headerMap(pf.header)), nullable(warnings), res.LoadID)
 	if err != nil {
 		return fmt.Errorf("record headers of load %d: %w", res.LoadID, err)
 	}
