@@ -93,9 +93,15 @@ type CheckFile struct {
 	Reasons  map[string]int                  `json:"reasons,omitempty"`
 	Examples map[string][]load.RejectExample `json:"examples,omitempty"`
 	Replaces []CheckReplaced                 `json:"replaces,omitempty"`
-	Warnings []string                        `json:"warnings,omitempty"`
-	Skipped  []load.SkippedSheet             `json:"skipped_sheets,omitempty"`
-	LoadID   int64                           `json:"already_loaded_as,omitempty"`
+	// PartlyReplaces are larger regions' loads whose rows for this file's
+	// region it would replace.
+	PartlyReplaces []CheckReplaced `json:"partly_replaces,omitempty"`
+	// Restores is the earlier load of the same file that this one would
+	// make current again (an office taking back a correction).
+	Restores int64               `json:"restores,omitempty"`
+	Warnings []string            `json:"warnings,omitempty"`
+	Skipped  []load.SkippedSheet `json:"skipped_sheets,omitempty"`
+	LoadID   int64               `json:"already_loaded_as,omitempty"`
 }
 
 // CheckHeader is one header and the column it would be read as.
@@ -110,6 +116,8 @@ type CheckReplaced struct {
 	LoadID int64  `json:"load_id"`
 	File   string `json:"file"`
 	Sheet  string `json:"sheet,omitempty"`
+	Region string `json:"region,omitempty"` // a partial replacement: the region whose rows go
+	Rows   int64  `json:"rows,omitempty"`   // a partial replacement: the rows that go
 }
 
 func (r *CheckReport) refused() int {
@@ -188,17 +196,33 @@ func check(ctx context.Context, e *env, paths []string, opt load.Options) (*Chec
 		if len(f.Reasons) == 0 {
 			f.Reasons = nil
 		}
-		for _, id := range r.Replaced {
+		describe := func(id int64) (CheckReplaced, error) {
 			rep := CheckReplaced{LoadID: id}
 			var sheet *string
 			if err := wh.DB().QueryRowContext(ctx, `SELECT file, sheet FROM load_ledger WHERE load_id = ?`, id).Scan(&rep.File, &sheet); err != nil {
-				return nil, fmt.Errorf("check: read replaced load %d: %w", id, err)
+				return rep, fmt.Errorf("check: read replaced load %d: %w", id, err)
 			}
 			if sheet != nil {
 				rep.Sheet = *sheet
 			}
+			return rep, nil
+		}
+		for _, id := range r.Replaced {
+			rep, err := describe(id)
+			if err != nil {
+				return nil, err
+			}
 			f.Replaces = append(f.Replaces, rep)
 		}
+		for _, p := range r.PartlyReplaced {
+			rep, err := describe(p.LoadID)
+			if err != nil {
+				return nil, err
+			}
+			rep.Region, rep.Rows = p.Region, p.Rows
+			f.PartlyReplaces = append(f.PartlyReplaces, rep)
+		}
+		f.Restores = r.Restores
 		report.Files = append(report.Files, f)
 	}
 	var other []error
@@ -356,11 +380,14 @@ func printCheck(w io.Writer, r *CheckReport) {
 			}
 			fmt.Fprintf(w, "  would replace load %d: %s%s\n", rep.LoadID, rep.File, sheet)
 		}
+		for _, rep := range f.PartlyReplaces {
+			fmt.Fprintf(w, "  would replace load %d (%s) for %s only: %d rows\n", rep.LoadID, rep.File, rep.Region, rep.Rows)
+		}
+		if f.Restores != 0 {
+			fmt.Fprintf(w, "  would make the file current again (it was load %d)\n", f.Restores)
+		}
 		for _, warn := range f.Warnings {
 			fmt.Fprintf(w, "  warning: %s\n", warn)
-		}
-		for _, s := range f.Skipped {
-			fmt.Fprintf(w, "  sheet %q skipped: %s\n", s.Sheet, s.Why)
 		}
 	}
 }

@@ -206,8 +206,5 @@ func printResults(e *env, results []load.Result) {
 		for _, w := range r.Warnings {
 			fmt.Fprintf(e.stdout, "  warning: %s\n", w)
 		}
-		for _, s := range r.Skipped {
-			fmt.Fprintf(e.stdout, "  sheet %q skipped: %s\n", s.Sheet, s.Why)
-		}
 	}
 }

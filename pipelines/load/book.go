@@ -40,9 +40,10 @@ func openBook(ctx context.Context, path string) (*read.Book, error) {
 
 // prepareBook opens a delivered file and prepares what it holds: the CSV,
 // the sheet --sheet names, or every sheet of a workbook whose header names
-// a kind. Sheets with nothing recognisable are listed as skipped; a
-// workbook none of whose sheets can be loaded is refused with each sheet's
-// reason.
+// a kind. Sheets with nothing recognisable (no header row, no rows) are
+// listed as skipped; a sheet whose header is recognisable but incomplete
+// refuses the workbook with that sheet's message, and so does a workbook
+// none of whose sheets can be loaded.
 func (l *Loader) prepareBook(ctx context.Context, path string, book *read.Book, opt Options) (_ *preparedBook, err error) {
 	pb := &preparedBook{book: book}
 	defer func() {
@@ -90,12 +91,26 @@ func (l *Loader) prepareBook(ctx context.Context, path string, book *read.Book, 
 			if !errors.As(err, &fe) {
 				return nil, err
 			}
+			if !errors.Is(err, mapping.ErrNoHeader) && !errors.Is(err, errNoRows) {
+				// A sheet with a header enlist half understands holds data:
+				// refuse the delivery, saying how to load that sheet, rather
+				// than load the rest without it.
+				return nil, err
+			}
 			if firstErr == nil {
 				firstErr = err
 			}
 			why := strings.TrimPrefix(fe.Err.Error(), fmt.Sprintf("sheet %q: ", s.Name))
 			refusals = append(refusals, fmt.Sprintf("sheet %q: %s", s.Name, why))
 			pb.skipped = append(pb.skipped, SkippedSheet{s.Name, firstLine(why)})
+			continue
+		}
+		if pf.kind == mapping.Regions && opt.Kind == "" {
+			// A summary sheet (单位名称, 区划代码, figures) reads like a region
+			// list; a region list replaces division names, so only on request.
+			pf.close()
+			pb.skipped = append(pb.skipped, SkippedSheet{s.Name,
+				fmt.Sprintf("its columns read like a region list; to load it as one, give --kind regions --sheet %q", s.Name)})
 			continue
 		}
 		pb.sheets = append(pb.sheets, pf)

@@ -144,6 +144,11 @@ func (l *Loader) loadBook(ctx context.Context, path string, opened *read.Book, o
 			Warnings: headerWarnings(pf.header), Restores: prior, RestoredStatus: priorStatus}
 	}
 	results[0].Skipped = book.skipped
+	for _, sk := range book.skipped {
+		// In the first sheet's ledger row too, so status and the quality
+		// report show it, not only this command's output.
+		results[0].Warnings = append(results[0].Warnings, fmt.Sprintf("sheet %q skipped: %s", sk.Sheet, sk.Why))
+	}
 
 	err = l.wh.WithConn(ctx, func(c *warehouse.Conn) error {
 		return l.storeBook(ctx, c, book, opt, tab, sum, started, results)

@@ -316,6 +316,9 @@ func FileSHA256(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// errNoRows: the file or sheet holds nothing but blank rows.
+var errNoRows = errors.New("the file holds no rows")
+
 // preparedFile is a file (or one sheet of a workbook) opened, its header
 // found and its kind decided.
 type preparedFile struct {
@@ -372,7 +375,7 @@ func (l *Loader) prepareReader(path string, r read.Reader, opt Options) (*prepar
 		cells = append(cells, row.Cells)
 	}
 	if len(p.buffer) == 0 {
-		return refuse(errors.New("the file holds no rows"))
+		return refuse(errNoRows)
 	}
 	h, kind, vocab, err := mapHeader(vocab, cells, opt.Kind)
 	if err != nil {

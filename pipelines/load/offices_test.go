@@ -254,6 +254,14 @@ func TestOfficeFormsLoadAlike(t *testing.T) {
 			{name: "第三批", header: roll.header, rows: roll.rows[2*third:]},
 			{name: "填表说明", header: []string{"说明"}, rows: [][]string{{"本表由各区县征兵办填报"}}},
 		}
+		// A sheet whose header enlist half understands is not skipped: the
+		// workbook is refused, naming the sheet and the flag that loads it.
+		half := filepath.Join(dir, "半.xlsx")
+		writeWorkbook(t, half, append(parts[:1:1], renamed(parts[1], map[string]string{"区划代码": "户籍码"})))
+		if _, err := newFixture(t).loader.LoadFile(context.Background(), half, Options{}); err == nil ||
+			!strings.Contains(err.Error(), `sheet "第二批"`) || !strings.Contains(err.Error(), "--map '户籍码=region_code'") {
+			t.Errorf("half-understood sheet: %v", err)
+		}
 		p := filepath.Join(dir, "郑州市登记.xlsx")
 		writeWorkbook(t, p, parts)
 		paths := []string{p}
@@ -274,6 +282,11 @@ func TestOfficeFormsLoadAlike(t *testing.T) {
 		}
 		if len(regs) != 3 || len(regs[0].Skipped) != 1 || regs[0].Skipped[0].Sheet != "填表说明" {
 			t.Fatalf("workbook results %+v", regs)
+		}
+		var warnings string
+		fx.wh.DB().QueryRow(`SELECT warnings FROM load_ledger WHERE load_id = ?`, regs[0].LoadID).Scan(&warnings)
+		if !strings.Contains(warnings, `sheet "填表说明" skipped: no header row`) {
+			t.Errorf("ledger warnings of the first sheet: %q", warnings)
 		}
 		for _, r := range regs {
 			if len(r.Replaced) != 0 {

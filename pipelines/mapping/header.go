@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -10,6 +11,9 @@ import (
 
 // headerScan is how many leading rows may hold titles and headers.
 const headerScan = 20
+
+// ErrNoHeader: no row among the first of a table names two known columns.
+var ErrNoHeader = errors.New("no header row")
 
 // Header is where a table starts and what its columns mean.
 type Header struct {
@@ -70,7 +74,7 @@ func (v *Vocabulary) DetectHeader(rows [][]string) (Header, error) {
 		}
 	}
 	if bestScore < 2 {
-		return Header{}, fmt.Errorf("no header row in the first %d rows: expected column names such as 身份证号, 区划代码, 登记日期", headerScan)
+		return Header{}, fmt.Errorf("%w in the first %d rows: expected column names such as 身份证号, 区划代码, 登记日期", ErrNoHeader, headerScan)
 	}
 	var top []string
 	if best > 0 && isGroupRow(rows[best-1]) {

@@ -71,7 +71,7 @@ func TestLibreOfficeRendersBulletin(t *testing.T) {
 	if err := workbook.Save(lf, long); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // a busy build machine
 	defer cancel()
 	run := func(name string, args ...string) []byte {
 		t.Helper()

@@ -230,6 +230,13 @@ func TestWeeklyWorkbookForm(t *testing.T) {
 	if !found {
 		t.Errorf("任务完成 prints no repeated header rows: %+v", names)
 	}
+	// 总览's indicator header prints once: 需关注单位 below it must not
+	// carry it onto its pages.
+	for _, n := range names {
+		if n.Name == "_xlnm.Print_Titles" && n.Scope == "总览" {
+			t.Errorf("总览 repeats %s on every page", n.RefersTo)
+		}
+	}
 	// A Chinese column is wide enough for its longest name (two columns a
 	// character): 郑州航空港经济综合实验区 is 12 characters.
 	if w, _ := f.GetColWidth("任务完成", "B"); w < 24 {
