@@ -512,7 +512,7 @@ var ErrRunsLeft = errors.New("stopped with runs still going after their cancella
 
 // minWindDown is the least time a cancelled run gets to roll back and
 // record its end, even with no grace.
-const minWindDown = 2 * time.Second
+const minWindDown = 5 * time.Second
 
 // splitGrace divides the grace period between finishing and winding down
 // after cancellation: a quarter, at least minWindDown and at most 15s, to

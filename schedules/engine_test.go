@@ -425,19 +425,19 @@ func TestServeExitsWithinGraceWhateverTheJobDoes(t *testing.T) {
 	e := f.engine("jobs:\n  - name: stuck\n    cron: '* * * * * *'\n    type: ingest\n", Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- e.Serve(ctx, 3*time.Second) }()
+	go func() { served <- e.Serve(ctx, 8*time.Second) }()
 	within(t, started, "the job to start")
 	cancel()
 	stopped := time.Now()
 	select {
 	case err := <-served:
-		if took := time.Since(stopped); took > 3*time.Second+500*time.Millisecond {
-			t.Errorf("Serve took %s to return, grace 3s", took)
+		if took := time.Since(stopped); took > 8*time.Second+500*time.Millisecond {
+			t.Errorf("Serve took %s to return, grace 8s", took)
 		}
 		if !errors.Is(err, ErrRunsLeft) {
 			t.Errorf("Serve returned %v, want ErrRunsLeft", err)
 		}
-	case <-time.After(10 * time.Second):
+	case <-time.After(20 * time.Second):
 		t.Fatal("Serve did not return with a job deaf to cancellation")
 	}
 	// Let the task end, and its run be recorded, before the warehouse's

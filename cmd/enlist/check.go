@@ -168,7 +168,11 @@ func check(ctx context.Context, e *env, paths []string, opt load.Options) (*Chec
 	if err != nil {
 		return nil, err
 	}
-	wh, err := warehouse.Open(ctx, copyPath, warehouse.Options{Threads: e.threads, MemoryLimit: e.memoryLimit, Config: &cfg})
+	r, err := e.resources(cfg)
+	if err != nil {
+		return nil, err
+	}
+	wh, err := warehouse.Open(ctx, copyPath, warehouse.Options{Threads: r.Threads, MemoryLimit: r.MemoryLimit, Config: &cfg})
 	if err != nil {
 		return nil, fmt.Errorf("check: %w", err)
 	}

@@ -22,12 +22,14 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		"Show enlist end to end on synthetic data: create a warehouse and secret in DIR, generate a\n"+
 			"mid-size province (河南省, about 100,000 registrations, a little messy input), load every\n"+
 			"extract, print a summary per kind, and write the province's weekly bulletin (XLSX and HTML,\n"+
-			"as of 31 August) into DIR/reports. Running it again changes nothing.",
+			"as of 31 August) into DIR/reports. The year before is generated and loaded too, so\n"+
+			"metrics_year_on_year shows last year's figures. Running it again changes nothing.",
 		"  enlist demo\n  enlist demo --dir /tmp/enlist-demo --registrations 20000")
 	dir := fs.String("dir", "demo", "folder for the extracts, warehouse and secret")
 	n := fs.Int("registrations", 100000, "registrations to generate")
 	province := fs.String("province", "41", "province code")
 	year := fs.Int("year", 2025, "year")
+	years := fs.Int("years", 2, "years to generate, ending with --year (2: last year too, for year-on-year comparison)")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -35,12 +37,15 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if len(rest) > 0 {
 		return fmt.Errorf("%w: demo takes no arguments", errUsage)
 	}
+	if *years < 1 || *years > 10 {
+		return fmt.Errorf("%w: --years must be within 1..10", errUsage)
+	}
 	if !flagGiven(fs, "db") {
 		e.db = filepath.Join(*dir, "enlist.duckdb")
 	}
 	extracts := filepath.Join(*dir, "extracts")
 	if _, err := generate(ctx, e, synth.Options{Province: *province, Year: *year, Registrations: *n,
-		Seed: 1, Messy: 0.02, Out: extracts}); err != nil {
+		Seed: 1, Messy: 0.02, Out: extracts, PriorYears: *years - 1}); err != nil {
 		return err
 	}
 	if err := initWarehouse(ctx, e); err != nil {

@@ -430,7 +430,7 @@ func TestLongNameUnderServe(t *testing.T) {
 	settled(t, filepath.Join(dir, "inbox", "a.csv"), "年度,批次,区划代码,征集任务数\n2025,上半年,410103,80\n")
 	settled(t, filepath.Join(dir, "inbox", good), "年度,批次,区划代码,征集任务数\n2025,上半年,410102,120\n")
 	settled(t, filepath.Join(dir, "inbox", bad), "甲,乙\n1,2\n")
-	sch := writeSchedule(t, dir, "jobs:\n  - name: inbox\n    cron: '*/3 * * * * *'\n    type: ingest\n    params:\n      inbox: inbox\n      settle: 1s\n")
+	sch := writeSchedule(t, dir, "jobs:\n  - name: inbox\n    cron: '*/5 * * * * *'\n    type: ingest\n    params:\n      inbox: inbox\n      settle: 1s\n")
 
 	const grace = 4 * time.Second
 	serve := exec.Command(bin, "--db", db, "--threads", "2", "serve", "--schedules", sch, "--grace", grace.String())
@@ -481,8 +481,11 @@ func TestLongNameUnderServe(t *testing.T) {
 		t.Fatalf("serve still running %s after SIGTERM (grace %s):\n%s", time.Since(signalled), grace, <-logDone)
 	}
 	log := <-logDone
-	if strings.Contains(log, "still going") {
-		t.Errorf("a run was skipped as still going:\n%s", log)
+	// Later runs ran (the test waited for a second run to finish): the
+	// hang left every later run "skipped: still going". A slow run on a
+	// busy machine may still overlap a tick now and then; that is not it.
+	if strings.Count(log, `msg="run finished"`) < 2 {
+		t.Errorf("fewer than two runs finished:\n%s", log)
 	}
 	day := time.Now().In(mustZone(t, "Asia/Shanghai")).Format("2006-01-02")
 	// The first run may fall just before midnight in Beijing; the files are

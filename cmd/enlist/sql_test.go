@@ -51,7 +51,7 @@ func TestSQLFormats(t *testing.T) {
 	cases := []struct {
 		format, want string
 	}{
-		{"table", "region_code  quota  share\n410102       120    0.7500\n410103       80     0.5000\n"},
+		{"table", "region_code  quota  share\n410102         120   0.75\n410103          80    0.5\n"},
 		{"csv", "region_code,quota,share\n410102,120,0.75\n410103,80,0.5\n"},
 		{"json", "[\n  {\"region_code\": \"410102\", \"quota\": 120, \"share\": 0.75},\n  {\"region_code\": \"410103\", \"quota\": 80, \"share\": 0.5}\n]\n"},
 	}
@@ -194,8 +194,21 @@ func TestSchemaCommand(t *testing.T) {
 	if code != exitOK || !strings.HasPrefix(out, "column,type,nullable,comment\nload_id,BIGINT,false,批次号\n") {
 		t.Errorf("schema quotas csv: %d %q", code, out)
 	}
-	if code, _, errs := enlist(t, "--db", db, "schema", "nope"); code != exitFailure || !strings.Contains(errs, "no such table or view: nope") {
+	if code, _, errs := enlist(t, "--db", db, "schema", "nope"); code != exitFailure || !strings.Contains(errs, "no such table, view or macro: nope") {
 		t.Errorf("schema nope: %d %q", code, errs)
+	}
+	// Macros: listed with their parameters, described with the columns
+	// they return and the comments of the view that documents them.
+	code, out, errs = enlist(t, "--db", db, "schema")
+	for _, m := range []string{"metrics_at(as_of, y, s)", "scores_at(as_of, y, s)", "person_facts_at(as_of, y, s)", "approvals_by_week_at(as_of, y, s)", "registration_key("} {
+		if code != exitOK || !strings.Contains(out, m) {
+			t.Errorf("schema lacks %s: %d %q", m, code, errs)
+		}
+	}
+	code, out, errs = enlist(t, "--db", db, "schema", "metrics_at")
+	if code != exitOK || !strings.HasPrefix(out, "metrics_at(as_of, y, s) (table macro)\n征兵工作指标 (计数与比率)") ||
+		!strings.Contains(out, "columns documented as in the view metrics") || !strings.Contains(out, "体检合格率") {
+		t.Errorf("schema metrics_at: %d %q %q", code, out, errs)
 	}
 }
 
@@ -306,7 +319,7 @@ func TestSQLProcesses(t *testing.T) {
 		// The program is still there and answers the next query.
 		fmt.Fprint(stdin, "SELECT 40 + 2 AS answer;\n")
 		stdout.waitFor(t, "answer\n42\n", 0, 30*time.Second)
-		stderr.waitFor(t, "(1 rows", at, 10*time.Second)
+		stderr.waitFor(t, "(1 row)", at, 10*time.Second)
 		// Ctrl-C at the prompt clears what was typed and keeps the prompt.
 		fmt.Fprint(stdin, "SELECT 'half typed'\n")
 		stderr.waitFor(t, "   ...> ", at, 10*time.Second)

@@ -136,7 +136,7 @@ func TestSchema(t *testing.T) {
 	if _, err := Describe(ctx, fx.wh.DB(), "schema_version"); err == nil {
 		t.Error("schema_version described")
 	}
-	if _, err := Describe(ctx, fx.wh.DB(), "nope"); err == nil || !bytes.Contains([]byte(err.Error()), []byte("no such table or view: nope")) {
+	if _, err := Describe(ctx, fx.wh.DB(), "nope"); err == nil || !bytes.Contains([]byte(err.Error()), []byte("no such table, view or macro: nope")) {
 		t.Errorf("unknown name: %v", err)
 	}
 }

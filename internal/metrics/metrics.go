@@ -37,6 +37,21 @@ type Season struct{ Year, Season int }
 // ErrNoData means the scope has no registrations or quotas at all.
 var ErrNoData = errors.New("no data for this region")
 
+// SeasonError says a season has no data of its own for a scope: no
+// registrations and no quotas (the metrics rows exist only through
+// resettlement, with has_data false). It is an ErrNoData.
+type SeasonError struct {
+	Scope        string
+	Year, Season int
+}
+
+func (e *SeasonError) Error() string {
+	return fmt.Sprintf("no data for %d season %d in %s: no registrations or quotas are loaded for that season", e.Year, e.Season, e.Scope)
+}
+
+// Unwrap lets errors.Is(err, ErrNoData) hold.
+func (e *SeasonError) Unwrap() error { return ErrNoData }
+
 // ErrNoSeasonData means the as-of date's season has no data in scope (and
 // no fallback was asked for).
 var ErrNoSeasonData = errors.New("no data for the as-of date's season")
@@ -155,7 +170,12 @@ func Read(ctx context.Context, wh *warehouse.Warehouse, q Query) (*tabular.Frame
 		return nil, err
 	}
 	if len(frame.Rows) == 0 {
-		return nil, fmt.Errorf("%w %s in %d season %d", ErrNoData, q.Scope, q.Year, q.Season)
+		return nil, &SeasonError{Scope: q.Scope, Year: q.Year, Season: q.Season}
+	}
+	// The scope's own row says whether the season has data at all; zeros
+	// of a season nobody loaded are no figures.
+	if frame.Rows[0][frame.Index("region_code")] == q.Scope && frame.Value(0, "has_data") == false {
+		return nil, &SeasonError{Scope: q.Scope, Year: q.Year, Season: q.Season}
 	}
 	return frame, nil
 }

@@ -26,6 +26,10 @@ type Options struct {
 	Seed          int64   `json:"seed"`
 	Messy         float64 `json:"messy"` // 0..1: share of files in odd shapes; bad rows are Messy×5 % of rows
 	Out           string  `json:"-"`     // output folder (created); not in manifest.json, which lives there
+	// PriorYears also writes that many earlier years, each in its own
+	// folder Out/YEAR with its own manifest (another cohort, the same
+	// size), so same-season-last-year comparisons have something to show.
+	PriorYears int `json:"prior_years,omitempty"`
 }
 
 // Kinds of extract (SPEC §4).
@@ -135,6 +139,16 @@ func Generate(ctx context.Context, opt Options, tab *regions.Table, progress fun
 	if err := validate(opt, tab); err != nil {
 		return Manifest{}, err
 	}
+	for k := 1; k <= opt.PriorYears; k++ {
+		prior := opt
+		prior.PriorYears = 0
+		prior.Year = opt.Year - k
+		prior.Seed = opt.Seed + int64(k)*7919
+		prior.Out = filepath.Join(opt.Out, fmt.Sprint(prior.Year))
+		if _, err := Generate(ctx, prior, tab, nil); err != nil {
+			return Manifest{}, fmt.Errorf("synth year %d: %w", prior.Year, err)
+		}
+	}
 	g, err := newGenerator(opt, tab, progress)
 	if err != nil {
 		return Manifest{}, err
@@ -178,6 +192,8 @@ func validate(opt Options, tab *regions.Table) error {
 		return fmt.Errorf("%w: year %d out of range", ErrOptions, opt.Year)
 	case opt.Registrations < 0:
 		return fmt.Errorf("%w: negative registrations", ErrOptions)
+	case opt.PriorYears < 0 || opt.PriorYears > 9:
+		return fmt.Errorf("%w: prior years %d is not within 0..9", ErrOptions, opt.PriorYears)
 	case opt.Messy < 0 || opt.Messy > 1:
 		return fmt.Errorf("%w: messy %v is not within 0..1", ErrOptions, opt.Messy)
 	case opt.Out == "":

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -853,4 +854,45 @@ func check(t *testing.T, out string, m Manifest) map[string]map[string]int {
 func atoiTest(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
+}
+
+// TestPriorYears: with PriorYears the year before is written too, in its own
+// folder with its own manifest, dated in that year, and the main year is
+// byte-identical to what it is alone.
+func TestPriorYears(t *testing.T) {
+	alone := generate(t, Options{Province: "41", Year: 2025, Registrations: 300, Seed: 3, Out: filepath.Join(t.TempDir(), "a")})
+	both := Options{Province: "41", Year: 2025, Registrations: 300, Seed: 3, Out: filepath.Join(t.TempDir(), "b"), PriorYears: 1}
+	m := generate(t, both)
+	if len(m.Files) != len(alone.Files) || m.People != alone.People {
+		t.Errorf("main year: %d files, %d people; alone %d, %d", len(m.Files), m.People, len(alone.Files), alone.People)
+	}
+	for _, f := range alone.Files {
+		a, err := os.ReadFile(filepath.Join(alone.Options.Out, f.Path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(both.Out, f.Path))
+		if err != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s differs with a prior year: %v", f.Path, err)
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join(both.Out, "2024", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prior Manifest
+	if err := json.Unmarshal(raw, &prior); err != nil {
+		t.Fatal(err)
+	}
+	if prior.Options.Year != 2024 || len(prior.Files) == 0 || prior.People == 0 {
+		t.Fatalf("prior manifest: year %d, %d files, %d people", prior.Options.Year, len(prior.Files), prior.People)
+	}
+	for _, f := range prior.Files {
+		if f.Year != 2024 {
+			t.Errorf("%s: year %d", f.Path, f.Year)
+		}
+	}
+	if _, err := Generate(context.Background(), Options{Province: "41", Year: 2025, Registrations: 10, Out: t.TempDir(), PriorYears: -1}, builtin(t), nil); !errors.Is(err, ErrOptions) {
+		t.Errorf("negative prior years: %v", err)
+	}
 }

@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
+
+	"github.com/mattn/go-runewidth"
 )
 
 // Frame is a query result.
@@ -126,24 +128,96 @@ func Write(w io.Writer, format string, f *Frame) error {
 	return fmt.Errorf("unknown format %q: use table, csv or json", format)
 }
 
+// writeTable aligns columns by display width, so Chinese text (two cells a
+// character in a terminal) lines up; numbers are right-aligned, doubles
+// rounded to four decimals without trailing zeros, NULL shown as "—".
 func writeTable(w io.Writer, f *Frame) error {
-	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(f.Columns, "\t"))
-	for _, r := range f.Rows {
-		cells := make([]string, len(r))
-		for i, v := range r {
-			if x, ok := v.(float64); ok && !math.IsNaN(x) && !math.IsInf(x, 0) {
-				cells[i] = strconv.FormatFloat(x, 'f', 4, 64)
-				continue
+	rows := make([][]string, len(f.Rows))
+	numeric := make([]bool, len(f.Columns))
+	for i := range numeric {
+		numeric[i] = len(f.Rows) > 0
+	}
+	for r, row := range f.Rows {
+		cells := make([]string, len(f.Columns))
+		for i := range cells {
+			var v any
+			if i < len(row) {
+				v = row[i]
 			}
-			cells[i] = Text(v)
+			cells[i] = TableText(v)
 			if cells[i] == "" {
 				cells[i] = "—"
 			}
+			if v != nil && !isNumber(v) {
+				numeric[i] = false
+			}
 		}
-		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+		rows[r] = cells
 	}
-	return tw.Flush()
+	widths := make([]int, len(f.Columns))
+	for i, c := range f.Columns {
+		widths[i] = runewidth.StringWidth(c)
+	}
+	for _, cells := range rows {
+		for i, c := range cells {
+			widths[i] = max(widths[i], runewidth.StringWidth(c))
+		}
+	}
+	var b strings.Builder
+	line := func(cells []string, header bool) {
+		for i, c := range cells {
+			pad := widths[i] - runewidth.StringWidth(c)
+			last := i == len(cells)-1
+			switch {
+			case numeric[i] && !header:
+				b.WriteString(strings.Repeat(" ", pad))
+				b.WriteString(c)
+			case last:
+				b.WriteString(c)
+			default:
+				b.WriteString(c)
+				b.WriteString(strings.Repeat(" ", pad))
+			}
+			if !last {
+				b.WriteString("  ")
+			}
+		}
+		b.WriteByte('\n')
+	}
+	line(f.Columns, true)
+	for _, cells := range rows {
+		line(cells, false)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// TableText renders a value for the aligned table: as Text, but doubles
+// rounded to four decimals with trailing zeros dropped (0.4, 0.7135, 100).
+func TableText(v any) string {
+	switch x := v.(type) {
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return ""
+		}
+		t := strconv.FormatFloat(x, 'f', 4, 64)
+		t = strings.TrimRight(strings.TrimRight(t, "0"), ".")
+		if t == "-0" {
+			t = "0"
+		}
+		return t
+	case float32:
+		return TableText(float64(x))
+	}
+	return Text(v)
+}
+
+func isNumber(v any) bool {
+	switch v.(type) {
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64, *big.Int:
+		return true
+	}
+	return false
 }
 
 func writeCSV(w io.Writer, f *Frame) error {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mattn/go-runewidth"
 )
 
 func sample() *Frame {
@@ -58,6 +60,40 @@ func TestTableShowsMissingAsDash(t *testing.T) {
 	}
 	if err := Write(&b, "yaml", sample()); err == nil {
 		t.Error("unknown format accepted")
+	}
+}
+
+// TestTableAlignsChineseByDisplayWidth: a Chinese character takes two
+// terminal cells, so columns line up by display width, not bytes or runes;
+// numbers are right-aligned and doubles lose their trailing zeros.
+func TestTableAlignsChineseByDisplayWidth(t *testing.T) {
+	f := &Frame{
+		Columns: []string{"单位", "quota", "rate", "note"},
+		Rows: [][]any{
+			{"河南省", int64(530), 0.7134670487106017, "省级"},
+			{"郑州高新技术产业开发区", int64(38), 0.4, "x"},
+			{"ab", int64(0), nil, nil},
+			{"开封市", int64(7), 100.0, "-"},
+		},
+	}
+	var b bytes.Buffer
+	if err := Write(&b, "table", f); err != nil {
+		t.Fatal(err)
+	}
+	want := "" +
+		"单位                    quota  rate    note\n" +
+		"河南省                    530  0.7135  省级\n" +
+		"郑州高新技术产业开发区     38     0.4  x\n" +
+		"ab                          0       —  —\n" +
+		"开封市                      7     100  -\n"
+	if b.String() != want {
+		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)
+	}
+	// Every line has the same display width up to the last column.
+	for _, l := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+		if i := strings.LastIndex(l, "  "); runewidth.StringWidth(l[:i]) != runewidth.StringWidth("郑州高新技术产业开发区     38     0.4") {
+			t.Errorf("misaligned: %q", l)
+		}
 	}
 }
 

@@ -428,7 +428,7 @@ func topReasons(reasons map[string]int) string {
 }
 
 // maxLine is the largest row number a file may have: the models order
-// rows by a key that gives the row number 24 bits (sql/models/100_person_facts_at.sql).
+// rows by a key that gives the row number 24 bits (sql/models/100_person_flags_at.sql).
 const maxLine = 1<<24 - 1
 
 // writer appends checked rows in file order: it alone sees every row, so it

@@ -16,14 +16,16 @@ SELECT
     a.year,
     a.season,
     coalesce(p.passed, false) AS physical_passed,
-    coalesce(q.passed, false) AS political_passed
+    coalesce(q.passed, false) AS political_passed,
+    a.person,
+    a.approved_on
 FROM approvals a
 LEFT JOIN latest_exams p
     ON p.person = a.person AND p.year = a.year AND p.season = a.season AND p.exam_type = 'physical'
 LEFT JOIN latest_exams q
     ON q.person = a.person AND q.year = a.year AND q.season = a.season AND q.exam_type = 'political'
 WHERE NOT (coalesce(p.passed, false) AND coalesce(q.passed, false));
-COMMENT ON VIEW unqualified_approvals IS '未双合格定兵: approvals without a passed physical and a passed political review';
+COMMENT ON VIEW unqualified_approvals IS '未双合格定兵: approvals without a passed physical and a passed political review, by the latest results whenever dated; integrity_people_at judges as of a date';
 COMMENT ON COLUMN unqualified_approvals.load_id IS '批次号 of the approval row';
 COMMENT ON COLUMN unqualified_approvals.source_row IS '行号 in its file';
 COMMENT ON COLUMN unqualified_approvals.region_code IS '区划代码 of the person''s latest registration that season, NULL for an orphan';
@@ -31,3 +33,5 @@ COMMENT ON COLUMN unqualified_approvals.year IS '年度';
 COMMENT ON COLUMN unqualified_approvals.season IS '批次';
 COMMENT ON COLUMN unqualified_approvals.physical_passed IS '体检合格 (latest result)';
 COMMENT ON COLUMN unqualified_approvals.political_passed IS '政考合格 (latest result)';
+COMMENT ON COLUMN unqualified_approvals.person IS '人员代号: the pseudonymous key';
+COMMENT ON COLUMN unqualified_approvals.approved_on IS '批准入伍日期';

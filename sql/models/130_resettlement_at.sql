@@ -37,3 +37,4 @@ SELECT
     coalesce(subsidy_paid_on <= discharged_on + (SELECT days FROM deadline), false) AS subsidy_on_time
 FROM latest
 WHERE discharged_on <= as_of;
+COMMENT ON MACRO TABLE resettlement_at IS '退役安置 (按日期): veterans discharged on or before a date, one per person and discharge, in the county of placement, with their plan, placement and subsidy status';

@@ -4,7 +4,10 @@
 -- Counts are summed bottom-up from the people's own regions (town or
 -- village) to every ancestor; rates are then recomputed from the summed
 -- numerators and denominators, never averaged, and are NULL where the
--- denominator is zero. Regions without data appear with zeros.
+-- denominator is zero. Regions without data in a season that has data
+-- appear with zeros (a real zero); a season with neither registrations nor
+-- quotas in the province (one that appears only through its resettlement)
+-- has has_data false and NULL conscription figures.
 -- y and s select a year and season; NULL computes them all.
 -- metrics_at (below) is the one-date form; scores_at (210) adds pace, change
 -- and the composite score.
@@ -13,7 +16,7 @@ WITH levels AS (
     SELECT unnest([2, 4, 6, 9, 12]) AS n
 ),
 facts AS (
-    SELECT * FROM person_facts_at(as_of, prev, y, s)
+    SELECT * FROM person_flags_at(as_of, prev, y, s)
 ),
 dates AS (
     SELECT 'cur' AS t, CAST(as_of AS DATE) AS d UNION ALL SELECT 'prev', CAST(prev AS DATE)
@@ -96,15 +99,22 @@ quota_eff AS (
     FROM quota_up
     GROUP BY ALL
 ),
+-- The seasons of each province that appear, and whether each has data of
+-- its own: registrations or quota rows. A season that appears only through
+-- resettlement (veterans discharged in its half-year) has none, and its
+-- conscription figures are NULL rather than zeros that look like a result.
 seasons AS (
-    SELECT DISTINCT left(region_code, 2) AS province, year, season FROM leaf
-    UNION SELECT DISTINCT left(region_code, 2), year, season FROM quota_rows
-    UNION SELECT DISTINCT left(region_code, 2), year, season FROM settled
+    SELECT province, year, season, bool_or(own) AS has_data
+    FROM (
+        SELECT DISTINCT left(region_code, 2) AS province, year, season, true AS own FROM leaf
+        UNION ALL SELECT DISTINCT left(region_code, 2), year, season, true FROM quota_rows
+        UNION ALL SELECT DISTINCT left(region_code, 2), year, season, false FROM settled)
+    GROUP BY ALL
 ),
 -- Every region down to town of a province with data that season, plus any
 -- deeper or unlisted code the data itself carries.
 frame AS (
-    SELECT dates.t, dates.d, f.*
+    SELECT dates.t, dates.d, f.*, s.has_data
     FROM dates, (
         SELECT r.code AS region_code, r.name AS region_name, s.year, s.season
         FROM regions r
@@ -116,6 +126,7 @@ frame AS (
               UNION SELECT region_code, year, season FROM settled) c
         LEFT JOIN regions r ON r.code = c.region_code
     ) f
+    JOIN seasons s ON s.province = left(f.region_code, 2) AND s.year = f.year AND s.season = f.season
 ),
 -- College and graduate targets: the nearest quota row at or above the
 -- region that sets one, else the configured default.
@@ -145,20 +156,21 @@ counts AS (
         f.year,
         f.season,
         f.d AS as_of_date,
-        coalesce(q.quota, 0)::BIGINT AS quota,
-        coalesce(m.registered, 0)::BIGINT AS registered,
-        coalesce(m.applied, 0)::BIGINT AS applied,
-        coalesce(m.physical_examined, 0)::BIGINT AS physical_examined,
-        coalesce(m.physical_passed, 0)::BIGINT AS physical_passed,
-        coalesce(m.political_reviewed, 0)::BIGINT AS political_reviewed,
-        coalesce(m.political_passed, 0)::BIGINT AS political_passed,
-        coalesce(m.double_qualified, 0)::BIGINT AS double_qualified,
-        coalesce(m.approved, 0)::BIGINT AS approved,
-        coalesce(m.returned, 0)::BIGINT AS returned,
-        coalesce(m.responsible_returned, 0)::BIGINT AS responsible_returned,
-        coalesce(m.college_approved, 0)::BIGINT AS college_approved,
-        coalesce(m.graduate_approved, 0)::BIGINT AS graduate_approved,
-        coalesce(m.stem_approved, 0)::BIGINT AS stem_approved,
+        f.has_data,
+        CASE WHEN f.has_data THEN coalesce(q.quota, 0)::BIGINT END AS quota,
+        CASE WHEN f.has_data THEN coalesce(m.registered, 0)::BIGINT END AS registered,
+        CASE WHEN f.has_data THEN coalesce(m.applied, 0)::BIGINT END AS applied,
+        CASE WHEN f.has_data THEN coalesce(m.physical_examined, 0)::BIGINT END AS physical_examined,
+        CASE WHEN f.has_data THEN coalesce(m.physical_passed, 0)::BIGINT END AS physical_passed,
+        CASE WHEN f.has_data THEN coalesce(m.political_reviewed, 0)::BIGINT END AS political_reviewed,
+        CASE WHEN f.has_data THEN coalesce(m.political_passed, 0)::BIGINT END AS political_passed,
+        CASE WHEN f.has_data THEN coalesce(m.double_qualified, 0)::BIGINT END AS double_qualified,
+        CASE WHEN f.has_data THEN coalesce(m.approved, 0)::BIGINT END AS approved,
+        CASE WHEN f.has_data THEN coalesce(m.returned, 0)::BIGINT END AS returned,
+        CASE WHEN f.has_data THEN coalesce(m.responsible_returned, 0)::BIGINT END AS responsible_returned,
+        CASE WHEN f.has_data THEN coalesce(m.college_approved, 0)::BIGINT END AS college_approved,
+        CASE WHEN f.has_data THEN coalesce(m.graduate_approved, 0)::BIGINT END AS graduate_approved,
+        CASE WHEN f.has_data THEN coalesce(m.stem_approved, 0)::BIGINT END AS stem_approved,
         coalesce(s.placement_due, 0)::BIGINT AS placement_due,
         coalesce(s.placed, 0)::BIGINT AS placed,
         coalesce(s.placement_days, 0)::BIGINT AS placement_days,
@@ -166,13 +178,22 @@ counts AS (
         coalesce(s.subsidy_due, 0)::BIGINT AS subsidy_due,
         coalesce(s.subsidy_on_time, 0)::BIGINT AS subsidy_on_time,
         coalesce(t.college_target, d.college_target) AS college_target,
-        coalesce(t.graduate_target, d.graduate_target) AS graduate_target
+        coalesce(t.graduate_target, d.graduate_target) AS graduate_target,
+        -- The names above the region, so a report needs no join to regions.
+        pr.name AS province_name, ci.name AS city_name, co.name AS county_name, tw.name AS town_name
     FROM frame f
     CROSS JOIN defaults d
     LEFT JOIN rolled m USING (t, region_code, year, season)
     LEFT JOIN settled s USING (t, region_code, year, season)
     LEFT JOIN quota_eff q USING (region_code, year, season)
     LEFT JOIN target_rows t USING (region_code, year, season)
+    LEFT JOIN regions pr ON pr.code = left(f.region_code, 2)
+    -- Plain equality joins (a code too short to have that ancestor joins
+    -- nothing): an extra condition beside the equality made these a
+    -- nested loop, forty times slower.
+    LEFT JOIN regions ci ON ci.code = CASE WHEN length(f.region_code) >= 4 THEN left(f.region_code, 4) END
+    LEFT JOIN regions co ON co.code = CASE WHEN length(f.region_code) >= 6 THEN left(f.region_code, 6) END
+    LEFT JOIN regions tw ON tw.code = CASE WHEN length(f.region_code) >= 9 THEN left(f.region_code, 9) END
 )
 SELECT
     t,
@@ -203,9 +224,17 @@ SELECT
     placement_days / nullif(placed, 0) AS avg_placement_days,
     self_employed, subsidy_due, subsidy_on_time,
     subsidy_on_time / nullif(subsidy_due, 0) AS subsidy_on_time_rate,
-    college_target, graduate_target
+    college_target, graduate_target,
+    -- Added last, so readers of the earlier columns by position see them
+    -- where they were.
+    has_data,
+    CASE code_length WHEN 2 THEN NULL WHEN 4 THEN province_name WHEN 6 THEN city_name
+                     WHEN 9 THEN county_name ELSE town_name END AS parent_name,
+    province_name, city_name, county_name
 FROM counts;
 
 -- metrics_at(as_of, y, s): the same for one date.
 CREATE OR REPLACE MACRO metrics_at(as_of, y, s) AS TABLE
 SELECT * EXCLUDE (t) FROM metrics_pair_at(as_of, as_of, y, s) WHERE t = 'cur';
+COMMENT ON MACRO TABLE metrics_pair_at IS '征兵工作指标 (两日期): metrics_at as of two dates at once (t = cur for as_of, prev for prev), the basis of the week-on-week change';
+COMMENT ON MACRO TABLE metrics_at IS '征兵工作指标 (计数与比率): every SPEC §7 count and rate by region for a date, year and season — no pace, week-on-week change or score (scores_at adds those; the metrics view is scores_at)';

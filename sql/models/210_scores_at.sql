@@ -44,11 +44,11 @@ scored AS (
         paced.*,
         quota_completion - elapsed_share AS pace_gap,
         CASE WHEN elapsed_share > 0 THEN quota_completion / elapsed_share END AS projected_completion,
-        100 * least(coalesce(quota_completion, 0), 1.0) AS completion_score,
-        100 * least(coalesce(college_ratio, 0) / nullif(college_target, 0), 1.0) AS college_score,
-        100 * least(coalesce(graduate_ratio, 0) / nullif(graduate_target, 0), 1.0) AS graduate_score,
-        100 * least(coalesce(stem_ratio, 0) / nullif(cfg.stem_target, 0), 1.0) AS stem_score,
-        100 * greatest(0.0, 1 - coalesce(return_rate, 0) / cfg.return_max) AS return_score,
+        CASE WHEN has_data THEN 100 * least(coalesce(quota_completion, 0), 1.0) END AS completion_score,
+        CASE WHEN has_data THEN 100 * least(coalesce(college_ratio, 0) / nullif(college_target, 0), 1.0) END AS college_score,
+        CASE WHEN has_data THEN 100 * least(coalesce(graduate_ratio, 0) / nullif(graduate_target, 0), 1.0) END AS graduate_score,
+        CASE WHEN has_data THEN 100 * least(coalesce(stem_ratio, 0) / nullif(cfg.stem_target, 0), 1.0) END AS stem_score,
+        CASE WHEN has_data THEN 100 * greatest(0.0, 1 - coalesce(return_rate, 0) / cfg.return_max) END AS return_score,
         cfg.*
     FROM paced, cfg
 ),
@@ -63,8 +63,9 @@ composite AS (
 SELECT
     c.*,
     -- Equal scores share a rank (1, 2, 2, 4), whatever order rows come in.
-    rank() OVER (PARTITION BY c.parent_code, c.year, c.season ORDER BY round(c.composite_score, 6) DESC) AS composite_rank,
-    rank() OVER (PARTITION BY c.parent_code, c.year, c.season ORDER BY round(coalesce(c.quota_completion, -1), 6) DESC) AS completion_rank,
+    -- A season without data has no score and no rank.
+    CASE WHEN c.has_data THEN rank() OVER (PARTITION BY c.parent_code, c.year, c.season ORDER BY round(c.composite_score, 6) DESC) END AS composite_rank,
+    CASE WHEN c.has_data THEN rank() OVER (PARTITION BY c.parent_code, c.year, c.season ORDER BY round(coalesce(c.quota_completion, -1), 6) DESC) END AS completion_rank,
     c.quota - p.quota AS quota_change,
     c.registered - p.registered AS registered_change,
     c.applied - p.applied AS applied_change,
@@ -96,3 +97,4 @@ SELECT
     c.subsidy_on_time_rate - p.subsidy_on_time_rate AS subsidy_on_time_rate_change
 FROM composite c
 LEFT JOIN p USING (region_code, year, season);
+COMMENT ON MACRO TABLE scores_at IS '征兵工作指标 (含进度与评分): metrics_at plus time progress, projected completion, the change of every count and rate since a week earlier, the five-rate composite score and ranks — the metrics view for any date, year and season';

@@ -26,6 +26,11 @@ COMMENT ON COLUMN metrics.parent_code IS '上级区划代码; NULL for a provinc
 COMMENT ON COLUMN metrics.year IS '年度';
 COMMENT ON COLUMN metrics.season IS '批次: 1 上半年, 2 下半年';
 COMMENT ON COLUMN metrics.as_of_date IS '统计截止日期: nothing dated after it counts';
+COMMENT ON COLUMN metrics.has_data IS '有数据: the season has registrations or quotas in the province; when false every conscription figure, score and rank is NULL (not zero) and only resettlement is counted';
+COMMENT ON COLUMN metrics.parent_name IS '上级单位: the parent region''s name';
+COMMENT ON COLUMN metrics.province_name IS '省';
+COMMENT ON COLUMN metrics.city_name IS '市: the city the region lies in (itself for a city; NULL for a province)';
+COMMENT ON COLUMN metrics.county_name IS '区县: the county the region lies in (itself for a county; NULL above)';
 COMMENT ON COLUMN metrics.quota IS '征集任务数: the region''s own quota row, else the sum of the nearest rows below it';
 COMMENT ON COLUMN metrics.registered IS '登记人数: people registered (registered_on ≤ as-of), each once, in the region of their latest registration';
 COMMENT ON COLUMN metrics.applied IS '报名人数: registered people who applied to serve';

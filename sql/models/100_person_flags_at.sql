@@ -1,8 +1,10 @@
--- person_facts_at(as_of, prev, y, s): what each registered person had done by
--- two dates (as_of and an earlier prev, the week before for the bulletin's
--- 较上周), one row per person, season and date (t = 'cur' or 'prev'). Both
--- dates come from one pass over each table, with the earlier date as a
--- filter on the same aggregates.
+-- person_flags_at(as_of, prev, y, s): the yes/no facts the metrics count for
+-- each registered person by two dates (as_of and an earlier prev, the week
+-- before for the bulletin's 较上周), one row per person, season and date
+-- (t = 'cur' or 'prev'). Both dates come from one pass over each table,
+-- with the earlier date as a filter on the same aggregates. It is the
+-- metrics' engine, built for speed; analysts want person_facts_at (510):
+-- one row per person with codes, labels, dates and reasons.
 --
 -- A person counts once per year and season, in the region of the latest
 -- registration on or before the date (by registration date, then load, then
@@ -13,7 +15,7 @@
 -- the date, returned when returned_on is. Exams and approvals of people with
 -- no registration by the date (orphans) appear nowhere.
 -- y and s pick one year and season (NULL for all), applied before grouping.
-CREATE OR REPLACE MACRO person_facts_at(as_of, prev, y, s) AS TABLE
+CREATE OR REPLACE MACRO person_flags_at(as_of, prev, y, s) AS TABLE
 WITH reg AS MATERIALIZED (
     -- One sortable BIGINT for "latest": days since 2000 (16 bits, to 2179),
     -- then load (23 bits), then row (24 bits; the loader refuses files of
@@ -111,3 +113,4 @@ FROM joined
 JOIN (SELECT 'cur' AS t, true AS cur, CAST(as_of AS DATE) AS day
       UNION ALL SELECT 'prev', false, CAST(prev AS DATE)) d
   ON d.cur OR prev_region_code IS NOT NULL;
+COMMENT ON MACRO TABLE person_flags_at IS '人员计数标志 (两日期): the yes/no facts the metrics count per person, season and date (t = cur for as_of, prev for prev); for analysts person_facts_at is the readable form';
