@@ -28,11 +28,11 @@ type Options struct {
 	Season int
 	Lang   Lang // "" = Chinese
 	// Audit gathers what the data-quality report shows: the files and their
-	// problems, the warnings that arise between files (two-region
-	// registrations, orphans, approvals without double qualification)
-	// included, and none of the weekly figures beyond the regions' metrics.
-	// The warnings read every registration, exam and approval, so the
-	// weekly bulletin leaves them out.
+	// problems, every one of the files around the scope (the weekly bulletin
+	// keeps the rows inside it), and none of the weekly figures beyond the
+	// regions' metrics. Both count the warnings that arise between files
+	// (two-region registrations, orphans, approvals without double
+	// qualification), as the files' current warning counts do.
 	Audit bool
 	// Fallback: when the as-of date's season has no data, show the latest
 	// season with data (saying so) instead of refusing.
@@ -147,6 +147,7 @@ type FileQuality struct {
 	TopSource, TopReason   string // reject or flag; the reason code
 	TopLabel               string // the reason's name in the bulletin's language
 	TopRows                int64
+	Status                 string // loaded (in force) or withdrawn
 }
 
 // Issue is rows with one problem, in one file and region.
@@ -301,12 +302,11 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 			return nil, err
 		}
 	}
-	if b.audit {
-		b.topIssuesFromAudit()
-	} else {
+	if !b.audit {
 		b.touchesScope()
 		b.Attention = b.attention()
 	}
+	b.topIssues()
 	return b, nil
 }
 

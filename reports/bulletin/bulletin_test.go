@@ -55,7 +55,10 @@ func TestGatherSmall(t *testing.T) {
 	if want := []string{"pace 410104", "pace 410102"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("attention %v, want %v", b.Attention, want)
 	}
-	if len(b.Issues) != 1 || b.Issues[0].Reason != "bad_id_check" || b.Issues[0].Child != "410102" || b.Issues[0].Rows != 1 {
+	// The refused check character in 中原区, and the orphan exam, a warning
+	// between files in force, at the city's own level.
+	if len(b.Issues) != 2 || b.Issues[0].Reason != "bad_id_check" || b.Issues[0].Child != "410102" || b.Issues[0].Rows != 1 ||
+		b.Issues[1].Reason != "orphan" || b.Issues[1].Child != "4101" || b.Issues[1].Rows != 1 {
 		t.Errorf("issues %+v", b.Issues)
 	}
 }

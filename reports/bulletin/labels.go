@@ -64,7 +64,7 @@ var messages = map[string][2]string{
 	"sheet_files":         {"按文件", "By file"},
 	"total":               {"合计", "Total"},
 	"not_stated":          {"未注明", "not stated"},
-	"none":                {"无", "none"},
+	"none":                {"无", "None"},
 	"own_level_of":        {"%s（本级）", "%s (own level)"},
 	"yes":                 {"是", "yes"},
 	"no":                  {"否", "no"},
@@ -77,8 +77,12 @@ var messages = map[string][2]string{
 	"count_paren":         {"%s（%d）", "%s (%d)"},
 	"files_with_problems": {"有问题的文件", "Files with problems"},
 	"footer":              {"&C第 &P 页，共 &N 页", "&CPage &P of &N"},
-	"load_note":           {"注：拒收为各文件入库时核查结果；警示为当前仍有警示的行数（含跨文件核查：跨地区重复登记、无登记记录、未双合格定兵），按原因见数据质量报告（enlist report quality）。", "Note: rejected rows as found when each file was loaded; flagged rows are those carrying a warning now (the checks across files included: registered in two regions, no registration, approved without double qualification), by reason in the data-quality report (enlist report quality)."},
 	"generated":           {"生成时间：%s", "Generated: %s"},
+	"header_sep":          {"　", " · "},
+	"withdrawn_note":      {"注：另有%d个文件已撤回，入库行已移除，列在下表。", "Note: files withdrawn, their rows removed, are listed below: %d."},
+	"files_note":          {"注：拒收、警示为本地区范围内的行，一行有多个问题时按每个问题各计一次，合计与上表相等；读取、入库为整个文件。", "Note: rejected and flagged rows are those inside the region, a row with several problems counted once for each, so the totals equal those above; read and stored rows are the whole file's."},
+	"top_problems":        {"主要问题", "Main problems"},
+	"problem":             {"问题", "Problem"},
 
 	// Column heads.
 	"rank":          {"排名", "Rank"},

@@ -157,7 +157,7 @@ func (b *Bulletin) readFiles(ctx context.Context, wh *warehouse.Warehouse) error
 	rows, err := wh.DB().QueryContext(ctx, `
 		SELECT load_id, file, kind, coalesce(exam_type, ''), coalesce(region_code, ''), coalesce(region_name, ''),
 		       rows_read, rows_accepted, rows_rejected, rows_flagged,
-		       coalesce(top_source, ''), coalesce(top_reason, ''), coalesce(top_rows, 0)
+		       coalesce(top_source, ''), coalesce(top_reason, ''), coalesce(top_rows, 0), status
 		FROM load_quality
 		WHERE `+fileFilter+`
 		ORDER BY kind, file, load_id`, b.fileArgs()...)
@@ -168,7 +168,7 @@ func (b *Bulletin) readFiles(ctx context.Context, wh *warehouse.Warehouse) error
 	for rows.Next() {
 		var f FileQuality
 		if err := rows.Scan(&f.LoadID, &f.File, &f.Kind, &f.ExamType, &f.RegionCode, &f.RegionName, &f.Read, &f.Accepted,
-			&f.Rejected, &f.Flagged, &f.TopSource, &f.TopReason, &f.TopRows); err != nil {
+			&f.Rejected, &f.Flagged, &f.TopSource, &f.TopReason, &f.TopRows, &f.Status); err != nil {
 			return err
 		}
 		// The office knows its files by name; the folder is the operator's.
@@ -180,13 +180,11 @@ func (b *Bulletin) readFiles(ctx context.Context, wh *warehouse.Warehouse) error
 }
 
 func (b *Bulletin) readIssues(ctx context.Context, wh *warehouse.Warehouse) error {
-	view := "row_issues"
-	if b.audit {
-		view = "quality_issues"
-	}
+	// The warnings in force, those between files included: what the files'
+	// current warning counts (load_quality.rows_flagged) count, by reason.
 	rows, err := wh.DB().QueryContext(ctx, `
 		SELECT source, reason, load_id, file, kind, coalesce(region_code, '') AS region, sum(rows)::BIGINT
-		FROM `+view+`
+		FROM quality_issues
 		WHERE `+fileFilter+`
 		GROUP BY ALL
 		ORDER BY source DESC, reason, file, region`, b.fileArgs()...)
@@ -269,10 +267,10 @@ func (b *Bulletin) IssuesByReason() []IssueTotal {
 	return out
 }
 
-// topIssuesFromAudit makes each file's main problem the most frequent one
-// counting the warnings between files too (load_quality knows only what the
-// load found).
-func (b *Bulletin) topIssuesFromAudit() {
+// topIssues makes each file's main problem the most frequent one among the
+// bulletin's issues: the warnings between files counted, and only the rows
+// inside the scope (load_quality knows only what the load found, anywhere).
+func (b *Bulletin) topIssues() {
 	type top struct {
 		source, reason, label string
 		rows                  int64
@@ -313,8 +311,11 @@ func (b *Bulletin) FilesWithIssues() int64 {
 }
 
 // FilesWithProblems are the files with at least one problem among the
-// bulletin's issues, their rejected and flagged rows counted from those
-// issues, so that the files' totals equal the problems' totals.
+// bulletin's issues (rows refused, or carrying a warning now, inside the
+// scope), and the withdrawn ones, in the bulletin's order. Their rejected
+// and flagged rows are counted from those issues (a row with two problems
+// counts under each), so that the files' totals equal the problems'
+// totals; their region carries the bulletin's one name for its code.
 func (b *Bulletin) FilesWithProblems() []FileQuality {
 	type sums struct{ rej, flag int64 }
 	by := map[int64]*sums{}
@@ -331,13 +332,56 @@ func (b *Bulletin) FilesWithProblems() []FileQuality {
 	var out []FileQuality
 	for _, f := range b.Files {
 		s, ok := by[f.LoadID]
-		if !ok {
+		switch {
+		case ok:
+			f.Rejected, f.Flagged = s.rej, s.flag
+		case f.Status == "withdrawn":
+			f.Rejected, f.Flagged = 0, 0
+		default:
 			continue
 		}
-		f.Rejected, f.Flagged = s.rej, s.flag
+		f.RegionName = b.RegionName(f.RegionCode, f.RegionName)
 		out = append(out, f)
 	}
 	return out
+}
+
+// TopReasons is how many problems the bulletin's data-quality section
+// lists; the data-quality report (enlist report quality) has them all.
+const TopReasons = 5
+
+// QualitySection is the bulletin's data-quality section as the page and
+// the workbook's 数据质量 sheet both show it, read once so they agree: the
+// most frequent problems, their total over every problem, and the files
+// with a problem, whose rejected and flagged totals equal that total.
+type QualitySection struct {
+	Top       []IssueTotal  // at most TopReasons, most rows first
+	More      int           // kinds of problem left off
+	Total     IssueTotal    // Rows over every problem; Files with any
+	Files     []FileQuality // FilesWithProblems
+	FileTotal FileQuality   // Read, Accepted, Rejected, Flagged summed
+	Withdrawn int           // files of Files withdrawn
+}
+
+// Quality reads the data-quality section.
+func (b *Bulletin) Quality() QualitySection {
+	var q QualitySection
+	reasons := b.IssuesByReason()
+	for _, r := range reasons {
+		q.Total.Rows += r.Rows
+	}
+	q.Top = reasons[:min(len(reasons), TopReasons)]
+	q.More = len(reasons) - len(q.Top)
+	q.Total.Files = b.FilesWithIssues()
+	q.Files = b.FilesWithProblems()
+	for _, f := range q.Files {
+		t := &q.FileTotal
+		t.Read, t.Accepted, t.Rejected, t.Flagged = t.Read+f.Read, t.Accepted+f.Accepted, t.Rejected+f.Rejected, t.Flagged+f.Flagged
+		if f.Status == "withdrawn" {
+			q.Withdrawn++
+		}
+	}
+	return q
 }
 
 // RegionName is the one name the bulletin uses for a region code: the

@@ -75,7 +75,7 @@ type view struct {
 	RankingHeight                             int
 	TableHead, IssueHead, FileHead            []string
 	TableRows, IssueRows, FileRows            []tableRow
-	MoreReasons                               string
+	MoreReasons, Withdrawn                    string
 	Data, ECharts, Init                       template.JS
 }
 
@@ -124,10 +124,6 @@ func signed(n int64) string {
 	return fmt.Sprint(n)
 }
 
-// topReasons is how many problems the page lists; the data-quality report
-// (enlist report quality) has them all.
-const topReasons = 5
-
 func build(b *bulletin.Bulletin, now time.Time) (*view, error) {
 	t := b.Lang.T
 	s := b.Scope
@@ -136,7 +132,7 @@ func build(b *bulletin.Bulletin, now time.Time) (*view, error) {
 	if b.Lang == bulletin.English {
 		v.HTMLLang = "en"
 	}
-	for _, k := range []string{"attention", "ranking", "funnel", "weekly", "rates", "resettlement", "children_table", "quality_section", "none", "files_with_problems", "colon"} {
+	for _, k := range []string{"attention", "ranking", "funnel", "weekly", "rates", "resettlement", "children_table", "quality_section", "none", "files_with_problems", "colon", "header_sep"} {
 		v.L[k] = t(k)
 	}
 
@@ -214,27 +210,26 @@ func build(b *bulletin.Bulletin, now time.Time) (*view, error) {
 	}
 
 	// Data quality: the most frequent problems and only the files that
-	// have one, counted from the same rows so the two totals agree.
+	// have one, read once in reports/bulletin as the 数据质量 sheet reads
+	// them, so the two totals agree.
+	q := b.Quality()
 	v.IssueHead = []string{t("source"), t("top_issue"), t("rows"), t("files")}
-	reasons := b.IssuesByReason()
-	var issueRows int64
-	for i, r := range reasons {
-		issueRows += r.Rows
-		if i < topReasons {
-			v.IssueRows = append(v.IssueRows, tableRow{Cells: []cell{{t("source_" + r.Source), ""}, {r.Label, ""},
-				{fmt.Sprint(r.Rows), "n"}, {fmt.Sprint(r.Files), "n"}}})
-		}
+	for _, r := range q.Top {
+		v.IssueRows = append(v.IssueRows, tableRow{Cells: []cell{{t("source_" + r.Source), ""}, {r.Label, ""},
+			{fmt.Sprint(r.Rows), "n"}, {fmt.Sprint(r.Files), "n"}}})
 	}
-	if n := len(reasons) - topReasons; n > 0 {
-		v.MoreReasons = fmt.Sprintf(t("more_reasons"), n)
+	if q.More > 0 {
+		v.MoreReasons = fmt.Sprintf(t("more_reasons"), q.More)
 	}
-	if len(reasons) > 0 {
+	if len(q.Top) > 0 {
 		v.IssueRows = append(v.IssueRows, tableRow{Total: true, Cells: []cell{{t("total"), ""}, {"", ""},
-			{fmt.Sprint(issueRows), "n"}, {fmt.Sprint(b.FilesWithIssues()), "n"}}})
+			{fmt.Sprint(q.Total.Rows), "n"}, {fmt.Sprint(q.Total.Files), "n"}}})
+	}
+	if q.Withdrawn > 0 {
+		v.Withdrawn = fmt.Sprintf(t("withdrawn_note"), q.Withdrawn)
 	}
 	v.FileHead = []string{t("file"), t("kind"), t("region"), t("read"), t("accepted"), t("rejected"), t("flagged"), t("top_issue")}
-	var read, acc, rej, fl int64
-	for _, f := range b.FilesWithProblems() {
+	for _, f := range q.Files {
 		top := ""
 		if f.TopLabel != "" {
 			top = fmt.Sprintf(t("count_paren"), f.TopLabel, f.TopRows)
@@ -243,13 +238,13 @@ func build(b *bulletin.Bulletin, now time.Time) (*view, error) {
 		if f.Rejected > 0 {
 			rejClass = "n bad"
 		}
-		v.FileRows = append(v.FileRows, tableRow{Cells: []cell{{f.File, ""}, {b.Lang.KindName(f.Kind), ""}, {b.RegionName(f.RegionCode, f.RegionName), ""},
+		v.FileRows = append(v.FileRows, tableRow{Cells: []cell{{f.File, ""}, {b.Lang.KindName(f.Kind), ""}, {f.RegionName, ""},
 			{fmt.Sprint(f.Read), "n"}, {fmt.Sprint(f.Accepted), "n"}, {fmt.Sprint(f.Rejected), rejClass}, {fmt.Sprint(f.Flagged), "n"}, {top, ""}}})
-		read, acc, rej, fl = read+f.Read, acc+f.Accepted, rej+f.Rejected, fl+f.Flagged
 	}
 	if len(v.FileRows) > 0 {
+		ft := q.FileTotal
 		v.FileRows = append(v.FileRows, tableRow{Total: true, Cells: []cell{{t("total"), ""}, {"", ""}, {"", ""},
-			{fmt.Sprint(read), "n"}, {fmt.Sprint(acc), "n"}, {fmt.Sprint(rej), "n"}, {fmt.Sprint(fl), "n"}, {"", ""}}})
+			{fmt.Sprint(ft.Read), "n"}, {fmt.Sprint(ft.Accepted), "n"}, {fmt.Sprint(ft.Rejected), "n"}, {fmt.Sprint(ft.Flagged), "n"}, {"", ""}}})
 	}
 
 	data, err := chartOptions(b, ranked)

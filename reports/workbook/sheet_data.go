@@ -3,35 +3,112 @@ package workbook
 import (
 	"fmt"
 	"sort"
+
+	"github.com/xuri/excelize/v2"
+
+	"enlist/reports/bulletin"
 )
 
-// dataQuality: 数据质量 — each file in force behind the bulletin: rows read,
-// stored, refused and flagged, and its most frequent problem.
+// dataQuality: 数据质量 — the bulletin's data-quality section, as the page
+// shows it (bulletin.Quality): only the files with a problem inside the
+// region (rows refused or carrying a warning now) or withdrawn, then the
+// most frequent problems, whose total equals the files' rejected and
+// flagged rows. The header prints once: the problems below are not files.
 func (w *writer) dataQuality() error {
-	return w.filesSheet(w.lang.T("sheet_data"), w.b.Title(), w.lang.T("load_note"))()
+	t := w.lang.T
+	q := w.b.Quality()
+	notes := []string{t("files_note")}
+	if q.More > 0 {
+		notes = append(notes, fmt.Sprintf(t("more_reasons"), q.More))
+	}
+	tab := table{sheet: t("sheet_data"), title: w.b.Title(), dateLine: w.b.AsOfLine(), unitLine: t("unit_rows"), freezeCols: 1,
+		notes: notes, signature: w.signature(), noRepeat: true, cols: fileColumns(t)}
+	for _, f := range q.Files {
+		tab.records = append(tab.records, w.fileRecord(f, f.RegionName))
+	}
+	ft := q.FileTotal
+	tab.records = append(tab.records, record{vals: []any{t("total"), "", "", ft.Read, ft.Accepted, ft.Rejected, ft.Flagged, ""}, total: true})
+	if err := w.writeTable(tab); err != nil {
+		return err
+	}
+	return w.problemSummary(tab.sheet, firstData+len(tab.records)+len(notes)+3, q)
+}
+
+func fileColumns(t func(string) string) []column {
+	return []column{
+		{head: t("file"), kind: kText}, {head: t("kind"), kind: kTextCenter}, {head: t("region"), kind: kText},
+		{head: t("read"), kind: kInt}, {head: t("accepted"), kind: kInt},
+		{head: t("rejected"), kind: kInt, behind: "{self}>0"}, {head: t("flagged"), kind: kInt},
+		{head: t("top_issue"), kind: kText},
+	}
+}
+
+func (w *writer) fileRecord(f bulletin.FileQuality, region string) record {
+	top := ""
+	if f.TopLabel != "" {
+		top = fmt.Sprintf(w.lang.T("count_paren"), f.TopLabel, f.TopRows)
+	}
+	return record{vals: []any{f.File, w.lang.KindName(f.Kind), region, f.Read, f.Accepted, f.Rejected, f.Flagged, top}}
+}
+
+// problemSummary writes the most frequent problems below the files, from
+// row on: 问题 | 来源 | 行数 | 文件数, and their 合计 over every problem.
+func (w *writer) problemSummary(sheet string, row int, q bulletin.QualitySection) error {
+	t := w.lang.T
+	f := w.f
+	cell := func(c, r int) string { s, _ := excelize.CoordinatesToCellName(c, r); return s }
+	if err := w.paragraph(sheet, row, 4, t("top_problems"), w.st.header); err != nil {
+		return err
+	}
+	row++
+	put := func(vals []any, kinds []kind, style func(kind) int) error {
+		for i, v := range vals {
+			ref := cell(i+1, row)
+			var err error
+			switch x := v.(type) {
+			case string:
+				err = f.SetCellStr(sheet, ref, x)
+			case int64:
+				err = f.SetCellInt(sheet, ref, x)
+			}
+			if err != nil {
+				return err
+			}
+			if err := f.SetCellStyle(sheet, ref, ref, style(kinds[i])); err != nil {
+				return err
+			}
+		}
+		row++
+		return nil
+	}
+	kinds := []kind{kText, kTextCenter, kInt, kInt}
+	head := func(kind) int { return w.st.header }
+	body := func(k kind) int { return w.st.cell(k, false) }
+	total := func(k kind) int { return w.st.cell(k, true) }
+	if err := put([]any{t("problem"), t("source"), t("rows"), t("files")}, kinds, head); err != nil {
+		return err
+	}
+	if len(q.Top) == 0 {
+		return put([]any{t("none"), "", "", ""}, kinds, body)
+	}
+	for _, r := range q.Top {
+		if err := put([]any{r.Label, t("source_" + r.Source), r.Rows, r.Files}, kinds, body); err != nil {
+			return err
+		}
+	}
+	return put([]any{t("total"), "", q.Total.Rows, q.Total.Files}, kinds, total)
 }
 
 func (w *writer) filesSheet(sheet, title string, notes ...string) func() error {
 	return func() error {
 		t := w.lang.T
 		tab := table{sheet: sheet, title: title, dateLine: w.b.AsOfLine(), unitLine: t("unit_rows"), freezeCols: 1, notes: notes,
-			signature: w.signature(),
-			cols: []column{
-				{head: t("file"), kind: kText}, {head: t("kind"), kind: kTextCenter}, {head: t("region"), kind: kText},
-				{head: t("read"), kind: kInt}, {head: t("accepted"), kind: kInt},
-				{head: t("rejected"), kind: kInt, behind: "{self}>0"}, {head: t("flagged"), kind: kInt},
-				{head: t("top_issue"), kind: kText},
-			}}
+			signature: w.signature(), cols: fileColumns(t)}
 		var read, acc, rej, flag int64
 		for _, f := range w.b.Files {
-			top := ""
-			if f.TopReason != "" {
-				top = fmt.Sprintf(t("count_paren"), f.TopLabel, f.TopRows)
-			}
 			// One name per region code: the metrics' name of the scope or a
 			// child, whatever the file's ledger called it.
-			region := w.b.RegionName(f.RegionCode, f.RegionName)
-			tab.records = append(tab.records, record{vals: []any{f.File, w.lang.KindName(f.Kind), region, f.Read, f.Accepted, f.Rejected, f.Flagged, top}})
+			tab.records = append(tab.records, w.fileRecord(f, w.b.RegionName(f.RegionCode, f.RegionName)))
 			read, acc, rej, flag = read+f.Read, acc+f.Accepted, rej+f.Rejected, flag+f.Flagged
 		}
 		tab.records = append(tab.records, record{vals: []any{t("total"), "", "", read, acc, rej, flag, ""}, total: true})
