@@ -53,7 +53,7 @@ func TestFlaggedCountIsTheFlagsView(t *testing.T) {
 	// unqualified_approvals finds each person's region with a correlated
 	// lookup; it must list what a group-by over every registration gives.
 	const grouped = `SELECT a.load_id, a.source_row, r.region_code, a.year, a.season,
-		coalesce(p.passed, false), coalesce(q.passed, false)
+		coalesce(p.passed, false), coalesce(q.passed, false), a.person, a.approved_on
 		FROM approvals a
 		LEFT JOIN latest_exams p ON p.person = a.person AND p.year = a.year AND p.season = a.season AND p.exam_type = 'physical'
 		LEFT JOIN latest_exams q ON q.person = a.person AND q.year = a.year AND q.season = a.season AND q.exam_type = 'political'
