@@ -25,7 +25,7 @@ bench: build
 	./enlist bench --out bench.json $(BENCH_FLAGS)
 
 test: assets
-	$(GO) test $(TAGS) ./...
+	$(GO) test $(TAGS) -timeout 30m ./...
 	$(MAKE) fuzz
 
 # Each fuzz target briefly, so CI catches a panic or hang on new input.
