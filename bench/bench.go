@@ -22,7 +22,6 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,6 +31,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"enlist/internal/files"
 )
 
 //go:embed peer.py
@@ -355,7 +356,7 @@ func (b *bench) cold(ctx context.Context, scenario, province, db, peer string) (
 // week's, as it keeps nothing between runs.
 func (b *bench) weekly(ctx context.Context, province, week, coldDB, peer string) error {
 	db := b.path("weekly.duckdb")
-	if err := b.timedSetup("copy the cold warehouse", func() error { return copyFile(coldDB, db) }); err != nil {
+	if err := b.timedSetup("copy the cold warehouse", func() error { return files.Copy(coldDB, db) }); err != nil {
 		return err
 	}
 	os.RemoveAll(db + ".published")
@@ -427,20 +428,6 @@ func (b *bench) peakRSS(scenarios ...string) int64 {
 		}
 	}
 	return peak
-}
-
-func copyFile(from, to string) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(to)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(out, in)
-	return errors.Join(err, out.Close())
 }
 
 func median(v []float64) float64 {

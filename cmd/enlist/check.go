@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"enlist/internal/files"
 	"enlist/internal/secret"
 	"enlist/internal/warehouse"
 	"enlist/pipelines/load"
@@ -292,7 +293,7 @@ func copyWarehouse(ctx context.Context, live, dst string) (bool, error) {
 		if _, err := os.Stat(src + suffix); suffix != "" && errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
-		if err := copyPlainFile(src+suffix, dst+suffix); err != nil {
+		if err := files.Copy(src+suffix, dst+suffix); err != nil {
 			if holder != nil {
 				holder.Close()
 			}
@@ -305,20 +306,6 @@ func copyWarehouse(ctx context.Context, live, dst string) (bool, error) {
 		}
 	}
 	return true, nil
-}
-
-func copyPlainFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(out, in)
-	return errors.Join(err, out.Close())
 }
 
 func printCheck(w io.Writer, r *CheckReport) {

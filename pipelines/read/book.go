@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/richardlehane/mscfb"
+
+	filecopy "enlist/internal/files"
 )
 
 // Book is one delivered file: a CSV, or a workbook whose sheets can each be
@@ -309,7 +311,7 @@ func convertToXLSX(ctx context.Context, paths, formats []string) ([]string, []fu
 		"--convert-to", "xlsx", "--outdir", filepath.Join(dir, "out")}
 	for i, p := range paths {
 		in := filepath.Join(dir, fmt.Sprintf("book%d.%s", i, formats[i]))
-		if err := copyPlain(p, in); err != nil {
+		if err := filecopy.Copy(p, in); err != nil {
 			return failAll(func(what string) error { return fmt.Errorf("convert %s: %w", what, err) })
 		}
 		args = append(args, in)
@@ -356,18 +358,4 @@ func convertToXLSX(ctx context.Context, paths, formats []string) ([]string, []fu
 		cleanups[i] = func() { os.RemoveAll(own) }
 	}
 	return files, cleanups, errs
-}
-
-func copyPlain(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(out, in)
-	return errors.Join(err, out.Close())
 }
