@@ -279,10 +279,24 @@ func wrapMacros(ctx context.Context, conn *sql.Conn, lit string) error {
 			continue
 		}
 		params := strings.Join(m.params, ", ")
+		// A rank of the scope itself among its siblings needs the siblings'
+		// figures, which the copy does not hold: ranked alone it would say
+		// 1. Such ranks (columns named *rank*) are left empty on the
+		// scope's own row; ranks of the regions below it stand.
+		var ranks []string
+		for _, c := range cols {
+			if strings.Contains(c, "rank") {
+				ranks = append(ranks, fmt.Sprintf(`CASE WHEN region_code = %s THEN NULL ELSE %q END AS %q`, lit, c, c))
+			}
+		}
+		star := "*"
+		if len(ranks) > 0 {
+			star = "* REPLACE (" + strings.Join(ranks, ", ") + ")"
+		}
 		stmts := []string{
 			fmt.Sprintf(`CREATE MACRO %s.%s(%s) AS TABLE %s`, internalSchema, m.name, params, m.definition),
-			fmt.Sprintf(`CREATE OR REPLACE MACRO main.%s(%s) AS TABLE SELECT * FROM %s.%s(%s) WHERE region_code IS NULL OR starts_with(region_code, %s)`,
-				m.name, params, internalSchema, m.name, params, lit),
+			fmt.Sprintf(`CREATE OR REPLACE MACRO main.%s(%s) AS TABLE SELECT %s FROM %s.%s(%s) WHERE region_code IS NULL OR starts_with(region_code, %s)`,
+				m.name, params, star, internalSchema, m.name, params, lit),
 		}
 		if m.comment.Valid {
 			stmts = append(stmts, fmt.Sprintf(`COMMENT ON MACRO TABLE main.%s IS %s`, m.name, quote(m.comment.String)))

@@ -113,6 +113,11 @@ func Copy(ctx context.Context, published, scope string) (string, error) {
 		removeDB(tmp)
 		return "", fmt.Errorf("scoped copy of %s for %s: %w", filepath.Base(published), scope, err)
 	}
+	// Readable as the published versions are: by the service's user and group.
+	if err := os.Chmod(tmp, 0o640); err != nil {
+		removeDB(tmp)
+		return "", fmt.Errorf("scoped copy for %s: %w", scope, err)
+	}
 	if err := os.Rename(tmp, final); err != nil {
 		removeDB(tmp)
 		return "", fmt.Errorf("scoped copy for %s: %w", scope, err)
