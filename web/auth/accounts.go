@@ -170,11 +170,13 @@ func (a *Accounts) refresh() error {
 	if err != nil {
 		return fmt.Errorf("accounts file %s: %w", a.path, err)
 	}
-	if a.stamp != nil && os.SameFile(a.stamp, st) && a.stamp.ModTime().Equal(st.ModTime()) && a.stamp.Size() == st.Size() {
-		return nil
-	}
+	// The mode is checked at every look, not only when the contents
+	// change: a chmod that exposes the file stops the logins at once.
 	if st.Mode().Perm()&0o077 != 0 {
 		return fmt.Errorf("%w: %s has mode %v; run chmod 600 %s", ErrExposed, a.path, st.Mode().Perm(), a.path)
+	}
+	if a.stamp != nil && os.SameFile(a.stamp, st) && a.stamp.ModTime().Equal(st.ModTime()) && a.stamp.Size() == st.Size() {
+		return nil
 	}
 	b, err := os.ReadFile(a.path)
 	if err != nil {

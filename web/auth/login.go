@@ -49,7 +49,7 @@ type forbiddenPage struct {
 
 // texts are a page's fixed words in one language.
 type texts struct {
-	Title, Heading, Name, Password, Submit, Switch string
+	Title, Heading, Name, Password, Submit, Switch   string
 	ForbiddenTitle, SignedInAs, Region, Home, Logout string
 }
 
