@@ -11,6 +11,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -21,7 +22,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -31,8 +31,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
-	"golang.org/x/sys/unix"
 
+	"enlist/internal/files"
 	"enlist/internal/regions"
 )
 
@@ -406,11 +406,15 @@ func (a *Accounts) change(name string, fn func(*storedUser)) error {
 // the result atomically, so two processes changing accounts at once both
 // see their change kept.
 func (a *Accounts) mutate(fn func(map[string]storedUser) error) error {
-	unlock, err := lockFile(a.path + ".lock")
+	// Another process's change takes milliseconds; a minute's wait means
+	// something is stuck, and the message names who holds the lock.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	lock, err := files.WaitLock(ctx, a.path+".lock")
 	if err != nil {
-		return err
+		return fmt.Errorf("change accounts (lock held by %s): %w", files.Holder(a.path+".lock"), err)
 	}
-	defer unlock()
+	defer lock.Unlock()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.stamp = nil // read it again whatever the stamp says: another process may have written it
@@ -433,67 +437,13 @@ func (a *Accounts) mutate(fn func(map[string]storedUser) error) error {
 	if err != nil {
 		return fmt.Errorf("write accounts file %s: %w", a.path, err)
 	}
-	if err := writeAtomic(a.path, append(b, '\n')); err != nil {
-		return err
+	// Written whole or not at all (a crash mid-write must not lose every
+	// account), with mode 0600 whatever the umask.
+	if err := files.WriteFile(a.path, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("accounts: %w", err)
 	}
 	a.stamp = nil
 	return a.refresh()
-}
-
-// lockFile takes an exclusive lock on path (created 0600), waiting for
-// another process's change to finish.
-func lockFile(path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("lock accounts: %w", err)
-	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("lock accounts %s: %w", path, err)
-	}
-	return func() {
-		unix.Flock(int(f.Fd()), unix.LOCK_UN)
-		f.Close()
-	}, nil
-}
-
-// writeAtomic replaces path with data: a temporary file in the same folder,
-// mode 0600, synced, renamed over path, and the folder synced, so a crash
-// leaves either the old file or the new one, never half of one.
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("write accounts file %s: %w", path, err)
-	}
-	done := false
-	defer func() {
-		if !done {
-			os.Remove(tmp.Name())
-		}
-	}()
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Chmod(0o600)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("write accounts file %s: %w", path, err)
-	}
-	done = true
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync folder of %s: %w", path, err)
-	}
-	return errors.Join(d.Sync(), d.Close())
 }
 
 // normName is the form a name is stored and looked up in: trimmed, lower case.
