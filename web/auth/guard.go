@@ -131,6 +131,14 @@ func UserFrom(ctx context.Context) (User, bool) {
 	return u, ok
 }
 
+// WithUser returns ctx carrying u, as Page and API pass it on; for a
+// handler's tests, and for work done on a user's behalf outside a request.
+// It grants nothing by itself: Page and API set the user from the session
+// or the token, whatever the request's context held.
+func WithUser(ctx context.Context, u User) context.Context {
+	return context.WithValue(ctx, ctxKey{}, u)
+}
+
 // Secure wraps the whole site: the security headers on every answer, and
 // every state-changing request (POST, PUT, DELETE…) from another site
 // refused (http.CrossOriginProtection: Sec-Fetch-Site, else Origin against
@@ -181,7 +189,7 @@ func (g *Guard) Page(min Role, h http.Handler) http.Handler {
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, u)))
+		h.ServeHTTP(w, r.WithContext(WithUser(r.Context(), u)))
 	})
 }
 
@@ -199,7 +207,7 @@ func (g *Guard) API(min Role, h http.Handler) http.Handler {
 			writeJSONError(rec, http.StatusForbidden, fmt.Sprintf("the role %s may not use this; it needs %s or above", u.Role, min))
 		default:
 			w.Header().Set("Cache-Control", "no-store")
-			h.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), ctxKey{}, u)))
+			h.ServeHTTP(rec, r.WithContext(WithUser(r.Context(), u)))
 		}
 		target := r.URL.Path
 		if r.URL.RawQuery != "" {

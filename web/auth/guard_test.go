@@ -633,3 +633,18 @@ func TestSafeNext(t *testing.T) {
 		}
 	}
 }
+
+// TestContextUserGrantsNothing: a user already in the request's context
+// (WithUser) does not open a page or the API; only a session or a token does.
+func TestContextUserGrantsNothing(t *testing.T) {
+	s := newSite(t, Options{})
+	for _, p := range []string{"/", "/api/v1/metrics"} {
+		r := httptest.NewRequest("GET", p, nil)
+		r = r.WithContext(WithUser(r.Context(), User{Name: "admin1", Role: Admin, Region: "41"}))
+		w := httptest.NewRecorder()
+		s.h.ServeHTTP(w, r)
+		if w.Code != http.StatusSeeOther && w.Code != http.StatusUnauthorized {
+			t.Errorf("%s with a planted user: %d %s", p, w.Code, w.Body)
+		}
+	}
+}
