@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	_ "github.com/duckdb/duckdb-go/v2" // the "duckdb" driver of coversAll's own engine
+
 	"enlist/internal/warehouse"
 )
 
@@ -380,15 +382,27 @@ func verify(ctx context.Context, conn *sql.Conn, scope string) error {
 }
 
 // coversAll tells whether every region-bearing row of published lies within
-// scope, so the published version itself is the scope's view.
+// scope, so the published version itself is the scope's view. It reads the
+// version through an engine of its own (an in-memory database attaching it
+// read-only) rather than warehouse.Open, which would wait for this
+// process's other readers of the version, opened with other settings, to
+// finish: an analyst's request must not queue behind a long report.
 func coversAll(ctx context.Context, published, scope string) (bool, error) {
-	wh, err := warehouse.Open(ctx, published, warehouse.Options{ReadOnly: true})
+	db, err := sql.Open("duckdb", "?threads=1")
 	if err != nil {
 		return false, err
 	}
-	defer wh.Close()
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `ATTACH `+quote(published)+` AS src (READ_ONLY)`); err != nil {
+		return false, fmt.Errorf("read the published version: %w", err)
+	}
 	lit := "'" + scope + "'"
-	tables, err := names(ctx, wh.DB(), `SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'`)
+	tables, err := names(ctx, conn, `SELECT table_name FROM duckdb_tables() WHERE database_name = 'src' AND schema_name = 'main'`)
 	if err != nil {
 		return false, err
 	}
@@ -403,17 +417,17 @@ func coversAll(ctx context.Context, published, scope string) (bool, error) {
 			continue
 		}
 		var outside bool
-		q := fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM main.%q WHERE %q IS NOT NULL AND NOT starts_with(%q, %s))`, t, c, c, lit)
-		if err := wh.DB().QueryRowContext(ctx, q).Scan(&outside); err != nil {
+		q := fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM src.main.%q WHERE %q IS NOT NULL AND NOT starts_with(%q, %s))`, t, c, c, lit)
+		if err := conn.QueryRowContext(ctx, q).Scan(&outside); err != nil {
 			return false, err
 		}
 		if outside {
 			return false, nil
 		}
 	}
-	// A load without a scope (a regions extract) may hold anything.
+	// A load without a scope (other than a regions extract) may hold anything.
 	var unscoped bool
-	if err := wh.DB().QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM main.load_ledger WHERE scope_region IS NULL AND kind <> 'regions')`).Scan(&unscoped); err != nil {
+	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM src.main.load_ledger WHERE scope_region IS NULL AND kind <> 'regions')`).Scan(&unscoped); err != nil {
 		return false, err
 	}
 	return !unscoped, nil
