@@ -204,7 +204,7 @@ func Describe(ctx context.Context, db catalog, name string) (*Object, error) {
 
 // describeMacro describes a macro. A table macro's column comments come
 // from the view that shares most of its columns (the view built on it, such
-// as metrics on scores_at, or the one showing the same figures), so one
+// as metrics on metrics_at, or the one showing the same figures), so one
 // comment per column is kept in the .sql files, not two.
 func describeMacro(ctx context.Context, db catalog, name string) (*Object, error) {
 	macros, err := listMacros(ctx, db)
