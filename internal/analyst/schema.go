@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"strings"
 
 	"enlist/internal/tabular"
@@ -269,4 +270,18 @@ func describeMacro(ctx context.Context, db catalog, name string) (*Object, error
 		o.Columns.Rows = append(o.Columns.Rows, []any{c.name, c.typ, true, comments[c.name]})
 	}
 	return o, nil
+}
+
+// WriteObjectHead writes what a table, view or macro is, above its columns.
+func WriteObjectHead(w io.Writer, obj *Object) {
+	switch obj.Kind {
+	case "table macro", "macro":
+		fmt.Fprintf(w, "%s(%s) (%s)\n%s\n", obj.Name, strings.Join(obj.Parameters, ", "), obj.Kind, obj.Comment)
+		if obj.DocumentedBy != "" {
+			fmt.Fprintf(w, "columns documented as in the view %s\n", obj.DocumentedBy)
+		}
+		fmt.Fprintln(w)
+	default:
+		fmt.Fprintf(w, "%s (%s)\n%s\n\n", obj.Name, obj.Kind, obj.Comment)
+	}
 }
