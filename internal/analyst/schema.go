@@ -114,7 +114,10 @@ func listMacros(ctx context.Context, db catalog) ([]macro, error) {
 		}
 		out = append(out, m)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list macros: %w", err)
+	}
+	return out, nil
 }
 
 // column is one column a table macro returns.
@@ -134,7 +137,7 @@ func macroColumns(ctx context.Context, db catalog, m macro) ([]column, error) {
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("describe macro %s: %w", m.name, err)
 	}
 	var out []column
 	for rows.Next() {
@@ -148,7 +151,10 @@ func macroColumns(ctx context.Context, db catalog, m macro) ([]column, error) {
 		}
 		out = append(out, column{name: fmt.Sprint(vals[0]), typ: fmt.Sprint(vals[1])})
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("describe macro %s: %w", m.name, err)
+	}
+	return out, nil
 }
 
 // Object is one table, view or macro in detail.
