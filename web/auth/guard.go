@@ -48,7 +48,7 @@ const (
 	freeFailures    = 3  // failures answered at once
 	slowStep        = 250 * time.Millisecond
 	slowMax         = 2 * time.Second
-	maxFailRecords  = 100000 // bounds the throttle's memory under a flood of names
+	maxFailRecords  = 100000 // bounds the throttle's memory under a flood of names (about 10 MB)
 	maxLoginBody    = 8 << 10
 	sessionCookie   = "enlist_session"
 	defaultIdle     = 30 * time.Minute
@@ -64,6 +64,8 @@ type Guard struct {
 	audit *audit.Log
 	opts  Options
 	cop   *http.CrossOriginProtection
+
+	maxFailRecords int // maxFailRecords; lowered by tests
 
 	mu       sync.Mutex
 	sessions map[string]*session
@@ -110,7 +112,7 @@ func NewGuard(acc *Accounts, log *audit.Log, opts Options) *Guard {
 		}
 	}
 	g := &Guard{acc: acc, audit: log, opts: opts, cop: http.NewCrossOriginProtection(),
-		sessions: map[string]*session{}, failures: map[string]*failures{}}
+		sessions: map[string]*session{}, failures: map[string]*failures{}, maxFailRecords: maxFailRecords}
 	for _, o := range opts.TrustedOrigins {
 		// A bad origin only narrows what is accepted; the error is
 		// reported by ValidOrigin for the command line to show.
@@ -425,25 +427,34 @@ func (g *Guard) lockedFor(name, addr string) time.Duration {
 }
 
 // failed counts a failed login against the account and the address and
-// returns how long to hold the answer back.
-func (g *Guard) failed(name, addr string) time.Duration {
+// returns how long to hold the answer back. known tells whether name is an
+// account: when a flood of made-up names and addresses has filled the
+// throttle's memory, only accounts that exist are still counted, so the
+// memory stays bounded and no real account loses its protection.
+func (g *Guard) failed(name, addr string, known bool) time.Duration {
 	now := g.opts.Now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if len(g.failures) >= maxFailRecords {
+	full := len(g.failures) >= g.maxFailRecords
+	if full {
 		for k, f := range g.failures {
 			if f.lockedUntil.Before(now) && (len(f.times) == 0 || now.Sub(f.times[len(f.times)-1]) > failWindow) {
 				delete(g.failures, k)
 			}
 		}
+		full = len(g.failures) >= g.maxFailRecords
 	}
 	worst := 0
 	for _, k := range []struct {
 		key   string
 		limit int
-	}{{"u:" + name, userFailLimit}, {"a:" + addr, addrFailLimit}} {
+		keep  bool // counted even when the memory is full
+	}{{"u:" + name, userFailLimit, known}, {"a:" + addr, addrFailLimit, false}} {
 		f := g.failures[k.key]
 		if f == nil {
+			if full && !k.keep {
+				continue
+			}
 			f = &failures{}
 			g.failures[k.key] = f
 		}

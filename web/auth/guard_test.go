@@ -648,3 +648,26 @@ func TestContextUserGrantsNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestThrottleMemoryBounded: a flood of made-up names from many addresses
+// fills the throttle's memory to its bound and no further, and a real
+// account is still locked after its 10 failures.
+func TestThrottleMemoryBounded(t *testing.T) {
+	s := newSite(t, Options{})
+	s.guard.maxFailRecords = 50
+	for i := 0; i < 200; i++ {
+		s.login(fmt.Sprintf("made-up-%03d", i), "wrong-password", map[string]string{"RemoteAddr": fmt.Sprintf("10.7.%d.%d:1", i/250, i%250)})
+	}
+	s.guard.mu.Lock()
+	n := len(s.guard.failures)
+	s.guard.mu.Unlock()
+	if n != 50 {
+		t.Fatalf("%d throttle records after a flood, want the bound 50", n)
+	}
+	for i := 0; i < userFailLimit; i++ {
+		s.login("admin1", "wrong-password", map[string]string{"RemoteAddr": fmt.Sprintf("10.8.0.%d:1", i)})
+	}
+	if r := s.login("admin1", "admin1-secret-pw", map[string]string{"RemoteAddr": "10.8.1.1:1"}); r.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("a real account after 10 failures in a full throttle: %d", r.StatusCode)
+	}
+}
