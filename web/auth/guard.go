@@ -404,7 +404,13 @@ func (g *Guard) endSession(r *http.Request) string {
 }
 
 func (g *Guard) redirectToLogin(w http.ResponseWriter, r *http.Request) {
-	q := url.Values{"next": {r.URL.RequestURI()}}
+	// Only a page read comes back after login: the browser returns with a
+	// GET, and a POST's form (a run now) is not repeated unasked.
+	next := "/"
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		next = r.URL.RequestURI()
+	}
+	q := url.Values{"next": {next}}
 	if langOf(r) == "en" {
 		q.Set("lang", "en")
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
@@ -175,6 +176,10 @@ func TestLoginSessionLogout(t *testing.T) {
 	r := s.do("GET", "/quality?week=2026-03-01", nil, nil)
 	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/login?next=%2Fquality%3Fweek%3D2026-03-01" {
 		t.Fatalf("no session: %d %q", r.StatusCode, r.Header.Get("Location"))
+	}
+	r = s.do("POST", "/runs/weekly?lang=en", nil, map[string]string{"Sec-Fetch-Site": "same-origin"})
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/login?lang=en&next=%2F" {
+		t.Fatalf("POST without a session: %d %q", r.StatusCode, r.Header.Get("Location"))
 	}
 	r = s.do("GET", "/login?next=%2Fquality%3Fweek%3D2026-03-01", nil, nil)
 	page := body(r)
@@ -669,5 +674,47 @@ func TestThrottleMemoryBounded(t *testing.T) {
 	}
 	if r := s.login("admin1", "admin1-secret-pw", map[string]string{"RemoteAddr": "10.8.1.1:1"}); r.StatusCode != http.StatusTooManyRequests {
 		t.Errorf("a real account after 10 failures in a full throttle: %d", r.StatusCode)
+	}
+}
+
+// TestOverHTTP runs the flow over a real connection with a client that
+// keeps cookies as a browser does: sent to the login form, logged in and
+// brought back, logged out.
+func TestOverHTTP(t *testing.T) {
+	s := newSite(t, Options{})
+	srv := httptest.NewServer(s.h)
+	defer srv.Close()
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	get := func(path string) (string, string) {
+		t.Helper()
+		r, err := client.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Body.Close()
+		return r.Request.URL.RequestURI(), body(r)
+	}
+	if at, page := get("/?lang=en"); at != "/login?lang=en&next=%2F%3Flang%3Den" || !strings.Contains(page, "Log in") {
+		t.Fatalf("without a session: at %s\n%s", at, page)
+	}
+	r, err := client.PostForm(srv.URL+"/login?lang=en", url.Values{"name": {"Leader1"}, "password": {"leader1-secret-pw"}, "next": {"/?lang=en"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := body(r); r.Request.URL.RequestURI() != "/?lang=en" || b != "hello leader1 leader 410102" {
+		t.Fatalf("after login: at %s: %q", r.Request.URL.RequestURI(), b)
+	}
+	r.Body.Close()
+	if at, page := get("/"); at != "/" || page != "hello leader1 leader 410102" {
+		t.Fatalf("the session kept: at %s %q", at, page)
+	}
+	r, err = client.PostForm(srv.URL+"/logout", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if at, _ := get("/"); !strings.HasPrefix(at, "/login?") {
+		t.Fatalf("after logout: at %s", at)
 	}
 }
