@@ -87,3 +87,23 @@ func SyncDir(dir string) error {
 	}
 	return errors.Join(d.Sync(), d.Close())
 }
+
+// SyncTree flushes every file and folder under root to disk: for a tree
+// another program wrote (DuckDB's partitioned COPY) that is about to be
+// renamed into place whole, so the rename cannot outlive the data after a
+// crash.
+func SyncTree(root string) error {
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && !d.Type().IsRegular() {
+			return nil
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		return errors.Join(f.Sync(), f.Close())
+	})
+}
