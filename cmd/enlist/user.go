@@ -115,9 +115,13 @@ func runUser(ctx context.Context, e *env, args []string) error {
 	}
 	note := func(what string) {
 		// The console's audit trail also shows account changes made here.
-		if log, err := audit.Open(audit.PathFor(e.db)); err == nil {
-			log.Record(audit.Entry{User: operator(), Addr: "command line", Action: audit.AccountChange, Target: what})
-			log.Close()
+		log, err := audit.Open(audit.PathFor(e.db))
+		if err == nil {
+			err = errors.Join(log.Record(audit.Entry{User: operator(), Addr: "command line", Action: audit.AccountChange, Target: what}), log.Close())
+		}
+		if err != nil {
+			// The change is made; the trail missing it is worth a warning, not a failure.
+			fmt.Fprintf(e.stderr, "enlist user: warning: not recorded in the audit trail: %v\n", err)
 		}
 	}
 
