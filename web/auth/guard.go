@@ -27,7 +27,8 @@ type Options struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
 	// client (default: loopback only, the proxy on the same machine). Any
 	// other sender's X-Forwarded-For is ignored, so a client cannot pose as
-	// another address to dodge the per-address lockout.
+	// another address to dodge the per-address lockout. An empty, non-nil
+	// list trusts no proxy.
 	TrustedProxies []netip.Prefix
 	// TrustedOrigins are further origins ("https://enlist.example") whose
 	// state-changing requests are accepted, for a proxy that rewrites Host.
