@@ -230,13 +230,19 @@ func (g *Guard) apiUser(w http.ResponseWriter, r *http.Request) (User, bool) {
 			return User{}, false
 		}
 		su, err := g.acc.checkToken(strings.TrimSpace(token))
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrBadToken), errors.Is(err, ErrDisabled):
 			w.Header().Set("WWW-Authenticate", `Bearer realm="enlist", error="invalid_token"`)
 			msg := "unknown or revoked token"
 			if errors.Is(err, ErrDisabled) {
 				msg = "the token's account is disabled"
 			}
 			writeJSONError(w, http.StatusUnauthorized, msg)
+			return User{}, false
+		case err != nil:
+			// Nobody is let in while the accounts cannot be read (a damaged
+			// or exposed file); the caller is told it is not their token.
+			writeJSONError(w, http.StatusInternalServerError, "the service cannot read its accounts file; ask the administrator")
 			return User{}, false
 		}
 		return su.user(), true

@@ -394,6 +394,12 @@ func TestAPIAuth(t *testing.T) {
 	if r := s.do("GET", "/", nil, bearer); r.StatusCode != http.StatusSeeOther {
 		t.Errorf("page with a token: %d", r.StatusCode)
 	}
+	// An accounts file exposed to other users lets nobody in, and says so.
+	os.Chmod(s.acc.Path(), 0o644)
+	if r := s.do("GET", "/api/v1/metrics", nil, bearer); r.StatusCode != http.StatusInternalServerError || !strings.Contains(body(r), "cannot read its accounts file") {
+		t.Errorf("token over an exposed accounts file: %d", r.StatusCode)
+	}
+	os.Chmod(s.acc.Path(), 0o600)
 	s.acc.RevokeTokens("operator1")
 	if r := s.do("GET", "/api/v1/metrics", nil, bearer); r.StatusCode != 401 {
 		t.Errorf("revoked token: %d", r.StatusCode)
@@ -409,8 +415,8 @@ func TestAPIAuth(t *testing.T) {
 			api = append(api, e)
 		}
 	}
-	if len(api) != 6 || api[0].Status != 401 || api[0].User != "" || api[3].Status != 200 || api[3].User != "operator1" ||
-		api[3].Target != "GET /api/v1/metrics?scope=410102" || api[3].Addr != "10.1.2.3" || api[5].Status != 401 {
+	if len(api) != 7 || api[0].Status != 401 || api[0].User != "" || api[3].Status != 200 || api[3].User != "operator1" ||
+		api[3].Target != "GET /api/v1/metrics?scope=410102" || api[3].Addr != "10.1.2.3" || api[5].Status != 500 || api[6].Status != 401 {
 		t.Errorf("audited API calls: %+v", api)
 	}
 }
