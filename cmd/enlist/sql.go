@@ -18,6 +18,8 @@ import (
 
 	"enlist/internal/analyst"
 	"enlist/internal/jobs"
+	"enlist/internal/scoped"
+	"enlist/internal/site"
 	"enlist/internal/tabular"
 )
 
@@ -61,7 +63,10 @@ func runSQL(ctx context.Context, e *env, args []string) error {
 			"and macros, \\d NAME describes one, \\timing times each query.\n\n"+
 			"Variables (--var, SET VARIABLE) are those the views read, checked before anything runs:\n"+
 			"as_of (2025-03-05, 2025/3/5, 2025年3月5日 or 20250305), year, season (1 or 2). A query on\n"+
-			"metrics, person_facts … without them uses today and its season, and says so.",
+			"metrics, person_facts … without them uses today and its season, and says so.\n\n"+
+			"--scope CODE reads what an analyst bound to that region reads in the web console: a copy of\n"+
+			"the published warehouse holding only the region's rows, with every view and macro over them\n"+
+			"(built on first use for each published version, then reused).",
 		"  enlist sql \"SELECT kind, count(*) FROM load_ledger GROUP BY kind\"\n"+
 			"  enlist sql --var as_of=2025-03-05 --var year=2025 --var season=1 \\\n"+
 			"      \"SELECT region_name, quota_completion FROM metrics WHERE parent_code = '41'\"\n"+
@@ -69,6 +74,7 @@ func runSQL(ctx context.Context, e *env, args []string) error {
 			"  enlist sql --var as_of=2025-08-31 --var year=2025 --var season=2 --headers zh --out 完成率.xlsx \\\n"+
 			"      \"SELECT region_name, quota, approved, quota_completion FROM metrics WHERE parent_code = '41'\"\n"+
 			"  enlist sql --timeout 30s --format csv < query.sql > result.csv\n"+
+			"  enlist sql --scope 410102 \"SELECT count(*) FROM registrations\"   # what a county's analyst sees\n"+
 			"  enlist sql                                   # interactive prompt")
 	var o sqlOptions
 	fs.StringVar(&o.format, "format", "", "table, csv, json or xlsx (default: from --out's extension, else table)")
@@ -80,6 +86,7 @@ func runSQL(ctx context.Context, e *env, args []string) error {
 	var vars varFlags
 	fs.Var(&vars, "var", "set a session variable before the query, e.g. as_of=2025-03-05 (repeatable)")
 	prompt := fs.Bool("prompt", false, "start the interactive prompt even when standard input is not a terminal")
+	scope := fs.String("scope", "", "query as an analyst bound to this region code sees the warehouse: only its rows (see README, Region scope in SQL)")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -116,7 +123,16 @@ func runSQL(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: no query given", errUsage)
 	}
 
-	s, from, closeSession, err := jobs.OpenSQL(ctx, e.site(), vars, "--var ")
+	open := jobs.OpenSQL
+	if *scope != "" {
+		if err := scoped.CheckScope(*scope); err != nil {
+			return fmt.Errorf("%w: --scope: %w", errUsage, err)
+		}
+		open = func(ctx context.Context, s *site.Site, vars []analyst.Var, what string) (*analyst.Session, string, func(), error) {
+			return jobs.OpenScopedSQL(ctx, s, *scope, vars, what)
+		}
+	}
+	s, from, closeSession, err := open(ctx, e.site(), vars, "--var ")
 	if err != nil {
 		return err
 	}
