@@ -16,13 +16,12 @@ import (
 // maxDepth is the deepest --depth that means anything: province to village.
 const maxDepth = 4
 
-// badParam answers 400 naming the parameter, and records the call.
-func (s *Server) badParam(w http.ResponseWriter, r *http.Request, c *call, action string, err error) {
+// badParam answers 400 naming the parameter.
+func (s *Server) badParam(w http.ResponseWriter, r *http.Request, c *call, err error) {
 	var pe *paramError
 	if !errors.As(err, &pe) {
 		pe = &paramError{Name: "", Err: err}
 	}
-	s.audit(r, c, action, r.URL.RawQuery, http.StatusBadRequest)
 	s.fail(w, r, c, http.StatusBadRequest, pe.Name, pe.Error())
 }
 
@@ -48,7 +47,7 @@ func (s *Server) apiMetrics(w http.ResponseWriter, r *http.Request, c *call) {
 		}
 	}
 	if err != nil {
-		s.badParam(w, r, c, "api metrics", err)
+		s.badParam(w, r, c, err)
 		return
 	}
 	wh, release, err := s.pub.acquire(r.Context())
@@ -59,7 +58,6 @@ func (s *Server) apiMetrics(w http.ResponseWriter, r *http.Request, c *call) {
 	defer release()
 	frame, err := metrics.Read(r.Context(), wh, q)
 	if err != nil {
-		s.audit(r, c, "api metrics", r.URL.RawQuery, http.StatusNotFound)
 		s.failed(w, r, c, err)
 		return
 	}
@@ -71,7 +69,6 @@ func (s *Server) apiMetrics(w http.ResponseWriter, r *http.Request, c *call) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(buf.Bytes()) //nolint:errcheck // the client went away
-	s.audit(r, c, "api metrics", "scope="+c.Scope, http.StatusOK)
 }
 
 // apiBulletin is /api/v1/bulletin: the weekly bulletin of the scope as the
@@ -87,17 +84,16 @@ func (s *Server) apiBulletin(w http.ResponseWriter, r *http.Request, c *call) {
 		at, err = asOf(r, s.now())
 	}
 	if err != nil {
-		s.badParam(w, r, c, "api bulletin", err)
+		s.badParam(w, r, c, err)
 		return
 	}
 	b, err := s.gather(r.Context(), c, at)
 	if err != nil {
-		s.audit(r, c, "api bulletin", "scope="+c.Scope, http.StatusNotFound)
 		s.failed(w, r, c, err)
 		return
 	}
 	if format != "html" {
-		s.sendWorkbook(w, r, c, "api bulletin", b, false)
+		s.sendWorkbook(w, r, c, "download", b, false)
 		return
 	}
 	var buf bytes.Buffer
@@ -112,5 +108,4 @@ func (s *Server) apiBulletin(w http.ResponseWriter, r *http.Request, c *call) {
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(buf.Bytes()) //nolint:errcheck // the client went away
-	s.audit(r, c, "api bulletin", name, http.StatusOK)
 }

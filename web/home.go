@@ -27,7 +27,7 @@ func (s *Server) gather(ctx context.Context, c *call, at time.Time) (*bulletin.B
 		return nil, err
 	}
 	defer release()
-	return bulletin.Gather(ctx, wh, bulletin.Options{Scope: c.Scope, AsOf: at, Lang: c.Lang.bulletin(),
+	return s.bulletins.get(ctx, wh, bulletin.Options{Scope: c.Scope, AsOf: at, Lang: c.Lang.bulletin(),
 		Fallback: true, Signature: s.cfg.Signature})
 }
 

@@ -26,3 +26,13 @@ func TestHomeShowsTheCountyBulletinWithItsTowns(t *testing.T) {
 		t.Errorf("the town's name reached the page unescaped")
 	}
 }
+
+func BenchmarkHome(b *testing.B) {
+	s := newServer(b, Config{})
+	h := as(s, auth.User{Name: "zhang", Role: auth.Leader, Region: fix.county[:4]})
+	for b.Loop() {
+		if rec := get(b, h, "GET", "/"); rec.Code != 200 {
+			b.Fatal(rec.Code)
+		}
+	}
+}

@@ -172,7 +172,7 @@ func (s *Server) runNow(w http.ResponseWriter, r *http.Request, c *call) {
 		}
 	}
 	if !known {
-		s.audit(r, c, "run-now", name, http.StatusNotFound)
+		s.audit(r, c, "run_now", name, http.StatusNotFound)
 		s.fail(w, r, c, http.StatusNotFound, "job", c.Lang.f("no_such_job", name))
 		return
 	}
@@ -192,7 +192,7 @@ func (s *Server) runNow(w http.ResponseWriter, r *http.Request, c *call) {
 		s.mu.Unlock()
 		s.cfg.Log.Info("run started from the console ended", "job", name, "user", c.User.Name, "status", rec.Status)
 	}()
-	s.audit(r, c, "run-now", name, http.StatusSeeOther)
+	s.audit(r, c, "run_now", name, http.StatusSeeOther)
 	http.Redirect(w, r, c.link("/runs", url.Values{"started": {name}}), http.StatusSeeOther)
 }
 
@@ -202,9 +202,7 @@ func (s *Server) apiRuns(w http.ResponseWriter, r *http.Request, c *call) {
 	v, err := s.runsView(r.Context())
 	if err != nil {
 		s.failed(w, r, c, err)
-		s.audit(r, c, "api", "runs", http.StatusInternalServerError)
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
-	s.audit(r, c, "api", "runs", http.StatusOK)
 }

@@ -44,13 +44,6 @@ type Scheduler interface {
 	RunNow(ctx context.Context, name string, retry bool) (schedules.Record, error)
 }
 
-// Event is one line of the audit trail: who did what to what, and how it
-// ended (an HTTP status). Never a figure or a personal value.
-type Event struct {
-	User, Addr, Action, Target string
-	Status                     int
-}
-
 // Config is what a Server reads and calls.
 type Config struct {
 	// Warehouse is the live warehouse file; the console opens only its
@@ -73,8 +66,11 @@ type Config struct {
 	// Users lists the accounts, for the admin's users page.
 	Users func() ([]auth.User, error)
 	Guard Guard
-	// Audit appends an event to the audit trail.
-	Audit func(Event)
+	// Audit appends to the audit trail what the signed-in user of r did
+	// (a download, a run started, a region refused) and the status
+	// answered; never a figure or a personal value. The guard records
+	// logins and every API call itself.
+	Audit func(r *http.Request, action, target string, status int)
 	Log   *slog.Logger
 	// Now is the clock (as-of dates default to its day); nil is time.Now.
 	Now func() time.Time
@@ -82,9 +78,10 @@ type Config struct {
 
 // Server serves the console and the API.
 type Server struct {
-	cfg     Config
-	pub     *published
-	handler http.Handler
+	cfg       Config
+	pub       *published
+	bulletins bulletins
+	handler   http.Handler
 	// runs started from the console, kept until the server stops, so the
 	// runs page shows them before the published copy has their record.
 	mu      sync.Mutex
@@ -110,7 +107,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.Audit == nil {
-		cfg.Audit = func(Event) {}
+		cfg.Audit = func(*http.Request, string, string, int) {}
 	}
 	s := &Server{cfg: cfg, pub: newPublished(cfg.Warehouse, warehouse.Options{Threads: cfg.Threads, MemoryLimit: cfg.MemoryLimit})}
 	s.runCtx, s.cancelRun = context.WithCancel(context.Background())
@@ -151,8 +148,11 @@ func (s *Server) today() time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
+// audit records what a page did; API calls are the guard's to record.
 func (s *Server) audit(r *http.Request, c *call, action, target string, status int) {
-	s.cfg.Audit(Event{User: c.User.Name, Addr: r.RemoteAddr, Action: action, Target: target, Status: status})
+	if !c.API {
+		s.cfg.Audit(r, action, target, status)
+	}
 }
 
 var errNoCopy = fmt.Errorf("the warehouse has no published copy yet: it appears after the first load (enlist ingest) or enlist init")
