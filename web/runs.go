@@ -147,7 +147,7 @@ func (s *Server) runsPage(w http.ResponseWriter, r *http.Request, c *call) {
 		s.failed(w, r, c, err)
 		return
 	}
-	p := runsPage{View: v, CanRun: s.cfg.Scheduler != nil,
+	p := runsPage{View: v, CanRun: s.cfg.Scheduler != nil && !s.cfg.NoRunNow,
 		RunURL: func(job string) string { return c.link("/runs/"+url.PathEscape(job), nil) },
 		Zone:   func(t time.Time) string { return t.Format("2006-01-02 15:04:05 -07:00") }}
 	s.mu.Lock()
@@ -166,7 +166,7 @@ func (s *Server) runsPage(w http.ResponseWriter, r *http.Request, c *call) {
 func (s *Server) runNow(w http.ResponseWriter, r *http.Request, c *call) {
 	name := r.PathValue("job")
 	known := false
-	if s.cfg.Scheduler != nil {
+	if s.cfg.Scheduler != nil && !s.cfg.NoRunNow {
 		for _, j := range s.cfg.Scheduler.Jobs() {
 			known = known || j.Name == name
 		}

@@ -57,6 +57,9 @@ type Config struct {
 	// Scheduler lists the jobs and runs one now; nil hides the runs page's
 	// jobs and its run-now buttons.
 	Scheduler Scheduler
+	// NoRunNow lists the jobs without starting any: another process runs
+	// the schedules (enlist serve --no-schedules beside a running service).
+	NoRunNow bool
 	// Inboxes are the ingest jobs' inbox folders, whose failed/ files the
 	// runs page lists with their .why.txt notes.
 	Inboxes []string
