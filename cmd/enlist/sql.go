@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/peterh/liner"
 
 	"enlist/internal/analyst"
+	"enlist/internal/jobs"
 	"enlist/internal/tabular"
 )
 
@@ -31,19 +31,17 @@ type sqlOptions struct {
 	xlsx    analyst.XLSXOptions
 }
 
-var varName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
 // varFlags collects repeated --var NAME=VALUE.
-type varFlags [][2]string
+type varFlags []analyst.Var
 
 func (v *varFlags) String() string { return "" }
 
 func (v *varFlags) Set(s string) error {
 	name, value, ok := strings.Cut(s, "=")
-	if !ok || !varName.MatchString(name) {
+	if !ok || !jobs.VarName.MatchString(name) {
 		return fmt.Errorf("want NAME=VALUE, got %q", s)
 	}
-	*v = append(*v, [2]string{name, value})
+	*v = append(*v, analyst.Var{Name: name, Value: value})
 	return nil
 }
 
@@ -118,7 +116,7 @@ func runSQL(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: no query given", errUsage)
 	}
 
-	s, from, closeSession, err := openSession(ctx, e, vars, "--var ")
+	s, from, closeSession, err := jobs.OpenSQL(ctx, e.site(), vars, "--var ")
 	if err != nil {
 		return err
 	}
@@ -127,7 +125,7 @@ func runSQL(ctx context.Context, e *env, args []string) error {
 	if interactive {
 		return sqlPrompt(ctx, e, s, os.Stdin, isTerminal(os.Stdin), o, from)
 	}
-	res, err := runOne(ctx, s, text, o.timeout)
+	res, err := s.RunWithin(ctx, text, o.timeout)
 	if err != nil {
 		return err
 	}
@@ -148,43 +146,10 @@ func runSQL(ctx context.Context, e *env, args []string) error {
 	return o.write(e, res.Frame)
 }
 
-// openSession opens an analyst's sandboxed session on the published copy,
-// with the session variables set; what names a variable in an error
-// ("--var ", "vars ") is the caller's. from is the copy read.
-func openSession(ctx context.Context, e *env, vars [][2]string, what string) (s *analyst.Session, from string, closeSession func(), err error) {
-	wh, err := e.openReader(ctx, true)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	s, err = analyst.NewSession(ctx, wh.DB())
-	if err != nil {
-		return nil, "", nil, errors.Join(err, wh.Close())
-	}
-	closeSession = func() { s.Close(); wh.Close() }
-	for _, v := range vars {
-		if err := s.SetVariable(ctx, v[0], v[1]); err != nil {
-			closeSession()
-			return nil, "", nil, fmt.Errorf("%s%s: %w", what, v[0], err)
-		}
-	}
-	return s, wh.Path(), closeSession, nil
-}
-
 // settle checks the output flags and picks the format from --out's
 // extension when none is given.
 func (o *sqlOptions) settle() error {
-	if o.format == "" {
-		switch strings.ToLower(filepath.Ext(o.out)) {
-		case ".xlsx":
-			o.format = "xlsx"
-		case ".csv":
-			o.format = "csv"
-		case ".json":
-			o.format = "json"
-		default:
-			o.format = "table"
-		}
-	}
+	o.format = analyst.FormatFor(o.format, o.out)
 	switch o.format {
 	case "table", "csv", "json":
 	case "xlsx":
@@ -212,41 +177,12 @@ func (o *sqlOptions) settle() error {
 	return nil
 }
 
-// runOne runs text with the timeout, naming the timeout when it fires.
-func runOne(ctx context.Context, s *analyst.Session, text string, timeout time.Duration) (*analyst.Result, error) {
-	if timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, timeout, fmt.Errorf("--timeout %s reached", timeout))
-		defer cancel()
-	}
-	res, err := s.Run(ctx, text)
-	if errors.Is(err, analyst.ErrTooManyRows) {
-		return nil, fmt.Errorf("%w (--max-rows)", err)
-	}
-	return res, err
-}
-
 // write puts a result where --out and --format say.
 func (o sqlOptions) write(e *env, f *tabular.Frame) error {
-	w := e.stdout
-	var file *os.File
 	if o.out != "" {
-		var err error
-		if file, err = os.Create(o.out); err != nil {
-			return fmt.Errorf("write result: %w", err)
-		}
-		w = file
+		return analyst.WriteResultFile(o.out, o.format, f, o.xlsx)
 	}
-	var err error
-	if o.format == "xlsx" {
-		err = analyst.WriteXLSXWith(w, f, o.xlsx)
-	} else {
-		err = tabular.Write(w, o.format, f)
-	}
-	if file != nil {
-		err = errors.Join(err, file.Close())
-	}
-	if err != nil {
+	if err := analyst.WriteResult(e.stdout, o.format, f, o.xlsx); err != nil {
 		return fmt.Errorf("write result %s: %w", o.out, err)
 	}
 	return nil
@@ -531,7 +467,7 @@ func (p *promptState) run(ctx context.Context, text string) bool {
 	done := make(chan outcome, 1)
 	start := time.Now()
 	go func() {
-		res, err := runOne(ctx, p.s, text, p.o.timeout)
+		res, err := p.s.RunWithin(ctx, text, p.o.timeout)
 		done <- outcome{res, err}
 	}()
 	// Tell the analyst how to stop a query that takes a while, without
@@ -592,7 +528,7 @@ func runSchema(ctx context.Context, e *env, args []string) error {
 	if *format != "table" && *format != "csv" && *format != "json" {
 		return fmt.Errorf("%w: --format must be table, csv or json", errUsage)
 	}
-	wh, err := e.openReader(ctx, true)
+	wh, err := e.site().OpenReader(ctx, true)
 	if err != nil {
 		return err
 	}

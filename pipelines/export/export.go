@@ -23,6 +23,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"enlist/internal/files"
 )
 
 // kindQueries select each kind's curated rows with the partition columns
@@ -139,6 +141,10 @@ func Write(ctx context.Context, db *sql.DB, out string, opt Options) (Note, erro
 		if w.Files, w.Partitions, err = listParts(dir); err != nil {
 			return Note{}, fmt.Errorf("export %s: %w", k, err)
 		}
+		// On disk before the swap below makes it the export.
+		if err := files.SyncTree(dir); err != nil {
+			return Note{}, fmt.Errorf("export %s: %w", k, err)
+		}
 		note.Kinds = append(note.Kinds, w)
 	}
 	for _, k := range kinds {
@@ -150,12 +156,10 @@ func Write(ctx context.Context, db *sql.DB, out string, opt Options) (Note, erro
 	if err != nil {
 		return note, err
 	}
-	notePath := filepath.Join(out, NoteFile)
-	if err := os.WriteFile(notePath+".tmp", append(b, '\n'), 0o640); err != nil {
-		return note, fmt.Errorf("write %s: %w", notePath, err)
-	}
-	if err := os.Rename(notePath+".tmp", notePath); err != nil {
-		return note, fmt.Errorf("write %s: %w", notePath, err)
+	// Written last, and synced with the folder: the swaps above reach the
+	// disk with it.
+	if err := files.WriteFile(filepath.Join(out, NoteFile), append(b, '\n'), 0o640); err != nil {
+		return note, err
 	}
 	return note, nil
 }
@@ -210,7 +214,7 @@ func queryColumns(ctx context.Context, conn *sql.Conn, q string) ([]string, erro
 
 // listParts counts the Parquet files and names the partitions under dir.
 func listParts(dir string) (int, []string, error) {
-	files := 0
+	n := 0
 	parts := map[string]bool{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -219,7 +223,7 @@ func listParts(dir string) (int, []string, error) {
 		if d.IsDir() || !strings.HasSuffix(p, ".parquet") {
 			return nil
 		}
-		files++
+		n++
 		rel, err := filepath.Rel(dir, filepath.Dir(p))
 		if err != nil {
 			return err
@@ -232,7 +236,7 @@ func listParts(dir string) (int, []string, error) {
 		out = append(out, p)
 	}
 	sort.Strings(out)
-	return files, out, err
+	return n, out, err
 }
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
