@@ -13,14 +13,14 @@ import (
 
 	"enlist/internal/metrics"
 	"enlist/internal/tabular"
-	auth "enlist/web/internal/authstandin"
+	"enlist/web/auth"
 )
 
 // The metrics API answers what `enlist metrics --format json` prints for
 // the same flags: the CLI's two calls, metrics.Read and tabular.Write.
 func TestMetricsAPIAnswersWhatTheCommandPrints(t *testing.T) {
 	s := newServer(t, Config{})
-	h := as(s, auth.User{Name: "api", Role: auth.Leader, Region: fix.county[:4]})
+	h := s.as(t, auth.User{Name: "api", Role: auth.Leader, Region: fix.county[:4]})
 	rec := get(t, h, "GET", "/api/v1/metrics?scope="+fix.county+"&year=2025&season=2&as_of=2025-09-01&depth=1")
 	if rec.Code != http.StatusOK {
 		t.Fatalf("= %d: %s", rec.Code, rec.Body)
@@ -65,7 +65,7 @@ func TestMetricsAPIAnswersWhatTheCommandPrints(t *testing.T) {
 // words enlist sql --var uses for the same variable.
 func TestAPIRefusesBadParametersNamingThem(t *testing.T) {
 	s := newServer(t, Config{})
-	h := as(s, auth.User{Name: "api", Role: auth.Operator, Region: fix.county})
+	h := s.as(t, auth.User{Name: "api", Role: auth.Operator, Region: fix.county})
 	for _, c := range []struct{ query, param, words string }{
 		{"/api/v1/metrics?as_of=2025-02-30", "as_of", "not a date"},
 		{"/api/v1/metrics?year=25", "year", "four digits"},
@@ -91,7 +91,7 @@ func TestAPIRefusesBadParametersNamingThem(t *testing.T) {
 // The bulletin API sends the workbook and the offline page of the scope.
 func TestBulletinAPISendsTheWorkbookAndThePage(t *testing.T) {
 	s := newServer(t, Config{})
-	h := as(s, auth.User{Name: "api", Role: auth.Leader, Region: fix.county})
+	h := s.as(t, auth.User{Name: "api", Role: auth.Leader, Region: fix.county})
 	rec := get(t, h, "GET", "/api/v1/bulletin?as_of=2025-09-30")
 	if rec.Code != http.StatusOK {
 		t.Fatalf("= %d: %s", rec.Code, rec.Body)

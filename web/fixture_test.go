@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
 	"os"
 	"path/filepath"
 	"testing"
@@ -16,7 +19,7 @@ import (
 	"enlist/internal/synth"
 	"enlist/internal/warehouse"
 	"enlist/pipelines/load"
-	auth "enlist/web/internal/authstandin"
+	"enlist/web/auth"
 )
 
 // The fixture: a generated province (河南, 41) of a few thousand
@@ -117,16 +120,37 @@ func writeCSV(path string, header []string, rows [][]string) error {
 	return f.Close()
 }
 
-// newServer is a console over the fixture's published copy.
-func newServer(t testing.TB, cfg Config) *Server {
+// testServer is a console over the fixture's published copy, behind the
+// real guard (web/auth) with an accounts file of its own.
+type testServer struct {
+	*Server
+	acc   *auth.Accounts
+	guard *auth.Guard
+	mu    sync.Mutex
+	users map[string]http.Handler
+}
+
+// testPassword is every test account's password.
+const testPassword = "correct-horse-battery"
+
+func newServer(t testing.TB, cfg Config) *testServer {
 	t.Helper()
 	if fix.err != nil {
 		t.Fatalf("fixture: %v", fix.err)
 	}
+	acc, err := auth.OpenAccounts(filepath.Join(t.TempDir(), "enlist.accounts.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{acc: acc, users: map[string]http.Handler{}}
 	cfg.Warehouse = fix.live
 	cfg.Threads = 2
 	if cfg.Guard == nil {
-		cfg.Guard = auth.Guard{}
+		ts.guard = auth.NewGuard(acc, nil, auth.Options{})
+		cfg.Guard = ts.guard
+	}
+	if cfg.Users == nil {
+		cfg.Users = func() ([]auth.User, error) { return acc.List(), nil }
 	}
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return fixtureNow }
@@ -135,20 +159,47 @@ func newServer(t testing.TB, cfg Config) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ts.Server = s
 	t.Cleanup(func() {
 		if err := s.Close(context.Background()); err != nil {
 			t.Error(err)
 		}
 	})
-	return s
+	return ts
 }
 
-// as serves requests as user u (the stand-in guard reads the user from
-// the request's context).
-func as(s *Server, u auth.User) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.ServeHTTP(w, r.WithContext(auth.WithUser(r.Context(), u)))
+// as serves requests as u, signed in through the login form: the account
+// is made on first use, and every request carries its session cookie.
+func (ts *testServer) as(t testing.TB, u auth.User) http.Handler {
+	t.Helper()
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if h, ok := ts.users[u.Name]; ok {
+		return h
+	}
+	if err := ts.acc.Add(u.Name, u.Role, u.Region, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"name": {u.Name}, "password": {testPassword}}
+	req := httptest.NewRequest("POST", "/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	ts.ServeHTTP(rec, req)
+	var cookie *http.Cookie
+	for _, c := range rec.Result().Cookies() {
+		if c.Value != "" {
+			cookie = c
+		}
+	}
+	if rec.Code != http.StatusSeeOther || cookie == nil {
+		t.Fatalf("login as %s = %d, cookie %v: %s", u.Name, rec.Code, cookie, rec.Body)
+	}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.AddCookie(cookie)
+		ts.ServeHTTP(w, r)
 	})
+	ts.users[u.Name] = h
+	return h
 }
 
 func get(t testing.TB, h http.Handler, method, target string) *httptest.ResponseRecorder {

@@ -5,13 +5,13 @@ import (
 	"strings"
 	"testing"
 
-	auth "enlist/web/internal/authstandin"
+	"enlist/web/auth"
 )
 
 func TestHomeShowsTheCountyBulletinWithItsTowns(t *testing.T) {
 	s := newServer(t, Config{})
 	u := auth.User{Name: "zhang", Role: auth.Leader, Region: fix.county}
-	rec := get(t, as(s, u), "GET", "/")
+	rec := get(t, s.as(t, u), "GET", "/")
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET / = %d: %s", rec.Code, rec.Body)
 	}
@@ -29,7 +29,7 @@ func TestHomeShowsTheCountyBulletinWithItsTowns(t *testing.T) {
 
 func BenchmarkHome(b *testing.B) {
 	s := newServer(b, Config{})
-	h := as(s, auth.User{Name: "zhang", Role: auth.Leader, Region: fix.county[:4]})
+	h := s.as(b, auth.User{Name: "zhang", Role: auth.Leader, Region: fix.county[:4]})
 	for b.Loop() {
 		if rec := get(b, h, "GET", "/"); rec.Code != 200 {
 			b.Fatal(rec.Code)

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	auth "enlist/web/internal/authstandin"
+	"enlist/web/auth"
 )
 
 // The archive lists the reports of the user's region and below, by week,
@@ -32,7 +32,7 @@ func TestArchiveListsAndSendsTheRegionsReportsOnly(t *testing.T) {
 	s := newServer(t, Config{Archives: []string{dir}, Audit: func(r *http.Request, action, target string, status int) {
 		trail = append(trail, action+" "+target)
 	}})
-	h := as(s, auth.User{Name: "lead", Role: auth.Leader, Region: fix.county})
+	h := s.as(t, auth.User{Name: "lead", Role: auth.Leader, Region: fix.county})
 	body := get(t, h, "GET", "/archive").Body.String()
 	for _, want := range []string{"bulletin_" + fix.county + "_20250929.xlsx", "bulletin_" + fix.town + "_20250929.html", "bulletin_" + fix.county + "_20250922.xlsx"} {
 		if !strings.Contains(body, want) {
@@ -68,7 +68,7 @@ var idNumber = regexp.MustCompile(`[1-9][0-9]{16}[0-9Xx]`)
 // with masked examples of refused rows, never an identity number whole.
 func TestQualityPageShowsProblemsMasked(t *testing.T) {
 	s := newServer(t, Config{})
-	h := as(s, auth.User{Name: "ana", Role: auth.Analyst, Region: fix.county[:4]})
+	h := s.as(t, auth.User{Name: "ana", Role: auth.Analyst, Region: fix.county[:4]})
 	rec := get(t, h, "GET", "/quality")
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET /quality = %d: %s", rec.Code, rec.Body)
@@ -86,7 +86,7 @@ func TestQualityPageShowsProblemsMasked(t *testing.T) {
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Header().Get("Content-Disposition"), "quality_"+fix.county[:4]+"_") {
 		t.Errorf("quality.xlsx = %d %q", rec.Code, rec.Header().Get("Content-Disposition"))
 	}
-	if rec := get(t, as(s, auth.User{Name: "lead", Role: auth.Leader, Region: fix.county}), "GET", "/quality"); rec.Code != http.StatusForbidden {
+	if rec := get(t, s.as(t, auth.User{Name: "lead", Role: auth.Leader, Region: fix.county}), "GET", "/quality"); rec.Code != http.StatusForbidden {
 		t.Errorf("a leader's /quality = %d, want 403", rec.Code)
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"strconv"
 
 	"enlist/internal/metrics"
-	auth "enlist/web/internal/authstandin"
+	"enlist/web/auth"
 )
 
 //go:embed templates/*.tmpl

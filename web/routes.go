@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"enlist/internal/regions"
-	auth "enlist/web/internal/authstandin"
+	"enlist/web/auth"
 )
 
 // scopeFrom says where a route finds the region it answers for.

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"enlist/schedules"
-	auth "enlist/web/internal/authstandin"
+	"enlist/web/auth"
 )
 
 // memoryHistory keeps run records in memory: the engine is real, its
@@ -76,7 +76,7 @@ func TestRunsPageListsJobsAndRefusedFilesAndRunsAJobNow(t *testing.T) {
 			trail = append(trail, auditLine{action, target, status})
 			mu.Unlock()
 		}})
-	h := as(s, auth.User{Name: "op", Role: auth.Operator, Region: fix.county})
+	h := s.as(t, auth.User{Name: "op", Role: auth.Operator, Region: fix.county})
 
 	rec := get(t, h, "GET", "/runs")
 	body := rec.Body.String()
@@ -120,7 +120,7 @@ func TestRunsPageListsJobsAndRefusedFilesAndRunsAJobNow(t *testing.T) {
 func TestNoRunNowListsJobsOnly(t *testing.T) {
 	ran := make(chan string, 1)
 	s := newServer(t, Config{Scheduler: engine(t, ran), NoRunNow: true})
-	h := as(s, auth.User{Name: "op", Role: auth.Operator, Region: fix.county})
+	h := s.as(t, auth.User{Name: "op", Role: auth.Operator, Region: fix.county})
 	rec := get(t, h, "GET", "/runs")
 	if !strings.Contains(rec.Body.String(), "0 7 * * 1") || strings.Contains(rec.Body.String(), `data-job="weekly"`) {
 		t.Errorf("the page should list the job without a run-now button")

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	auth "enlist/web/internal/authstandin"
+	"enlist/web/auth"
 )
 
 var roles = []auth.Role{auth.Leader, auth.Analyst, auth.Operator, auth.Admin}
@@ -44,7 +44,7 @@ func TestEveryRouteRefusesParentsAndSiblings(t *testing.T) {
 	for _, rt := range routeTable() {
 		for _, role := range roles {
 			u := auth.User{Name: "county-" + role.String(), Role: role, Region: fix.county}
-			h := as(s, u)
+			h := s.as(t, u)
 			for _, code := range outside {
 				rec := get(t, h, rt.Method, target(rt, code))
 				name := rt.Method + " " + target(rt, code) + " as " + role.String()
@@ -79,7 +79,7 @@ func TestEveryRouteRefusesParentsAndSiblings(t *testing.T) {
 // A region code of the wrong shape is a bad request naming scope.
 func TestBadScopeIsABadRequest(t *testing.T) {
 	s := newServer(t, Config{})
-	h := as(s, auth.User{Name: "a", Role: auth.Admin, Region: fix.county})
+	h := s.as(t, auth.User{Name: "a", Role: auth.Admin, Region: fix.county})
 	for _, code := range []string{"4101020", "x", "41010"} {
 		rec := get(t, h, "GET", "/api/v1/metrics?scope="+code)
 		var e apiError

@@ -24,7 +24,7 @@ import (
 	"enlist/internal/warehouse"
 	"enlist/reports/bulletin"
 	"enlist/schedules"
-	auth "enlist/web/internal/authstandin"
+	"enlist/web/auth"
 )
 
 // Guard is what the console needs of web/auth: the login and logout routes,
