@@ -199,3 +199,37 @@ func TestEveryTableHasARule(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentRequestsBuildOnce: requests for the same region at once
+// get the same copy, built once, and a query through each works.
+func TestConcurrentRequestsBuildOnce(t *testing.T) {
+	ctx := context.Background()
+	pub := handMadeWarehouse(t)
+	const n = 3
+	paths := make([]string, n)
+	errs := make([]error, n)
+	done := make(chan int)
+	for i := range n {
+		go func() {
+			paths[i], errs[i] = Copy(ctx, pub, "410103")
+			done <- i
+		}()
+	}
+	for range n {
+		<-done
+	}
+	for i := range n {
+		if errs[i] != nil || paths[i] != paths[0] {
+			t.Fatalf("request %d: %s, %v (first: %s)", i, paths[i], errs[i], paths[0])
+		}
+	}
+	res, err := Query(ctx, paths[0], "SELECT count(*) FROM registrations", nil, QueryOptions{})
+	if err != nil || fmt.Sprint(res.Rows) != "[[2]]" {
+		t.Errorf("410103 counts %v, %v; want 2", res, err)
+	}
+	// Nothing half-built is left beside the copy.
+	left, err := filepath.Glob(filepath.Join(filepath.Dir(paths[0]), "*.tmp*"))
+	if err != nil || len(left) > 0 {
+		t.Errorf("left behind: %v %v", left, err)
+	}
+}
