@@ -153,6 +153,23 @@ func TestRulesHandMade(t *testing.T) {
 			t.Errorf("%s: %s\n got %v\nwant %s", filepath.Base(c.path), c.query, res.Rows, c.want)
 		}
 	}
+	// The data dictionary reads the same: every view and table macro of
+	// the main schema keeps its name and comment (the wrapped macros too).
+	dict := `SELECT string_agg(name || '=' || coalesce(comment, '-'), '|' ORDER BY name) FROM (
+		SELECT view_name AS name, comment FROM duckdb_views() WHERE NOT internal AND schema_name = 'main'
+		UNION ALL SELECT DISTINCT function_name, comment FROM duckdb_functions()
+		WHERE function_type = 'table_macro' AND NOT internal AND schema_name = 'main')`
+	whole, err := Query(ctx, pub, dict, nil, QueryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, err := Query(ctx, county, dict, nil, QueryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(part.Rows) != fmt.Sprint(whole.Rows) || !strings.Contains(fmt.Sprint(part.Rows), "metrics_at=") {
+		t.Errorf("the county's dictionary differs:\n%v\nwhole warehouse:\n%v", part.Rows, whole.Rows)
+	}
 	// The city covers every row: it reads the published version itself.
 	if p, err := Copy(ctx, pub, "41"); err != nil || p != pub {
 		t.Errorf("Copy for 41 = %s, %v; want the published version", p, err)
