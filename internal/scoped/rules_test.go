@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"enlist/internal/analyst"
 	"enlist/internal/warehouse"
 )
 
@@ -248,5 +250,23 @@ func TestConcurrentRequestsBuildOnce(t *testing.T) {
 	left, err := filepath.Glob(filepath.Join(filepath.Dir(paths[0]), "*.tmp*"))
 	if err != nil || len(left) > 0 {
 		t.Errorf("left behind: %v %v", left, err)
+	}
+}
+
+// TestQueryBounds: the timeout and the row bound of enlist sql hold for a
+// region's query, and a bad variable stops it before it runs.
+func TestQueryBounds(t *testing.T) {
+	ctx := context.Background()
+	pub := handMadeWarehouse(t)
+	start := time.Now()
+	_, err := Query(ctx, pub, "SELECT count(*) FROM range(1000000000000) a", nil, QueryOptions{Timeout: 300 * time.Millisecond})
+	if err == nil || !strings.Contains(err.Error(), "timeout 300ms reached") || time.Since(start) > 20*time.Second {
+		t.Errorf("timeout: %v after %s", err, time.Since(start))
+	}
+	if _, err := Query(ctx, pub, "SELECT * FROM range(10)", nil, QueryOptions{MaxRows: 5}); !errors.Is(err, analyst.ErrTooManyRows) {
+		t.Errorf("max rows: %v", err)
+	}
+	if _, err := Query(ctx, pub, "SELECT 1", Vars{"as_of": "2025-02-30"}, QueryOptions{}); err == nil || !strings.Contains(err.Error(), `variable as_of = "2025-02-30": not a date`) {
+		t.Errorf("bad variable: %v", err)
 	}
 }
