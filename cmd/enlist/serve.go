@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"enlist/internal/jobs"
+	"enlist/web"
 )
 
 // The service: `serve` runs the schedules, `run` runs one job now through
@@ -18,21 +20,27 @@ import (
 
 const serveExamples = "  enlist serve                                  # schedules/*.yaml, warehouse ./enlist.duckdb\n" +
 	"  enlist --db /srv/enlist/henan.duckdb serve --schedules /etc/enlist/schedules --log-format json\n" +
-	"  enlist serve --grace 2m                       # on SIGTERM, give running jobs 2 minutes"
+	"  enlist serve --grace 2m                       # on SIGTERM, give running jobs 2 minutes\n" +
+	"  enlist serve --http 127.0.0.1:8080            # also the web console and API (behind the office's reverse proxy)\n" +
+	"  enlist serve --http 127.0.0.1:8080 --no-schedules   # the console only; another enlist serve runs the jobs"
 
 func runServe(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlags("serve", "[--schedules DIR] [--grace D] [--log-format text|json]",
+	fs := e.newFlags("serve", "[--schedules DIR] [--grace D] [--log-format text|json] [--http ADDR [--no-schedules]]",
 		"Run the scheduled jobs in DIR/*.yaml until SIGTERM or SIGINT. Every attempt is recorded in the\n"+
 			"warehouse's job_runs table; a job never overlaps itself; a panic is recorded as a failed run;\n"+
 			"failed runs are retried with doubling backoff; on start, a run missed while the service was\n"+
 			"down is caught up once for jobs with catch_up: true. On a stop no new run starts; running jobs\n"+
 			"get --grace to finish and are then cancelled (a load in progress rolls back whole).\n"+
 			"The warehouse is opened only while a job writes, then closed and published, so analysts,\n"+
-			"reports and operators' own commands can use it between runs.",
+			"reports and operators' own commands can use it between runs.\n"+
+			"With --http ADDR it also serves the web console and its API (README, Web console) on ADDR,\n"+
+			"e.g. "+web.DefaultAddr+", reading only the published copy; on a stop, requests in flight get --grace.",
 		serveExamples)
 	dir := fs.String("schedules", "schedules", "folder of schedule files (*.yaml)")
 	grace := fs.Duration("grace", 30*time.Second, "on stop, how long running jobs may take to finish before they are cancelled")
 	format := fs.String("log-format", "text", "log records as text or json, on standard error")
+	addr := fs.String("http", "", "also serve the web console and API on this address, e.g. "+web.DefaultAddr)
+	noSchedules := fs.Bool("no-schedules", false, "with --http: serve the console only, running no job (another enlist serve runs them)")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -40,12 +48,23 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if len(rest) > 0 {
 		return fmt.Errorf("%w: serve takes no arguments", errUsage)
 	}
+	if *noSchedules && *addr == "" {
+		return fmt.Errorf("%w: --no-schedules serves the console only: give --http ADDR too", errUsage)
+	}
 	if err := e.serviceLog(*format); err != nil {
 		return err
 	}
 	eng, err := jobs.Engine(e.site(), *dir)
+	if err != nil && *noSchedules {
+		// The console lists the jobs when it can; it serves without them.
+		e.log.Warn("the console lists no job", "schedules", *dir, "error", err)
+		eng, err = nil, nil
+	}
 	if err != nil {
 		return err
+	}
+	if *noSchedules {
+		return web.Serve(ctx, e.site(), eng, web.ServeOptions{Addr: *addr, Grace: *grace, NoRunNow: true})
 	}
 	unlock, err := e.site().ServiceLock()
 	if err != nil {
@@ -53,7 +72,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer unlock()
 	e.log.Info("service starting", "warehouse", e.db, "schedules", *dir, "jobs", len(eng.Jobs()), "pid", os.Getpid())
-	return eng.Serve(ctx, *grace)
+	if *addr == "" {
+		return eng.Serve(ctx, *grace)
+	}
+	console := make(chan error, 1)
+	go func() { console <- web.Serve(ctx, e.site(), eng, web.ServeOptions{Addr: *addr, Grace: *grace}) }()
+	return errors.Join(eng.Serve(ctx, *grace), <-console)
 }
 
 func runRun(ctx context.Context, e *env, args []string) error {

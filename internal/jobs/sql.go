@@ -14,7 +14,6 @@ import (
 	"enlist/internal/analyst"
 	"enlist/internal/scoped"
 	"enlist/internal/site"
-	"enlist/internal/warehouse"
 	"enlist/schedules"
 )
 
@@ -56,7 +55,7 @@ func OpenScopedSQL(ctx context.Context, s *site.Site, scope string, vars []analy
 		return nil, "", nil, fmt.Errorf("scope: %w", err)
 	}
 	// Opening the reader brings the published copy up to date; it is closed
-	// before the scoped copy is built, which opens the same version.
+	// before the scoped copy is built, which reads the same version.
 	wh, err := s.OpenReader(ctx, true)
 	if err != nil {
 		return nil, "", nil, err
@@ -64,10 +63,6 @@ func OpenScopedSQL(ctx context.Context, s *site.Site, scope string, vars []analy
 	published := wh.Path()
 	if err := wh.Close(); err != nil {
 		return nil, "", nil, fmt.Errorf("close %s: %w", published, err)
-	}
-	path, err := scoped.Copy(ctx, published, scope)
-	if err != nil {
-		return nil, "", nil, err
 	}
 	cfg, err := s.Config()
 	if err != nil {
@@ -77,15 +72,7 @@ func OpenScopedSQL(ctx context.Context, s *site.Site, scope string, vars []analy
 	if err != nil {
 		return nil, "", nil, err
 	}
-	sw, err := warehouse.Open(ctx, path, warehouse.Options{ReadOnly: true, Sandbox: true, Threads: r.Threads, MemoryLimit: r.MemoryLimit})
-	if err != nil {
-		return nil, "", nil, err
-	}
-	sess, err = analyst.Open(ctx, sw.DB(), vars, what)
-	if err != nil {
-		return nil, "", nil, errors.Join(err, sw.Close())
-	}
-	return sess, path, func() { sess.Close(); sw.Close() }, nil
+	return scoped.OpenSession(ctx, published, scope, scoped.QueryOptions{Threads: r.Threads, MemoryLimit: r.MemoryLimit}, vars, what)
 }
 
 func sqlJob(s *site.Site, job schedules.Job) (schedules.Task, error) {

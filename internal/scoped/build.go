@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	_ "github.com/duckdb/duckdb-go/v2" // the "duckdb" driver of coversAll's own engine
+
 	"enlist/internal/warehouse"
 )
 
@@ -279,10 +281,24 @@ func wrapMacros(ctx context.Context, conn *sql.Conn, lit string) error {
 			continue
 		}
 		params := strings.Join(m.params, ", ")
+		// A rank of the scope itself among its siblings needs the siblings'
+		// figures, which the copy does not hold: ranked alone it would say
+		// 1. Such ranks (columns named *rank*) are left empty on the
+		// scope's own row; ranks of the regions below it stand.
+		var ranks []string
+		for _, c := range cols {
+			if strings.Contains(c, "rank") {
+				ranks = append(ranks, fmt.Sprintf(`CASE WHEN region_code = %s THEN NULL ELSE %q END AS %q`, lit, c, c))
+			}
+		}
+		star := "*"
+		if len(ranks) > 0 {
+			star = "* REPLACE (" + strings.Join(ranks, ", ") + ")"
+		}
 		stmts := []string{
 			fmt.Sprintf(`CREATE MACRO %s.%s(%s) AS TABLE %s`, internalSchema, m.name, params, m.definition),
-			fmt.Sprintf(`CREATE OR REPLACE MACRO main.%s(%s) AS TABLE SELECT * FROM %s.%s(%s) WHERE region_code IS NULL OR starts_with(region_code, %s)`,
-				m.name, params, internalSchema, m.name, params, lit),
+			fmt.Sprintf(`CREATE OR REPLACE MACRO main.%s(%s) AS TABLE SELECT %s FROM %s.%s(%s) WHERE region_code IS NULL OR starts_with(region_code, %s)`,
+				m.name, params, star, internalSchema, m.name, params, lit),
 		}
 		if m.comment.Valid {
 			stmts = append(stmts, fmt.Sprintf(`COMMENT ON MACRO TABLE main.%s IS %s`, m.name, quote(m.comment.String)))
@@ -366,15 +382,27 @@ func verify(ctx context.Context, conn *sql.Conn, scope string) error {
 }
 
 // coversAll tells whether every region-bearing row of published lies within
-// scope, so the published version itself is the scope's view.
+// scope, so the published version itself is the scope's view. It reads the
+// version through an engine of its own (an in-memory database attaching it
+// read-only) rather than warehouse.Open, which would wait for this
+// process's other readers of the version, opened with other settings, to
+// finish: an analyst's request must not queue behind a long report.
 func coversAll(ctx context.Context, published, scope string) (bool, error) {
-	wh, err := warehouse.Open(ctx, published, warehouse.Options{ReadOnly: true})
+	db, err := sql.Open("duckdb", "?threads=1")
 	if err != nil {
 		return false, err
 	}
-	defer wh.Close()
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `ATTACH `+quote(published)+` AS src (READ_ONLY)`); err != nil {
+		return false, fmt.Errorf("read the published version: %w", err)
+	}
 	lit := "'" + scope + "'"
-	tables, err := names(ctx, wh.DB(), `SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'`)
+	tables, err := names(ctx, conn, `SELECT table_name FROM duckdb_tables() WHERE database_name = 'src' AND schema_name = 'main'`)
 	if err != nil {
 		return false, err
 	}
@@ -389,17 +417,17 @@ func coversAll(ctx context.Context, published, scope string) (bool, error) {
 			continue
 		}
 		var outside bool
-		q := fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM main.%q WHERE %q IS NOT NULL AND NOT starts_with(%q, %s))`, t, c, c, lit)
-		if err := wh.DB().QueryRowContext(ctx, q).Scan(&outside); err != nil {
+		q := fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM src.main.%q WHERE %q IS NOT NULL AND NOT starts_with(%q, %s))`, t, c, c, lit)
+		if err := conn.QueryRowContext(ctx, q).Scan(&outside); err != nil {
 			return false, err
 		}
 		if outside {
 			return false, nil
 		}
 	}
-	// A load without a scope (a regions extract) may hold anything.
+	// A load without a scope (other than a regions extract) may hold anything.
 	var unscoped bool
-	if err := wh.DB().QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM main.load_ledger WHERE scope_region IS NULL AND kind <> 'regions')`).Scan(&unscoped); err != nil {
+	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM src.main.load_ledger WHERE scope_region IS NULL AND kind <> 'regions')`).Scan(&unscoped); err != nil {
 		return false, err
 	}
 	return !unscoped, nil

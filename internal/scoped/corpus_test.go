@@ -251,3 +251,32 @@ func rowsOf(res *Result) string {
 	}
 	return fmt.Sprintf("%d rows %v", len(res.Rows), res.Rows)
 }
+
+// TestCorpusCheckerSeesLeaks runs the checks of the corpus on the whole
+// warehouse, where the county's analyst must not be: they must see the
+// other regions' codes and people, so a rule that let rows through would
+// not pass unnoticed.
+func TestCorpusCheckerSeesLeaks(t *testing.T) {
+	fx := warehouseFixture(t)
+	ctx := context.Background()
+	full, err := warehouse.Open(ctx, fx.published, warehouse.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := choosePlaces(t, full.DB())
+	out := readOutsiders(t, full.DB(), p.scope)
+	full.Close()
+	for _, q := range []string{
+		"SELECT region_code, count(*) FROM registrations GROUP BY ALL",
+		"SELECT person::VARCHAR FROM approvals",
+		"SELECT region_code, registered FROM metrics",
+	} {
+		res, err := Query(ctx, fx.published, q, corpusVars, QueryOptions{})
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if out.leak(res) == "" {
+			t.Errorf("%s on the whole warehouse: the checker saw no row outside %s", q, p.scope)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package scoped
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -85,6 +86,31 @@ func Query(ctx context.Context, path, text string, vars Vars, opt QueryOptions) 
 		out.Columns, out.Rows = res.Frame.Columns, res.Frame.Rows
 	}
 	return out, nil
+}
+
+// OpenSession opens a session of the analysts' sandbox on scope's copy of
+// the published version at published (Copy), with vars set (what names a
+// variable in an error as the caller's user knows it: "--var ", "vars "),
+// for a caller that runs several queries (the prompt of enlist sql, a
+// console page). It returns the file read and the function that closes
+// the session.
+func OpenSession(ctx context.Context, published, scope string, opt QueryOptions, vars []analyst.Var, what string) (*analyst.Session, string, func(), error) {
+	path, err := Copy(ctx, published, scope)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	wh, err := warehouse.Open(ctx, path, warehouse.Options{ReadOnly: true, Sandbox: true,
+		Threads: opt.Threads, MemoryLimit: opt.MemoryLimit})
+	if err != nil {
+		return nil, "", nil, err
+	}
+	s, err := analyst.Open(ctx, wh.DB(), vars, what)
+	if err != nil {
+		return nil, "", nil, errors.Join(err, wh.Close())
+	}
+	s.MaxRows = opt.MaxRows
+	s.Now = opt.Now
+	return s, path, func() { s.Close(); wh.Close() }, nil
 }
 
 // ScopeQuery is Copy then Query: the query of an analyst bound to scope,

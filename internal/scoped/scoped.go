@@ -27,8 +27,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 
+	"enlist/internal/files"
 	"enlist/internal/warehouse"
 )
 
@@ -85,26 +85,37 @@ func Copy(ctx context.Context, published, scope string) (string, error) {
 	// version's name (a query naming that catalog should fail, not quietly
 	// read the copy).
 	final := filepath.Join(dir, fmt.Sprintf("%s-%s-%s.duckdb", base, scope, builderVersion))
+	// A scope found to cover the whole version leaves a mark instead of a
+	// copy, so its next queries go straight to the published version.
+	whole := strings.TrimSuffix(final, ".duckdb") + ".whole"
 	if _, err := os.Stat(final); err == nil {
 		return final, nil
+	}
+	if _, err := os.Stat(whole); err == nil {
+		return published, nil
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return "", fmt.Errorf("scoped copy for %s: %w", scope, warehouse.InPeoplesTerms(err))
 	}
-	unlock, err := lockDir(dir)
+	// One builder at a time, across processes: two requests for the same
+	// scope build it once.
+	lock, err := files.WaitLock(ctx, filepath.Join(dir, ".lock"))
 	if err != nil {
 		return "", fmt.Errorf("scoped copy for %s: %w", scope, err)
 	}
-	defer unlock()
+	defer lock.Unlock() //nolint:errcheck // the build's outcome is what matters
 	// Another process (or request) may have built it while this one waited.
 	if _, err := os.Stat(final); err == nil {
 		return final, nil
 	}
-	whole, err := coversAll(ctx, published, scope)
+	all, err := coversAll(ctx, published, scope)
 	if err != nil {
 		return "", fmt.Errorf("scoped copy for %s: %w", scope, err)
 	}
-	if whole {
+	if all {
+		// Without the mark the next query asks again: slower, not wrong.
+		files.WriteFile(whole, nil, 0o640) //nolint:errcheck // see above
+		pruneStale(dir, filepath.Dir(published))
 		return published, nil
 	}
 	tmp := final + ".tmp"
@@ -112,6 +123,11 @@ func Copy(ctx context.Context, published, scope string) (string, error) {
 	if err := build(ctx, published, tmp, scope); err != nil {
 		removeDB(tmp)
 		return "", fmt.Errorf("scoped copy of %s for %s: %w", filepath.Base(published), scope, err)
+	}
+	// Readable as the published versions are: by the service's user and group.
+	if err := os.Chmod(tmp, 0o640); err != nil {
+		removeDB(tmp)
+		return "", fmt.Errorf("scoped copy for %s: %w", scope, err)
 	}
 	if err := os.Rename(tmp, final); err != nil {
 		removeDB(tmp)
@@ -137,7 +153,7 @@ func pruneStale(dir, publishedDir string) {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if !strings.HasSuffix(name, ".duckdb") {
+		if !strings.HasSuffix(name, ".duckdb") && !strings.HasSuffix(name, ".whole") {
 			continue
 		}
 		version, _, ok := strings.Cut(name, "-")
@@ -148,21 +164,4 @@ func pruneStale(dir, publishedDir string) {
 			removeDB(filepath.Join(dir, name))
 		}
 	}
-}
-
-// lockDir serialises builders across processes, so two requests for the
-// same scope build it once.
-func lockDir(dir string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o640)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN) //nolint:errcheck // closing releases it too
-		f.Close()
-	}, nil
 }

@@ -16,6 +16,7 @@ import (
 	"enlist/internal/regions"
 	"enlist/internal/secret"
 	"enlist/pipelines/mapping"
+	enlistsql "enlist/sql"
 )
 
 // Reject reasons, stable codes stored in rejects.reason.
@@ -432,13 +433,11 @@ func (r *rowState) registration() Row {
 	}
 }
 
-// isCollege: 大专 and above (SPEC §7 college_ratio).
+// isCollege: 大专 and above, as the metrics count it (enlistsql.IsCollege,
+// the one definition).
 func isCollege(education any) bool {
-	switch education {
-	case "associate", "bachelor", "master", "doctor":
-		return true
-	}
-	return false
+	s, ok := education.(string)
+	return ok && enlistsql.IsCollege(s)
 }
 
 func (r *rowState) exam() Row {
