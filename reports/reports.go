@@ -14,9 +14,9 @@ import (
 	"path/filepath"
 	"time"
 
+	enlistfiles "enlist/internal/files"
 	"enlist/internal/warehouse"
 	"enlist/reports/bulletin"
-	"enlist/reports/internal/atomicfile"
 	"enlist/reports/page"
 	"enlist/reports/workbook"
 )
@@ -64,7 +64,7 @@ func WriteWeekly(b *bulletin.Bulletin, opt Options) (Files, error) {
 	if err := workbook.Save(f, files.XLSX); err != nil {
 		return Files{}, err
 	}
-	if err := atomicfile.Write(files.HTML, func(out io.Writer) error { return page.Write(out, b, now) }); err != nil {
+	if err := enlistfiles.Write(files.HTML, 0o644, func(out io.Writer) error { return page.Write(out, b, now) }); err != nil {
 		// The workbook stands on its own: say where it is even so.
 		return Files{XLSX: files.XLSX}, err
 	}

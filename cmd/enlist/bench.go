@@ -57,11 +57,11 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	}
 	// Every step runs with the same limits, resolved here once (flag,
 	// environment, enlist.yaml, default) and passed on explicitly.
-	cfg, err := e.config()
+	cfg, err := e.site().Config()
 	if err != nil {
 		return err
 	}
-	r, err := e.resources(cfg)
+	r, err := e.site().Resources(cfg)
 	if err != nil {
 		return err
 	}
@@ -99,11 +99,11 @@ func runBenchLimit(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: give the CSV file and the database to create", errUsage)
 	}
 	// The same threads and memory as enlist's own steps, resolved the same way.
-	cfg, err := e.config()
+	cfg, err := e.site().Config()
 	if err != nil {
 		return err
 	}
-	r, err := e.resources(cfg)
+	r, err := e.site().Resources(cfg)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"enlist/internal/jobs"
 	"enlist/internal/regions"
 	"enlist/internal/secret"
 	"enlist/internal/synth"
@@ -101,7 +102,7 @@ func TestCheckStoresNothingAndCountsMatchIngest(t *testing.T) {
 	if after := dirDigest(t, whDir); !equalMaps(before, after) {
 		t.Fatalf("check changed the warehouse folder:\nbefore %v\nafter  %v", before, after)
 	}
-	var report CheckReport
+	var report jobs.CheckReport
 	if err := json.Unmarshal([]byte(out), &report); err != nil {
 		t.Fatalf("json: %v\n%s", err, out)
 	}

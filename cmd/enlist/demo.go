@@ -51,20 +51,20 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err := initWarehouse(ctx, e); err != nil {
 		return err
 	}
-	key, err := e.key()
+	key, err := e.site().Key()
 	if err != nil {
 		return err
 	}
-	wh, err := e.open(ctx)
+	wh, err := e.site().Open(ctx)
 	if err != nil {
 		return err
 	}
 	start := time.Now()
-	results, loadErr := ingest(ctx, e, wh, key, []string{extracts}, load.Options{}, nil)
+	results, loadErr := ingest(ctx, e, wh, key, []string{extracts}, load.Options{})
 	elapsed := time.Since(start)
 	closeErr := wh.Close()
 	if closeErr == nil {
-		closeErr = e.publish(ctx)
+		closeErr = e.site().Publish(ctx)
 	}
 	printDemoSummary(e, results, elapsed)
 	if loadErr != nil {
@@ -80,11 +80,11 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 // demoBulletin writes the generated province's weekly bulletin as of 31
 // August, late in the summer-autumn season, and prints where it went.
 func demoBulletin(ctx context.Context, e *env, province string, year int, out string) error {
-	wh, err := e.openReader(ctx, false)
+	wh, err := e.site().OpenReader(ctx, false)
 	if err != nil {
 		return err
 	}
-	sig, err := e.signature()
+	sig, err := e.site().Signature()
 	if err != nil {
 		return errors.Join(err, wh.Close())
 	}

@@ -1,21 +1,14 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
-	"runtime/debug"
-	"strings"
 
 	"enlist/internal/config"
-	"enlist/internal/secret"
-	"enlist/internal/warehouse"
+	"enlist/internal/site"
 )
 
 // env is what every command shares: where the warehouse and secret are,
@@ -64,110 +57,11 @@ func (e *env) globalFlags(fs *flag.FlagSet) {
 	fs.StringVar(&e.goMemoryLimit, "go-memory-limit", e.goMemoryLimit, "soft limit of the Go heap, e.g. 512MiB, or off (env ENLIST_GO_MEMORY_LIMIT; default: enlist.yaml, else 512MiB)")
 }
 
-func (e *env) secretPath() string {
-	if e.secretFile != "" {
-		return e.secretFile
-	}
-	if p := os.Getenv("ENLIST_SECRET_FILE"); p != "" {
-		return p
-	}
-	return strings.TrimSuffix(e.db, ".duckdb") + ".secret"
-}
-
-func (e *env) key() (secret.Key, error) { return secret.Load(e.secretPath()) }
-
-// config reads --config, or enlist.yaml beside the warehouse when there is
-// one, over the built-in defaults.
-func (e *env) config() (config.Config, error) {
-	if e.configFile != "" {
-		return config.Load(e.configFile, true)
-	}
-	return config.Load(filepath.Join(filepath.Dir(e.db), "enlist.yaml"), false)
-}
-
-// resources resolves DuckDB's threads and memory and the Go heap's soft
-// limit — flag, else environment, else enlist.yaml, else the built-in
-// defaults — and sets the Go limit for this process (unless the Go
-// runtime's own GOMEMLIMIT is set).
-func (e *env) resources(cfg config.Config) (config.Resources, error) {
-	fromEnv, err := config.ResourcesFromEnv(os.Getenv)
-	if err != nil {
-		return config.Resources{}, err
-	}
-	r := cfg.Resources.Override(fromEnv).Override(config.Resources{
-		Threads: e.threads, MemoryLimit: e.memoryLimit, GoMemoryLimit: e.goMemoryLimit})
-	if n, ok := r.GoMemoryLimitBytes(); ok && os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(n)
-	} else if !ok && e.goMemoryLimit != "" && !strings.EqualFold(e.goMemoryLimit, "off") {
-		return r, fmt.Errorf("%w: --go-memory-limit %q is not a size such as 512MiB, or off", errUsage, e.goMemoryLimit)
-	}
-	if r.MemoryLimit != "" {
-		if _, err := config.ParseSize(r.MemoryLimit); err != nil {
-			return r, fmt.Errorf("%w: --memory-limit: %v", errUsage, err)
-		}
-	}
-	r.Threads = r.EffectiveThreads()
-	return r, nil
-}
-
-// open opens the warehouse for writing. A missing file is refused, naming
-// the path: a mistyped --db must not quietly start a new, empty warehouse
-// (only enlist init creates one).
-func (e *env) open(ctx context.Context) (*warehouse.Warehouse, error) {
-	if _, err := os.Stat(e.db); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("no warehouse at %s: check --db (or ENLIST_DB); enlist init --db %s creates a new one", e.db, e.db)
-	}
-	return e.openCreating(ctx)
-}
-
-// openCreating opens the warehouse for writing, creating it when missing
-// (enlist init).
-func (e *env) openCreating(ctx context.Context) (*warehouse.Warehouse, error) {
-	cfg, err := e.config()
-	if err != nil {
-		return nil, err
-	}
-	r, err := e.resources(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return warehouse.Open(ctx, e.db, warehouse.Options{Threads: r.Threads, MemoryLimit: r.MemoryLimit, Config: &cfg})
-}
-
-// openReader opens the published read-only copy of the warehouse, so a
-// query or report never waits for a running load and never sees half of one.
-func (e *env) openReader(ctx context.Context, sandbox bool) (*warehouse.Warehouse, error) {
-	cfg, err := e.config()
-	if err != nil {
-		return nil, err
-	}
-	r, err := e.resources(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return warehouse.OpenReader(ctx, e.db, warehouse.Options{Threads: r.Threads, MemoryLimit: r.MemoryLimit,
-		Config: &cfg, Sandbox: sandbox})
-}
-
-// publish makes what a write command committed visible to readers. The
-// warehouse must be closed first.
-func (e *env) publish(ctx context.Context) error {
-	cfg, err := e.config()
-	if err != nil {
-		return err
-	}
-	p, err := warehouse.PublishKeeping(ctx, e.db, cfg.Publish.KeepVersions)
-	switch {
-	case err != nil:
-		return err
-	case p.Deferred:
-		e.log.Info("publish left to this process's job still holding the warehouse")
-	case p.Copied:
-		e.log.Info("published", "copy", p.Path)
-	default:
-		e.log.Info("published copy already current; nothing readers use changed", "copy", p.Path)
-	}
-	return nil
+// site is the installation the flags name: the warehouse, its secret,
+// settings and published copies, and the resources asked for.
+func (e *env) site() *site.Site {
+	return &site.Site{DB: e.db, SecretFile: e.secretFile, ConfigFile: e.configFile, Log: e.log,
+		Limits: config.Resources{Threads: e.threads, MemoryLimit: e.memoryLimit, GoMemoryLimit: e.goMemoryLimit}}
 }
 
 // newFlags makes a command's flag set with its help text and examples.
@@ -205,18 +99,34 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 			return nil, err
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", errUsage, err)
+			return nil, fmt.Errorf("%w: %w", errUsage, err)
 		}
 		args = fs.Args()
 		if len(args) == 0 {
-			return positional, nil
+			return positional, checkLimits(fs)
 		}
 		if args[0] == "--" {
-			return append(positional, args[1:]...), nil
+			return append(positional, args[1:]...), checkLimits(fs)
 		}
 		positional = append(positional, args[0])
 		args = args[1:]
 	}
+}
+
+// checkLimits refuses a memory limit flag that is not a size, as a usage
+// error, before the command does anything.
+func checkLimits(fs *flag.FlagSet) error {
+	r := config.Resources{}
+	if f := fs.Lookup("memory-limit"); f != nil {
+		r.MemoryLimit = f.Value.String()
+	}
+	if f := fs.Lookup("go-memory-limit"); f != nil {
+		r.GoMemoryLimit = f.Value.String()
+	}
+	if err := site.CheckLimits(r); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	return nil
 }
 
 // progress prints a line that rewrites itself on a terminal; in a log it

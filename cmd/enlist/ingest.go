@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"enlist/internal/jobs"
 	"enlist/internal/secret"
 	"enlist/internal/warehouse"
 	"enlist/pipelines/load"
@@ -44,22 +45,23 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	}
 	// The warehouse first: a mistyped --db is named as such, not as a
 	// missing secret beside it.
-	wh, err := e.open(ctx)
+	s := e.site()
+	wh, err := s.Open(ctx)
 	if err != nil {
 		return err
 	}
-	key, err := e.key()
+	key, err := s.Key()
 	if err != nil {
 		return errors.Join(err, wh.Close())
 	}
-	results, loadErr := ingest(ctx, e, wh, key, paths, *opt, nil)
+	results, loadErr := ingest(ctx, e, wh, key, paths, *opt)
 	printResults(e, results)
 	if err := wh.Close(); err != nil {
 		return errors.Join(loadErr, err)
 	}
 	// Files that loaded are committed even when another was refused, so
 	// readers get them either way.
-	return errors.Join(loadErr, e.publish(ctx))
+	return errors.Join(loadErr, s.Publish(ctx))
 }
 
 // ingestFlags registers the flags ingest and check share.
@@ -81,66 +83,24 @@ func ingestFlags(fs *flag.FlagSet) (*load.Options, headerMaps, *string) {
 
 // finishIngestFlags checks the shared flags once parsed.
 func finishIngestFlags(opt *load.Options, maps headerMaps, kind string) error {
-	if opt.Mode != load.Snapshot && opt.Mode != load.Incremental {
-		return fmt.Errorf("%w: --mode %q: use snapshot or incremental", errUsage, opt.Mode)
-	}
-	if opt.Season != 0 && opt.Season != 1 && opt.Season != 2 {
-		return fmt.Errorf("%w: --season must be 1 or 2", errUsage)
-	}
 	if len(maps) > 0 {
 		opt.Map = maps
 	}
 	opt.Kind = mapping.Kind(kind)
-	if kind != "" {
-		if _, ok := mapping.Spec(opt.Kind); !ok {
-			return fmt.Errorf("%w: --kind %q: use one of %s", errUsage, kind, strings.Join(mapping.KindNames(), ", "))
-		}
+	if p := jobs.CheckLoadOptions(*opt); len(p) > 0 {
+		return fmt.Errorf("%w: --%s %s", errUsage, p[0].Param, p[0].Message)
 	}
 	return nil
 }
 
-// ingest is the one path from files to warehouse used by ingest, demo and
-// the scheduled ingest job. progress hears of every 50,000 rows read; nil
-// shows them on the terminal line.
-func ingest(ctx context.Context, e *env, wh *warehouse.Warehouse, key secret.Key, paths []string, opt load.Options, progress func(file string, rows int)) ([]load.Result, error) {
-	if progress == nil {
-		progress = func(file string, rows int) { e.progress("%s: %d rows", file, rows) }
-	}
-	// The loader refuses another secret too; checking here first lets the
-	// office hear when a warehouse made before fingerprints were kept
-	// takes this secret's now.
-	recorded, err := wh.CheckSecret(ctx, key, "ingest")
-	if err != nil {
-		return nil, err
-	}
-	if recorded {
-		fmt.Fprintf(e.stdout, "warehouse %s had no secret fingerprint: recorded %s, that of the secret in use; from now on a different secret is refused\n",
-			wh.Path(), secret.Short(key.Fingerprint()))
-	}
-	loader, err := e.newLoader(wh, key, progress)
-	if err != nil {
-		return nil, err
-	}
-	results, err := loader.LoadPaths(ctx, paths, opt)
+// ingest loads paths as enlist ingest and enlist demo do, showing progress
+// on the terminal line.
+func ingest(ctx context.Context, e *env, wh *warehouse.Warehouse, key secret.Key, paths []string, opt load.Options) ([]load.Result, error) {
+	results, err := jobs.Ingest(ctx, e.site(), wh, key, paths, opt,
+		func(file string, rows int) { e.progress("%s: %d rows", file, rows) },
+		func(msg string) { fmt.Fprintln(e.stdout, msg) })
 	e.progressDone()
 	return results, err
-}
-
-// newLoader makes the loader every command and job shares, with the
-// office's own spellings from enlist.yaml.
-func (e *env) newLoader(wh *warehouse.Warehouse, key secret.Key, progress load.Progress) (*load.Loader, error) {
-	loader, err := load.NewLoader(wh, key, e.log, progress)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := e.config()
-	if err != nil {
-		return nil, err
-	}
-	if err := loader.UseOverrides(mapping.Overrides{Columns: cfg.Columns, Values: cfg.Values}); err != nil {
-		return nil, err
-	}
-	return loader, nil
 }
 
 // headerMaps is the repeatable --map HEADER=column flag.

@@ -57,6 +57,7 @@ func commands() []command {
 		{"serve", "run the scheduled jobs (schedules/*.yaml) until stopped", runServe},
 		{"run", "run one scheduled job now, recorded like a scheduled run", runRun},
 		{"jobs", "list scheduled jobs, their next run and their last runs", runJobs},
+		{"user", "manage the web console's accounts and API tokens", runUser},
 		{"rollup", "consolidate county and city warehouses or extract folders into the province's", runRollup},
 		{"export", "write the curated tables as Hive-partitioned Parquet", runExport},
 		{"gen", "generate realistic synthetic extracts for a province", runGen},
@@ -172,9 +173,4 @@ Run 'enlist COMMAND --help' for a command's flags.
 func isTerminal(f *os.File) bool {
 	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
 	return err == nil
-}
-
-func isDir(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && st.IsDir()
 }

@@ -40,7 +40,7 @@ func runMetrics(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: --format must be table, csv or json", errUsage)
 	}
 	q.Depth = *depth
-	wh, err := e.openReader(ctx, false)
+	wh, err := e.site().OpenReader(ctx, false)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"enlist/internal/config"
 	"enlist/internal/metrics"
 	"enlist/internal/regions"
 )
@@ -38,8 +39,8 @@ func (p periodFlags) query() (metrics.Query, error) {
 	if regions.LevelOf(*p.scope) == 0 {
 		return metrics.Query{}, fmt.Errorf("%w: --scope %q is not a region code: 2, 4, 6, 9 or 12 digits (41 province, 4101 city, 410102 county)", errUsage, *p.scope)
 	}
-	if *p.season != 0 && *p.season != 1 && *p.season != 2 {
-		return metrics.Query{}, fmt.Errorf("%w: --season must be 1 or 2", errUsage)
+	if err := config.CheckSeason(*p.season); err != nil {
+		return metrics.Query{}, fmt.Errorf("%w: --season %w", errUsage, err)
 	}
 	q := metrics.Query{Scope: *p.scope, Year: *p.year, Season: *p.season, Fallback: *p.latest}
 	if *p.asOf != "" {

@@ -47,14 +47,14 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	}
 	l, err := bulletin.ParseLang(*lang)
 	if err != nil {
-		return fmt.Errorf("%w: --lang: %v", errUsage, err)
+		return fmt.Errorf("%w: --lang: %w", errUsage, err)
 	}
-	sig, err := e.signature()
+	sig, err := e.site().Signature()
 	if err != nil {
 		return err
 	}
 	opt := reports.Options{Out: *out, Options: bulletin.Options{Scope: q.Scope, Year: q.Year, Season: q.Season, AsOf: q.AsOf, Lang: l, Signature: sig, Fallback: q.Fallback}}
-	wh, err := e.openReader(ctx, false)
+	wh, err := e.site().OpenReader(ctx, false)
 	if err != nil {
 		return err
 	}
@@ -84,14 +84,4 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stdout, path)
 	}
 	return nil
-}
-
-// signature is who signs the bulletin (enlist.yaml bulletin: unit,
-// preparer, reviewer).
-func (e *env) signature() (bulletin.Signature, error) {
-	cfg, err := e.config()
-	if err != nil {
-		return bulletin.Signature{}, err
-	}
-	return bulletin.Signature{Unit: cfg.Bulletin.Unit, Preparer: cfg.Bulletin.Preparer, Reviewer: cfg.Bulletin.Reviewer}, nil
 }

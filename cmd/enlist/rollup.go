@@ -10,7 +10,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"enlist/internal/secret"
 	"enlist/pipelines/export"
 	"enlist/pipelines/rollup"
 )
@@ -53,7 +52,7 @@ func runRollup(ctx context.Context, e *env, args []string) error {
 	if _, err := os.Stat(e.db); errors.Is(err, iofs.ErrNotExist) {
 		return fmt.Errorf("no warehouse at %s: check --into; enlist --db %s init creates the province's warehouse and records its secret's fingerprint", e.db, e.db)
 	}
-	opt, err := e.rollupOptions(withdraw)
+	opt, err := e.site().RollupOptions(withdraw)
 	if err != nil {
 		return err
 	}
@@ -62,25 +61,6 @@ func runRollup(ctx context.Context, e *env, args []string) error {
 	e.progressDone()
 	printRollup(e, rep)
 	return err
-}
-
-// rollupOptions are what a rollup into e.db takes from the environment:
-// the province's configuration and secret (found beside it), DuckDB's
-// limits, and the log. enlist rollup and the scheduled rollup share them.
-func (e *env) rollupOptions(withdraw []string) (rollup.Options, error) {
-	cfg, err := e.config()
-	if err != nil {
-		return rollup.Options{}, err
-	}
-	r, err := e.resources(cfg)
-	if err != nil {
-		return rollup.Options{}, err
-	}
-	return rollup.Options{
-		Config: &cfg, Threads: r.Threads, MemoryLimit: r.MemoryLimit,
-		Key:      func() (secret.Key, error) { return e.key() },
-		Withdraw: withdraw, Log: e.log,
-	}, nil
 }
 
 func printRollup(e *env, rep rollup.Report) {
@@ -145,7 +125,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 			chosen = append(chosen, part)
 		}
 	}
-	wh, err := e.openReader(ctx, false)
+	wh, err := e.site().OpenReader(ctx, false)
 	if err != nil {
 		return err
 	}

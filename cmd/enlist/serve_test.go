@@ -17,7 +17,6 @@ import (
 	"enlist/internal/secret"
 	"enlist/internal/warehouse"
 	"enlist/pipelines/inbox"
-	"enlist/schedules"
 )
 
 func writeSchedule(t *testing.T, dir, text string) string {
@@ -75,17 +74,6 @@ func TestShippedScheduleIsValid(t *testing.T) {
 	for _, line := range strings.Split(out, "\n") {
 		if strings.HasPrefix(line, "weekly-bulletin") && !strings.Contains(line, "07:00:00 Mon") {
 			t.Errorf("bulletin's next run: %s", line)
-		}
-	}
-}
-
-// Every type a schedule may name has a task, so a valid schedule never
-// fails for want of one.
-func TestEveryJobTypeHasATask(t *testing.T) {
-	kinds := jobKinds()
-	for _, typ := range schedules.Types() {
-		if kinds[typ] == nil {
-			t.Errorf("job type %s has no task", typ)
 		}
 	}
 }

@@ -31,7 +31,7 @@ func runWithdraw(ctx context.Context, e *env, args []string) error {
 	if err != nil || id <= 0 {
 		return fmt.Errorf("%w: load id %q: a positive number from enlist status", errUsage, rest[0])
 	}
-	wh, err := e.open(ctx)
+	wh, err := e.site().Open(ctx)
 	if err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func runWithdraw(ctx context.Context, e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "  it had replaced load %d (%s, %d rows), which is not brought back: send that file again to make it current\n", r.LoadID, where, r.Rows)
 	}
-	return e.publish(ctx)
+	return e.site().Publish(ctx)
 }
 
 // operator names who runs the command, for the ledger.

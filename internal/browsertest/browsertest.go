@@ -1,6 +1,7 @@
-// Package browsertest opens a report page in headless Debian chromium with
-// no network, for the tests that prove a page renders offline and holds
-// extract text only as text (reports/page, internal/reliability). It lives
+// Package browsertest opens a report page, or a page of the web console
+// served on this machine, in headless Debian chromium with no network, for
+// the tests that prove a page renders offline and holds extract text only
+// as text (reports/page, internal/reliability, web). It lives
 // here, not under reports/internal, so both may import it.
 package browsertest
 
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	cdppage "github.com/chromedp/cdproto/page"
@@ -43,6 +45,9 @@ type Options struct {
 	// LogWarnings counts browser log entries at warning level, not only
 	// errors.
 	LogWarnings bool
+	// Downloads is the folder files the page downloads are saved in (Site
+	// only); "" refuses downloads.
+	Downloads string
 }
 
 // Load opens the file at path in headless chromium with every network
@@ -56,6 +61,70 @@ type Options struct {
 func Load(t testing.TB, path string, opt Options, actions ...chromedp.Action) ([]string, error) {
 	t.Helper()
 	url := "file://" + path
+	return browse(t, opt, func(u string) bool { return u == url }, append([]chromedp.Action{
+		network.SetBlockedURLs([]string{"http://*", "https://*", "ws://*", "wss://*", "ftp://*"}),
+		chromedp.Navigate(url),
+		chromedp.WaitReady(`body[data-rendered="true"]`, chromedp.ByQuery),
+	}, actions...))
+}
+
+// Site runs actions in headless chromium against a web server on this
+// machine, base being its origin (http://127.0.0.1:PORT): host names do not
+// resolve and every other scheme is blocked, so nothing but the server is
+// reached. problems lists what Load lists, any request to another origin
+// included. The actions navigate themselves (start with
+// chromedp.Navigate(base+"/…")).
+func Site(t testing.TB, base string, opt Options, actions ...chromedp.Action) ([]string, error) {
+	t.Helper()
+	first := []chromedp.Action{network.SetBlockedURLs([]string{"https://*", "ws://*", "wss://*", "ftp://*", "file://*"})}
+	behavior := browser.SetDownloadBehaviorBehaviorDeny
+	if opt.Downloads != "" {
+		behavior = browser.SetDownloadBehaviorBehaviorAllow
+	}
+	set := browser.SetDownloadBehavior(behavior).WithEventsEnabled(true)
+	if opt.Downloads != "" {
+		set = set.WithDownloadPath(opt.Downloads)
+	}
+	first = append(first, set)
+	return browse(t, opt, func(u string) bool { return u == base || strings.HasPrefix(u, base+"/") }, append(first, actions...))
+}
+
+// WaitDownload waits until the download the previous action started has
+// completed (Site with Options.Downloads), or fails.
+func WaitDownload() chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		done := make(chan error, 1)
+		lctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		chromedp.ListenBrowser(lctx, func(ev any) {
+			if e, ok := ev.(*browser.EventDownloadProgress); ok {
+				switch e.State {
+				case browser.DownloadProgressStateCompleted:
+					select {
+					case done <- nil:
+					default:
+					}
+				case browser.DownloadProgressStateCanceled:
+					select {
+					case done <- fmt.Errorf("download cancelled"):
+					default:
+					}
+				}
+			}
+		})
+		select {
+		case err := <-done:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+}
+
+// browse runs actions in a fresh headless chromium and collects the
+// problems; allowed tells which requests are the page's own.
+func browse(t testing.TB, opt Options, allowed func(url string) bool, actions []chromedp.Action) ([]string, error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
@@ -101,7 +170,7 @@ func Load(t testing.TB, path string, opt Options, actions ...chromedp.Action) ([
 				report("log %s (%s): %s", e.Entry.Level, e.Entry.Source, e.Entry.Text)
 			}
 		case *network.EventRequestWillBeSent:
-			if e.Request.URL != url {
+			if !allowed(e.Request.URL) {
 				report("request: %s", e.Request.URL)
 			}
 		case *cdppage.EventJavascriptDialogOpening:
@@ -110,13 +179,7 @@ func Load(t testing.TB, path string, opt Options, actions ...chromedp.Action) ([
 			go func() { _ = chromedp.Run(bctx, cdppage.HandleJavaScriptDialog(false)) }()
 		}
 	})
-	err := chromedp.Run(bctx, append([]chromedp.Action{
-		network.Enable(),
-		cdplog.Enable(),
-		network.SetBlockedURLs([]string{"http://*", "https://*", "ws://*", "wss://*", "ftp://*"}),
-		chromedp.Navigate(url),
-		chromedp.WaitReady(`body[data-rendered="true"]`, chromedp.ByQuery),
-	}, actions...)...)
+	err := chromedp.Run(bctx, append([]chromedp.Action{network.Enable(), cdplog.Enable()}, actions...)...)
 	// Every event is delivered before the last evaluation answers, so the
 	// list is complete here; a copy, as the listener lives until the
 	// browser closes.

@@ -255,3 +255,12 @@ func SeasonOf(windows map[int]Season, t time.Time) int {
 	}
 	return 2
 }
+
+// CheckSeason checks a season given by a person (a flag, a schedule's
+// params): 0 for none, else 1 (上半年) or 2 (下半年).
+func CheckSeason(season int) error {
+	if season != 0 && season != 1 && season != 2 {
+		return errors.New("must be 1 or 2")
+	}
+	return nil
+}

@@ -1,5 +1,9 @@
 // Package files holds the file steps several stages share, so that each is
-// written once.
+// written once: copying a file, writing one atomically and durably, and
+// holding a lock file. Writing and locking go through well-kept libraries
+// (github.com/google/renameio/v2, github.com/gofrs/flock) rather than
+// hand-written system calls, so every writer gets the same durability and
+// every lock the same behaviour.
 package files
 
 import (

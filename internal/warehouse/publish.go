@@ -6,17 +6,16 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"enlist/internal/config"
+	enlistfiles "enlist/internal/files"
 	enlistsql "enlist/sql"
 )
 
@@ -108,11 +107,14 @@ func PublishKeeping(ctx context.Context, live string, keep int) (Published, erro
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return Published{}, fmt.Errorf("publish %s: %w", live, inPeoplesTerms(live, err))
 	}
-	unlock, err := lockDir(dir)
+	// The lock serialises publishers, so two writers finishing together
+	// cannot take the same version number or point current at the older
+	// copy.
+	lk, err := enlistfiles.WaitLock(ctx, filepath.Join(dir, lockName))
 	if err != nil {
 		return Published{}, fmt.Errorf("publish %s: %w", live, inPeoplesTerms(live, err))
 	}
-	defer unlock()
+	defer lk.Unlock() //nolint:errcheck // the process's end releases it too
 
 	// A read-only open holds DuckDB's shared lock: no writer can be in the
 	// middle of a transaction while the bytes are copied.
@@ -220,11 +222,7 @@ func readSignature(dir, version string) string {
 }
 
 func writeSignature(dir, version, sig string) error {
-	tmp := filepath.Join(dir, sigFile+".tmp")
-	if err := os.WriteFile(tmp, []byte(version+" "+sig+"\n"), 0o640); err != nil {
-		return err
-	}
-	return os.Rename(tmp, filepath.Join(dir, sigFile))
+	return enlistfiles.WriteFile(filepath.Join(dir, sigFile), []byte(version+" "+sig+"\n"), 0o640)
 }
 
 // OpenReader opens the current published copy of live read-only. When there
@@ -361,7 +359,7 @@ func copyVersion(live, dir string) (string, error) {
 		if _, err := os.Stat(src); suffix != "" && errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
-		if err := copyFile(src, final+suffix); err != nil {
+		if err := enlistfiles.CopyAtomic(src, final+suffix, 0o640); err != nil {
 			return "", err
 		}
 	}
@@ -374,43 +372,9 @@ func copyVersion(live, dir string) (string, error) {
 	return final, nil
 }
 
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	tmp := dst + ".tmp"
-	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(out, in)
-	if err == nil {
-		err = out.Sync()
-	}
-	if err = errors.Join(err, out.Close()); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("copy %s: %w", src, err)
-	}
-	return os.Rename(tmp, dst)
-}
-
 // swapCurrent points current at name by renaming a new symlink over it.
 func swapCurrent(dir, name string) error {
-	tmp := filepath.Join(dir, ".current.tmp")
-	os.Remove(tmp)
-	if err := os.Symlink(name, tmp); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, filepath.Join(dir, "current")); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	return errors.Join(d.Sync(), d.Close())
+	return enlistfiles.Symlink(name, filepath.Join(dir, "current"))
 }
 
 func versions(dir string) []string {
@@ -453,25 +417,22 @@ func prune(dir, current string, keep int) {
 		os.Remove(p)
 		os.Remove(p + ".wal")
 	}
-	leftovers, _ := filepath.Glob(filepath.Join(dir, "*.tmp"))
-	for _, p := range leftovers {
-		os.Remove(p)
-	}
+	removeLeftovers(dir)
 }
 
-// lockDir serialises publishers, so two writers finishing together cannot
-// take the same version number or point current at the older copy.
-func lockDir(dir string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o640)
-	if err != nil {
-		return nil, err
+// lockName is the publishers' lock file in the published folder.
+const lockName = ".lock"
+
+// removeLeftovers removes what an interrupted publish left: temporary
+// files and folders (named with a leading dot by files.Write and
+// files.Symlink, "*.tmp" by earlier versions). It runs under the publish
+// lock, so no publish is writing them now.
+func removeLeftovers(dir string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		n := e.Name()
+		if n != lockName && (strings.HasPrefix(n, ".") || strings.HasSuffix(n, ".tmp")) {
+			os.RemoveAll(filepath.Join(dir, n))
+		}
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN) //nolint:errcheck // closing releases it too
-		f.Close()
-	}, nil
 }

@@ -445,3 +445,37 @@ func TestHoldVersionHelper(t *testing.T) {
 	fmt.Println("holding")
 	io.Copy(io.Discard, os.Stdin) //nolint:errcheck // until the parent closes it
 }
+
+// A publish killed midway leaves temporary files (files.Write's and
+// files.Symlink's, named with a leading dot) in the published folder; the
+// next publish removes them, and keeps the publishers' lock file.
+func TestPublishRemovesLeftoversOfAnInterruptedPublish(t *testing.T) {
+	live := filepath.Join(t.TempDir(), "w.duckdb")
+	addQuota(t, live, 2024)
+	dir := PublishedDir(live)
+	leftovers := []string{".v000002.duckdb4242", ".current.sig77", "v000003.duckdb.tmp"}
+	for _, n := range leftovers {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("half"), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, ".current123"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	addQuota(t, live, 2025)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+	}
+	want := ".lock current current.sig v000001.duckdb v000002.duckdb"
+	if strings.Join(got, " ") != want {
+		t.Errorf("published folder holds %v, want %s", got, want)
+	}
+	if p, _ := PublishedPath(live); filepath.Base(p) != "v000002.duckdb" {
+		t.Errorf("current is %s, want v000002.duckdb", p)
+	}
+}

@@ -23,6 +23,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"enlist/internal/files"
+	"enlist/pipelines/mapping"
 )
 
 // kindQueries select each kind's curated rows with the partition columns
@@ -51,9 +54,14 @@ var kindQueries = map[string]string{
 const latestRegion = `SELECT person, year, season, arg_max(region_code, (registered_on, load_id, source_row)) AS region_code
 	FROM registrations GROUP BY person, year, season`
 
-// Kinds lists what can be exported, in order.
+// Kinds lists what can be exported, in order: the data kinds of
+// pipelines/mapping, each of which has its query above (a test checks).
 func Kinds() []string {
-	return []string{"quotas", "registrations", "exams", "approvals", "resettlement"}
+	var out []string
+	for _, k := range mapping.DataKinds() {
+		out = append(out, string(k))
+	}
+	return out
 }
 
 // Options choose what to write.
@@ -139,6 +147,10 @@ func Write(ctx context.Context, db *sql.DB, out string, opt Options) (Note, erro
 		if w.Files, w.Partitions, err = listParts(dir); err != nil {
 			return Note{}, fmt.Errorf("export %s: %w", k, err)
 		}
+		// On disk before the swap below makes it the export.
+		if err := files.SyncTree(dir); err != nil {
+			return Note{}, fmt.Errorf("export %s: %w", k, err)
+		}
 		note.Kinds = append(note.Kinds, w)
 	}
 	for _, k := range kinds {
@@ -150,12 +162,10 @@ func Write(ctx context.Context, db *sql.DB, out string, opt Options) (Note, erro
 	if err != nil {
 		return note, err
 	}
-	notePath := filepath.Join(out, NoteFile)
-	if err := os.WriteFile(notePath+".tmp", append(b, '\n'), 0o640); err != nil {
-		return note, fmt.Errorf("write %s: %w", notePath, err)
-	}
-	if err := os.Rename(notePath+".tmp", notePath); err != nil {
-		return note, fmt.Errorf("write %s: %w", notePath, err)
+	// Written last, and synced with the folder: the swaps above reach the
+	// disk with it.
+	if err := files.WriteFile(filepath.Join(out, NoteFile), append(b, '\n'), 0o640); err != nil {
+		return note, err
 	}
 	return note, nil
 }
@@ -210,7 +220,7 @@ func queryColumns(ctx context.Context, conn *sql.Conn, q string) ([]string, erro
 
 // listParts counts the Parquet files and names the partitions under dir.
 func listParts(dir string) (int, []string, error) {
-	files := 0
+	n := 0
 	parts := map[string]bool{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -219,7 +229,7 @@ func listParts(dir string) (int, []string, error) {
 		if d.IsDir() || !strings.HasSuffix(p, ".parquet") {
 			return nil
 		}
-		files++
+		n++
 		rel, err := filepath.Rel(dir, filepath.Dir(p))
 		if err != nil {
 			return err
@@ -232,7 +242,7 @@ func listParts(dir string) (int, []string, error) {
 		out = append(out, p)
 	}
 	sort.Strings(out)
-	return files, out, err
+	return n, out, err
 }
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"enlist/internal/files"
 	"enlist/pipelines/load"
 )
 
@@ -390,6 +391,10 @@ func (in Inbox) move(ctx context.Context, root, path, rel, to, why string) (stri
 	if why != "" {
 		note := fmt.Sprintf("file: %s\nmoved here: %s\nreason: %s\n\nFix the file and drop it into the inbox again.\n",
 			rel, now.Format(time.RFC3339), why)
+		// Written in place, not through files.Write: its temporary name
+		// (about 20 bytes longer) would not fit beside a stored name cut to
+		// the file system's limit, and a note cut short by a crash still
+		// sits beside a file that is safely in failed/.
 		if err := os.WriteFile(dest+".why.txt", []byte(note), 0o640); err != nil {
 			return "", err
 		}
@@ -441,20 +446,13 @@ func nameMax(dir string) int {
 }
 
 // lock takes the inbox's lock file without waiting.
-func lock(root string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(root, lockName), os.O_CREATE|os.O_RDWR, 0o640)
+func lock(root string) (unlock func(), err error) {
+	lk, err := files.TryLock(filepath.Join(root, lockName))
+	if errors.Is(err, files.ErrLocked) {
+		return nil, ErrBusy
+	}
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, ErrBusy
-		}
-		return nil, err
-	}
-	return func() {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN) //nolint:errcheck // closing releases it anyway
-		f.Close()
-	}, nil
+	return func() { lk.Unlock() }, nil //nolint:errcheck // the process's end releases it too
 }

@@ -28,10 +28,19 @@ import (
 //go:embed page.tmpl
 var pageTemplate string
 
+// content.tmpl is the page's body (header, sections, the data block), which
+// the web console serves inside its own page (see Hosted).
+//
+//go:embed content.tmpl
+var contentTemplate string
+
+//go:embed page.css
+var pageCSS string
+
 //go:embed init.js
 var initJS string
 
-var tmpl = template.Must(template.New("page").Parse(pageTemplate))
+var tmpl = template.Must(template.Must(template.New("page").Parse(pageTemplate)).Parse(contentTemplate))
 
 // ChartIDs are the chart elements' IDs, fixed so tests and readers can find
 // each chart.
@@ -77,6 +86,7 @@ type view struct {
 	TableRows, IssueRows, FileRows            []tableRow
 	MoreReasons, Withdrawn                    string
 	Data, ECharts, Init                       template.JS
+	Style                                     template.CSS
 }
 
 // Write renders the bulletin page to w. now is the generation time shown.
@@ -94,6 +104,7 @@ func Write(out io.Writer, b *bulletin.Bulletin, now time.Time) error {
 	bundle = bytes.ReplaceAll(bytes.ReplaceAll(bundle, []byte("\r\n"), []byte("\n")), []byte("\r"), []byte("\n"))
 	v.ECharts = template.JS(bundle)
 	v.Init = template.JS(initJS)
+	v.Style = template.CSS(pageCSS)
 	v.CSP = "default-src 'none'; script-src " + scriptHash(bundle) + " " + scriptHash([]byte(initJS)) +
 		"; style-src 'unsafe-inline'; img-src data:; font-src 'none'; connect-src 'none'; frame-src 'none'; " +
 		"object-src 'none'; base-uri 'none'; form-action 'none'"

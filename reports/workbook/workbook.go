@@ -15,8 +15,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"enlist/internal/files"
 	"enlist/reports/bulletin"
-	"enlist/reports/internal/atomicfile"
 )
 
 type writer struct {
@@ -98,7 +98,7 @@ func Quality(b *bulletin.Bulletin) (*excelize.File, error) {
 // Save writes f to path through a temporary file, so a reader never opens
 // half a workbook.
 func Save(f *excelize.File, path string) error {
-	return atomicfile.Write(path, func(out io.Writer) error { return f.Write(out) })
+	return files.Write(path, 0o644, func(out io.Writer) error { return f.Write(out) })
 }
 
 // regionColumn is a column of a table with one row per region.

@@ -1,0 +1,81 @@
+package web
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"enlist/internal/warehouse"
+	"enlist/reports/bulletin"
+)
+
+// bulletins keeps the bulletins gathered from the current published copy:
+// a copy never changes, so a bulletin read from it stays true until the
+// next publish, and the pages most read (a region's bulletin this week)
+// are then served without a query. Concurrent requests for one bulletin
+// wait for one gathering.
+type bulletins struct {
+	mu      sync.Mutex
+	version string
+	entries map[bulletinKey]*gathering
+}
+
+type bulletinKey struct {
+	scope, asOf string
+	lang        bulletin.Lang
+}
+
+type gathering struct {
+	done chan struct{}
+	b    *bulletin.Bulletin
+	err  error
+}
+
+// cachedBulletins bounds the bulletins kept for one copy.
+const cachedBulletins = 256
+
+// get returns the bulletin for opt from wh's copy, gathering it once.
+func (c *bulletins) get(ctx context.Context, wh *warehouse.Warehouse, opt bulletin.Options) (*bulletin.Bulletin, error) {
+	key := bulletinKey{scope: opt.Scope, asOf: opt.AsOf.Format(time.DateOnly), lang: opt.Lang}
+	c.mu.Lock()
+	if c.version != wh.Path() || c.entries == nil {
+		c.version, c.entries = wh.Path(), map[bulletinKey]*gathering{}
+	}
+	g, ok := c.entries[key]
+	if !ok {
+		if len(c.entries) >= cachedBulletins {
+			for k := range c.entries {
+				delete(c.entries, k)
+				break
+			}
+		}
+		g = &gathering{done: make(chan struct{})}
+		c.entries[key] = g
+	}
+	entries := c.entries
+	c.mu.Unlock()
+	if !ok {
+		// Gathered apart from the request that asked first, so that its
+		// going away does not fail the others waiting.
+		g.b, g.err = bulletin.Gather(context.WithoutCancel(ctx), wh, opt)
+		if g.err != nil {
+			c.mu.Lock()
+			if entries[key] == g {
+				delete(entries, key)
+			}
+			c.mu.Unlock()
+		}
+		close(g.done)
+	}
+	select {
+	case <-g.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if g.err != nil {
+		return nil, g.err
+	}
+	// Callers may set Generated; the others keep theirs.
+	b := *g.b
+	return &b, nil
+}

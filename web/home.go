@@ -1,0 +1,131 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"time"
+
+	"enlist/internal/regions"
+	"enlist/reports/bulletin"
+	"enlist/reports/page"
+	"enlist/reports/workbook"
+)
+
+// gather reads the bulletin of c's region as of a date (today when zero),
+// from the published copy, as `enlist report weekly --latest` would: a
+// season without data shows the latest with data, and the page says so.
+func (s *Server) gather(ctx context.Context, c *call, at time.Time) (*bulletin.Bulletin, error) {
+	if at.IsZero() {
+		at = s.today()
+	}
+	wh, release, err := s.pub.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return s.bulletins.get(ctx, wh, bulletin.Options{Scope: c.Scope, AsOf: at, Lang: c.Lang.bulletin(),
+		Fallback: true, Signature: s.cfg.Signature})
+}
+
+// asOfOrFail reads as_of, answering 400 when it is bad.
+func (s *Server) asOfOrFail(w http.ResponseWriter, r *http.Request, c *call) (time.Time, bool) {
+	at, err := asOf(r, s.now())
+	if err != nil {
+		var pe *paramError
+		errors.As(err, &pe)
+		s.fail(w, r, c, http.StatusBadRequest, "as_of", c.Lang.f("bad_as_of", pe.Err))
+		return at, false
+	}
+	return at, true
+}
+
+type childLink struct{ Code, Name, URL string }
+
+type homePage struct {
+	English                          bool
+	AsOf                             string
+	PrevURL, NextURL, XLSXURL, UpURL string
+	Children                         []childLink
+	Body                             template.HTML
+}
+
+// home is the bulletin of the region asked for (the user's own by
+// default) as the HTML bulletin shows it, with a week picker, the regions
+// below to drill into, and the workbook of what is shown.
+func (s *Server) home(w http.ResponseWriter, r *http.Request, c *call) {
+	at, ok := s.asOfOrFail(w, r, c)
+	if !ok {
+		return
+	}
+	b, err := s.gather(r.Context(), c, at)
+	if err != nil {
+		s.failed(w, r, c, err)
+		return
+	}
+	hosted, err := page.Host(b, s.now())
+	if err != nil {
+		s.failed(w, r, c, err)
+		return
+	}
+	day := b.AsOf.Format(time.DateOnly)
+	at = b.AsOf
+	here := func(scope string, d time.Time) string {
+		return c.link("/", url.Values{"scope": {scope}, "as_of": {d.Format(time.DateOnly)}})
+	}
+	p := homePage{English: c.Lang == en, AsOf: day, Body: hosted.Body,
+		PrevURL: here(c.Scope, at.AddDate(0, 0, -7)), NextURL: here(c.Scope, at.AddDate(0, 0, 7)),
+		XLSXURL: c.link("/bulletin.xlsx", url.Values{"scope": {c.Scope}, "as_of": {day}})}
+	if c.Scope != c.User.Region {
+		p.UpURL = here(regions.Parent(c.Scope), at)
+	}
+	for _, ch := range b.Children {
+		p.Children = append(p.Children, childLink{Code: ch.Code(), Name: ch.Name(), URL: here(ch.Code(), at)})
+	}
+	f := s.frame(r, c, "home", hosted.Title, p)
+	f.Bulletin = true
+	s.render(w, r, c, http.StatusOK, "home", f)
+}
+
+// bulletinXLSX is the workbook of the bulletin the home page shows.
+func (s *Server) bulletinXLSX(w http.ResponseWriter, r *http.Request, c *call) {
+	at, ok := s.asOfOrFail(w, r, c)
+	if !ok {
+		return
+	}
+	b, err := s.gather(r.Context(), c, at)
+	if err != nil {
+		s.failed(w, r, c, err)
+		return
+	}
+	s.sendWorkbook(w, r, c, "download", b, false)
+}
+
+// sendWorkbook writes the bulletin's workbook (or, with quality, the
+// data-quality workbook) as an attachment, and records the download.
+func (s *Server) sendWorkbook(w http.ResponseWriter, r *http.Request, c *call, action string, b *bulletin.Bulletin, quality bool) {
+	b.Generated = s.now()
+	kind, build := "bulletin", workbook.Weekly
+	if quality {
+		kind, build = "quality", workbook.Quality
+	}
+	f, err := build(b)
+	if err != nil {
+		s.failed(w, r, c, err)
+		return
+	}
+	defer f.Close()
+	name := fmt.Sprintf("%s_%s_%s.xlsx", kind, b.Scope.Code(), b.AsOf.Format("20060102"))
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	if err := f.Write(w); err != nil {
+		s.cfg.Log.Warn("send workbook", "file", name, "err", err)
+		s.audit(r, c, action, name, http.StatusInternalServerError)
+		return
+	}
+	s.audit(r, c, action, name, http.StatusOK)
+}
