@@ -202,6 +202,14 @@ func (ts *testServer) as(t testing.TB, u auth.User) http.Handler {
 	return h
 }
 
+func newRequest(method, target string) *http.Request { return httptest.NewRequest(method, target, nil) }
+
+func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	return rec
+}
+
 func get(t testing.TB, h http.Handler, method, target string) *httptest.ResponseRecorder {
 	t.Helper()
 	rec := httptest.NewRecorder()
