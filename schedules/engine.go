@@ -82,6 +82,9 @@ type Record struct {
 	Status    string
 	Message   string
 	Counts    map[string]int64
+	// cause is what the task (or the run record) returned, kept for the
+	// error RunNow returns; it is not stored.
+	cause error
 }
 
 // History stores the run records.
@@ -239,14 +242,24 @@ func backoff(first time.Duration, attempt int) time.Duration {
 	return min(d, 24*time.Hour)
 }
 
+// RunError is a run that did not succeed, as its record says: its job,
+// status and message. It wraps what the task returned (nothing for a
+// partial run, which ran to its end), so a caller can still ask what went
+// wrong with errors.Is and errors.As after the retries.
+type RunError struct {
+	Job, Status, Message string
+	Err                  error
+}
+
+func (e *RunError) Error() string { return fmt.Sprintf("job %s %s: %s", e.Job, e.Status, e.Message) }
+
+func (e *RunError) Unwrap() error { return e.Err }
+
 func (r Record) err() error {
 	if r.Status == Succeeded {
 		return nil
 	}
-	if r.Status == Partial {
-		return fmt.Errorf("job %s %s: %s", r.Job, r.Status, r.Message)
-	}
-	return fmt.Errorf("job %s %s: %s", r.Job, r.Status, r.Message)
+	return &RunError{Job: r.Job, Status: r.Status, Message: r.Message, Err: r.cause}
 }
 
 // attempt runs the task once between a start and an end record.
@@ -259,6 +272,7 @@ func (e *Engine) attempt(ctx context.Context, log *slog.Logger, ent *entry, run 
 	cancel()
 	if err != nil {
 		rec.Status, rec.Message, rec.Finished = Failed, "could not record the run's start: "+err.Error(), e.now().UTC()
+		rec.cause = fmt.Errorf("could not record the run's start: %w", err)
 		log.Error("run not started", "error", err)
 		return rec
 	}
@@ -274,6 +288,7 @@ func (e *Engine) attempt(ctx context.Context, log *slog.Logger, ent *entry, run 
 	}
 	out, err := call(tctx, ent.task, run)
 	rec.Finished = e.now().UTC()
+	rec.cause = err
 	rec.Counts, rec.Message = out.Counts, out.Message
 	// A failed run keeps what it got done in its message, after the error:
 	// an ingest that loaded three files before the fourth broke says so.
@@ -296,7 +311,8 @@ func (e *Engine) attempt(ctx context.Context, log *slog.Logger, ent *entry, run 
 		log.Debug("run stopped", "error", err)
 		rec.Status, rec.Message = Cancelled, withOutcome("stopped before it finished: cancelled by a stop signal")
 	case ent.job.Timeout > 0 && errors.Is(tctx.Err(), context.DeadlineExceeded) && !errors.As(err, &panicked):
-		rec.Status, rec.Message = Failed, withOutcome(fmt.Sprintf("timed out after %s: %v", ent.job.Timeout, err))
+		rec.cause = fmt.Errorf("timed out after %s: %w", ent.job.Timeout, err)
+		rec.Status, rec.Message = Failed, withOutcome(rec.cause.Error())
 	default:
 		rec.Status, rec.Message = Failed, withOutcome(err.Error())
 	}

@@ -3,6 +3,7 @@ package schedules
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -473,5 +474,42 @@ func TestPartialRun(t *testing.T) {
 	// A partial run counts as the job's last run for catch-up.
 	if last, ok, err := f.history.LastScheduled(context.Background(), "inbox"); err != nil || !ok || !last.Equal(runs[0].Scheduled) {
 		t.Errorf("last scheduled %v %v %v", last, ok, err)
+	}
+}
+
+// The error of a run that failed after its retries keeps what the task
+// returned: a caller can still tell a missing warehouse from a busy one.
+// The text stays the record's.
+func TestRunErrorKeepsTheChain(t *testing.T) {
+	f := newFixture(t)
+	errBusy := errors.New("warehouse busy")
+	f.tasks["broken"] = func(ctx context.Context, run Run) (Outcome, error) {
+		return Outcome{}, fmt.Errorf("load q.csv: %w", errBusy)
+	}
+	f.tasks["stuck"] = func(ctx context.Context, run Run) (Outcome, error) {
+		<-ctx.Done()
+		return Outcome{}, ctx.Err()
+	}
+	e := f.engine(`jobs:
+  - name: broken
+    cron: "0 1 * * *"
+    type: ingest
+    retries: 1
+  - name: stuck
+    cron: "0 1 * * *"
+    type: sql
+    timeout: 50ms
+`, Options{Sleep: func(ctx context.Context, d time.Duration) error { return nil }})
+	rec, err := e.RunNow(context.Background(), "broken", true)
+	if rec.Attempt != 2 || !errors.Is(err, errBusy) || err.Error() != "job broken failed: load q.csv: warehouse busy" {
+		t.Errorf("after the retry: %+v %v (is busy: %v)", rec, err, errors.Is(err, errBusy))
+	}
+	var re *RunError
+	if !errors.As(err, &re) || re.Job != "broken" || re.Status != Failed {
+		t.Errorf("RunError %+v", re)
+	}
+	_, err = e.RunNow(context.Background(), "stuck", false)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "timed out after 50ms: context deadline exceeded") {
+		t.Errorf("timed out: %v", err)
 	}
 }

@@ -57,13 +57,14 @@ type Model struct {
 }
 
 // Models returns the model files in name order; a model that reads another
-// must sort after it (the files are numbered for that reason).
+// must sort after it (the files are numbered for that reason). The
+// is_college macro, generated from Go (college.go), comes first.
 func Models() ([]Model, error) {
 	entries, err := fs.ReadDir(files, "models")
 	if err != nil {
 		return nil, err
 	}
-	var out []Model
+	out := []Model{collegeModel()}
 	for _, e := range entries {
 		b, err := files.ReadFile("models/" + e.Name())
 		if err != nil {

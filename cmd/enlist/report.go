@@ -47,7 +47,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	}
 	l, err := bulletin.ParseLang(*lang)
 	if err != nil {
-		return fmt.Errorf("%w: --lang: %v", errUsage, err)
+		return fmt.Errorf("%w: --lang: %w", errUsage, err)
 	}
 	sig, err := e.site().Signature()
 	if err != nil {

@@ -200,13 +200,13 @@ func TestSchemaCommand(t *testing.T) {
 	// Macros: listed with their parameters, described with the columns
 	// they return and the comments of the view that documents them.
 	code, out, errs = enlist(t, "--db", db, "schema")
-	for _, m := range []string{"metrics_at(as_of, y, s)", "scores_at(as_of, y, s)", "person_facts_at(as_of, y, s)", "approvals_by_week_at(as_of, y, s)", "registration_key("} {
+	for _, m := range []string{"metrics_at(as_of, y, s)", "counts_at(as_of, y, s)", "person_facts_at(as_of, y, s)", "approvals_by_week_at(as_of, y, s)", "registration_key("} {
 		if code != exitOK || !strings.Contains(out, m) {
 			t.Errorf("schema lacks %s: %d %q", m, code, errs)
 		}
 	}
 	code, out, errs = enlist(t, "--db", db, "schema", "metrics_at")
-	if code != exitOK || !strings.HasPrefix(out, "metrics_at(as_of, y, s) (table macro)\n征兵工作指标 (计数与比率)") ||
+	if code != exitOK || !strings.HasPrefix(out, "metrics_at(as_of, y, s) (table macro)\n征兵工作指标: the metrics view for any date") ||
 		!strings.Contains(out, "columns documented as in the view metrics") || !strings.Contains(out, "体检合格率") {
 		t.Errorf("schema metrics_at: %d %q %q", code, out, errs)
 	}

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -107,8 +106,8 @@ func runUser(ctx context.Context, e *env, args []string) error {
 
 	// The accounts belong to a warehouse: a mistyped --db must not start
 	// a second set of accounts somewhere else.
-	if _, err := os.Stat(e.db); errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("no warehouse at %s: check --db (or ENLIST_DB); the accounts live beside it", e.db)
+	if err := e.site().Missing(); err != nil {
+		return err
 	}
 	acc, err := auth.OpenAccounts(auth.AccountsPathFor(e.db))
 	if err != nil {
@@ -116,9 +115,13 @@ func runUser(ctx context.Context, e *env, args []string) error {
 	}
 	note := func(what string) {
 		// The console's audit trail also shows account changes made here.
-		if log, err := audit.Open(audit.PathFor(e.db)); err == nil {
-			log.Record(audit.Entry{User: operator(), Addr: "command line", Action: audit.AccountChange, Target: what})
-			log.Close()
+		log, err := audit.Open(audit.PathFor(e.db))
+		if err == nil {
+			err = errors.Join(log.Record(audit.Entry{User: operator(), Addr: "command line", Action: audit.AccountChange, Target: what}), log.Close())
+		}
+		if err != nil {
+			// The change is made; the trail missing it is worth a warning, not a failure.
+			fmt.Fprintf(e.stderr, "enlist user: warning: not recorded in the audit trail: %v\n", err)
 		}
 	}
 

@@ -303,6 +303,29 @@ func TestQueriesRun(t *testing.T) {
 
 func cellText(v any) string { return tabular.Text(v) }
 
+// TestRenamedModelsSayTheirNewName: a query saved before the metrics
+// models were renamed (scores_at and bulletin_at are metrics_at now, the
+// bulletin view's columns are the metrics view's) is told the new name;
+// a query's own CTE named like an old view still runs.
+func TestRenamedModelsSayTheirNewName(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for text, want := range map[string]string{
+		"SELECT * FROM scores_at(DATE '2025-03-05', 2025, 1)":                          "scores_at was renamed: use metrics_at",
+		"SELECT * FROM bulletin_at(DATE '2025-03-05', 2025, 1)":                        "bulletin_at was renamed: use metrics_at",
+		"SELECT * FROM metrics_pair_at(DATE '2025-03-05', DATE '2025-02-26', 2025, 1)": "metrics_pair_at was renamed: use counts_pair_at",
+		"SELECT behind FROM bulletin":                                                  "bulletin was renamed: use metrics",
+	} {
+		if _, err := f.s.Run(ctx, text); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", text, err, want)
+		}
+	}
+	r, err := f.s.Run(ctx, "WITH bulletin AS (SELECT 1 AS x) SELECT x FROM bulletin")
+	if err != nil || cellText(r.Frame.Rows[0][0]) != "1" {
+		t.Errorf("a CTE named bulletin: %v", err)
+	}
+}
+
 // TestTimeoutCancels: a query that would run for hours stops when its
 // context ends, and the session stays usable.
 func TestTimeoutCancels(t *testing.T) {

@@ -221,9 +221,32 @@ func walk(v any, tableMacros map[string]bool, refs map[string]bool) error {
 	return nil
 }
 
+// renamed are the models' former names, with what replaced each, so that
+// a query saved before the rename says where its figures went instead of
+// failing on an unknown name.
+var renamed = map[string]string{
+	"scores_at":       "metrics_at (the metrics view for any date, the bulletin's verdicts and ranks included)",
+	"bulletin_at":     "metrics_at (the metrics view for any date: the bulletin's verdicts and ranks are its columns)",
+	"metrics_pair_at": "counts_pair_at",
+	"bulletin":        "metrics (the bulletin's verdicts and ranks are its columns)",
+}
+
+// renamedError is the error for a model's former name, or nil. A view's
+// former name is only known to be one once DuckDB finds no such table (a
+// query may name its own CTE bulletin): see withRenameHint.
+func renamedError(name string) error {
+	if now, ok := renamed[strings.ToLower(name)]; ok {
+		return fmt.Errorf("%s was renamed: use %s; enlist schema lists every view and macro", name, now)
+	}
+	return nil
+}
+
 func tableFunctionAllowed(name, schema string, tableMacros map[string]bool) error {
 	if why, bad := fileFunctions[name]; bad {
 		return &Refusal{What: "table function " + name, Why: why}
+	}
+	if err := renamedError(name); err != nil && !tableMacros[name] {
+		return err
 	}
 	if tableMacros[name] && (schema == "" || schema == "main") {
 		return nil
@@ -248,4 +271,16 @@ func looksLikeFile(name string) bool {
 func str(v any) string {
 	s, _ := v.(string)
 	return s
+}
+
+// withRenameHint adds to DuckDB's "Table with name bulletin does not exist"
+// what the view is called now.
+func withRenameHint(err error) error {
+	msg := err.Error()
+	for old := range renamed {
+		if strings.Contains(msg, "Table with name "+old+" does not exist") {
+			return fmt.Errorf("%w\n%s", err, renamedError(old))
+		}
+	}
+	return err
 }

@@ -75,7 +75,7 @@ func TestEveryMacroIsDocumented(t *testing.T) {
 		}
 	}
 	// The analysts' macros have every column documented.
-	for _, name := range []string{"metrics_at", "scores_at", "person_facts_at", "integrity_people_at", "metrics_year_on_year_at", "approvals_weekly_at"} {
+	for _, name := range []string{"metrics_at", "counts_at", "person_facts_at", "integrity_people_at", "metrics_year_on_year_at", "approvals_weekly_at"} {
 		o, err := Describe(ctx, fx.wh.DB(), name)
 		if err != nil {
 			t.Fatal(err)
@@ -86,9 +86,9 @@ func TestEveryMacroIsDocumented(t *testing.T) {
 			}
 		}
 	}
-	o, err := Describe(ctx, fx.wh.DB(), "scores_at")
+	o, err := Describe(ctx, fx.wh.DB(), "metrics_at")
 	if err != nil || o.DocumentedBy != "metrics" || strings.Join(o.Parameters, ",") != "as_of,y,s" {
-		t.Errorf("scores_at: %v %+v", err, o)
+		t.Errorf("metrics_at: %v %+v", err, o)
 	}
 	o, err = Describe(ctx, fx.wh.DB(), "label")
 	if err != nil || o.Kind != "macro" || strings.Join(o.Parameters, ",") != "f,c" {

@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"enlist/internal/files"
 	"enlist/internal/tabular"
 )
 
@@ -81,15 +81,13 @@ func WriteResult(w io.Writer, format string, f *tabular.Frame, x XLSXOptions) er
 	return tabular.Write(w, format, f)
 }
 
-// WriteResultFile writes f to the file path, as WriteResult does.
+// WriteResultFile writes f to the file path, as WriteResult does. The
+// file appears whole or not at all (files.Write), so a reader polling for
+// a scheduled result never takes half of one.
 func WriteResultFile(path, format string, f *tabular.Frame, x XLSXOptions) error {
-	file, err := os.Create(path)
+	err := files.Write(path, 0o644, func(w io.Writer) error { return WriteResult(w, format, f, x) })
 	if err != nil {
 		return fmt.Errorf("write result: %w", err)
-	}
-	err = WriteResult(file, format, f, x)
-	if err = errors.Join(err, file.Close()); err != nil {
-		return fmt.Errorf("write result %s: %w", path, err)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"strings"
 
 	"enlist/internal/tabular"
@@ -113,7 +114,10 @@ func listMacros(ctx context.Context, db catalog) ([]macro, error) {
 		}
 		out = append(out, m)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list macros: %w", err)
+	}
+	return out, nil
 }
 
 // column is one column a table macro returns.
@@ -133,7 +137,7 @@ func macroColumns(ctx context.Context, db catalog, m macro) ([]column, error) {
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("describe macro %s: %w", m.name, err)
 	}
 	var out []column
 	for rows.Next() {
@@ -147,7 +151,10 @@ func macroColumns(ctx context.Context, db catalog, m macro) ([]column, error) {
 		}
 		out = append(out, column{name: fmt.Sprint(vals[0]), typ: fmt.Sprint(vals[1])})
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("describe macro %s: %w", m.name, err)
+	}
+	return out, nil
 }
 
 // Object is one table, view or macro in detail.
@@ -204,7 +211,7 @@ func Describe(ctx context.Context, db catalog, name string) (*Object, error) {
 
 // describeMacro describes a macro. A table macro's column comments come
 // from the view that shares most of its columns (the view built on it, such
-// as metrics on scores_at, or the one showing the same figures), so one
+// as metrics on metrics_at, or the one showing the same figures), so one
 // comment per column is kept in the .sql files, not two.
 func describeMacro(ctx context.Context, db catalog, name string) (*Object, error) {
 	macros, err := listMacros(ctx, db)
@@ -269,4 +276,18 @@ func describeMacro(ctx context.Context, db catalog, name string) (*Object, error
 		o.Columns.Rows = append(o.Columns.Rows, []any{c.name, c.typ, true, comments[c.name]})
 	}
 	return o, nil
+}
+
+// WriteObjectHead writes what a table, view or macro is, above its columns.
+func WriteObjectHead(w io.Writer, obj *Object) {
+	switch obj.Kind {
+	case "table macro", "macro":
+		fmt.Fprintf(w, "%s(%s) (%s)\n%s\n", obj.Name, strings.Join(obj.Parameters, ", "), obj.Kind, obj.Comment)
+		if obj.DocumentedBy != "" {
+			fmt.Fprintf(w, "columns documented as in the view %s\n", obj.DocumentedBy)
+		}
+		fmt.Fprintln(w)
+	default:
+		fmt.Fprintf(w, "%s (%s)\n%s\n\n", obj.Name, obj.Kind, obj.Comment)
+	}
 }

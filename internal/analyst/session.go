@@ -257,7 +257,7 @@ func (s *Session) Run(ctx context.Context, text string) (*Result, error) {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("query cancelled: %w", context.Cause(ctx))
 		}
-		return nil, err
+		return nil, withRenameHint(err)
 	}
 	return &Result{Frame: f, Notice: notice}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"enlist/internal/analyst"
+	"enlist/internal/scoped"
 	"enlist/internal/site"
 	"enlist/schedules"
 )
@@ -43,6 +44,35 @@ func OpenSQL(ctx context.Context, s *site.Site, vars []analyst.Var, what string)
 		return nil, "", nil, errors.Join(err, wh.Close())
 	}
 	return sess, wh.Path(), func() { sess.Close(); wh.Close() }, nil
+}
+
+// OpenScopedSQL is OpenSQL on scope's copy of the published warehouse
+// (internal/scoped): what an analyst bound to that region reads in the web
+// console, so an operator can check it from the command line. A scope
+// covering the whole warehouse reads the published copy itself.
+func OpenScopedSQL(ctx context.Context, s *site.Site, scope string, vars []analyst.Var, what string) (sess *analyst.Session, from string, closeSession func(), err error) {
+	if err := scoped.CheckScope(scope); err != nil {
+		return nil, "", nil, fmt.Errorf("scope: %w", err)
+	}
+	// Opening the reader brings the published copy up to date; it is closed
+	// before the scoped copy is built, which reads the same version.
+	wh, err := s.OpenReader(ctx, true)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	published := wh.Path()
+	if err := wh.Close(); err != nil {
+		return nil, "", nil, fmt.Errorf("close %s: %w", published, err)
+	}
+	cfg, err := s.Config()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	r, err := s.Resources(cfg)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return scoped.OpenSession(ctx, published, scope, scoped.QueryOptions{Threads: r.Threads, MemoryLimit: r.MemoryLimit}, vars, what)
 }
 
 func sqlJob(s *site.Site, job schedules.Job) (schedules.Task, error) {

@@ -1111,8 +1111,8 @@ func (o *oracle) report(season int, asOf time.Time) map[string]*figures {
 			f.values[rc.name+"_change"] = d
 		}
 	}
-	// Rank among siblings, equal scores sharing a rank; only where every
-	// sibling's score is defined.
+	// Rank among siblings, equal scores as printed (one decimal) sharing a
+	// rank; only where every sibling's score is defined.
 	siblings := map[string][]string{}
 	for code, f := range now {
 		if f.parent != nil {
@@ -1129,9 +1129,9 @@ func (o *oracle) report(season int, asOf time.Time) map[string]*figures {
 		}
 		for _, c := range group {
 			rank := 1.0
-			mine := math.Round(*now[c].values["composite_score"]*1e6) / 1e6
+			mine := math.Round(*now[c].values["composite_score"]*10) / 10
 			for _, d := range group {
-				if math.Round(*now[d].values["composite_score"]*1e6)/1e6 > mine {
+				if math.Round(*now[d].values["composite_score"]*10)/10 > mine {
 					rank++
 				}
 			}

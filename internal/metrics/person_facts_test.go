@@ -215,7 +215,7 @@ func TestEmptySeasonIsNotZero(t *testing.T) {
 	var quota, registered, approved, rank any
 	var due int
 	err := wh.DB().QueryRowContext(ctx, `SELECT has_data, quota, registered, approved, composite_rank, placement_due
-		FROM scores_at(DATE '2025-09-30', 2025, 2) WHERE region_code = '410102'`).Scan(&hasData, &quota, &registered, &approved, &rank, &due)
+		FROM metrics_at(DATE '2025-09-30', 2025, 2) WHERE region_code = '410102'`).Scan(&hasData, &quota, &registered, &approved, &rank, &due)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,34 +6,25 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"strings"
-	"syscall"
 
+	"enlist/internal/files"
 	"enlist/internal/warehouse"
 	"enlist/schedules"
 )
 
 // ServiceLock keeps a second service off the same warehouse: it would run
-// every job twice. The lock file beside the warehouse is held (flock) for
-// the life of the process, so a crash releases it; unlock releases it
-// earlier.
+// every job twice. The lock file beside the warehouse is held for the life
+// of the process, so a crash releases it; unlock releases it earlier.
 func (s *Site) ServiceLock() (unlock func(), err error) {
 	path := s.DB + ".serve.lock"
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o640)
+	l, err := files.TryLock(path)
+	if errors.Is(err, files.ErrLocked) {
+		return nil, fmt.Errorf("another enlist serve is running for %s (%s); stop it first", s.DB, files.Holder(path))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("service lock: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		holder, _ := os.ReadFile(path)
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("another enlist serve is running for %s (%s); stop it first", s.DB, strings.TrimSpace(string(holder)))
-		}
-		return nil, fmt.Errorf("service lock %s: %w", path, err)
-	}
-	f.Truncate(0)
-	fmt.Fprintf(f, "pid %d", os.Getpid())
-	return func() { f.Close() }, nil
+	return func() { l.Unlock() }, nil
 }
 
 // History keeps the scheduled jobs' run records in the warehouse's

@@ -7,6 +7,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -30,8 +31,8 @@ type arrowBulk struct {
 	inserted chan error
 }
 
-func newBulkWriter(ctx context.Context, c *Conn, table string, streaming bool) (bulkWriter, error) {
-	schema, err := arrowSchema(ctx, c, table)
+func newBulkWriter(ctx context.Context, c *Conn, table string, columns []string, streaming bool) (bulkWriter, error) {
+	schema, err := arrowSchema(ctx, c, table, columns)
 	if err != nil {
 		return nil, err
 	}
@@ -46,9 +47,9 @@ func newBulkWriter(ctx context.Context, c *Conn, table string, streaming bool) (
 	return a, nil
 }
 
-// arrowSchema maps the table's DuckDB column types to Arrow types DuckDB
-// reads back without a cast.
-func arrowSchema(ctx context.Context, c *Conn, table string) (*arrow.Schema, error) {
+// arrowSchema maps the DuckDB types of the named columns of table (no
+// names: all of them) to Arrow types DuckDB reads back without a cast.
+func arrowSchema(ctx context.Context, c *Conn, table string, columns []string) (*arrow.Schema, error) {
 	// pragma_table_info reads one table's catalog entry; duckdb_columns()
 	// lists every column of every table and view first (5 ms a file).
 	rows, err := c.QueryContext(ctx, `SELECT name, type FROM pragma_table_info(?) ORDER BY cid`, "main."+table)
@@ -56,11 +57,30 @@ func arrowSchema(ctx context.Context, c *Conn, table string) (*arrow.Schema, err
 		return nil, err
 	}
 	defer rows.Close()
-	var fields []arrow.Field
+	var names []string
+	types := map[string]string{}
 	for rows.Next() {
 		var name, typ string
 		if err := rows.Scan(&name, &typ); err != nil {
 			return nil, err
+		}
+		names = append(names, name)
+		types[name] = typ
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("no table main.%s", table)
+	}
+	if len(columns) > 0 {
+		names = columns
+	}
+	var fields []arrow.Field
+	for _, name := range names {
+		typ, ok := types[name]
+		if !ok {
+			return nil, fmt.Errorf("table main.%s has no column %s", table, name)
 		}
 		f := arrow.Field{Name: name, Nullable: true}
 		switch typ {
@@ -89,12 +109,6 @@ func arrowSchema(ctx context.Context, c *Conn, table string) (*arrow.Schema, err
 			return nil, fmt.Errorf("column %s has type %s, which bulk writes do not handle", name, typ)
 		}
 		fields = append(fields, f)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(fields) == 0 {
-		return nil, fmt.Errorf("no table main.%s", table)
 	}
 	return arrow.NewSchema(fields, nil), nil
 }
@@ -162,7 +176,11 @@ func appendValue(b array.Builder, v driver.Value) error {
 			return nil
 		}
 	case *array.FixedSizeBinaryBuilder:
-		if x, ok := v.(duckdb.UUID); ok {
+		switch x := v.(type) {
+		case duckdb.UUID:
+			b.Append(x[:])
+			return nil
+		case [16]byte:
 			b.Append(x[:])
 			return nil
 		}
@@ -228,7 +246,8 @@ func (a *arrowBulk) close(ctx context.Context) error {
 	return a.insert(ctx, reader)
 }
 
-// insert runs INSERT INTO main.table SELECT * FROM the Arrow stream.
+// insert runs INSERT INTO main.table (its named columns) SELECT * FROM the
+// Arrow stream.
 func (a *arrowBulk) insert(ctx context.Context, reader array.RecordReader) error {
 	view := "enlist_bulk_" + a.table
 	return a.conn.Raw(func(dc any) error {
@@ -249,7 +268,11 @@ func (a *arrowBulk) insert(ctx context.Context, reader array.RecordReader) error
 		if !ok {
 			return errors.New("connection cannot execute statements")
 		}
-		_, err = ex.ExecContext(ctx, `INSERT INTO main."`+a.table+`" SELECT * FROM "`+view+`"`, nil)
+		cols := make([]string, len(a.schema.Fields()))
+		for i, f := range a.schema.Fields() {
+			cols[i] = `"` + f.Name + `"`
+		}
+		_, err = ex.ExecContext(ctx, `INSERT INTO main."`+a.table+`" (`+strings.Join(cols, ", ")+`) SELECT * FROM "`+view+`"`, nil)
 		// DuckDB's arrow scan registers the stream as a view in the
 		// database's own catalog, not as a temporary one, so it would be
 		// stored with the load and crash whoever later queried it after the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -140,4 +141,58 @@ func BenchmarkBulkRegistrations(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// A bulk writer takes the columns it is given by name, in any order; the
+// table's other columns stay NULL. A pseudonym may come as a plain [16]byte
+// (validation does not import the DuckDB driver).
+func TestBulkNamedColumns(t *testing.T) {
+	ctx := context.Background()
+	wh, err := Open(ctx, filepath.Join(t.TempDir(), "w.duckdb"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wh.Close()
+	day := time.Date(2025, 3, 5, 0, 0, 0, 0, time.UTC)
+	person := [16]byte{0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 1, 2, 3, 4, 5, 6, 7, 8}
+	err = wh.WithConn(ctx, func(c *Conn) error {
+		if err := c.Begin(ctx); err != nil {
+			return err
+		}
+		if _, err := c.NewBulk(ctx, "approvals", "load_id", "no_such_column"); err == nil ||
+			!strings.Contains(err.Error(), "no_such_column") {
+			t.Errorf("unknown column: %v", err)
+		}
+		b, err := c.NewStream(ctx, "approvals", "season", "year", "person", "approved_on", "source_row", "load_id", "branch")
+		if err != nil {
+			return err
+		}
+		if err := b.Append(int8(2), int32(2025), person, day, int32(9), int64(4), "陆军"); err != nil {
+			return err
+		}
+		if err := b.Close(ctx); err != nil {
+			return err
+		}
+		return c.InsertRow(ctx, "load_replacements", Set("rows_removed", int64(3)), Set("load_id", int64(5)),
+			Set("replaced_load_id", int64(4)), Set("region_code", "410102"), Set("partial", true),
+			Set("replaced_at", day))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := wh.DB().QueryRow(`SELECT concat_ws('|', load_id, source_row, person, approved_on, year, season, branch,
+		coalesce(handover_on::VARCHAR, 'null')) FROM approvals`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if want := "4|9|12345678-9abc-def0-0102-030405060708|2025-03-05|2025|2|陆军|null"; got != want {
+		t.Errorf("row = %s, want %s", got, want)
+	}
+	if err := wh.DB().QueryRow(`SELECT concat_ws('|', load_id, replaced_load_id, region_code, partial, rows_removed)
+		FROM load_replacements`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if want := "5|4|410102|true|3"; got != want {
+		t.Errorf("replacement = %s, want %s", got, want)
+	}
 }

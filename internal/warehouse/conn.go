@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -58,7 +59,7 @@ func (c *Conn) TempAppender(table string) (*duckdb.Appender, error) {
 	return c.appender("temp", "main", table)
 }
 
-func (c *Conn) appender(catalog, schema, table string) (*duckdb.Appender, error) {
+func (c *Conn) appender(catalog, schema, table string, columns ...string) (*duckdb.Appender, error) {
 	var app *duckdb.Appender
 	err := c.Raw(func(dc any) error {
 		conn, ok := dc.(driver.Conn)
@@ -66,11 +67,43 @@ func (c *Conn) appender(catalog, schema, table string) (*duckdb.Appender, error)
 			return fmt.Errorf("connection is %T, not a DuckDB connection", dc)
 		}
 		var err error
-		app, err = duckdb.NewAppender(conn, catalog, schema, table)
+		if len(columns) > 0 {
+			app, err = duckdb.NewAppenderWithColumns(conn, catalog, schema, table, columns)
+		} else {
+			app, err = duckdb.NewAppender(conn, catalog, schema, table)
+		}
 		return err
 	})
+	if err != nil && len(columns) > 0 {
+		return nil, fmt.Errorf("appender for %s (%s): %w", table, strings.Join(columns, ", "), err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("appender for %s: %w", table, err)
 	}
 	return app, nil
+}
+
+// Field is one named value of a row InsertRow writes.
+type Field struct {
+	Column string
+	Value  any
+}
+
+// Set is the Field of column with value.
+func Set(column string, value any) Field { return Field{Column: column, Value: value} }
+
+// InsertRow writes one row into main.table, each value beside the name of
+// its column: a list of a score of placeholders is easy to get out of step
+// with its column list, and a value off by one lands in its neighbour's
+// column without an error when the types allow it. Columns not named get
+// their default.
+func (c *Conn) InsertRow(ctx context.Context, table string, fields ...Field) error {
+	cols := make([]string, len(fields))
+	marks := make([]string, len(fields))
+	args := make([]any, len(fields))
+	for i, f := range fields {
+		cols[i], marks[i], args[i] = `"`+f.Column+`"`, "?", f.Value
+	}
+	_, err := c.ExecContext(ctx, `INSERT INTO main."`+table+`" (`+strings.Join(cols, ", ")+`) VALUES (`+strings.Join(marks, ", ")+`)`, args...)
+	return err
 }

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"enlist/internal/files"
+	"enlist/pipelines/mapping"
 )
 
 // kindQueries select each kind's curated rows with the partition columns
@@ -53,9 +54,14 @@ var kindQueries = map[string]string{
 const latestRegion = `SELECT person, year, season, arg_max(region_code, (registered_on, load_id, source_row)) AS region_code
 	FROM registrations GROUP BY person, year, season`
 
-// Kinds lists what can be exported, in order.
+// Kinds lists what can be exported, in order: the data kinds of
+// pipelines/mapping, each of which has its query above (a test checks).
 func Kinds() []string {
-	return []string{"quotas", "registrations", "exams", "approvals", "resettlement"}
+	var out []string
+	for _, k := range mapping.DataKinds() {
+		out = append(out, string(k))
+	}
+	return out
 }
 
 // Options choose what to write.

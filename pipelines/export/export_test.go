@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,5 +83,19 @@ func TestChosenKindsAndNote(t *testing.T) {
 	}
 	if _, err := Write(ctx, wh.DB(), out, Options{Kinds: []string{"pizza"}}); err == nil {
 		t.Error("unknown kind accepted")
+	}
+}
+
+// Every data kind the loader knows is exported: the kinds come from
+// pipelines/mapping's one list, and each needs its query here.
+func TestEveryDataKindHasAQuery(t *testing.T) {
+	want := []string{"quotas", "registrations", "exams", "approvals", "resettlement"}
+	if got := Kinds(); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("Kinds() = %v, want %v", got, want)
+	}
+	for _, k := range Kinds() {
+		if kindQueries[k] == "" {
+			t.Errorf("kind %s has no export query", k)
+		}
 	}
 }

@@ -124,7 +124,7 @@ func (l *Loader) prepareBook(ctx context.Context, path string, book *read.Book, 
 		}
 		return nil, &FileError{File: path, Err: fmt.Errorf("no sheet of the workbook can be loaded:\n%s", strings.Join(refusals, "\n"))}
 	}
-	slices.SortStableFunc(pb.sheets, func(a, b *preparedFile) int { return kindOrder[a.kind] - kindOrder[b.kind] })
+	slices.SortStableFunc(pb.sheets, func(a, b *preparedFile) int { return mapping.LoadOrder(a.kind) - mapping.LoadOrder(b.kind) })
 	return pb, nil
 }
 

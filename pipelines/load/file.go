@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -20,11 +21,33 @@ import (
 	"enlist/pipelines/validate"
 )
 
-// tables maps a kind to the warehouse table it fills.
-var tables = map[mapping.Kind]string{
-	mapping.Quotas: "quotas", mapping.Registrations: "registrations", mapping.Exams: "exams",
-	mapping.Approvals: "approvals", mapping.Resettlement: "resettlement", mapping.Regions: "regions",
+// tables maps a kind to the warehouse table it fills (mapping's list).
+var tables = func() map[mapping.Kind]string {
+	m := map[mapping.Kind]string{}
+	for _, k := range mapping.KindNames() {
+		spec, _ := mapping.Spec(mapping.Kind(k))
+		m[spec.Kind] = spec.Table
+	}
+	return m
+}()
+
+// dataColumns names the columns a load writes into its kind's table, in
+// the order the writer appends them: load_id and source_row, then the
+// kind's column list (the regions table: the list, then source).
+func dataColumns(k mapping.Kind) []string {
+	spec, _ := mapping.Spec(k)
+	if spec.Reference {
+		return append(slices.Clone(spec.Stored), "source")
+	}
+	return append([]string{"load_id", "source_row"}, spec.Stored...)
 }
+
+// rejectColumns and flagColumns name the columns of rejects and row_flags
+// in the order the writer appends them.
+var (
+	rejectColumns = []string{"load_id", "file", "sheet", "source_row", "column_name", "reason", "detail", "raw_value"}
+	flagColumns   = []string{"load_id", "source_row", "kind", "region_code", "year", "season", "flag", "detail"}
+)
 
 // flaggedRows counts a load's flagged rows: the rows the flags view lists
 // for it, read only from the parts of that view that can hold a row of the
@@ -232,13 +255,13 @@ func (l *Loader) store(ctx context.Context, c *warehouse.Conn, pf *preparedFile,
 	table := tables[pf.kind]
 	// The data stream last: from its start the connection is busy with
 	// its INSERT until the stream closes.
-	if apps.rejects, err = c.NewBulk(ctx, "rejects"); err != nil {
+	if apps.rejects, err = c.NewBulk(ctx, "rejects", rejectColumns...); err != nil {
 		return err
 	}
-	if apps.flags, err = c.NewBulk(ctx, "row_flags"); err != nil {
+	if apps.flags, err = c.NewBulk(ctx, "row_flags", flagColumns...); err != nil {
 		return err
 	}
-	if apps.data, err = c.NewStream(ctx, table); err != nil {
+	if apps.data, err = c.NewStream(ctx, table, dataColumns(pf.kind)...); err != nil {
 		return err
 	}
 	scope, err := l.stage(ctx, pf, opt, tab, apps, res)

@@ -63,13 +63,17 @@ func writeLedger(ctx context.Context, c *warehouse.Conn, pf *preparedFile, opt O
 	if res.Restores != 0 {
 		restores = res.Restores
 	}
-	_, err := c.ExecContext(ctx, `INSERT INTO main.load_ledger (load_id, file, sha256, kind, exam_type, mode,
-		scope_region, scope_year, scope_season, sheet, encoding, rows_read, rows_accepted, rows_rejected, rows_flagged,
-		started_at, finished_at, status, message, replaced_by, restores)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', ?, NULL, ?)`,
-		res.LoadID, pf.path, sum, string(pf.kind), nullable(res.ExamType), opt.Mode, nullable(res.Scope.Region),
-		nullableInt(res.Scope.Year), nullableInt(res.Scope.Season), nullable(res.Sheet), res.Encoding,
-		res.Read, res.Accepted, res.Rejected, res.Flagged, started, time.Now().UTC(), summary(res), restores)
+	f := warehouse.Set
+	err := c.InsertRow(ctx, "load_ledger",
+		f("load_id", res.LoadID), f("file", pf.path), f("sha256", sum), f("kind", string(pf.kind)),
+		f("exam_type", nullable(res.ExamType)), f("mode", opt.Mode),
+		f("scope_region", nullable(res.Scope.Region)), f("scope_year", nullableInt(res.Scope.Year)),
+		f("scope_season", nullableSeason(res.Scope.Season)),
+		f("sheet", nullable(res.Sheet)), f("encoding", res.Encoding),
+		f("rows_read", int64(res.Read)), f("rows_accepted", int64(res.Accepted)),
+		f("rows_rejected", int64(res.Rejected)), f("rows_flagged", int64(res.Flagged)),
+		f("started_at", started), f("finished_at", time.Now().UTC()),
+		f("status", "loaded"), f("message", summary(res)), f("restores", restores))
 	if err != nil {
 		return fmt.Errorf("write ledger: %w", err)
 	}
@@ -78,9 +82,9 @@ func writeLedger(ctx context.Context, c *warehouse.Conn, pf *preparedFile, opt O
 
 // recordReplacement keeps which load replaced which, whole or for one region.
 func recordReplacement(ctx context.Context, c *warehouse.Conn, id, old int64, region string, partial bool, rows int64) error {
-	_, err := c.ExecContext(ctx, `INSERT INTO main.load_replacements
-		(load_id, replaced_load_id, region_code, partial, rows_removed, replaced_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		id, old, region, partial, rows, time.Now().UTC())
+	f := warehouse.Set
+	err := c.InsertRow(ctx, "load_replacements", f("load_id", id), f("replaced_load_id", old),
+		f("region_code", region), f("partial", partial), f("rows_removed", rows), f("replaced_at", time.Now().UTC()))
 	if err != nil {
 		return fmt.Errorf("record replacement of load %d: %w", old, err)
 	}

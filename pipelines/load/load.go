@@ -158,13 +158,6 @@ func NewLoader(wh *warehouse.Warehouse, key secret.Key, log *slog.Logger, progre
 	return &Loader{wh: wh, vocab: vocab, key: key, log: log, progress: progress, now: time.Now}, nil
 }
 
-// kindOrder loads what others depend on first: exams and approvals find
-// their region through registrations.
-var kindOrder = map[mapping.Kind]int{
-	mapping.Regions: 0, mapping.Quotas: 1, mapping.Registrations: 2,
-	mapping.Exams: 3, mapping.Approvals: 4, mapping.Resettlement: 5,
-}
-
 // LoadPaths loads files and folders (recursively). Files are loaded in
 // dependency order; a refused file does not stop the others. The error
 // joins every file-level refusal.
@@ -211,7 +204,7 @@ func (l *Loader) LoadPaths(ctx context.Context, paths []string, opt Options) ([]
 			errs = append(errs, err)
 			continue
 		}
-		order := kindOrder[pb.sheets[0].kind]
+		order := mapping.LoadOrder(pb.sheets[0].kind)
 		pb.closeSheets()
 		plan = append(plan, planned{f, book, order})
 	}

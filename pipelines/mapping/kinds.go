@@ -20,7 +20,8 @@ const (
 	Regions       Kind = "regions"
 )
 
-// KindSpec lists a kind's columns (SPEC §4).
+// KindSpec lists a kind's columns (SPEC §4): those of its files, and those
+// of the warehouse table its rows fill.
 type KindSpec struct {
 	Kind     Kind
 	Label    string   // 中文 name used in messages and reports
@@ -29,30 +30,58 @@ type KindSpec struct {
 	// Constants are required columns a file may leave out when the value is
 	// the same for the whole file and given on the command line or in its title.
 	Constants []string
+	// Table is the warehouse table the kind's rows fill.
+	Table string
+	// Stored names the table's columns a checked row fills, in the order
+	// validation hands its values over (validate.Row.Values); the loader
+	// writes them by these names, with load_id and source_row before them
+	// (the regions table has neither, and its source after them).
+	Stored []string
+	// Reference marks the division table: loaded before every other kind,
+	// and neither rolled up nor exported (each warehouse keeps its own).
+	Reference bool
 }
 
-// Kinds lists every extract kind.
+// kinds lists every extract kind, the data kinds in the order the loader
+// takes them (exams and approvals find their region through
+// registrations), the reference kind last.
 var kinds = []KindSpec{
 	{Kind: Quotas, Label: "征集任务",
 		Required:  []string{"year", "season", "region_code", "quota"},
 		Optional:  []string{"college_target", "graduate_target"},
-		Constants: []string{"year", "season"}},
+		Constants: []string{"year", "season"},
+		Table:     "quotas",
+		Stored:    []string{"year", "season", "region_code", "quota", "college_target", "graduate_target"}},
 	{Kind: Registrations, Label: "兵役登记",
 		Required: []string{"id_number", "region_code", "registered_on"},
 		Optional: []string{"name", "gender", "birth_date", "education", "student_status", "major_category",
-			"school", "ethnicity", "applied", "year", "season"}},
+			"school", "ethnicity", "applied", "year", "season"},
+		Table: "registrations",
+		Stored: []string{"person", "gender", "birth_year", "id_county", "region_code", "education", "student_status",
+			"major_category", "school", "ethnicity", "registered_on", "applied", "year", "season"}},
 	{Kind: Exams, Label: "体检政考",
 		Required:  []string{"id_number", "exam_type", "exam_date", "result"},
 		Optional:  []string{"name", "reason", "station", "year", "season"},
-		Constants: []string{"exam_type"}},
+		Constants: []string{"exam_type"},
+		Table:     "exams",
+		Stored:    []string{"person", "exam_type", "exam_date", "passed", "reason", "station", "year", "season"}},
 	{Kind: Approvals, Label: "定兵",
 		Required: []string{"id_number", "approved_on"},
-		Optional: []string{"name", "year", "season", "branch", "handover_on", "returned_on", "return_reason", "return_responsible"}},
+		Optional: []string{"name", "year", "season", "branch", "handover_on", "returned_on", "return_reason", "return_responsible"},
+		Table:    "approvals",
+		Stored: []string{"person", "approved_on", "year", "season", "branch", "handover_on", "returned_on",
+			"return_reason", "return_responsible"}},
 	{Kind: Resettlement, Label: "退役安置",
 		Required: []string{"id_number", "region_code", "discharged_on", "plan"},
-		Optional: []string{"name", "service_type", "placed_on", "employer", "contract_years", "subsidy_amount", "subsidy_paid_on"}},
+		Optional: []string{"name", "service_type", "placed_on", "employer", "contract_years", "subsidy_amount", "subsidy_paid_on"},
+		Table:    "resettlement",
+		Stored: []string{"person", "region_code", "discharged_on", "service_type", "plan", "placed_on", "employer",
+			"contract_years", "subsidy_amount", "subsidy_paid_on"}},
 	{Kind: Regions, Label: "区划",
-		Required: []string{"region_code", "name_of_region"}},
+		Required:  []string{"region_code", "name_of_region"},
+		Table:     "regions",
+		Stored:    []string{"code", "name", "level", "parent_code"},
+		Reference: true},
 }
 
 // Spec returns the spec of a kind.
@@ -63,6 +92,32 @@ func Spec(k Kind) (KindSpec, bool) {
 		}
 	}
 	return KindSpec{}, false
+}
+
+// DataKinds lists the kinds of the office's data, in loading order: all but
+// the reference kind. A rollup carries them and an export writes them.
+func DataKinds() []Kind {
+	var out []Kind
+	for _, s := range kinds {
+		if !s.Reference {
+			out = append(out, s.Kind)
+		}
+	}
+	return out
+}
+
+// LoadOrder ranks k among the kinds a load takes: the reference kind
+// first, then the data kinds in the order of the list; an unknown kind last.
+func LoadOrder(k Kind) int {
+	for i, s := range kinds {
+		if s.Kind == k {
+			if s.Reference {
+				return 0
+			}
+			return i + 1
+		}
+	}
+	return len(kinds) + 1
 }
 
 // KindNames lists the kinds for help texts.

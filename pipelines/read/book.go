@@ -244,7 +244,7 @@ func checkOLEWorkbook(path, format string) error {
 	defer f.Close()
 	doc, err := mscfb.New(f)
 	if err != nil {
-		return fmt.Errorf("%w: %s whose structure is damaged (%v); open it in Excel or WPS and save it as .xlsx",
+		return fmt.Errorf("%w: %s whose structure is damaged (%w); open it in Excel or WPS and save it as .xlsx",
 			ErrUnsupported, formatNames[format], err)
 	}
 	for entry, err := doc.Next(); err == nil; entry, err = doc.Next() {

@@ -201,7 +201,7 @@ func (r *csvReader) next() (Row, error) {
 			}
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return Row{}, &Error{Path: r.path, Line: pe.Line, Err: fmt.Errorf("%w: %v", ErrMalformed, pe.Err)}
+				return Row{}, &Error{Path: r.path, Line: pe.Line, Err: fmt.Errorf("%w: %w", ErrMalformed, pe.Err)}
 			}
 			return Row{}, &Error{Path: r.path, Line: r.nextRecordLine(), Err: err}
 		}

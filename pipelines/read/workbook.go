@@ -46,7 +46,7 @@ const maxCellStyles = 1 << 20
 func openWorkbook(filePath string) (*workbook, error) {
 	zr, err := zip.OpenReader(filePath)
 	if err != nil {
-		return nil, fmt.Errorf("%w: not a readable .xlsx (zip) file: %v", ErrMalformed, err)
+		return nil, fmt.Errorf("%w: not a readable .xlsx (zip) file: %w", ErrMalformed, err)
 	}
 	wb := &workbook{zip: zr, parts: make(map[string]*zip.File, len(zr.File))}
 	var total uint64
@@ -128,11 +128,11 @@ func (wb *workbook) readPart(name string, v any) (bool, error) {
 	}
 	rc, err := f.Open()
 	if err != nil {
-		return true, fmt.Errorf("%w: part %s: %v", ErrMalformed, name, err)
+		return true, fmt.Errorf("%w: part %s: %w", ErrMalformed, name, err)
 	}
 	defer rc.Close()
 	if err := xml.NewDecoder(io.LimitReader(rc, maxMetaPart)).Decode(v); err != nil && err != io.EOF {
-		return true, fmt.Errorf("%w: part %s: %v", ErrMalformed, name, err)
+		return true, fmt.Errorf("%w: part %s: %w", ErrMalformed, name, err)
 	}
 	return true, nil
 }
@@ -208,7 +208,7 @@ func (wb *workbook) load() error {
 	if f := wb.part(stylesPath); f != nil {
 		rc, err := f.Open()
 		if err != nil {
-			return fmt.Errorf("%w: part %s: %v", ErrMalformed, stylesPath, err)
+			return fmt.Errorf("%w: part %s: %w", ErrMalformed, stylesPath, err)
 		}
 		wb.xfKinds, err = scanStyles(rc)
 		rc.Close()
@@ -254,7 +254,7 @@ func scanStyles(src io.Reader) ([]cellKind, error) {
 		}
 	}
 	if err := s.Err(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	kinds := make([]cellKind, len(ids))
 	for i, id := range ids {
@@ -291,7 +291,7 @@ func (wb *workbook) openPart(name string) (io.ReadCloser, error) {
 	}
 	rc, err := f.Open()
 	if err != nil {
-		return nil, fmt.Errorf("%w: part %s: %v", ErrMalformed, name, err)
+		return nil, fmt.Errorf("%w: part %s: %w", ErrMalformed, name, err)
 	}
 	return rc, nil
 }

@@ -121,9 +121,9 @@ func openExcelize(path string) (f *excelize.File, err error) {
 			f.Close() // removes temporary files of a half-opened workbook
 		}
 		if strings.Contains(err.Error(), "unzip size exceeds") {
-			return nil, fmt.Errorf("%w: %v", ErrTooLarge, err)
+			return nil, fmt.Errorf("%w: %w", ErrTooLarge, err)
 		}
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	return f, nil
 }
@@ -189,7 +189,7 @@ func (r *xlsxReader) start(s sheetInfo) (err error) {
 		r.styles = newStyleScan(rc, r.wb.xfKinds)
 	}
 	if r.rows, err = r.book.Rows(s.name); err != nil {
-		return fail(fmt.Errorf("%w: %v", ErrMalformed, err))
+		return fail(fmt.Errorf("%w: %w", ErrMalformed, err))
 	}
 	return nil
 }
@@ -264,7 +264,7 @@ func (r *xlsxReader) next() (row Row, err error) {
 	for {
 		if !r.rows.Next() {
 			if err := r.rows.Error(); err != nil {
-				return Row{}, r.fail(fmt.Errorf("%w: %v", ErrMalformed, err))
+				return Row{}, r.fail(fmt.Errorf("%w: %w", ErrMalformed, err))
 			}
 			return Row{}, io.EOF
 		}
@@ -279,7 +279,7 @@ func (r *xlsxReader) next() (row Row, err error) {
 		}
 		cells, err := r.rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
-			return Row{}, r.fail(fmt.Errorf("%w: %v", ErrMalformed, err))
+			return Row{}, r.fail(fmt.Errorf("%w: %w", ErrMalformed, err))
 		}
 		if r.styles != nil {
 			notes, err := r.styles.row(r.rowNum)
@@ -428,7 +428,7 @@ func scanMerges(src io.Reader) ([]mergeRange, error) {
 		ranges = append(ranges, mergeRange{top: min(r1, r2), left: min(c1, c2), bottom: max(r1, r2), right: max(c1, c2)})
 	}
 	if err := s.Err(); err != nil {
-		return nil, fmt.Errorf("%w: reading merged ranges: %v", ErrMalformed, err)
+		return nil, fmt.Errorf("%w: reading merged ranges: %w", ErrMalformed, err)
 	}
 	sort.SliceStable(ranges, func(i, j int) bool { return ranges[i].top < ranges[j].top })
 	return ranges, nil
@@ -469,7 +469,7 @@ func (sc *styleScan) row(n int) ([]cellNote, error) {
 		}
 		if sc.done {
 			if err := sc.s.Err(); err != nil {
-				return nil, fmt.Errorf("%w: reading cell styles: %v", ErrMalformed, err)
+				return nil, fmt.Errorf("%w: reading cell styles: %w", ErrMalformed, err)
 			}
 			return nil, nil
 		}

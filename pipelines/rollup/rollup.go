@@ -37,17 +37,29 @@ import (
 	"enlist/internal/secret"
 	"enlist/internal/warehouse"
 	loadpkg "enlist/pipelines/load"
+	"enlist/pipelines/mapping"
 )
 
-// dataTables are the kinds a delivery carries and the tables they fill.
-var dataTables = map[string]string{
-	"quotas": "quotas", "registrations": "registrations", "exams": "exams",
-	"approvals": "approvals", "resettlement": "resettlement",
-}
+// dataTables are the kinds a delivery carries (mapping's data kinds) and
+// the tables they fill.
+var dataTables = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range mapping.DataKinds() {
+		spec, _ := mapping.Spec(k)
+		m[string(k)] = spec.Table
+	}
+	return m
+}()
 
 // filledTables are what a delivery fills, by load_id: its ledger entries
-// first, then its rows, flags and rejects.
-var filledTables = []string{"load_ledger", "quotas", "registrations", "exams", "approvals", "resettlement", "row_flags", "rejects"}
+// first, then its rows (the data kinds' tables), flags and rejects.
+var filledTables = func() []string {
+	out := []string{"load_ledger"}
+	for _, k := range mapping.DataKinds() {
+		out = append(out, dataTables[string(k)])
+	}
+	return append(out, "row_flags", "rejects")
+}()
 
 // Options configure one rollup.
 type Options struct {
@@ -688,14 +700,18 @@ func (r *run) deliver(ctx context.Context, s *source, now time.Time) error {
 			return fmt.Errorf("copy %s: %w", t, err)
 		}
 	}
-	if _, err := c.ExecContext(ctx, `INSERT INTO main.rollup_loads
+	if _, err := c.ExecContext(ctx, `INSERT INTO main.rollup_loads (delivery_id, load_id, source_load_id, file, sha256,
+		       kind, exam_type, mode, scope_region, scope_year, scope_season, rows_accepted)
 		SELECT ?, m.new_id, l.load_id, l.file, l.sha256, l.kind, l.exam_type, l.mode,
 		       l.scope_region, l.scope_year, l.scope_season, l.rows_accepted
 		FROM `+s.catalog+`.main.load_ledger l JOIN temp.rollup_map m ON m.src_id = l.load_id`, o.Delivery); err != nil {
 		return fmt.Errorf("record loads: %w", err)
 	}
-	if _, err := c.ExecContext(ctx, `INSERT INTO main.rollup_deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'current', NULL)`,
-		o.Delivery, o.Region, o.Type, o.Path, o.ReadPath, o.Fingerprint, int32(o.Loads), o.Rows, now); err != nil {
+	set := warehouse.Set
+	if err := c.InsertRow(ctx, "rollup_deliveries", set("delivery_id", o.Delivery), set("source_region", o.Region),
+		set("source_type", o.Type), set("source_path", o.Path), set("read_path", o.ReadPath),
+		set("fingerprint", o.Fingerprint), set("loads", int32(o.Loads)), set("rows_accepted", o.Rows),
+		set("delivered_at", now), set("status", "current")); err != nil {
 		return fmt.Errorf("record delivery: %w", err)
 	}
 	_, err = c.ExecContext(ctx, `DROP TABLE temp.rollup_map`)

@@ -6,17 +6,17 @@ package validate
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/duckdb/duckdb-go/v2"
 
 	"enlist/internal/config"
 	"enlist/internal/idnum"
 	"enlist/internal/regions"
 	"enlist/internal/secret"
 	"enlist/pipelines/mapping"
+	enlistsql "enlist/sql"
 )
 
 // Reject reasons, stable codes stored in rejects.reason.
@@ -73,7 +73,10 @@ type Constants struct {
 
 // Row is one accepted row.
 type Row struct {
-	Values   []any // the kind's table columns after load_id and source_row
+	// Values are the row's values for the kind's table, in the order of its
+	// column list (mapping.KindSpec.Stored), which the loader names them by.
+	// A person is a [16]byte pseudonym.
+	Values   []any
 	Key      string
 	Region   string // region_code where the kind has one
 	Year     int
@@ -84,6 +87,7 @@ type Row struct {
 // Checker validates the rows of one file.
 type Checker struct {
 	kind    mapping.Kind
+	stored  []string // the kind's column list
 	vocab   *mapping.Vocabulary
 	regions *regions.Table
 	cols    map[string]int
@@ -101,8 +105,9 @@ func NewChecker(k mapping.Kind, vocab *mapping.Vocabulary, tab *regions.Table, c
 			consts.Windows = def.Seasons
 		}
 	}
+	spec, _ := mapping.Spec(k)
 	return &Checker{
-		kind: k, vocab: vocab, regions: tab, cols: cols, consts: consts,
+		kind: k, stored: spec.Stored, vocab: vocab, regions: tab, cols: cols, consts: consts,
 		pseudo:   key.NewPseudonymiser(),
 		earliest: time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC),
 		latest:   now.AddDate(1, 0, 0),
@@ -159,18 +164,18 @@ func (r *rowState) flag(flag, detail string) {
 	r.flags = append(r.flags, Flag{Flag: flag, Detail: detail})
 }
 
-func (r *rowState) person() (idnum.Number, duckdb.UUID, bool) {
+func (r *rowState) person() (idnum.Number, [16]byte, bool) {
 	s := r.raw("id_number")
 	if s == "" {
 		r.fail("id_number", ReasonMissing, "identity number is empty", s)
-		return idnum.Number{}, duckdb.UUID{}, false
+		return idnum.Number{}, [16]byte{}, false
 	}
 	n, err := idnum.Parse(s)
 	if err != nil && IDAsNumber(s) {
 		r.fail("id_number", ReasonIDAsNumber, "the identity number was stored as a number in Excel, which kept only "+
 			"its first 15 digits; re-export the column as text (format the column as 文本/Text before export, "+
 			"or export CSV from the source system)", s)
-		return idnum.Number{}, duckdb.UUID{}, false
+		return idnum.Number{}, [16]byte{}, false
 	}
 	if err != nil {
 		reason := ReasonIDCheck
@@ -183,12 +188,12 @@ func (r *rowState) person() (idnum.Number, duckdb.UUID, bool) {
 			reason = ReasonIDBirth
 		}
 		r.fail("id_number", reason, err.Error(), s)
-		return idnum.Number{}, duckdb.UUID{}, false
+		return idnum.Number{}, [16]byte{}, false
 	}
 	if _, ok := r.c.regions.Lookup(n.County); !ok {
 		r.flag(FlagIDRegion, "identity number county "+n.County+" is not in the division table")
 	}
-	return n, duckdb.UUID(r.c.pseudo.Of(n.Normalised)), true
+	return n, r.c.pseudo.Of(n.Normalised), true
 }
 
 // date reads a date column; a missing optional date is nil.
@@ -415,8 +420,12 @@ func (r *rowState) registration() Row {
 		r.flag(FlagAgeRule, fmt.Sprintf("age %d in %d is outside 18–%d", age, year, maxAge))
 	}
 	return Row{
-		Values: []any{person, gender, int16(n.Birth.Year()), n.County, region, education, status, major,
-			r.text("school"), r.text("ethnicity"), registered, applied, int32(year), int8(season)},
+		Values: r.c.record().
+			set("person", person).set("gender", gender).set("birth_year", int16(n.Birth.Year())).
+			set("id_county", n.County).set("region_code", region).set("education", education).
+			set("student_status", status).set("major_category", major).set("school", r.text("school")).
+			set("ethnicity", r.text("ethnicity")).set("registered_on", registered).set("applied", applied).
+			set("year", int32(year)).set("season", int8(season)).vals,
 		// The same person in two regions of one season is a flag (two_regions),
 		// not a duplicate; a duplicate repeats the region too.
 		Key:    key(person, year, season, region),
@@ -424,13 +433,11 @@ func (r *rowState) registration() Row {
 	}
 }
 
-// isCollege: 大专 and above (SPEC §7 college_ratio).
+// isCollege: 大专 and above, as the metrics count it (enlistsql.IsCollege,
+// the one definition).
 func isCollege(education any) bool {
-	switch education {
-	case "associate", "bachelor", "master", "doctor":
-		return true
-	}
-	return false
+	s, ok := education.(string)
+	return ok && enlistsql.IsCollege(s)
 }
 
 func (r *rowState) exam() Row {
@@ -446,9 +453,12 @@ func (r *rowState) exam() Row {
 		return Row{}
 	}
 	return Row{
-		Values: []any{person, examType, date, passed == "pass", r.text("reason"), r.text("station"), int32(year), int8(season)},
-		Key:    fmt.Sprintf("%x/%s/%s", person, examType, date.(time.Time).Format(time.DateOnly)),
-		Year:   year, Season: season,
+		Values: r.c.record().
+			set("person", person).set("exam_type", examType).set("exam_date", date).set("passed", passed == "pass").
+			set("reason", r.text("reason")).set("station", r.text("station")).
+			set("year", int32(year)).set("season", int8(season)).vals,
+		Key:  fmt.Sprintf("%x/%s/%s", person, examType, date.(time.Time).Format(time.DateOnly)),
+		Year: year, Season: season,
 		ExamType: examType.(string),
 	}
 }
@@ -471,8 +481,10 @@ func (r *rowState) approval() Row {
 		r.flag(FlagDateOrder, "退兵日期 before 批准日期")
 	}
 	return Row{
-		Values: []any{person, approved, int32(year), int8(season), r.text("branch"), handover, returned,
-			r.text("return_reason"), responsible},
+		Values: r.c.record().
+			set("person", person).set("approved_on", approved).set("year", int32(year)).set("season", int8(season)).
+			set("branch", r.text("branch")).set("handover_on", handover).set("returned_on", returned).
+			set("return_reason", r.text("return_reason")).set("return_responsible", responsible).vals,
 		Key:  key(person, year, season),
 		Year: year, Season: season,
 	}
@@ -501,7 +513,10 @@ func (r *rowState) resettlement() Row {
 		r.flag(FlagDateOrder, "安置日期 before 退役日期")
 	}
 	return Row{
-		Values: []any{person, region, discharged, service, plan, placed, r.text("employer"), contract, subsidy, paid},
+		Values: r.c.record().
+			set("person", person).set("region_code", region).set("discharged_on", discharged).
+			set("service_type", service).set("plan", plan).set("placed_on", placed).set("employer", r.text("employer")).
+			set("contract_years", contract).set("subsidy_amount", subsidy).set("subsidy_paid_on", paid).vals,
 		Key:    key(person, d.Format(time.DateOnly)),
 		Region: region, Year: d.Year(),
 	}
@@ -526,7 +541,9 @@ func (r *rowState) quota() Row {
 		return Row{}
 	}
 	return Row{
-		Values: []any{int32(year), int8(season), region, int32(q), college, graduate},
+		Values: r.c.record().
+			set("year", int32(year)).set("season", int8(season)).set("region_code", region).set("quota", int32(q)).
+			set("college_target", college).set("graduate_target", graduate).vals,
 		Key:    fmt.Sprintf("%d/%d/%s", year, season, region),
 		Region: region, Year: year, Season: season,
 	}
@@ -549,12 +566,42 @@ func (r *rowState) regionRow() Row {
 	if p := regions.Parent(code); p != "" {
 		parent = p
 	}
-	return Row{Values: []any{code, name, int8(regions.LevelOf(code)), parent}, Key: code, Region: code}
+	return Row{Values: r.c.record().set("code", code).set("name", name).set("level", int8(regions.LevelOf(code))).
+		set("parent_code", parent).vals, Key: code, Region: code}
+}
+
+// record lays a checked row's values out by column name, in the order of
+// the kind's column list: that list, not the order of the calls here,
+// decides where a value goes.
+type record struct {
+	cols []string
+	vals []any
+	next int
+}
+
+func (c *Checker) record() *record {
+	return &record{cols: c.stored, vals: make([]any, len(c.stored))}
+}
+
+// set puts v in col's place. The calls usually come in the list's order,
+// so the place is found by one comparison.
+func (r *record) set(col string, v any) *record {
+	i := r.next
+	if i >= len(r.cols) || r.cols[i] != col {
+		if i = slices.Index(r.cols, col); i < 0 {
+			// A column validation fills and the kind's table lacks: a
+			// programming error every test of the kind meets.
+			panic("validate: column " + col + " is not in the kind's column list (pipelines/mapping/kinds.go)")
+		}
+	}
+	r.vals[i] = v
+	r.next = i + 1
+	return r
 }
 
 // key joins the fields that make two rows the same record. It is built by
 // hand because it runs for every row of million-row files.
-func key(person duckdb.UUID, rest ...any) string {
+func key(person [16]byte, rest ...any) string {
 	b := make([]byte, 0, 48)
 	b = append(b, person[:]...)
 	for _, r := range rest {

@@ -1,6 +1,12 @@
 package validate
 
 import (
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -136,5 +142,46 @@ func TestQuotaRatios(t *testing.T) {
 	_, problems, _ := c.Check([]string{"2025", "1", "410102", "12.5", ""})
 	if len(problems) != 1 || problems[0].Reason != ReasonNumber {
 		t.Errorf("fractional quota: %+v", problems)
+	}
+}
+
+// Validation hands values over by the kind's column list, and knows
+// nothing of the database driver: the loader alone writes to DuckDB.
+func TestValidateDoesNotImportTheDriver(t *testing.T) {
+	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	out, err := exec.Command(goBin, "list", "-deps", ".").CombinedOutput()
+	if err != nil {
+		t.Skipf("go list: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.Contains(dep, "duckdb") {
+			t.Errorf("pipelines/validate depends on %s", dep)
+		}
+	}
+}
+
+// Values go where the kind's column list puts their column, whatever the
+// order validation computes them in.
+func TestValuesFollowTheColumnList(t *testing.T) {
+	c := &Checker{stored: []string{"season", "region_code", "year"}}
+	got := c.record().set("year", 2025).set("season", 1).set("region_code", "410102").vals
+	if want := []any{1, "410102", 2025}; !reflect.DeepEqual(got, want) {
+		t.Errorf("values = %v, want %v", got, want)
+	}
+
+	good := idnum.Make("410102", time.Date(2005, 3, 9, 0, 0, 0, 0, time.UTC), 11)
+	reg := checker(t, mapping.Registrations, []string{"身份证号", "区划代码", "登记日期"}, Constants{})
+	row, problems, _ := reg.Check([]string{good, "410102001", "2025-01-10"})
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	spec, _ := mapping.Spec(mapping.Registrations)
+	if len(row.Values) != len(spec.Stored) {
+		t.Fatalf("%d values for %d columns", len(row.Values), len(spec.Stored))
+	}
+	at := func(col string) any { return row.Values[slices.Index(spec.Stored, col)] }
+	if at("region_code") != "410102001" || at("id_county") != "410102" || at("birth_year") != int16(2005) ||
+		at("year") != int32(2025) || at("season") != int8(1) {
+		t.Errorf("values = %v", row.Values)
 	}
 }

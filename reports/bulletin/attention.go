@@ -13,8 +13,8 @@ import (
 // ratio rounds to three decimals (RoundRate). The nudge of a billionth of
 // the last digit absorbs binary representation: 0.6625 is stored just
 // under 0.6625, yet prints as 66.3% in LibreOffice and Excel, as here. The
-// verdict columns of sql/models/440_bulletin_at.sql compare figures rounded
-// the same way (DuckDB's round of a DOUBLE).
+// verdict columns of the metrics view (sql/models/210_metrics_at.sql)
+// compare figures rounded the same way (DuckDB's round of a DOUBLE).
 func Round(v float64, decimals int) float64 {
 	p := math.Pow(10, float64(decimals))
 	x := v * p
@@ -53,32 +53,9 @@ func (l Lang) SignedPoints(v float64) string {
 // Times formats a ratio of two counts as a multiple: 5.8倍.
 func (l Lang) Times(v float64) string { return fmt.Sprintf(l.T("times"), oneDecimal(v)) }
 
-// Met is a row's 达标 verdict of a rate (completion, college, …, as named
-// by the bulletin model's <name>_met columns); ok is false when nothing is
-// judged (no figure, or too few recruits).
-func Met(r Row, name string) (met, ok bool) { return r.Bool(name + "_met") }
-
-// Below tells whether a rate is coloured: it has a target and misses it.
-func Below(r Row, name string) bool {
-	met, ok := Met(r, name)
-	return ok && !met
-}
-
-// Behind tells whether a region's completion is behind time by more than
-// the configured margin (the model's behind column).
-func (b *Bulletin) Behind(r Row) bool {
-	v, _ := r.Bool("behind")
-	return v
-}
-
-// CollegeTarget is the college ratio a region is held to: its own target
-// where the quotas set one, else the configured one.
-func (b *Bulletin) CollegeTarget(r Row) float64 {
-	if t, ok := r.Rate("college_target"); ok {
-		return t
-	}
-	return b.Targets.College
-}
+// Missed tells whether a rate is coloured: the metrics view judged it
+// (a *_met column) and it misses its target.
+func (v Verdict) Missed() bool { return v.Valid && !v.V }
 
 // Attention kinds: 进度 (pace) and 质量 (quality) are listed apart.
 const (
@@ -94,38 +71,37 @@ type Attention struct {
 	Reasons    []string
 }
 
-// attention lists the children the bulletin model names under 需关注:
+// attention lists the children the metrics view names under 需关注:
 // pace first, then quality, each from the most severe; ties by code.
 func (b *Bulletin) attention() []Attention {
 	var pace, quality []Attention
 	for _, c := range b.Children {
-		if sev, ok := c.Rate("pace_severity"); ok {
+		if sev, ok := c.PaceSeverity.Get(); ok {
 			var why string
-			if b.Behind(c) {
-				done, _ := c.Rate("quota_completion")
-				gap, _ := c.Rate("pace_gap")
-				why = fmt.Sprintf(b.Lang.T("behind_pace"), Percent(done), b.Lang.Points(gap))
+			if c.Behind.V {
+				why = fmt.Sprintf(b.Lang.T("behind_pace"), Percent(c.QuotaCompletion.V), b.Lang.Points(c.PaceGapPrinted.V))
 			} else {
-				why = fmt.Sprintf(b.Lang.T("no_approvals"), c.Int("applied"))
+				why = fmt.Sprintf(b.Lang.T("no_approvals"), c.Applied.Int())
 			}
 			pace = append(pace, Attention{Code: c.Code(), Name: c.Name(), Kind: Pace, Severity: sev, Reasons: []string{why}})
 		}
-		if sev, ok := c.Rate("quality_severity"); ok {
+		if sev, ok := c.QualitySeverity.Get(); ok {
 			var why []string
-			for _, q := range []struct{ name, ratio, target string }{
-				{"college", "college_ratio", "college_target"},
-				{"graduate", "graduate_ratio", "graduate_target"},
-				{"stem", "stem_ratio", "stem_target"},
+			for _, q := range []struct {
+				label         string
+				met           Verdict
+				ratio, target Rate
+			}{
+				{"college_ratio", c.CollegeMet, c.CollegeRatio, c.CollegeTarget},
+				{"graduate_ratio", c.GraduateMet, c.GraduateRatio, c.GraduateTarget},
+				{"stem_ratio", c.StemMet, c.StemRatio, c.StemTarget},
 			} {
-				if Below(c, q.name) {
-					v, _ := c.Rate(q.ratio)
-					tg, _ := c.Rate(q.target)
-					why = append(why, fmt.Sprintf(b.Lang.T("below_target"), b.Lang.T(q.ratio), Percent(v), Percent(tg)))
+				if q.met.Missed() {
+					why = append(why, fmt.Sprintf(b.Lang.T("below_target"), b.Lang.T(q.label), Percent(q.ratio.V), Percent(q.target.V)))
 				}
 			}
-			if Below(c, "return") {
-				v, _ := c.Rate("return_rate")
-				why = append(why, fmt.Sprintf(b.Lang.T("above_max"), b.Lang.T("return_rate"), Percent(v), Percent(b.Targets.ReturnRateMax)))
+			if c.ReturnMet.Missed() {
+				why = append(why, fmt.Sprintf(b.Lang.T("above_max"), b.Lang.T("return_rate"), Percent(c.ReturnRate.V), Percent(c.ReturnRateMax.V)))
 			}
 			quality = append(quality, Attention{Code: c.Code(), Name: c.Name(), Kind: Quality, Severity: sev, Reasons: why})
 		}
@@ -160,26 +136,25 @@ func (b *Bulletin) NoneLine(kind string) string {
 		return b.Lang.T("quality_all_met")
 	}
 	for _, c := range b.Children {
-		if Below(c, "completion") {
-			return fmt.Sprintf(b.Lang.T("none_behind_margin"), b.Lang.Points(b.Targets.BehindMargin))
+		if c.CompletionMet.Missed() {
+			return fmt.Sprintf(b.Lang.T("none_behind_margin"), b.Lang.Points(c.BehindMargin.V))
 		}
 	}
 	return b.Lang.T("all_on_pace")
 }
 
-// FewRecruits names the children whose recruit ratios are not judged: some
-// approvals, but fewer than the configured minimum. The bulletin shows
-// their counts instead of a verdict.
+// FewRecruits names the children whose recruit ratios are not judged
+// (the metrics view's few_recruits: some approvals, but fewer than the
+// configured minimum). The bulletin shows their counts instead of a verdict.
 func (b *Bulletin) FewRecruits() string {
-	minimum := b.Targets.MinRecruits
 	var parts []string
 	for _, c := range b.Children {
-		if n := c.Int("approved"); n > 0 && float64(n) < minimum {
-			parts = append(parts, fmt.Sprintf(b.Lang.T("recruits_count"), c.Name(), n))
+		if c.FewRecruits.V {
+			parts = append(parts, fmt.Sprintf(b.Lang.T("recruits_count"), c.Name(), c.Approved.Int()))
 		}
 	}
 	if len(parts) == 0 {
 		return ""
 	}
-	return fmt.Sprintf(b.Lang.T("few_recruits"), int(minimum), strings.Join(parts, b.Lang.T("list_sep")))
+	return fmt.Sprintf(b.Lang.T("few_recruits"), int(b.Scope.AttentionMinRecruits.V), strings.Join(parts, b.Lang.T("list_sep")))
 }

@@ -10,13 +10,10 @@ package bulletin
 import (
 	"context"
 	"fmt"
-	"math"
-	"math/big"
 	"sort"
 	"time"
 
 	"enlist/internal/metrics"
-	"enlist/internal/tabular"
 	"enlist/internal/warehouse"
 )
 
@@ -45,75 +42,6 @@ type Options struct {
 // 审核人 (empty leaves a blank to sign by hand).
 type Signature struct {
 	Unit, Preparer, Reviewer string
-}
-
-// Row is one region's metrics row, keyed by the metrics view's columns.
-type Row map[string]any
-
-// Code is the region code.
-func (r Row) Code() string { s, _ := r["region_code"].(string); return s }
-
-// Name is the region name.
-func (r Row) Name() string { s, _ := r["region_name"].(string); return s }
-
-// Int is a count column (0 when NULL).
-func (r Row) Int(col string) int64 {
-	f, ok := toFloat(r[col])
-	if !ok {
-		return 0
-	}
-	return int64(math.Round(f))
-}
-
-// Rate is a rate or score column; ok is false when it is NULL (no
-// denominator).
-func (r Row) Rate(col string) (float64, bool) { return toFloat(r[col]) }
-
-// Bool is a verdict column; ok is false when it is NULL (nothing judged).
-func (r Row) Bool(col string) (v, ok bool) {
-	v, ok = r[col].(bool)
-	return v, ok
-}
-
-// Value is the column as a number, or nil when NULL: what a cell shows.
-func (r Row) Value(col string) any {
-	f, ok := toFloat(r[col])
-	if !ok {
-		return nil
-	}
-	return f
-}
-
-func toFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case nil:
-		return 0, false
-	case float64:
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return 0, false
-		}
-		return x, true
-	case float32:
-		return toFloat(float64(x))
-	case int64:
-		return float64(x), true
-	case int32:
-		return float64(x), true
-	case int:
-		return float64(x), true
-	case int16:
-		return float64(x), true
-	case int8:
-		return float64(x), true
-	case uint64:
-		return float64(x), true
-	case *big.Int:
-		f, _ := new(big.Float).SetInt(x).Float64()
-		return f, true
-	case interface{ Float64() float64 }: // duckdb.Decimal
-		return x.Float64(), true
-	}
-	return 0, false
 }
 
 // Reason is a count of people under one stated reason ("" = none given).
@@ -162,25 +90,13 @@ type Issue struct {
 	Rows       int64
 }
 
-// Targets are the configured targets in force (settings table).
-type Targets struct {
-	College, Graduate, Stem  float64
-	ReturnRateMax            float64
-	PhysicalPass             float64
-	PoliticalPass            float64
-	Placement, SubsidyOnTime float64
-	BehindMargin             float64
-	MinRecruits              float64 // recruit ratios of fewer are not judged
-}
-
 // Bulletin is everything one weekly bulletin shows.
 type Bulletin struct {
 	Lang         Lang
 	Year, Season int
 	AsOf         time.Time
-	Scope        Row
+	Scope        Row   // the scope's row of the metrics view
 	Children     []Row // by region code
-	Targets      Targets
 	// Failure and return reasons by region code (scope and children),
 	// most frequent first.
 	PhysicalReasons  map[string][]Reason
@@ -220,18 +136,27 @@ func (b *Bulletin) AsOfLine() string {
 	return line
 }
 
-// ChildrenBy returns the children sorted by a rank column (1 first), ties
-// by region code; children without a rank (no figure to rank) come last.
-func (b *Bulletin) ChildrenBy(rankCol string) []Row {
+// ByCompletion returns the children by completion rank (任务完成).
+func (b *Bulletin) ByCompletion() []Row {
+	return b.childrenBy(func(r Row) Count { return r.CompletionRank })
+}
+
+// ByScore returns the children by composite rank (兵员质量's 总评排名).
+func (b *Bulletin) ByScore() []Row {
+	return b.childrenBy(func(r Row) Count { return r.CompositeRank })
+}
+
+// childrenBy returns the children sorted by a rank (1 first), ties by
+// region code; children without a rank (no figure to rank) come last.
+func (b *Bulletin) childrenBy(rank func(Row) Count) []Row {
 	out := append([]Row(nil), b.Children...)
 	sort.SliceStable(out, func(i, j int) bool {
-		ri, iok := out[i].Rate(rankCol)
-		rj, jok := out[j].Rate(rankCol)
-		if iok != jok {
-			return iok
+		ri, rj := rank(out[i]), rank(out[j])
+		if ri.Valid != rj.Valid {
+			return ri.Valid
 		}
-		if ri != rj {
-			return ri < rj
+		if ri.V != rj.V {
+			return ri.V < rj.V
 		}
 		return out[i].Code() < out[j].Code()
 	})
@@ -247,8 +172,8 @@ func (b *Bulletin) WeekSeries() []Week {
 	if len(weeks) == 0 {
 		weeks = []Week{{End: b.AsOf}}
 	}
-	if start, ok := b.Scope["season_start"].(time.Time); ok && len(weeks) == 1 && weeks[0].End.After(start) {
-		weeks = append([]Week{{End: start}}, weeks...)
+	if start := b.Scope.SeasonStart; start.Valid && len(weeks) == 1 && weeks[0].End.After(start.V) {
+		weeks = append([]Week{{End: start.V}}, weeks...)
 	}
 	return weeks
 }
@@ -273,29 +198,26 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 	if err != nil {
 		return nil, err
 	}
-	frame, err := readJudged(ctx, wh, q)
+	rows, err := readRows(ctx, wh, q)
 	if err != nil {
 		return nil, err
 	}
 	b := &Bulletin{Lang: opt.Lang, Year: q.Year, Season: q.Season, AsOf: q.AsOf, Named: q.Named, Signature: opt.Signature, audit: opt.Audit}
-	for _, vals := range frame.Rows {
-		r := Row{}
-		for i, c := range frame.Columns {
-			r[c] = vals[i]
-		}
+	found := false
+	for _, r := range rows {
 		if r.Code() == q.Scope {
-			b.Scope = r
+			b.Scope, found = r, true
 		} else {
 			b.Children = append(b.Children, r)
 		}
 	}
-	if b.Scope == nil {
+	if !found {
 		return nil, fmt.Errorf("%w %s", metrics.ErrNoData, q.Scope)
 	}
 	sort.Slice(b.Children, func(i, j int) bool { return b.Children[i].Code() < b.Children[j].Code() })
 	steps := []func(context.Context, *warehouse.Warehouse) error{b.readFiles, b.readIssues}
 	if !b.audit {
-		steps = append(steps, b.readTargets, b.readExamReasons, b.readReturnReasons, b.readWeeks)
+		steps = append(steps, b.readExamReasons, b.readReturnReasons, b.readWeeks)
 	}
 	for _, step := range steps {
 		if err := step(ctx, wh); err != nil {
@@ -310,24 +232,24 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 	return b, nil
 }
 
-// readJudged reads the scope's and its children's rows of the bulletin
-// model (sql/models/440_bulletin_at.sql): the metrics with the bulletin's
-// verdicts, ranks and rounded differences.
-func readJudged(ctx context.Context, wh *warehouse.Warehouse, q metrics.Query) (*tabular.Frame, error) {
+// readRows reads the scope's and its children's rows of the metrics view
+// (metrics_at, sql/models/210_metrics_at.sql): the figures with the
+// bulletin's verdicts, ranks and printed differences.
+func readRows(ctx context.Context, wh *warehouse.Warehouse, q metrics.Query) ([]Row, error) {
 	rows, err := wh.DB().QueryContext(ctx, `
-		SELECT * FROM bulletin_at(?::DATE, ?, ?)
+		SELECT * FROM metrics_at(?::DATE, ?, ?)
 		WHERE (region_code = ? OR parent_code = ?) AND year = ? AND season = ?
 		ORDER BY region_code`, q.AsOf.Format(time.DateOnly), q.Year, q.Season, q.Scope, q.Scope, q.Year, q.Season)
 	if err != nil {
 		return nil, fmt.Errorf("read the bulletin's figures of %s: %w", q.Scope, err)
 	}
 	defer rows.Close()
-	frame, err := tabular.FromRows(rows)
+	out, err := scanRows(rows)
 	if err != nil {
 		return nil, fmt.Errorf("read the bulletin's figures of %s: %w", q.Scope, err)
 	}
-	if len(frame.Rows) == 0 {
+	if len(out) == 0 {
 		return nil, fmt.Errorf("%w %s in %d season %d", metrics.ErrNoData, q.Scope, q.Year, q.Season)
 	}
-	return frame, nil
+	return out, nil
 }

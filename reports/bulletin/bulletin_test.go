@@ -23,7 +23,7 @@ func TestGatherSmall(t *testing.T) {
 	if got, want := b.Title(), "郑州市2025年上半年征兵工作周通报"; got != want {
 		t.Errorf("title %q, want %q", got, want)
 	}
-	if got := b.Scope.Int("approved"); got != 5 {
+	if got := b.Scope.Approved.Int(); got != 5 {
 		t.Errorf("approved %d, want 5", got)
 	}
 	if got, want := b.PhysicalReasons["410102"], []bulletin.Reason{{"视力", 2}, {"外科", 1}}; !reflect.DeepEqual(got, want) {

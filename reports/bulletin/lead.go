@@ -3,7 +3,6 @@ package bulletin
 import (
 	"fmt"
 	"strings"
-	"time"
 )
 
 // Lead is the paragraph the page and 总览 open with, in 通报 wording and
@@ -16,15 +15,15 @@ import (
 func (b *Bulletin) Lead() string {
 	l, s := b.Lang, b.Scope
 	var parts []string
-	net := s.Int("approved") - s.Int("returned")
-	if s.Int("returned") > 0 {
-		parts = append(parts, fmt.Sprintf(l.T("lead_net_returned"), s.Name(), net, s.Int("returned")))
+	net := s.Approved.Int() - s.Returned.Int()
+	if s.Returned.Int() > 0 {
+		parts = append(parts, fmt.Sprintf(l.T("lead_net_returned"), s.Name(), net, s.Returned.Int()))
 	} else {
 		parts = append(parts, fmt.Sprintf(l.T("lead_net"), s.Name(), net))
 	}
-	if c, ok := s.Rate("quota_completion"); ok {
+	if c, ok := s.QuotaCompletion.Get(); ok {
 		parts = append(parts, fmt.Sprintf(l.T("lead_completion"), Percent(c)))
-		if gap, ok := s.Rate("pace_gap"); ok {
+		if gap, ok := s.PaceGapPrinted.Get(); ok {
 			switch {
 			case RoundRate(gap) < 0:
 				parts = append(parts, fmt.Sprintf(l.T("lead_behind"), l.Points(gap)))
@@ -34,7 +33,7 @@ func (b *Bulletin) Lead() string {
 				parts = append(parts, l.T("lead_on_pace"))
 			}
 		}
-		if ch, ok := s.Rate("quota_completion_change"); ok {
+		if ch, ok := s.QuotaCompletionChangePrinted.Get(); ok {
 			switch {
 			case RoundRate(ch) > 0:
 				parts = append(parts, fmt.Sprintf(l.T("lead_up"), l.Points(ch)))
@@ -52,18 +51,18 @@ func (b *Bulletin) Lead() string {
 		text += l.T("semicolon") + fmt.Sprintf(l.T("lead_first_last"), b.names(first), b.names(last))
 	}
 	endText := ""
-	if d, ok := s["season_end"].(time.Time); ok {
-		endText = d.Format(l.T("month_day"))
+	if d := s.SeasonEnd; d.Valid {
+		endText = d.V.Format(l.T("month_day"))
 	}
-	days := s.Int("days_left")
+	days := s.DaysLeft.Int()
 	switch {
-	case s.Int("quota") == 0:
-	case s.Int("still_needed") == 0:
+	case s.Quota.Int() == 0:
+	case s.StillNeeded.Int() == 0:
 		text += l.T("semicolon") + l.T("lead_done")
 	case days > 0:
-		text += l.T("semicolon") + fmt.Sprintf(l.T("lead_needed"), s.Int("still_needed"), endText, days)
+		text += l.T("semicolon") + fmt.Sprintf(l.T("lead_needed"), s.StillNeeded.Int(), endText, days)
 	default:
-		text += l.T("semicolon") + fmt.Sprintf(l.T("lead_needed_ended"), s.Int("still_needed"), endText)
+		text += l.T("semicolon") + fmt.Sprintf(l.T("lead_needed_ended"), s.StillNeeded.Int(), endText)
 	}
 	text += l.T("period")
 	if q := b.qualitySentence(); q != "" {
@@ -87,17 +86,20 @@ func (b *Bulletin) Lead() string {
 // recruits against their targets, once there are recruits to judge.
 func (b *Bulletin) qualitySentence() string {
 	l, s := b.Lang, b.Scope
-	if s.Int("approved") == 0 {
+	if s.Approved.Int() == 0 {
 		return ""
 	}
 	var parts []string
-	for _, q := range []struct{ ratio, target string }{{"college_ratio", "college_target"}, {"graduate_ratio", "graduate_target"}} {
-		v, ok := s.Rate(q.ratio)
-		tg, tok := s.Rate(q.target)
+	for _, q := range []struct {
+		label         string
+		ratio, target Rate
+	}{{"college_ratio", s.CollegeRatio, s.CollegeTarget}, {"graduate_ratio", s.GraduateRatio, s.GraduateTarget}} {
+		v, ok := q.ratio.Get()
+		tg, tok := q.target.Get()
 		if !ok || !tok {
 			continue
 		}
-		name := l.T(q.ratio)
+		name := l.T(q.label)
 		if l == English {
 			// Mid-sentence: "college ratio", not "College ratio".
 			name = strings.ToLower(name[:1]) + name[1:]
@@ -115,8 +117,8 @@ func (b *Bulletin) qualitySentence() string {
 // completion.
 func (b *Bulletin) FirstLast() (first, last []Row) {
 	var ranked []Row
-	for _, r := range b.ChildrenBy("completion_rank") {
-		if _, ok := r.Rate("completion_rank"); ok {
+	for _, r := range b.ByCompletion() {
+		if r.CompletionRank.Valid {
 			ranked = append(ranked, r)
 		}
 	}

@@ -25,33 +25,6 @@ func (b *Bulletin) childLength() int {
 
 func (b *Bulletin) asOf() string { return b.AsOf.Format(time.DateOnly) }
 
-func (b *Bulletin) readTargets(ctx context.Context, wh *warehouse.Warehouse) error {
-	rows, err := wh.DB().QueryContext(ctx, `SELECT name, value FROM settings`)
-	if err != nil {
-		return fmt.Errorf("read targets: %w", err)
-	}
-	defer rows.Close()
-	t := &b.Targets
-	dest := map[string]*float64{
-		"target.college_ratio": &t.College, "target.graduate_ratio": &t.Graduate, "target.stem_ratio": &t.Stem,
-		"target.return_rate_max": &t.ReturnRateMax, "target.physical_pass_rate": &t.PhysicalPass,
-		"target.political_pass_rate": &t.PoliticalPass, "target.placement_rate": &t.Placement,
-		"target.subsidy_on_time_rate": &t.SubsidyOnTime, "behind_margin": &t.BehindMargin,
-		"attention_min_recruits": &t.MinRecruits,
-	}
-	for rows.Next() {
-		var name string
-		var v float64
-		if err := rows.Scan(&name, &v); err != nil {
-			return err
-		}
-		if p, ok := dest[name]; ok {
-			*p = v
-		}
-	}
-	return rows.Err()
-}
-
 // regionFilter limits a report model to the scope and its children.
 const regionFilter = `starts_with(region_code, ?) AND length(region_code) <= ? AND year = ? AND season = ?`
 

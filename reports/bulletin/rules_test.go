@@ -40,12 +40,12 @@ func child(t *testing.T, b *bulletin.Bulletin, code string) bulletin.Row {
 		}
 	}
 	t.Fatalf("no child %s", code)
-	return nil
+	return bulletin.Row{}
 }
 
-func met(t *testing.T, r bulletin.Row, name string) string {
+func met(t *testing.T, v bulletin.Verdict) string {
 	t.Helper()
-	m, ok := bulletin.Met(r, name)
+	m, ok := v.Get()
 	if !ok {
 		return "—"
 	}
@@ -62,24 +62,24 @@ func met(t *testing.T, r bulletin.Row, name string) string {
 func Test达标AtFirstWeekAndSeasonEnd(t *testing.T) {
 	wh := fixture.Small(t)
 	first := gather(t, wh, "4101", "2025-01-03")
-	if got := met(t, first.Scope, "completion"); got != "否" {
+	if got := met(t, first.Scope.CompletionMet); got != "否" {
 		t.Errorf("first week: 0.0%% against 3.3%% time progress is 达标 %s, want 否", got)
 	}
-	if tg, _ := first.Scope.Rate("completion_target"); bulletin.Percent(tg) != "3.3%" {
+	if tg, _ := first.Scope.CompletionTarget.Get(); bulletin.Percent(tg) != "3.3%" {
 		t.Errorf("first week: completion target %s, want the time progress 3.3%%", bulletin.Percent(tg))
 	}
 	end := gather(t, wh, "4101", "2025-03-31")
-	if tg, _ := end.Scope.Rate("completion_target"); tg != 1 {
+	if tg, _ := end.Scope.CompletionTarget.Get(); tg != 1 {
 		t.Errorf("season end: completion target %v, want 100%%", tg)
 	}
-	if got := met(t, end.Scope, "completion"); got != "否" {
+	if got := met(t, end.Scope.CompletionMet); got != "否" {
 		t.Errorf("season end: 50.0%% of the quota is 达标 %s, want 否", got)
 	}
-	if got := met(t, child(t, end, "410103"), "completion"); got != "是" {
+	if got := met(t, child(t, end, "410103").CompletionMet); got != "是" {
 		t.Errorf("season end: 100%% is 达标 %s, want 是", got)
 	}
 	// A region without a quota has no completion to judge.
-	if got := met(t, child(t, end, "410105"), "completion"); got != "—" {
+	if got := met(t, child(t, end, "410105").CompletionMet); got != "—" {
 		t.Errorf("金水区 (no quota) is 达标 %s, want no verdict", got)
 	}
 }
@@ -94,7 +94,7 @@ func TestBehindWithinTheMarginIsStillNot达标(t *testing.T) {
 	}
 	cfg.BehindMargin = 0.5
 	b := gather(t, fixture.SmallWith(t, cfg), "4101", "2025-03-20")
-	if got := met(t, child(t, b, "410102"), "completion"); got != "否" {
+	if got := met(t, child(t, b, "410102").CompletionMet); got != "否" {
 		t.Errorf("中原区 is 达标 %s, want 否", got)
 	}
 	if got := codes(b.AttentionOf(bulletin.Pace)); !reflect.DeepEqual(got, []string{"410104"}) {
@@ -205,14 +205,14 @@ func TestRoundingHalfAwayFromZero(t *testing.T) {
 	b := gather(t, fixture.Halves(t), "4101", "2025-03-20")
 	for code, want := range map[string]string{"410102": "31.3%", "410103": "66.3%"} {
 		c := child(t, b, code)
-		for _, col := range []string{"quota_completion", "physical_pass_rate"} {
-			v, _ := c.Rate(col)
+		for col, r := range map[string]bulletin.Rate{"quota_completion": c.QuotaCompletion, "physical_pass_rate": c.PhysicalPassRate} {
+			v, _ := r.Get()
 			if got := bulletin.Percent(v); got != want {
 				t.Errorf("%s %s prints %s, want %s", code, col, got, want)
 			}
 		}
 		// The model's pace gap is the difference of the printed figures.
-		if gap, _ := c.Rate("pace_gap"); bulletin.Chinese.Points(gap) != map[string]string{"410102": "56.5个百分点", "410103": "21.5个百分点"}[code] {
+		if gap, _ := c.PaceGapPrinted.Get(); bulletin.Chinese.Points(gap) != map[string]string{"410102": "56.5个百分点", "410103": "21.5个百分点"}[code] {
 			t.Errorf("%s pace gap %s", code, bulletin.Chinese.Points(gap))
 		}
 	}
@@ -230,9 +230,9 @@ func TestResettlementWindow(t *testing.T) {
 	}{{"2025-03-16", 1, "100.0%"}, {"2025-03-17", 2, "50.0%"}} {
 		b := gather(t, wh, "4101", c.asOf)
 		r := child(t, b, "410102")
-		rate, _ := r.Rate("placement_rate")
-		if r.Int("placement_due") != c.due || bulletin.Percent(rate) != c.placement {
-			t.Errorf("%s: due %d, placement %s; want %d, %s", c.asOf, r.Int("placement_due"), bulletin.Percent(rate), c.due, c.placement)
+		rate, _ := r.PlacementRate.Get()
+		if r.PlacementDue.Int() != c.due || bulletin.Percent(rate) != c.placement {
+			t.Errorf("%s: due %d, placement %s; want %d, %s", c.asOf, r.PlacementDue.Int(), bulletin.Percent(rate), c.due, c.placement)
 		}
 	}
 }
@@ -244,12 +244,12 @@ func TestResettlementWindow(t *testing.T) {
 func TestLeadParagraph(t *testing.T) {
 	b := gather(t, fixture.Small(t), "4101", "2025-03-20")
 	s := b.Scope
-	c, _ := s.Rate("quota_completion")
-	gap, _ := s.Rate("pace_gap")
-	if s.Int("approved")-s.Int("returned") != 4 || bulletin.Percent(c) != "50.0%" || bulletin.Chinese.Points(gap) != "37.8个百分点" ||
-		s.Int("still_needed") != 4 || s.Int("days_left") != 11 {
-		t.Fatalf("the model's figures moved: net %d, %s, %s, %d needed, %d days", s.Int("approved")-s.Int("returned"),
-			bulletin.Percent(c), bulletin.Chinese.Points(gap), s.Int("still_needed"), s.Int("days_left"))
+	c, _ := s.QuotaCompletion.Get()
+	gap, _ := s.PaceGapPrinted.Get()
+	if s.Approved.Int()-s.Returned.Int() != 4 || bulletin.Percent(c) != "50.0%" || bulletin.Chinese.Points(gap) != "37.8个百分点" ||
+		s.StillNeeded.Int() != 4 || s.DaysLeft.Int() != 11 {
+		t.Fatalf("the model's figures moved: net %d, %s, %s, %d needed, %d days", s.Approved.Int()-s.Returned.Int(),
+			bulletin.Percent(c), bulletin.Chinese.Points(gap), s.StillNeeded.Int(), s.DaysLeft.Int())
 	}
 	zh := b.Lead()
 	want := "郑州市定兵4人（已扣除退兵1人），完成任务50.0%，落后时间进度37.8个百分点，与上周持平；" + fixture.ScriptName +
@@ -264,10 +264,10 @@ func TestLeadParagraph(t *testing.T) {
 	}
 	// Every number of the first sentence is a figure of the model.
 	numbers := regexp.MustCompile(`\d+(\.\d+)?`)
-	end := s["season_end"].(time.Time)
-	fromModel := []string{fmt.Sprint(s.Int("approved") - s.Int("returned")), fmt.Sprint(s.Int("returned")),
+	end := s.SeasonEnd.V
+	fromModel := []string{fmt.Sprint(s.Approved.Int() - s.Returned.Int()), fmt.Sprint(s.Returned.Int()),
 		strings.TrimSuffix(bulletin.Percent(c), "%"), strings.TrimSuffix(bulletin.Chinese.Points(gap), "个百分点"),
-		fmt.Sprint(s.Int("still_needed")), fmt.Sprint(int(end.Month())), fmt.Sprint(end.Day()), fmt.Sprint(s.Int("days_left"))}
+		fmt.Sprint(s.StillNeeded.Int()), fmt.Sprint(int(end.Month())), fmt.Sprint(end.Day()), fmt.Sprint(s.DaysLeft.Int())}
 	first := strings.Replace(zh[:strings.Index(zh, "。")], fixture.ScriptName, "", 1)
 	if got := numbers.FindAllString(first, -1); !reflect.DeepEqual(got, fromModel) {
 		t.Errorf("the lead's numbers %v, the model's %v", got, fromModel)

@@ -54,19 +54,20 @@ func chartOptions(b *bulletin.Bulletin, ranked []bulletin.Row) ([]byte, error) {
 	// A chart with nothing to draw says so in one line, with no bare axes
 	// a reader would take for zeros.
 	ranking := patchRanking(b, ranked)
-	if !anyRate(ranked, "quota_completion") {
+	if !anyRate(ranked, func(r bulletin.Row) bulletin.Rate { return r.QuotaCompletion }) {
 		ranking = noData(t("no_quota_chart"))
 	}
 	funnel := patchFunnel(b)
-	if b.Scope.Int("registered") == 0 {
+	if b.Scope.Registered.Int() == 0 {
 		funnel = noData(t("no_data_chart"))
 	}
 	rates := func(map[string]any) error { return nil }
-	if !anyRate(b.Children, "physical_pass_rate") && !anyRate(b.Children, "political_pass_rate") {
+	if !anyRate(b.Children, func(r bulletin.Row) bulletin.Rate { return r.PhysicalPassRate }) &&
+		!anyRate(b.Children, func(r bulletin.Row) bulletin.Rate { return r.PoliticalPassRate }) {
 		rates = noData(t("no_exams_chart"))
 	}
 	resettlement := func(map[string]any) error { return nil }
-	if b.Scope.Int("placement_due") == 0 {
+	if b.Scope.PlacementDue.Int() == 0 {
 		resettlement = noData(t("none_due"))
 	}
 	build := []struct {
@@ -78,8 +79,8 @@ func chartOptions(b *bulletin.Bulletin, ranked []bulletin.Row) ([]byte, error) {
 		{"chart-funnel", funnelChart(b), funnel},
 		{"chart-weekly", weeklyChart(b), patchWeekly},
 		{"chart-rates", barsChart(b.Children, []barSeries{
-			{t("physical_pass_rate"), blue, "", b.Targets.PhysicalPass, func(r bulletin.Row) any { return percentValue(r, "physical_pass_rate") }},
-			{t("political_pass_rate"), green, "", b.Targets.PoliticalPass, func(r bulletin.Row) any { return percentValue(r, "political_pass_rate") }},
+			{t("physical_pass_rate"), blue, "", b.Scope.PhysicalTarget.V, func(r bulletin.Row) any { return percentValue(r.PhysicalPassRate) }},
+			{t("political_pass_rate"), green, "", b.Scope.PoliticalTarget.V, func(r bulletin.Row) any { return percentValue(r.PoliticalPassRate) }},
 		}, true), rates},
 		{"chart-resettlement", resettlementChart(b), resettlement},
 	}
@@ -111,8 +112,8 @@ func common(legend bool) []charts.GlobalOpts {
 
 // percentValue is a rate in percent (one decimal, as the tables show it),
 // or ECharts' "no value" mark, so a region with no rate draws no bar.
-func percentValue(r bulletin.Row, col string) any {
-	v, ok := r.Rate(col)
+func percentValue(rate bulletin.Rate) any {
+	v, ok := rate.Get()
 	if !ok {
 		return "-"
 	}
@@ -122,9 +123,9 @@ func percentValue(r bulletin.Row, col string) any {
 // percentOf is a ratio in percent as the tables print it (bulletin.Round).
 func percentOf(v float64) float64 { return bulletin.Round(100*v, 1) }
 
-func anyRate(rows []bulletin.Row, col string) bool {
+func anyRate(rows []bulletin.Row, col func(bulletin.Row) bulletin.Rate) bool {
 	for _, r := range rows {
-		if _, ok := r.Rate(col); ok {
+		if col(r).Valid {
 			return true
 		}
 	}
@@ -174,11 +175,11 @@ func axisMax(values ...float64) float64 {
 func patchRanking(b *bulletin.Bulletin, ranked []bulletin.Row) func(map[string]any) error {
 	var values []float64
 	for _, r := range ranked {
-		if v, ok := r.Rate("quota_completion"); ok {
+		if v, ok := r.QuotaCompletion.Get(); ok {
 			values = append(values, percentOf(v))
 		}
 	}
-	if e, ok := b.Scope.Rate("elapsed_share"); ok {
+	if e, ok := b.Scope.ElapsedShare.Get(); ok {
 		values = append(values, percentOf(e))
 	}
 	top := axisMax(values...)
@@ -212,16 +213,16 @@ func rankingChart(b *bulletin.Bulletin, ranked []bulletin.Row) *charts.Bar {
 	for _, r := range ranked {
 		names = append(names, r.Name())
 		colour := blue
-		if bulletin.Below(r, "completion") {
+		if r.CompletionMet.Missed() {
 			colour = red
 		}
 		// The label is the table's text, computed here: a JS formatter
 		// cannot travel in the data block.
 		label := "—"
-		if v, ok := r.Rate("quota_completion"); ok {
+		if v, ok := r.QuotaCompletion.Get(); ok {
 			label = bulletin.Percent(v)
 		}
-		data = append(data, opts.BarData{Value: percentValue(r, "quota_completion"),
+		data = append(data, opts.BarData{Value: percentValue(r.QuotaCompletion),
 			ItemStyle: &opts.ItemStyle{Color: colour}, Label: &opts.Label{Formatter: label}})
 	}
 	c.SetXAxis(names).XYReversal()
@@ -229,7 +230,7 @@ func rankingChart(b *bulletin.Bulletin, ranked []bulletin.Row) *charts.Bar {
 		charts.WithSeriesOpts(func(s *charts.SingleSeries) { s.BarMaxWidth = "18" }),
 		charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "right"}),
 	}
-	if e, ok := b.Scope.Rate("elapsed_share"); ok {
+	if e, ok := b.Scope.ElapsedShare.Get(); ok {
 		series = append(series, charts.WithMarkLineNameXAxisItemOpts(opts.MarkLineNameXAxisItem{XAxis: percentOf(e)}),
 			charts.WithMarkLineStyleOpts(opts.MarkLineStyle{
 				Symbol:    []string{"none", "none"},
@@ -248,8 +249,8 @@ func funnelChart(b *bulletin.Bulletin) *charts.Funnel {
 	c.SetGlobalOptions(append(common(false),
 		charts.WithTooltipOpts(opts.Tooltip{Trigger: "item"}))...)
 	var data []opts.FunnelData
-	for _, col := range []string{"registered", "applied", "physical_passed", "political_passed", "approved"} {
-		data = append(data, opts.FunnelData{Name: t(col), Value: b.Scope.Int(col)})
+	for _, st := range funnelStages(b.Scope) {
+		data = append(data, opts.FunnelData{Name: t(st.label), Value: st.n.Int()})
 	}
 	c.AddSeries(t("funnel"), data,
 		charts.WithSeriesOpts(func(s *charts.SingleSeries) {
@@ -259,6 +260,18 @@ func funnelChart(b *bulletin.Bulletin) *charts.Funnel {
 	return c
 }
 
+// funnelStages are the funnel's stages, each with its label key.
+func funnelStages(s bulletin.Row) []struct {
+	label string
+	n     bulletin.Count
+} {
+	return []struct {
+		label string
+		n     bulletin.Count
+	}{{"registered", s.Registered}, {"applied", s.Applied}, {"physical_passed", s.PhysicalPassed},
+		{"political_passed", s.PoliticalPassed}, {"approved", s.Approved}}
+}
+
 // patchFunnel: go-echarts v2.6.7 has no field for a funnel's minimum width
 // (so the approved stage stays wide enough for its label), the gap between
 // stages, or its scale: ECharts' default max of 100 would draw every stage
@@ -266,8 +279,8 @@ func funnelChart(b *bulletin.Bulletin) *charts.Funnel {
 // the largest stage.
 func patchFunnel(b *bulletin.Bulletin) func(map[string]any) error {
 	var top int64
-	for _, col := range []string{"registered", "applied", "physical_passed", "political_passed", "approved"} {
-		top = max(top, b.Scope.Int(col))
+	for _, st := range funnelStages(b.Scope) {
+		top = max(top, st.n.Int())
 	}
 	return func(o map[string]any) error {
 		s, err := series(o, 0)
@@ -290,7 +303,7 @@ func weeklyChart(b *bulletin.Bulletin) *charts.Line {
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", MinInterval: 1, AxisLabel: &opts.AxisLabel{}}),
 	)...)
 	weeks := b.WeekSeries()
-	quota := b.Scope.Int("quota")
+	quota := b.Scope.Quota.Int()
 	names := make([]string, 0, len(weeks))
 	net := make([]opts.LineData, 0, len(weeks))
 	quotas := make([]opts.LineData, 0, len(weeks))
@@ -474,8 +487,8 @@ func series(o map[string]any, i int) (map[string]any, error) {
 func resettlementChart(b *bulletin.Bulletin) *charts.Bar {
 	t := b.Lang.T
 	c := barsChart(b.Children, []barSeries{
-		{t("placed"), green, "due", -1, func(r bulletin.Row) any { return r.Int("placed") }},
-		{t("not_placed"), red, "due", -1, func(r bulletin.Row) any { return r.Int("placement_due") - r.Int("placed") }},
+		{t("placed"), green, "due", -1, func(r bulletin.Row) any { return r.Placed.Int() }},
+		{t("not_placed"), red, "due", -1, func(r bulletin.Row) any { return r.PlacementDue.Int() - r.Placed.Int() }},
 	}, false)
 	return c
 }

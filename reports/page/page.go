@@ -147,27 +147,27 @@ func build(b *bulletin.Bulletin, now time.Time) (*view, error) {
 		v.L[k] = t(k)
 	}
 
-	rate := func(r bulletin.Row, col string) string {
-		x, ok := r.Rate(col)
+	rate := func(r bulletin.Rate) string {
+		x, ok := r.Get()
 		return pct(x, ok)
 	}
 	v.KPIs = []kpi{
-		{Label: t("quota"), Value: fmt.Sprint(s.Int("quota"))},
-		{Label: t("kpi_net"), Value: fmt.Sprint(s.Int("approved") - s.Int("returned")),
-			Sub: []string{fmt.Sprintf("%s %d", t("approved"), s.Int("approved")), fmt.Sprintf("%s %d", t("returned"), s.Int("returned")),
-				t("change") + " " + signed(s.Int("approved_change")-s.Int("returned_change"))}},
-		{Label: t("completion"), Value: rate(s, "quota_completion"), Sub: []string{t("elapsed") + " " + rate(s, "elapsed_share")},
-			Bad: bulletin.Below(s, "completion")},
-		{Label: t("applied"), Value: fmt.Sprint(s.Int("applied")), Sub: []string{t("applied_ratio") + " " + times(b, s, "applied_to_quota")}},
-		{Label: t("double"), Value: fmt.Sprint(s.Int("double_qualified")),
-			Sub: []string{t("physical_pass_rate") + " " + rate(s, "physical_pass_rate"), t("political_pass_rate") + " " + rate(s, "political_pass_rate")},
-			Bad: bulletin.Below(s, "physical") || bulletin.Below(s, "political")},
-		{Label: t("college_ratio"), Value: rate(s, "college_ratio"), Sub: []string{t("target") + " " + bulletin.Percent(b.CollegeTarget(s))},
-			Bad: bulletin.Below(s, "college")},
-		{Label: t("return_rate"), Value: rate(s, "return_rate"), Sub: []string{t("responsible") + " " + fmt.Sprint(s.Int("responsible_returned"))},
-			Bad: bulletin.Below(s, "return")},
-		{Label: t("placement_rate"), Value: rate(s, "placement_rate"), Sub: []string{t("subsidy_on_time_rate") + " " + rate(s, "subsidy_on_time_rate")},
-			Bad: bulletin.Below(s, "placement") || bulletin.Below(s, "subsidy")},
+		{Label: t("quota"), Value: fmt.Sprint(s.Quota.Int())},
+		{Label: t("kpi_net"), Value: fmt.Sprint(s.Approved.Int() - s.Returned.Int()),
+			Sub: []string{fmt.Sprintf("%s %d", t("approved"), s.Approved.Int()), fmt.Sprintf("%s %d", t("returned"), s.Returned.Int()),
+				t("change") + " " + signed(s.ApprovedChange.Int()-s.ReturnedChange.Int())}},
+		{Label: t("completion"), Value: rate(s.QuotaCompletion), Sub: []string{t("elapsed") + " " + rate(s.ElapsedShare)},
+			Bad: s.CompletionMet.Missed()},
+		{Label: t("applied"), Value: fmt.Sprint(s.Applied.Int()), Sub: []string{t("applied_ratio") + " " + times(b, s.AppliedToQuota)}},
+		{Label: t("double"), Value: fmt.Sprint(s.DoubleQualified.Int()),
+			Sub: []string{t("physical_pass_rate") + " " + rate(s.PhysicalPassRate), t("political_pass_rate") + " " + rate(s.PoliticalPassRate)},
+			Bad: s.PhysicalMet.Missed() || s.PoliticalMet.Missed()},
+		{Label: t("college_ratio"), Value: rate(s.CollegeRatio), Sub: []string{t("target") + " " + bulletin.Percent(s.CollegeTarget.V)},
+			Bad: s.CollegeMet.Missed()},
+		{Label: t("return_rate"), Value: rate(s.ReturnRate), Sub: []string{t("responsible") + " " + fmt.Sprint(s.ResponsibleReturned.Int())},
+			Bad: s.ReturnMet.Missed()},
+		{Label: t("placement_rate"), Value: rate(s.PlacementRate), Sub: []string{t("subsidy_on_time_rate") + " " + rate(s.SubsidyOnTimeRate)},
+			Bad: s.PlacementMet.Missed() || s.SubsidyMet.Missed()},
 	}
 	for _, kind := range []string{bulletin.Pace, bulletin.Quality} {
 		g := attentionGroup{Title: t("attention_" + kind)}
@@ -181,14 +181,14 @@ func build(b *bulletin.Bulletin, now time.Time) (*view, error) {
 	}
 	v.FewRecruits = b.FewRecruits()
 
-	ranked := b.ChildrenBy("completion_rank")
+	ranked := b.ByCompletion()
 	v.RankingHeight = min(max(160, 60+24*len(ranked)), 4000)
 	v.TableHead = []string{t("rank"), t("region"), t("quota"), t("approved"), t("returned"), t("completion"), t("elapsed"),
 		t("college_ratio"), t("physical_pass_rate"), t("political_pass_rate"), t("placement_rate")}
-	// One colour rule: a rate is marked when the bulletin model says it
-	// misses its target (sql/models/440_bulletin_at.sql).
-	cls := func(r bulletin.Row, verdict string) string {
-		if bulletin.Below(r, verdict) {
+	// One colour rule: a rate is marked when the metrics view says it
+	// misses its target (the *_met columns of sql/models/210_metrics_at.sql).
+	cls := func(met bulletin.Verdict) string {
+		if met.Missed() {
 			return "n bad"
 		}
 		return "n"
@@ -199,17 +199,17 @@ func build(b *bulletin.Bulletin, now time.Time) (*view, error) {
 			name = t("total")
 		}
 		return tableRow{Total: total, Cells: []cell{
-			{rank, "n"}, {name, ""}, {fmt.Sprint(r.Int("quota")), "n"}, {fmt.Sprint(r.Int("approved")), "n"},
-			{fmt.Sprint(r.Int("returned")), "n"}, {rate(r, "quota_completion"), cls(r, "completion")}, {rate(r, "elapsed_share"), "n"},
-			{rate(r, "college_ratio"), cls(r, "college")}, {rate(r, "physical_pass_rate"), cls(r, "physical")},
-			{rate(r, "political_pass_rate"), cls(r, "political")}, {rate(r, "placement_rate"), cls(r, "placement")},
+			{rank, "n"}, {name, ""}, {fmt.Sprint(r.Quota.Int()), "n"}, {fmt.Sprint(r.Approved.Int()), "n"},
+			{fmt.Sprint(r.Returned.Int()), "n"}, {rate(r.QuotaCompletion), cls(r.CompletionMet)}, {rate(r.ElapsedShare), "n"},
+			{rate(r.CollegeRatio), cls(r.CollegeMet)}, {rate(r.PhysicalPassRate), cls(r.PhysicalMet)},
+			{rate(r.PoliticalPassRate), cls(r.PoliticalMet)}, {rate(r.PlacementRate), cls(r.PlacementMet)},
 		}}
 	}
 	noQuota := false
 	for _, r := range ranked {
 		rank := "—"
-		if n, ok := r.Rate("completion_rank"); ok {
-			rank = fmt.Sprint(int64(n))
+		if n := r.CompletionRank; n.Valid {
+			rank = fmt.Sprint(n.V)
 		} else {
 			noQuota = true
 		}
@@ -267,8 +267,8 @@ func build(b *bulletin.Bulletin, now time.Time) (*view, error) {
 }
 
 // times is a ratio of counts as a multiple (5.8倍), or "—".
-func times(b *bulletin.Bulletin, r bulletin.Row, col string) string {
-	x, ok := r.Rate(col)
+func times(b *bulletin.Bulletin, r bulletin.Rate) string {
+	x, ok := r.Get()
 	if !ok {
 		return "—"
 	}

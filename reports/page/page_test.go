@@ -173,8 +173,8 @@ func TestPageOfRegionWithoutChildren(t *testing.T) {
 	if len(series) != 2 {
 		t.Fatalf("weekly chart has %d series, want net approvals and the quota", len(series))
 	}
-	if q := fmt.Sprint(series[1].(map[string]any)["data"]); q != fmt.Sprintf("[map[value:%d] map[value:%d]]", b.Scope.Int("quota"), b.Scope.Int("quota")) {
-		t.Errorf("quota line %s, want two points at %d", q, b.Scope.Int("quota"))
+	if q := fmt.Sprint(series[1].(map[string]any)["data"]); q != fmt.Sprintf("[map[value:%d] map[value:%d]]", b.Scope.Quota.Int(), b.Scope.Quota.Int()) {
+		t.Errorf("quota line %s, want two points at %d", q, b.Scope.Quota.Int())
 	}
 }
 
@@ -271,13 +271,13 @@ func TestResettlementChartSaysWhenNobodyIsDue(t *testing.T) {
 		}
 		return fmt.Sprint(chartOptions(t, buf.Bytes())["chart-resettlement"]["title"])
 	}
-	if due := b.Scope.Int("placement_due"); due == 0 {
+	if due := b.Scope.PlacementDue.Int(); due == 0 {
 		t.Fatalf("the fixture has nobody due for placement in %s; the test needs someone", b.Scope.Name())
 	}
 	if got := title(); strings.Contains(got, "暂无应安置人员") {
 		t.Errorf("resettlement chart of a scope with veterans due says nobody is due: %s", got)
 	}
-	b.Scope["placement_due"] = int64(0)
+	b.Scope.PlacementDue.V = 0
 	if got := title(); !strings.Contains(got, "截至统计日期本季暂无应安置人员") {
 		t.Errorf("resettlement chart with nobody due has title %s", got)
 	}

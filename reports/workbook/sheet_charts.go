@@ -28,7 +28,7 @@ func (w *writer) charts() error {
 			return err
 		}
 	}
-	quota := b.Scope.Int("quota")
+	quota := b.Scope.Quota.Int()
 	row := headRow + 1
 	weeks := b.WeekSeries()
 	for _, wk := range weeks {
@@ -52,15 +52,18 @@ func (w *writer) charts() error {
 	if err := f.SetCellStr(sheet, cell(2, funnelHead), t("people")); err != nil {
 		return err
 	}
-	stages := []struct{ label, col string }{
-		{t("registered"), "registered"}, {t("applied"), "applied"}, {t("physical_passed"), "physical_passed"},
-		{t("political_passed"), "political_passed"}, {t("approved"), "approved"},
+	stages := []struct {
+		label string
+		n     bulletin.Count
+	}{
+		{t("registered"), b.Scope.Registered}, {t("applied"), b.Scope.Applied}, {t("physical_passed"), b.Scope.PhysicalPassed},
+		{t("political_passed"), b.Scope.PoliticalPassed}, {t("approved"), b.Scope.Approved},
 	}
 	for i, s := range stages {
 		if err := f.SetCellStr(sheet, cell(1, funnelHead+1+i), s.label); err != nil {
 			return err
 		}
-		if err := f.SetCellInt(sheet, cell(2, funnelHead+1+i), b.Scope.Int(s.col)); err != nil {
+		if err := f.SetCellInt(sheet, cell(2, funnelHead+1+i), s.n.Int()); err != nil {
 			return err
 		}
 	}
@@ -126,8 +129,8 @@ func (w *writer) charts() error {
 		}
 		top := 0.1
 		for _, c := range b.Children {
-			for _, col := range []string{"quota_completion", "elapsed_share"} {
-				if v, ok := c.Rate(col); ok {
+			for _, r := range []bulletin.Rate{c.QuotaCompletion, c.ElapsedShare} {
+				if v, ok := r.Get(); ok {
 					top = max(top, v)
 				}
 			}

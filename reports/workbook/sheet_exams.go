@@ -12,16 +12,16 @@ import (
 // three most frequent reasons for failing either. Pass rates under the
 // configured targets are coloured.
 func (w *writer) exams() error {
-	t, tg := w.lang.T, w.b.Targets
+	t, tg := w.lang.T, w.b.Scope
 	cols := []regionColumn{
 		{column{head: t("region"), kind: kName}, name},
-		{column{group: t("physical"), head: t("examined"), kind: kInt}, count("physical_examined")},
-		{column{group: t("physical"), head: t("passed"), kind: kInt}, count("physical_passed")},
-		{column{group: t("physical"), head: t("pass_rate"), kind: kPct, behind: belowValue(tg.PhysicalPass)}, rate("physical_pass_rate")},
-		{column{group: t("political"), head: t("examined"), kind: kInt}, count("political_reviewed")},
-		{column{group: t("political"), head: t("passed"), kind: kInt}, count("political_passed")},
-		{column{group: t("political"), head: t("pass_rate"), kind: kPct, behind: belowValue(tg.PoliticalPass)}, rate("political_pass_rate")},
-		{column{head: t("double"), kind: kInt}, count("double_qualified")},
+		{column{group: t("physical"), head: t("examined"), kind: kInt}, count(func(r bulletin.Row) bulletin.Count { return r.PhysicalExamined })},
+		{column{group: t("physical"), head: t("passed"), kind: kInt}, count(func(r bulletin.Row) bulletin.Count { return r.PhysicalPassed })},
+		{column{group: t("physical"), head: t("pass_rate"), kind: kPct, behind: belowValue(tg.PhysicalTarget)}, rate(func(r bulletin.Row) bulletin.Rate { return r.PhysicalPassRate })},
+		{column{group: t("political"), head: t("examined"), kind: kInt}, count(func(r bulletin.Row) bulletin.Count { return r.PoliticalReviewed })},
+		{column{group: t("political"), head: t("passed"), kind: kInt}, count(func(r bulletin.Row) bulletin.Count { return r.PoliticalPassed })},
+		{column{group: t("political"), head: t("pass_rate"), kind: kPct, behind: belowValue(tg.PoliticalTarget)}, rate(func(r bulletin.Row) bulletin.Rate { return r.PoliticalPassRate })},
+		{column{head: t("double"), kind: kInt}, count(func(r bulletin.Row) bulletin.Count { return r.DoubleQualified })},
 		{column{head: t("top_reasons"), kind: kText}, func(r bulletin.Row) any { return w.topFailures(r.Code()) }},
 	}
 	return w.regionTable(t("sheet_exams"), cols, w.b.Children, 1)

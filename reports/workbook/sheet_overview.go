@@ -9,48 +9,64 @@ import (
 	"enlist/reports/bulletin"
 )
 
-// overviewLine is one indicator of the 总览 sheet.
+// overviewLine is one indicator of the 总览 sheet: columns of the scope's
+// row of the metrics view.
 type overviewLine struct {
-	label, col string
-	kind       kind // kInt, kPct or kTimes
-	// verdict names the bulletin model's <verdict>_met column; "" for an
-	// indicator without a target.
-	verdict string
-	target  func() (float64, bool)
-	atMost  bool // the target is a maximum (退兵率)
+	label       string
+	kind        kind // kInt, kPct or kTimes
+	cur, change bulletin.Rate
+	// judged: the indicator has a target and a verdict (达标), the metrics
+	// view's target and *_met columns.
+	judged bool
+	target bulletin.Rate
+	met    bulletin.Verdict
+	atMost bool // the target is a maximum (退兵率)
+}
+
+// counted is a count with its change, as overview lines hold figures.
+func counted(label string, n, change bulletin.Count) overviewLine {
+	return overviewLine{label: label, kind: kInt, cur: n.Rate(), change: change.Rate()}
 }
 
 // overview: 总览 — the lead paragraph, then the scope's indicators this
-// week, last week, the change, the target and 达标 (the bulletin model's
+// week, last week, the change, the target and 达标 (the metrics view's
 // verdict: at or above the target; completion against time progress, 100%
 // once the season has ended); then the children needing attention, 进度
 // and 质量 apart, the most severe first.
 func (w *writer) overview() error {
 	b, t := w.b, w.lang.T
 	s := b.Scope
-	fixed := func(v float64) func() (float64, bool) { return func() (float64, bool) { return v, true } }
-	fromRow := func(col string) func() (float64, bool) { return func() (float64, bool) { return s.Rate(col) } }
+	rated := func(label string, k kind, v, change bulletin.Rate) overviewLine {
+		return overviewLine{label: label, kind: k, cur: v, change: change}
+	}
+	judged := func(l overviewLine, target bulletin.Rate, met bulletin.Verdict) overviewLine {
+		l.judged, l.target, l.met = true, target, met
+		return l
+	}
+	ret := judged(rated(t("return_rate"), kPct, s.ReturnRate, s.ReturnRateChange), s.ReturnRateMax, s.ReturnMet)
+	ret.atMost = true
 	lines := []overviewLine{
-		{label: t("quota"), col: "quota", kind: kInt},
-		{label: t("registered"), col: "registered", kind: kInt},
-		{label: t("applied"), col: "applied", kind: kInt},
-		{label: t("applied_ratio"), col: "applied_to_quota", kind: kTimes},
-		{label: t("physical_examined"), col: "physical_examined", kind: kInt},
-		{label: t("physical_passed"), col: "physical_passed", kind: kInt},
-		{label: t("physical_pass_rate"), col: "physical_pass_rate", kind: kPct, verdict: "physical", target: fixed(b.Targets.PhysicalPass)},
-		{label: t("political_reviewed"), col: "political_reviewed", kind: kInt},
-		{label: t("political_passed"), col: "political_passed", kind: kInt},
-		{label: t("political_pass_rate"), col: "political_pass_rate", kind: kPct, verdict: "political", target: fixed(b.Targets.PoliticalPass)},
-		{label: t("double"), col: "double_qualified", kind: kInt},
-		{label: t("approved"), col: "approved", kind: kInt},
-		{label: t("returned"), col: "returned", kind: kInt},
-		{label: t("completion"), col: "quota_completion", kind: kPct, verdict: "completion", target: fromRow("completion_target")},
-		{label: t("college_ratio"), col: "college_ratio", kind: kPct, verdict: "college", target: fromRow("college_target")},
-		{label: t("graduate_ratio"), col: "graduate_ratio", kind: kPct, verdict: "graduate", target: fromRow("graduate_target")},
-		{label: t("stem_ratio"), col: "stem_ratio", kind: kPct, verdict: "stem", target: fixed(b.Targets.Stem)},
-		{label: t("return_rate"), col: "return_rate", kind: kPct, verdict: "return", target: fixed(b.Targets.ReturnRateMax), atMost: true},
-		{label: t("placement_rate"), col: "placement_rate", kind: kPct, verdict: "placement", target: fixed(b.Targets.Placement)},
-		{label: t("subsidy_on_time_rate"), col: "subsidy_on_time_rate", kind: kPct, verdict: "subsidy", target: fixed(b.Targets.SubsidyOnTime)},
+		counted(t("quota"), s.Quota, s.QuotaChange),
+		counted(t("registered"), s.Registered, s.RegisteredChange),
+		counted(t("applied"), s.Applied, s.AppliedChange),
+		rated(t("applied_ratio"), kTimes, s.AppliedToQuota, s.AppliedToQuotaChange),
+		counted(t("physical_examined"), s.PhysicalExamined, s.PhysicalExaminedChange),
+		counted(t("physical_passed"), s.PhysicalPassed, s.PhysicalPassedChange),
+		judged(rated(t("physical_pass_rate"), kPct, s.PhysicalPassRate, s.PhysicalPassRateChange), s.PhysicalTarget, s.PhysicalMet),
+		counted(t("political_reviewed"), s.PoliticalReviewed, s.PoliticalReviewedChange),
+		counted(t("political_passed"), s.PoliticalPassed, s.PoliticalPassedChange),
+		judged(rated(t("political_pass_rate"), kPct, s.PoliticalPassRate, s.PoliticalPassRateChange), s.PoliticalTarget, s.PoliticalMet),
+		counted(t("double"), s.DoubleQualified, s.DoubleQualifiedChange),
+		counted(t("approved"), s.Approved, s.ApprovedChange),
+		counted(t("returned"), s.Returned, s.ReturnedChange),
+		// Completion's change is the difference of the printed figures.
+		judged(rated(t("completion"), kPct, s.QuotaCompletion, s.QuotaCompletionChangePrinted), s.CompletionTarget, s.CompletionMet),
+		judged(rated(t("college_ratio"), kPct, s.CollegeRatio, s.CollegeRatioChange), s.CollegeTarget, s.CollegeMet),
+		judged(rated(t("graduate_ratio"), kPct, s.GraduateRatio, s.GraduateRatioChange), s.GraduateTarget, s.GraduateMet),
+		judged(rated(t("stem_ratio"), kPct, s.StemRatio, s.StemRatioChange), s.StemTarget, s.StemMet),
+		ret,
+		judged(rated(t("placement_rate"), kPct, s.PlacementRate, s.PlacementRateChange), s.PlacementTarget, s.PlacementMet),
+		judged(rated(t("subsidy_on_time_rate"), kPct, s.SubsidyOnTimeRate, s.SubsidyOnTimeRateChange), s.SubsidyTarget, s.SubsidyMet),
 	}
 	tab := table{sheet: t("sheet_overview"), title: b.Title(), dateLine: b.AsOfLine(), unitLine: w.lang.T("unit_line"),
 		lead: b.Lead(), noRepeat: true,
@@ -61,9 +77,9 @@ func (w *writer) overview() error {
 		}}
 	for _, l := range lines {
 		var cur, prev, change, target any
-		if c, ok := s.Rate(l.col); ok {
+		if c, ok := l.cur.Get(); ok {
 			cur = stored(l.kind, c)
-			if d, ok := s.Rate(l.col + "_change"); ok {
+			if d, ok := l.change.Get(); ok {
 				p := c - d
 				prev = stored(l.kind, p)
 				if l.kind == kInt {
@@ -75,16 +91,12 @@ func (w *writer) overview() error {
 				}
 			}
 		}
-		if l.target != nil {
-			if v, ok := l.target(); ok {
-				target = v
-			}
+		if l.judged {
+			target = l.target.Cell()
 		}
 		met := ""
-		if l.verdict != "" {
-			if m, ok := bulletin.Met(s, l.verdict); ok {
-				met = yesNo(w.lang, m)
-			}
+		if m, ok := l.met.Get(); l.judged && ok {
+			met = yesNo(w.lang, m)
 		}
 		tab.records = append(tab.records, record{vals: []any{l.label, cur, prev, change, target, met}})
 	}
@@ -104,7 +116,7 @@ func (w *writer) overview() error {
 				return err
 			}
 		}
-		if l.verdict == "" {
+		if !l.judged {
 			continue
 		}
 		// The one colour rule, as conditional formats so a figure corrected

@@ -1,5 +1,7 @@
 package workbook
 
+import "enlist/reports/bulletin"
+
 // quality: 兵员质量 — college, graduate and STEM shares of the approved
 // recruits against their targets, and the composite score (五率总评) with
 // its rank, the one rank of the sheet, shown first and sorting the rows.
@@ -8,27 +10,27 @@ package workbook
 // score and no rank.
 func (w *writer) quality() error {
 	t := w.lang.T
-	minimum := num(w.b.Targets.MinRecruits)
+	minimum := num(w.b.Scope.AttentionMinRecruits.V)
 	judged := func(count, target string) string {
 		return "AND(ISNUMBER({self}),ISNUMBER(" + target + ")," + count + ">=MAX(" + minimum + ",1),{self}<" + target + ")"
 	}
 	cols := []regionColumn{
-		{column{head: t("score_rank"), kind: kRank}, rate("composite_rank")},
+		{column{head: t("score_rank"), kind: kRank}, rank(func(r bulletin.Row) bulletin.Count { return r.CompositeRank })},
 		{column{head: t("region"), kind: kName}, name},
-		{column{head: t("approved"), kind: kInt, id: "n"}, count("approved")},
-		{column{group: t("college"), head: t("people"), kind: kInt, id: "cn"}, count("college_approved")},
-		{column{group: t("college"), head: t("ratio"), kind: kPct, behind: judged("{n}", "{ct}")}, rate("college_ratio")},
-		{column{group: t("college"), head: t("target"), kind: kPct, id: "ct"}, rate("college_target")},
-		{column{group: t("graduate"), head: t("people"), kind: kInt}, count("graduate_approved")},
-		{column{group: t("graduate"), head: t("ratio"), kind: kPct, behind: judged("{n}", "{gt}")}, rate("graduate_ratio")},
-		{column{group: t("graduate"), head: t("target"), kind: kPct, id: "gt"}, rate("graduate_target")},
-		{column{group: t("stem"), head: t("people"), kind: kInt}, count("stem_approved")},
-		{column{group: t("stem"), head: t("ratio"), kind: kPct, behind: judged("{cn}", num(w.b.Targets.Stem))}, rate("stem_ratio")},
-		{column{head: t("score"), kind: kScore}, rate("composite_score")},
+		{column{head: t("approved"), kind: kInt, id: "n"}, count(func(r bulletin.Row) bulletin.Count { return r.Approved })},
+		{column{group: t("college"), head: t("people"), kind: kInt, id: "cn"}, count(func(r bulletin.Row) bulletin.Count { return r.CollegeApproved })},
+		{column{group: t("college"), head: t("ratio"), kind: kPct, behind: judged("{n}", "{ct}")}, rate(func(r bulletin.Row) bulletin.Rate { return r.CollegeRatio })},
+		{column{group: t("college"), head: t("target"), kind: kPct, id: "ct"}, rate(func(r bulletin.Row) bulletin.Rate { return r.CollegeTarget })},
+		{column{group: t("graduate"), head: t("people"), kind: kInt}, count(func(r bulletin.Row) bulletin.Count { return r.GraduateApproved })},
+		{column{group: t("graduate"), head: t("ratio"), kind: kPct, behind: judged("{n}", "{gt}")}, rate(func(r bulletin.Row) bulletin.Rate { return r.GraduateRatio })},
+		{column{group: t("graduate"), head: t("target"), kind: kPct, id: "gt"}, rate(func(r bulletin.Row) bulletin.Rate { return r.GraduateTarget })},
+		{column{group: t("stem"), head: t("people"), kind: kInt}, count(func(r bulletin.Row) bulletin.Count { return r.StemApproved })},
+		{column{group: t("stem"), head: t("ratio"), kind: kPct, behind: judged("{cn}", num(w.b.Scope.StemTarget.V))}, rate(func(r bulletin.Row) bulletin.Rate { return r.StemRatio })},
+		{column{head: t("score"), kind: kScore}, rate(func(r bulletin.Row) bulletin.Rate { return r.CompositeScore })},
 	}
 	var notes []string
 	for _, c := range w.b.Children {
-		if _, ok := c.Rate("composite_score"); !ok {
+		if !c.CompositeScore.Valid {
 			notes = append(notes, t("no_score_note"))
 			break
 		}
@@ -36,5 +38,5 @@ func (w *writer) quality() error {
 	if few := w.b.FewRecruits(); few != "" {
 		notes = append(notes, few)
 	}
-	return w.regionTable(t("sheet_quality"), cols, w.b.ChildrenBy("composite_rank"), 2, notes...)
+	return w.regionTable(t("sheet_quality"), cols, w.b.ByScore(), 2, notes...)
 }

@@ -144,15 +144,20 @@ func (w *writer) signature() string {
 	return fmt.Sprintf(w.lang.T("signature"), blank(s.Unit), blank(s.Preparer), blank(s.Reviewer), day.Format(w.lang.T("date_format")))
 }
 
-// Column value helpers.
+// Column value helpers: a region's name, a count (0 when NULL), a rank or
+// a rate ("—" when NULL).
 func name(r bulletin.Row) any { return r.Name() }
 
-func count(col string) func(bulletin.Row) any {
-	return func(r bulletin.Row) any { return r.Int(col) }
+func count(col func(bulletin.Row) bulletin.Count) func(bulletin.Row) any {
+	return func(r bulletin.Row) any { return col(r).Int() }
 }
 
-func rate(col string) func(bulletin.Row) any {
-	return func(r bulletin.Row) any { return r.Value(col) }
+func rank(col func(bulletin.Row) bulletin.Count) func(bulletin.Row) any {
+	return func(r bulletin.Row) any { return col(r).Cell() }
+}
+
+func rate(col func(bulletin.Row) bulletin.Rate) func(bulletin.Row) any {
+	return func(r bulletin.Row) any { return col(r).Cell() }
 }
 
 func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

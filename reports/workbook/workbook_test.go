@@ -343,7 +343,7 @@ func TestWeeklyWorkbookForm(t *testing.T) {
 }
 
 // TestWeeklyWorkbookEqualsMetrics checks every figure of a generated
-// province's bulletin against the bulletin model (sql/models/440) read
+// province's bulletin against the metrics view (sql/models/210) read
 // independently, as printed (rates to one decimal of a percent, points,
 // multiples and scores to one decimal), and that each 合计 of counts is
 // the sum of the rows above it.
@@ -355,7 +355,7 @@ func TestWeeklyWorkbookEqualsMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := wh.DB().QueryContext(ctx, `SELECT * FROM bulletin_at(?::DATE, ?, ?)
+	rows, err := wh.DB().QueryContext(ctx, `SELECT * FROM metrics_at(?::DATE, ?, ?)
 		WHERE (region_code = ? OR parent_code = ?) AND year = ? AND season = ?`, "2025-08-31", q.Year, q.Season, q.Scope, q.Scope, q.Year, q.Season)
 	if err != nil {
 		t.Fatal(err)
@@ -387,7 +387,7 @@ func TestWeeklyWorkbookEqualsMetrics(t *testing.T) {
 		counts        []string          // columns whose 合计 is the sum of the rows
 	}{
 		{"任务完成", "B", map[string]string{"A": "completion_rank", "C": "quota", "D": "applied", "E": "applied_to_quota", "F": "double_qualified",
-			"G": "approved", "H": "returned", "I": "quota_completion", "J": "elapsed_share", "K": "pace_gap", "L": "projected_completion", "M": "quota_completion_change"},
+			"G": "approved", "H": "returned", "I": "quota_completion", "J": "elapsed_share", "K": "pace_gap_printed", "L": "projected_completion_printed", "M": "quota_completion_change_printed"},
 			[]string{"D", "F", "G", "H"}},
 		{"兵员质量", "B", map[string]string{"A": "composite_rank", "C": "approved", "D": "college_approved", "E": "college_ratio", "F": "college_target", "G": "graduate_approved",
 			"H": "graduate_ratio", "I": "graduate_target", "J": "stem_approved", "K": "stem_ratio", "L": "composite_score"},
@@ -450,20 +450,20 @@ func TestWeeklyWorkbookEqualsMetrics(t *testing.T) {
 		for _, r := range b.PoliticalReasons[c.Code()] {
 			pol += r.People
 		}
-		if phys != c.Int("physical_examined")-c.Int("physical_passed") || pol != c.Int("political_reviewed")-c.Int("political_passed") {
+		if phys != c.PhysicalExamined.Int()-c.PhysicalPassed.Int() || pol != c.PoliticalReviewed.Int()-c.PoliticalPassed.Int() {
 			t.Errorf("%s: failure reasons %d, %d; metrics fail %d, %d", c.Name(), phys, pol,
-				c.Int("physical_examined")-c.Int("physical_passed"), c.Int("political_reviewed")-c.Int("political_passed"))
+				c.PhysicalExamined.Int()-c.PhysicalPassed.Int(), c.PoliticalReviewed.Int()-c.PoliticalPassed.Int())
 		}
 		var ret int64
 		for _, r := range b.ReturnReasons[c.Code()] {
 			ret += r.Returned
 		}
-		if ret != c.Int("returned") {
-			t.Errorf("%s: return reasons add up to %d, metrics %d", c.Name(), ret, c.Int("returned"))
+		if ret != c.Returned.Int() {
+			t.Errorf("%s: return reasons add up to %d, metrics %d", c.Name(), ret, c.Returned.Int())
 		}
 	}
-	if n := len(b.Weeks); n == 0 || b.Weeks[n-1].Net != b.Scope.Int("approved")-b.Scope.Int("returned") {
-		t.Errorf("last week %+v, metrics approved %d returned %d", b.Weeks, b.Scope.Int("approved"), b.Scope.Int("returned"))
+	if n := len(b.Weeks); n == 0 || b.Weeks[n-1].Net != b.Scope.Approved.Int()-b.Scope.Returned.Int() {
+		t.Errorf("last week %+v, metrics approved %d returned %d", b.Weeks, b.Scope.Approved.Int(), b.Scope.Returned.Int())
 	}
 }
 
@@ -478,7 +478,7 @@ func printed(col string, v float64) float64 {
 	switch {
 	case col == "applied_to_quota" || col == "composite_score" || col == "avg_placement_days":
 		return half(v, 10)
-	case col == "pace_gap" || col == "quota_completion_change":
+	case col == "pace_gap_printed" || col == "quota_completion_change_printed":
 		return half(100*v, 10)
 	case strings.HasSuffix(col, "_rank") || col == "quota" || strings.HasSuffix(col, "approved") || strings.HasSuffix(col, "returned") ||
 		strings.HasSuffix(col, "examined") || strings.HasSuffix(col, "passed") || strings.HasSuffix(col, "reviewed") ||
@@ -489,8 +489,15 @@ func printed(col string, v float64) float64 {
 }
 
 func toFloat(v any) (float64, bool) {
-	r := bulletin.Row{"x": v}
-	return r.Rate("x")
+	switch x := v.(type) {
+	case float64:
+		return x, !math.IsNaN(x) && !math.IsInf(x, 0)
+	case int64:
+		return float64(x), true
+	case int32:
+		return float64(x), true
+	}
+	return 0, false
 }
 
 // TestQualityWorkbook: the data-quality report of the fixture — one row
@@ -619,11 +626,11 @@ func TestFirstWeekShowsNoScoreRankOrZero(t *testing.T) {
 // enough to print on several pages.
 func longBulletin() *bulletin.Bulletin {
 	b := &bulletin.Bulletin{Lang: bulletin.Chinese, Year: 2025, Season: 1, AsOf: fixture.AsOf,
-		Scope: bulletin.Row{"region_code": "4101", "region_name": "郑州市", "quota": int64(700), "approved": int64(350),
-			"quota_completion": 0.5, "elapsed_share": 0.878, "completion_target": 0.878, "completion_met": false}}
+		Scope: bulletin.Row{RegionCode: "4101", RegionName: "郑州市", Quota: count(700), Approved: count(350),
+			QuotaCompletion: rate(0.5), ElapsedShare: rate(0.878), CompletionTarget: rate(0.878), CompletionMet: verdict(false)}}
 	for i := 1; i <= 70; i++ {
-		b.Children = append(b.Children, bulletin.Row{"region_code": fmt.Sprintf("4101%02d", i), "region_name": fmt.Sprintf("测试单位%02d", i),
-			"quota": int64(10), "approved": int64(5), "quota_completion": 0.5, "elapsed_share": 0.878, "completion_rank": int64(1)})
+		b.Children = append(b.Children, bulletin.Row{RegionCode: fmt.Sprintf("4101%02d", i), RegionName: fmt.Sprintf("测试单位%02d", i),
+			Quota: count(10), Approved: count(5), QuotaCompletion: rate(0.5), ElapsedShare: rate(0.878), CompletionRank: count(1)})
 	}
 	return b
 }
@@ -662,4 +669,22 @@ func TestLongTableKeepsTotalWithRegions(t *testing.T) {
 	if rows := 75 - last; rows < 3 {
 		t.Errorf("the last page holds %d rows: 合计 and %d regions", rows, rows-1)
 	}
+}
+
+func count(n int64) bulletin.Count {
+	var c bulletin.Count
+	c.V, c.Valid = n, true
+	return c
+}
+
+func rate(v float64) bulletin.Rate {
+	var r bulletin.Rate
+	r.V, r.Valid = v, true
+	return r
+}
+
+func verdict(v bool) bulletin.Verdict {
+	var x bulletin.Verdict
+	x.V, x.Valid = v, true
+	return x
 }

@@ -106,7 +106,7 @@ SELECT
     coalesce(approved_on <= d.day, false) AS approved,
     coalesce(approved_on <= d.day AND returned_on <= d.day, false) AS returned,
     coalesce(approved_on <= d.day AND returned_on <= d.day AND return_responsible, false) AS responsible_returned,
-    coalesce(CASE WHEN d.cur THEN education ELSE prev_education END IN ('associate', 'bachelor', 'master', 'doctor'), false) AS college,
+    is_college(CASE WHEN d.cur THEN education ELSE prev_education END) AS college,
     coalesce(CASE WHEN d.cur THEN student_status ELSE prev_student_status END IN ('fresh_graduate', 'past_graduate'), false) AS graduated,
     coalesce(CASE WHEN d.cur THEN major_category ELSE prev_major_category END = 'stem', false) AS stem
 FROM joined

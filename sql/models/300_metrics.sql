@@ -11,14 +11,14 @@
 -- Counts roll up bottom-up; rates are recomputed from summed numerators and
 -- denominators and are NULL when the denominator is zero.
 CREATE OR REPLACE VIEW metrics AS
-SELECT * FROM scores_at(
+SELECT * FROM metrics_at(
     coalesce(try_cast(getvariable('as_of') AS DATE),
              error('metrics: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')),
     coalesce(try_cast(getvariable('year') AS INTEGER),
              error('metrics: set the variable year (SET VARIABLE year = 2025)')),
     coalesce(CASE WHEN try_cast(getvariable('season') AS INTEGER) IN (1, 2) THEN try_cast(getvariable('season') AS INTEGER) END,
              error('metrics: set the variable season to 1 or 2 (SET VARIABLE season = 1)')));
-COMMENT ON VIEW metrics IS '征兵工作指标: every SPEC §7 measure, pace, week-on-week change and score by region for getvariable(''year''), getvariable(''season'') as of getvariable(''as_of''); all three must be set (enlist sql fills unset ones from the season windows and says so) — scores_at(as_of, year, season) as a view';
+COMMENT ON VIEW metrics IS '征兵工作指标: every SPEC §7 measure, pace, week-on-week change and score by region for getvariable(''year''), getvariable(''season'') as of getvariable(''as_of''); all three must be set (enlist sql fills unset ones from the season windows and says so) — metrics_at(as_of, year, season) as a view, the weekly bulletin''s verdicts and ranks included';
 COMMENT ON COLUMN metrics.region_code IS '区划代码';
 COMMENT ON COLUMN metrics.region_name IS '单位: region name';
 COMMENT ON COLUMN metrics.level IS '层级: 1 province, 2 city, 3 county, 4 town, 5 village';
@@ -72,9 +72,9 @@ COMMENT ON COLUMN metrics.graduate_score IS '大学毕业生比例得分: 100 ×
 COMMENT ON COLUMN metrics.stem_score IS '理工类比例得分: 100 × min(stem_ratio / stem_target, 1)';
 COMMENT ON COLUMN metrics.return_score IS '退兵率得分: 100 × max(0, 1 − return_rate / target.return_rate_max)';
 COMMENT ON COLUMN metrics.stem_target IS '理工类比例目标 (settings)';
-COMMENT ON COLUMN metrics.composite_score IS '五率总评得分: the five scores weighted by settings weight.*';
-COMMENT ON COLUMN metrics.composite_rank IS '总评排名 among regions with the same parent, season; equal scores share a rank';
-COMMENT ON COLUMN metrics.completion_rank IS '完成率排名 among regions with the same parent, season';
+COMMENT ON COLUMN metrics.composite_score IS '五率总评得分: the five scores weighted by settings weight.*; NULL for a region without quota or approvals';
+COMMENT ON COLUMN metrics.composite_rank IS '总评排名 among sibling regions with a score (same parent, season); equal scores as printed (one decimal) share a rank';
+COMMENT ON COLUMN metrics.completion_rank IS '完成率排名 among sibling regions with a quota (same parent, season); equal rates as printed (one decimal of a percent) share a rank';
 COMMENT ON COLUMN metrics.quota_change IS '较上周: quota now minus quota as of 7 days earlier';
 COMMENT ON COLUMN metrics.registered_change IS '较上周: registered now minus registered as of 7 days earlier';
 COMMENT ON COLUMN metrics.applied_change IS '较上周: applied now minus applied as of 7 days earlier';
@@ -104,3 +104,33 @@ COMMENT ON COLUMN metrics.stem_ratio_change IS '较上周: stem_ratio now minus 
 COMMENT ON COLUMN metrics.return_rate_change IS '较上周: return_rate now minus return_rate as of 7 days earlier';
 COMMENT ON COLUMN metrics.placement_rate_change IS '较上周: placement_rate now minus placement_rate as of 7 days earlier';
 COMMENT ON COLUMN metrics.subsidy_on_time_rate_change IS '较上周: subsidy_on_time_rate now minus subsidy_on_time_rate as of 7 days earlier';
+COMMENT ON COLUMN metrics.season_start IS '本季开始日期 (season_calendar)';
+COMMENT ON COLUMN metrics.season_end IS '本季截止日期 (season_calendar)';
+COMMENT ON COLUMN metrics.pace_gap_printed IS '进度差 as the bulletin prints it: printed completion − printed time progress (个百分点 once × 100)';
+COMMENT ON COLUMN metrics.quota_completion_change_printed IS '较上周 of completion as the bulletin prints it: printed completion now − printed completion 7 days earlier';
+COMMENT ON COLUMN metrics.projected_completion_printed IS '预计完成率 as the bulletin prints it: projected_completion, NULL before the first approval';
+COMMENT ON COLUMN metrics.behind_margin IS 'behind_margin (enlist.yaml): how far behind time progress a region may be before it is named under 需关注';
+COMMENT ON COLUMN metrics.attention_min_recruits IS 'bulletin.attention_min_recruits (enlist.yaml): fewest recruits a ratio is judged on';
+COMMENT ON COLUMN metrics.return_rate_max IS '退兵率上限 (settings target.return_rate_max)';
+COMMENT ON COLUMN metrics.physical_target IS '体检合格率目标 (settings target.physical_pass_rate)';
+COMMENT ON COLUMN metrics.political_target IS '政考合格率目标 (settings target.political_pass_rate)';
+COMMENT ON COLUMN metrics.placement_target IS '安置率目标 (settings target.placement_rate)';
+COMMENT ON COLUMN metrics.subsidy_target IS '补助按时发放率目标 (settings target.subsidy_on_time_rate)';
+COMMENT ON COLUMN metrics.season_ended IS 'the season''s window has ended at as-of';
+COMMENT ON COLUMN metrics.completion_target IS '任务完成率目标: the time progress (100% once the season has ended); NULL without a quota';
+COMMENT ON COLUMN metrics.still_needed IS '尚差: recruits still needed to meet the quota';
+COMMENT ON COLUMN metrics.days_left IS '距截止天数: days from as-of to the season''s end';
+COMMENT ON COLUMN metrics.completion_met IS '达标: printed completion ≥ printed time progress';
+COMMENT ON COLUMN metrics.college_met IS '达标: college_ratio ≥ college_target as printed; NULL under attention_min_recruits approvals';
+COMMENT ON COLUMN metrics.graduate_met IS '达标: graduate_ratio ≥ graduate_target as printed; NULL under attention_min_recruits approvals';
+COMMENT ON COLUMN metrics.stem_met IS '达标: stem_ratio ≥ stem_target as printed; NULL under attention_min_recruits college recruits';
+COMMENT ON COLUMN metrics.return_met IS '达标: return_rate < return_rate_max as printed; NULL under attention_min_recruits approvals';
+COMMENT ON COLUMN metrics.physical_met IS '达标: physical_pass_rate ≥ physical_target as printed';
+COMMENT ON COLUMN metrics.political_met IS '达标: political_pass_rate ≥ political_target as printed';
+COMMENT ON COLUMN metrics.placement_met IS '达标: placement_rate ≥ placement_target as printed';
+COMMENT ON COLUMN metrics.subsidy_met IS '达标: subsidy_on_time_rate ≥ subsidy_target as printed';
+COMMENT ON COLUMN metrics.no_approvals_late IS 'applicants but no approval with half the season gone';
+COMMENT ON COLUMN metrics.few_recruits IS 'some approvals but fewer than attention_min_recruits: recruit ratios are not judged';
+COMMENT ON COLUMN metrics.behind IS '落后: printed completion behind printed time progress by more than behind_margin';
+COMMENT ON COLUMN metrics.pace_severity IS '需关注·进度: how far behind time (ratio); NULL when not named';
+COMMENT ON COLUMN metrics.quality_severity IS '需关注·质量: the largest shortfall of a judged recruit ratio (ratio); NULL when not named';

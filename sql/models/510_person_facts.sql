@@ -55,13 +55,12 @@ facts AS (
         reg.r.birth_year AS birth_year,
         reg.year - reg.r.birth_year AS age,
         reg.r.education AS education,
-        coalesce(reg.r.education IN ('associate', 'bachelor', 'master', 'doctor'), false) AS college,
+        is_college(reg.r.education) AS college,
         reg.r.student_status AS student_status,
-        coalesce(reg.r.education IN ('associate', 'bachelor', 'master', 'doctor')
-                 AND reg.r.student_status IN ('fresh_graduate', 'past_graduate'), false) AS graduate,
+        is_college(reg.r.education)
+            AND coalesce(reg.r.student_status IN ('fresh_graduate', 'past_graduate'), false) AS graduate,
         reg.r.major_category AS major_category,
-        coalesce(reg.r.education IN ('associate', 'bachelor', 'master', 'doctor')
-                 AND reg.r.major_category = 'stem', false) AS stem,
+        is_college(reg.r.education) AND coalesce(reg.r.major_category = 'stem', false) AS stem,
         reg.r.school AS school,
         reg.r.ethnicity AS ethnicity,
         reg.r.registered_on AS registered_on,

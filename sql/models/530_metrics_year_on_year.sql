@@ -36,8 +36,8 @@ SELECT
     c.return_rate, p.return_rate AS return_rate_prev_year, c.return_rate - p.return_rate AS return_rate_change_year,
     c.placement_rate, p.placement_rate AS placement_rate_prev_year, c.placement_rate - p.placement_rate AS placement_rate_change_year,
     c.subsidy_on_time_rate, p.subsidy_on_time_rate AS subsidy_on_time_rate_prev_year, c.subsidy_on_time_rate - p.subsidy_on_time_rate AS subsidy_on_time_rate_change_year
-FROM metrics_at(as_of, y, s) c
-LEFT JOIN metrics_at(CAST(CAST(as_of AS DATE) - INTERVAL 1 YEAR AS DATE), y - 1, s) p
+FROM counts_at(as_of, y, s) c
+LEFT JOIN counts_at(CAST(CAST(as_of AS DATE) - INTERVAL 1 YEAR AS DATE), y - 1, s) p
     ON p.region_code = c.region_code AND p.year = c.year - 1 AND p.season = c.season;
 COMMENT ON MACRO TABLE metrics_year_on_year_at IS '同比 (去年同期): the main counts and rates of a season beside the same season last year as of the same day last year, with the change';
 

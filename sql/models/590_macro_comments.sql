@@ -6,4 +6,3 @@ COMMENT ON MACRO TABLE approval_outcomes_at IS '定兵结果 (按日期): each a
 COMMENT ON MACRO TABLE return_reasons_at IS '退兵原因 (按日期): returns by region and reason by the date, responsible ones apart; they sum to the metrics'' returns';
 COMMENT ON MACRO TABLE approvals_by_week_at IS '定兵进度 (按周): cumulative approvals and returns at the end of each week of the season, weeks ending on as_of, as_of − 7 …; approvals_weekly_at adds ISO and season weeks and each week''s own figures';
 COMMENT ON MACRO registration_key IS '登记先后键: registration date, load and row as one sortable BIGINT, the order in which a person''s registrations supersede each other';
-COMMENT ON MACRO TABLE bulletin_at IS '周通报判定: scores_at plus the weekly bulletin''s verdicts, ranks and printed differences (SPEC §8) for any date, year and season — the bulletin view for any date';

@@ -227,6 +227,18 @@ func (a *Accounts) List() []User {
 	return out
 }
 
+// Users is List for a page that must say when the file cannot be read
+// (List shows the last good reading).
+func (a *Accounts) Users() ([]User, error) {
+	a.mu.Lock()
+	err := a.refresh()
+	a.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return a.List(), nil
+}
+
 // Lookup returns the account called name as the file now says.
 func (a *Accounts) Lookup(name string) (User, bool) {
 	u, ok, err := a.current(normName(name))

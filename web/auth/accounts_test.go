@@ -77,6 +77,12 @@ func TestAccountsFileIsPrivateAndHoldsNoSecret(t *testing.T) {
 	if _, err := a.Check("wang", wangPassword); !errors.Is(err, ErrExposed) {
 		t.Errorf("check over an exposed file: %v", err)
 	}
+	if _, err := a.CheckToken(token); !errors.Is(err, ErrExposed) {
+		t.Errorf("token over an exposed file: %v", err)
+	}
+	if _, err := a.Users(); !errors.Is(err, ErrExposed) {
+		t.Errorf("users page over an exposed file: %v", err)
+	}
 }
 
 func TestCheck(t *testing.T) {

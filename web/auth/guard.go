@@ -27,7 +27,8 @@ type Options struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
 	// client (default: loopback only, the proxy on the same machine). Any
 	// other sender's X-Forwarded-For is ignored, so a client cannot pose as
-	// another address to dodge the per-address lockout.
+	// another address to dodge the per-address lockout. An empty, non-nil
+	// list trusts no proxy.
 	TrustedProxies []netip.Prefix
 	// TrustedOrigins are further origins ("https://enlist.example") whose
 	// state-changing requests are accepted, for a proxy that rewrites Host.
@@ -48,7 +49,7 @@ const (
 	freeFailures    = 3  // failures answered at once
 	slowStep        = 250 * time.Millisecond
 	slowMax         = 2 * time.Second
-	maxFailRecords  = 100000 // bounds the throttle's memory under a flood of names
+	maxFailRecords  = 100000 // bounds the throttle's memory under a flood of names (about 10 MB)
 	maxLoginBody    = 8 << 10
 	sessionCookie   = "enlist_session"
 	defaultIdle     = 30 * time.Minute
@@ -64,6 +65,8 @@ type Guard struct {
 	audit *audit.Log
 	opts  Options
 	cop   *http.CrossOriginProtection
+
+	maxFailRecords int // maxFailRecords; lowered by tests
 
 	mu       sync.Mutex
 	sessions map[string]*session
@@ -110,7 +113,7 @@ func NewGuard(acc *Accounts, log *audit.Log, opts Options) *Guard {
 		}
 	}
 	g := &Guard{acc: acc, audit: log, opts: opts, cop: http.NewCrossOriginProtection(),
-		sessions: map[string]*session{}, failures: map[string]*failures{}}
+		sessions: map[string]*session{}, failures: map[string]*failures{}, maxFailRecords: maxFailRecords}
 	for _, o := range opts.TrustedOrigins {
 		// A bad origin only narrows what is accepted; the error is
 		// reported by ValidOrigin for the command line to show.
@@ -227,13 +230,19 @@ func (g *Guard) apiUser(w http.ResponseWriter, r *http.Request) (User, bool) {
 			return User{}, false
 		}
 		su, err := g.acc.checkToken(strings.TrimSpace(token))
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrBadToken), errors.Is(err, ErrDisabled):
 			w.Header().Set("WWW-Authenticate", `Bearer realm="enlist", error="invalid_token"`)
 			msg := "unknown or revoked token"
 			if errors.Is(err, ErrDisabled) {
 				msg = "the token's account is disabled"
 			}
 			writeJSONError(w, http.StatusUnauthorized, msg)
+			return User{}, false
+		case err != nil:
+			// Nobody is let in while the accounts cannot be read (a damaged
+			// or exposed file); the caller is told it is not their token.
+			writeJSONError(w, http.StatusInternalServerError, "the service cannot read its accounts file; ask the administrator")
 			return User{}, false
 		}
 		return su.user(), true
@@ -402,7 +411,13 @@ func (g *Guard) endSession(r *http.Request) string {
 }
 
 func (g *Guard) redirectToLogin(w http.ResponseWriter, r *http.Request) {
-	q := url.Values{"next": {r.URL.RequestURI()}}
+	// Only a page read comes back after login: the browser returns with a
+	// GET, and a POST's form (a run now) is not repeated unasked.
+	next := "/"
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		next = r.URL.RequestURI()
+	}
+	q := url.Values{"next": {next}}
 	if langOf(r) == "en" {
 		q.Set("lang", "en")
 	}
@@ -425,25 +440,34 @@ func (g *Guard) lockedFor(name, addr string) time.Duration {
 }
 
 // failed counts a failed login against the account and the address and
-// returns how long to hold the answer back.
-func (g *Guard) failed(name, addr string) time.Duration {
+// returns how long to hold the answer back. known tells whether name is an
+// account: when a flood of made-up names and addresses has filled the
+// throttle's memory, only accounts that exist are still counted, so the
+// memory stays bounded and no real account loses its protection.
+func (g *Guard) failed(name, addr string, known bool) time.Duration {
 	now := g.opts.Now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if len(g.failures) >= maxFailRecords {
+	full := len(g.failures) >= g.maxFailRecords
+	if full {
 		for k, f := range g.failures {
 			if f.lockedUntil.Before(now) && (len(f.times) == 0 || now.Sub(f.times[len(f.times)-1]) > failWindow) {
 				delete(g.failures, k)
 			}
 		}
+		full = len(g.failures) >= g.maxFailRecords
 	}
 	worst := 0
 	for _, k := range []struct {
 		key   string
 		limit int
-	}{{"u:" + name, userFailLimit}, {"a:" + addr, addrFailLimit}} {
+		keep  bool // counted even when the memory is full
+	}{{"u:" + name, userFailLimit, known}, {"a:" + addr, addrFailLimit, false}} {
 		f := g.failures[k.key]
 		if f == nil {
+			if full && !k.keep {
+				continue
+			}
 			f = &failures{}
 			g.failures[k.key] = f
 		}

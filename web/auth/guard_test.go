@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
@@ -175,6 +176,10 @@ func TestLoginSessionLogout(t *testing.T) {
 	r := s.do("GET", "/quality?week=2026-03-01", nil, nil)
 	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/login?next=%2Fquality%3Fweek%3D2026-03-01" {
 		t.Fatalf("no session: %d %q", r.StatusCode, r.Header.Get("Location"))
+	}
+	r = s.do("POST", "/runs/weekly?lang=en", nil, map[string]string{"Sec-Fetch-Site": "same-origin"})
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/login?lang=en&next=%2F" {
+		t.Fatalf("POST without a session: %d %q", r.StatusCode, r.Header.Get("Location"))
 	}
 	r = s.do("GET", "/login?next=%2Fquality%3Fweek%3D2026-03-01", nil, nil)
 	page := body(r)
@@ -389,6 +394,12 @@ func TestAPIAuth(t *testing.T) {
 	if r := s.do("GET", "/", nil, bearer); r.StatusCode != http.StatusSeeOther {
 		t.Errorf("page with a token: %d", r.StatusCode)
 	}
+	// An accounts file exposed to other users lets nobody in, and says so.
+	os.Chmod(s.acc.Path(), 0o644)
+	if r := s.do("GET", "/api/v1/metrics", nil, bearer); r.StatusCode != http.StatusInternalServerError || !strings.Contains(body(r), "cannot read its accounts file") {
+		t.Errorf("token over an exposed accounts file: %d", r.StatusCode)
+	}
+	os.Chmod(s.acc.Path(), 0o600)
 	s.acc.RevokeTokens("operator1")
 	if r := s.do("GET", "/api/v1/metrics", nil, bearer); r.StatusCode != 401 {
 		t.Errorf("revoked token: %d", r.StatusCode)
@@ -404,8 +415,8 @@ func TestAPIAuth(t *testing.T) {
 			api = append(api, e)
 		}
 	}
-	if len(api) != 6 || api[0].Status != 401 || api[0].User != "" || api[3].Status != 200 || api[3].User != "operator1" ||
-		api[3].Target != "GET /api/v1/metrics?scope=410102" || api[3].Addr != "10.1.2.3" || api[5].Status != 401 {
+	if len(api) != 7 || api[0].Status != 401 || api[0].User != "" || api[3].Status != 200 || api[3].User != "operator1" ||
+		api[3].Target != "GET /api/v1/metrics?scope=410102" || api[3].Addr != "10.1.2.3" || api[5].Status != 500 || api[6].Status != 401 {
 		t.Errorf("audited API calls: %+v", api)
 	}
 }
@@ -646,5 +657,70 @@ func TestContextUserGrantsNothing(t *testing.T) {
 		if w.Code != http.StatusSeeOther && w.Code != http.StatusUnauthorized {
 			t.Errorf("%s with a planted user: %d %s", p, w.Code, w.Body)
 		}
+	}
+}
+
+// TestThrottleMemoryBounded: a flood of made-up names from many addresses
+// fills the throttle's memory to its bound and no further, and a real
+// account is still locked after its 10 failures.
+func TestThrottleMemoryBounded(t *testing.T) {
+	s := newSite(t, Options{})
+	s.guard.maxFailRecords = 50
+	for i := 0; i < 200; i++ {
+		s.login(fmt.Sprintf("made-up-%03d", i), "wrong-password", map[string]string{"RemoteAddr": fmt.Sprintf("10.7.%d.%d:1", i/250, i%250)})
+	}
+	s.guard.mu.Lock()
+	n := len(s.guard.failures)
+	s.guard.mu.Unlock()
+	if n != 50 {
+		t.Fatalf("%d throttle records after a flood, want the bound 50", n)
+	}
+	for i := 0; i < userFailLimit; i++ {
+		s.login("admin1", "wrong-password", map[string]string{"RemoteAddr": fmt.Sprintf("10.8.0.%d:1", i)})
+	}
+	if r := s.login("admin1", "admin1-secret-pw", map[string]string{"RemoteAddr": "10.8.1.1:1"}); r.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("a real account after 10 failures in a full throttle: %d", r.StatusCode)
+	}
+}
+
+// TestOverHTTP runs the flow over a real connection with a client that
+// keeps cookies as a browser does: sent to the login form, logged in and
+// brought back, logged out.
+func TestOverHTTP(t *testing.T) {
+	s := newSite(t, Options{})
+	srv := httptest.NewServer(s.h)
+	defer srv.Close()
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	get := func(path string) (string, string) {
+		t.Helper()
+		r, err := client.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Body.Close()
+		return r.Request.URL.RequestURI(), body(r)
+	}
+	if at, page := get("/?lang=en"); at != "/login?lang=en&next=%2F%3Flang%3Den" || !strings.Contains(page, "Log in") {
+		t.Fatalf("without a session: at %s\n%s", at, page)
+	}
+	r, err := client.PostForm(srv.URL+"/login?lang=en", url.Values{"name": {"Leader1"}, "password": {"leader1-secret-pw"}, "next": {"/?lang=en"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := body(r); r.Request.URL.RequestURI() != "/?lang=en" || b != "hello leader1 leader 410102" {
+		t.Fatalf("after login: at %s: %q", r.Request.URL.RequestURI(), b)
+	}
+	r.Body.Close()
+	if at, page := get("/"); at != "/" || page != "hello leader1 leader 410102" {
+		t.Fatalf("the session kept: at %s %q", at, page)
+	}
+	r, err = client.PostForm(srv.URL+"/logout", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if at, _ := get("/"); !strings.HasPrefix(at, "/login?") {
+		t.Fatalf("after logout: at %s", at)
 	}
 }

@@ -194,7 +194,7 @@ func (g *Guard) login(w http.ResponseWriter, r *http.Request) {
 	su, err := g.acc.check(name, password)
 	switch {
 	case errors.Is(err, ErrBadCredentials):
-		delay := g.failed(name, addr)
+		delay := g.failed(name, addr, who != "")
 		g.opts.Sleep(r.Context(), delay)
 		fail(http.StatusUnauthorized, "bad_credentials", pick(lang == "en", "Wrong user name or password.", "用户名或密码错误。"))
 		return

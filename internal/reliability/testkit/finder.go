@@ -27,7 +27,23 @@ type Finder struct {
 	People
 }
 
-func (f Finder) Find(b []byte) []string {
+func (f Finder) Find(b []byte) []string { return f.find(b, false) }
+
+// FindWhole is Find for the raw bytes of compressed containers (DuckDB
+// files, Parquet, zip): a name counts only as a whole run of CJK
+// characters, not as a window inside a longer run. Compression keeps the
+// text it stores as literals between back-references, so stored words
+// come out spliced: the branches 陆军, 海军, 空军 zstd-compressed in a
+// Parquet file read "陆海空军", which holds the generated name 陆海. Which
+// splices appear depends on the order rows were stored in, so a window
+// search over compressed bytes reports a different false name in some
+// runs and none in others. A name stored plainly (the WAL, an
+// uncompressed segment, a freed block) sits between length bytes and is
+// still a whole run; every value of every table is also read back
+// decompressed and searched window by window (scanDuckDB, Parquet rows).
+func (f Finder) FindWhole(b []byte) []string { return f.find(b, true) }
+
+func (f Finder) find(b []byte, whole bool) []string {
 	var hits []string
 	// Identity numbers.
 	var run []byte
@@ -46,7 +62,7 @@ func (f Finder) Find(b []byte) []string {
 			run = append(run, byte(r))
 		case r >= '０' && r <= '９':
 			run = append(run, byte('0'+r-'０'))
-		case r == 'x' || r == 'X':
+		case r == 'x' || r == 'X' || r == 'ｘ' || r == 'Ｘ':
 			run = append(run, 'X')
 		default:
 			flush()
@@ -55,12 +71,25 @@ func (f Finder) Find(b []byte) []string {
 	}
 	flush()
 	// Names: windows of 2–4 runes over the valid UTF-8 stretches.
-	var window []int // byte offsets of the last 4 rune starts
+	var window []int      // byte offsets of the last 4 rune starts
+	start, runes := -1, 0 // the current run of CJK runes, for whole-run matching
 	for i := 0; i < len(b); {
 		r, size := utf8.DecodeRune(b[i:])
 		if r == utf8.RuneError && size <= 1 || r < 0x2E80 {
+			if whole && runes >= 2 && runes <= 4 && f.Names[string(b[start:i])] {
+				hits = append(hits, string(b[start:i]))
+			}
+			start, runes = -1, 0
 			window = window[:0]
 			i += max(size, 1)
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+		runes++
+		if whole {
+			i += size
 			continue
 		}
 		window = append(window, i)
@@ -75,6 +104,9 @@ func (f Finder) Find(b []byte) []string {
 		}
 		i = end
 	}
+	if whole && runes >= 2 && runes <= 4 && f.Names[string(b[start:])] {
+		hits = append(hits, string(b[start:]))
+	}
 	return hits
 }
 
@@ -86,7 +118,25 @@ func (f Finder) ScanFile(t *testing.T, path string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	compressed := bytes.HasPrefix(b, []byte("PK\x03\x04")) || strings.HasSuffix(path, ".parquet") ||
+		len(b) > 16 && bytes.Equal(b[8:12], []byte("DUCK"))
 	hits := f.Find(b)
+	if compressed {
+		hits = f.FindWhole(b)
+	}
+	for i, h := range hits {
+		if i == 3 {
+			break
+		}
+		// Say where in the bytes, with what surrounds it, so a finding can
+		// be traced without a rerun.
+		at := bytes.Index(b, []byte(h))
+		if at < 0 {
+			continue
+		}
+		lo, hi := max(at-96, 0), min(at+len(h)+96, len(b))
+		t.Logf("%s: %q at byte %d of %d: %q", path, h, at, len(b), b[lo:hi])
+	}
 	switch {
 	case bytes.HasPrefix(b, []byte("PK\x03\x04")):
 		zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
@@ -165,7 +215,13 @@ func (f Finder) scanQuery(t *testing.T, db *sql.DB, q string) []string {
 		if err := rows.Scan(&s); err != nil {
 			t.Fatal(err)
 		}
-		hits = append(hits, f.Find([]byte(s.String))...)
+		found := f.Find([]byte(s.String))
+		if len(found) > 0 {
+			// Say where: which query and which row, so a finding can be
+			// traced to a table and column without a rerun.
+			t.Logf("%s: %q in row %s", q, found, s.String)
+		}
+		hits = append(hits, found...)
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)

@@ -255,7 +255,7 @@ func Binary(t testing.TB) string {
 		defer cancel()
 		cmd := exec.CommandContext(ctx, "go", "build", "-tags", "duckdb_arrow", "-o", binPath, "enlist/cmd/enlist")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+			binErr = fmt.Errorf("go build: %w\n%s", err, out)
 		}
 	})
 	if binErr != nil {

@@ -1,4 +1,4 @@
--- metrics_pair_at(as_of, prev, y, s): every SPEC §7 count and rate for every
+-- counts_pair_at(as_of, prev, y, s): every SPEC §7 count and rate for every
 -- region, level, year and season, as of two dates at once (t = 'cur' for
 -- as_of, 'prev' for prev), which is what the bulletin compares week on week.
 -- Counts are summed bottom-up from the people's own regions (town or
@@ -9,9 +9,12 @@
 -- quotas in the province (one that appears only through its resettlement)
 -- has has_data false and NULL conscription figures.
 -- y and s select a year and season; NULL computes them all.
--- metrics_at (below) is the one-date form; scores_at (210) adds pace, change
--- and the composite score.
-CREATE OR REPLACE MACRO metrics_pair_at(as_of, prev, y, s) AS TABLE
+-- counts_at (below) is the one-date form. What analysts and the bulletin
+-- read is metrics_at (210, the metrics view for any date): these counts and
+-- rates plus pace, week-on-week change, scores, ranks and the bulletin's
+-- verdicts. counts_at is the cheaper building block (one date, no
+-- judgement), as metrics_year_on_year_at uses it.
+CREATE OR REPLACE MACRO counts_pair_at(as_of, prev, y, s) AS TABLE
 WITH levels AS (
     SELECT unnest([2, 4, 6, 9, 12]) AS n
 ),
@@ -233,8 +236,8 @@ SELECT
     province_name, city_name, county_name
 FROM counts;
 
--- metrics_at(as_of, y, s): the same for one date.
-CREATE OR REPLACE MACRO metrics_at(as_of, y, s) AS TABLE
-SELECT * EXCLUDE (t) FROM metrics_pair_at(as_of, as_of, y, s) WHERE t = 'cur';
-COMMENT ON MACRO TABLE metrics_pair_at IS '征兵工作指标 (两日期): metrics_at as of two dates at once (t = cur for as_of, prev for prev), the basis of the week-on-week change';
-COMMENT ON MACRO TABLE metrics_at IS '征兵工作指标 (计数与比率): every SPEC §7 count and rate by region for a date, year and season — no pace, week-on-week change or score (scores_at adds those; the metrics view is scores_at)';
+-- counts_at(as_of, y, s): the same for one date.
+CREATE OR REPLACE MACRO counts_at(as_of, y, s) AS TABLE
+SELECT * EXCLUDE (t) FROM counts_pair_at(as_of, as_of, y, s) WHERE t = 'cur';
+COMMENT ON MACRO TABLE counts_pair_at IS '计数与比率 (两日期): counts_at as of two dates at once (t = cur for as_of, prev for prev), the basis of the week-on-week change';
+COMMENT ON MACRO TABLE counts_at IS '计数与比率: every SPEC §7 count and rate by region for a date, year and season, and nothing else — no pace, week-on-week change, score, rank or verdict (metrics_at, the full form, adds those)';
