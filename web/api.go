@@ -50,6 +50,9 @@ func (s *Server) apiMetrics(w http.ResponseWriter, r *http.Request, c *call) {
 		s.badParam(w, r, c, err)
 		return
 	}
+	if q.AsOf.IsZero() {
+		q.AsOf = s.today()
+	}
 	wh, release, err := s.pub.acquire(r.Context())
 	if err != nil {
 		s.failed(w, r, c, err)
