@@ -84,6 +84,7 @@ type Server struct {
 	cfg       Config
 	pub       *published
 	bulletins bulletins
+	answers   answers
 	handler   http.Handler
 	// runs started from the console, kept until the server stops, so the
 	// runs page shows them before the published copy has their record.
