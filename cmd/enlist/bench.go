@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"enlist/bench"
 )
@@ -14,6 +15,9 @@ import (
 func runBench(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 && args[0] == "limit" {
 		return runBenchLimit(ctx, e, args[1:])
+	}
+	if len(args) > 0 && args[0] == "console" {
+		return runBenchConsole(ctx, e, args[1:])
 	}
 	fs := e.newFlags("bench", "[--registrations N] [--large N] [--runs N] [--out FILE] [--keep DIR]",
 		"Measure enlist in one run. Generates a province, then runs every step as its own process,\n"+
@@ -76,6 +80,64 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		}
 		if err != nil {
 			return errors.Join(runErr, fmt.Errorf("bench: write %s: %w", out, err))
+		}
+	}
+	return runErr
+}
+
+// runBenchConsole is the web console's load: enlist bench console.
+func runBenchConsole(ctx context.Context, e *env, args []string) error {
+	fs := e.newFlags("bench console", "[--registrations N] [--clients N] [--duration D] [--out FILE] [--keep DIR]",
+		"Measure the web console under load, on loopback. Generates a province, loads and publishes it,\n"+
+			"starts enlist serve --http on a free 127.0.0.1 port (--no-schedules), signs a leader of the\n"+
+			"province in (a session for the pages, an API token for the metrics API), and reads with\n"+
+			"--clients clients for --duration while three counties' week is ingested and published.\n"+
+			"Prints p50/p95/max per kind: cached bulletin page, uncached page (a county and week nobody\n"+
+			"asked for yet), metrics API. Fails on any error: a status other than 200, or an answer\n"+
+			"without the region asked for.",
+		"  enlist bench console --registrations 1000000 --clients 50 --duration 60s\n"+
+			"  enlist bench console --registrations 20000 --clients 8 --duration 10s --keep /tmp/console")
+	opt := bench.ConsoleOptions{}
+	var out string
+	fs.IntVar(&opt.Registrations, "registrations", 1_000_000, "registrations of the province")
+	fs.IntVar(&opt.Clients, "clients", 50, "concurrent clients")
+	fs.DurationVar(&opt.Duration, "duration", time.Minute, "how long the clients read")
+	fs.StringVar(&out, "out", "", "write the figures as JSON to this file")
+	fs.StringVar(&opt.Dir, "keep", "", "work folder to keep (extracts, warehouse, bench.log)")
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("%w: bench console takes no arguments", errUsage)
+	}
+	if opt.Registrations <= 0 || opt.Clients <= 0 || opt.Duration <= 0 {
+		return fmt.Errorf("%w: --registrations, --clients and --duration must be positive", errUsage)
+	}
+	if opt.Exe, err = os.Executable(); err != nil {
+		return fmt.Errorf("bench: find the enlist binary: %w", err)
+	}
+	cfg, err := e.site().Config()
+	if err != nil {
+		return err
+	}
+	r, err := e.site().Resources(cfg)
+	if err != nil {
+		return err
+	}
+	opt.Threads, opt.MemoryLimit = r.Threads, r.MemoryLimit
+	opt.Command = "enlist " + strings.Join(append([]string{"bench", "console"}, args...), " ")
+	opt.Progress = func(s string) { e.progress("%s", s) }
+	rep, runErr := bench.RunConsole(ctx, opt)
+	e.progressDone()
+	rep.WriteText(e.stdout)
+	if out != "" {
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err == nil {
+			err = os.WriteFile(out, append(b, '\n'), 0o644)
+		}
+		if err != nil {
+			return errors.Join(runErr, fmt.Errorf("bench console: write %s: %w", out, err))
 		}
 	}
 	return runErr
