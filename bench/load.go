@@ -61,7 +61,7 @@ type LoadResult struct {
 }
 
 // Load runs opt.Clients clients, each sending its next request as soon as
-// the previous one is answered, for opt.Duration (requests in flight then
+// the previous one is answered, once and then for opt.Duration (requests in flight then
 // finish and count). An error is a transport failure, a status other than
 // 200, or a body without the region it was asked for.
 func Load(ctx context.Context, opt LoadOptions) LoadResult {
@@ -84,7 +84,9 @@ func Load(ctx context.Context, opt LoadOptions) LoadResult {
 	deadline := start.Add(opt.Duration)
 	for c := range opt.Clients {
 		wg.Go(func() {
-			for i := 0; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
+			// Each client sends at least one request, then more until the
+			// deadline.
+			for i := 0; i == 0 || time.Now().Before(deadline) && ctx.Err() == nil; i++ {
 				rq := opt.Next(c, i)
 				t0 := time.Now()
 				errText := fetchOne(ctx, client, opt.Base, rq)
@@ -140,7 +142,7 @@ func fetchOne(ctx context.Context, client *http.Client, base string, rq Request)
 	case err != nil:
 		return fmt.Sprintf("%s: read: %v", rq.Path, err)
 	case resp.StatusCode != http.StatusOK:
-		return fmt.Sprintf("%s = %d: %.200s", rq.Path, resp.StatusCode, body)
+		return fmt.Sprintf("%s = %d: %.160s", rq.Path, resp.StatusCode, strings.Join(strings.Fields(string(body)), " "))
 	case rq.Want != "" && !strings.Contains(string(body), rq.Want):
 		return fmt.Sprintf("%s: the answer lacks %q", rq.Path, rq.Want)
 	}

@@ -32,7 +32,8 @@ func runBench(ctx context.Context, e *env, args []string) error {
 			"Each scenario is also run by bench/peer.py, the pandas and openpyxl script an analyst would\n"+
 			"write (needs python3-pandas and python3-openpyxl); the run fails unless its per-county\n"+
 			"figures equal enlist's. --threads and --memory-limit apply to enlist and the limit alike.\n"+
-			"Files go to a temporary folder, removed at the end, unless --keep names one.",
+			"Files go to a temporary folder, removed at the end, unless --keep names one.\n"+
+			"enlist bench console measures the web console under load (enlist bench console --help).",
 		"  enlist bench                                        # 1,000,000 and 10,000,000 registrations\n"+
 			"  enlist bench --registrations 50000 --large 0 --runs 1\n"+
 			"  enlist bench --out bench.json --keep /tmp/bench    # JSON for tools; keep files and the log")
