@@ -383,9 +383,9 @@ func TestSQLPageInChromium(t *testing.T) {
 	srv := httptest.NewServer(s)
 	defer srv.Close()
 	want := wholeCount(t, s, `SELECT count(DISTINCT left(region_code, 9)) FROM registrations WHERE starts_with(region_code, ?)`, fix.county)
-	var status, rowCount string
+	var status, rowCount, cancelled string
 	var cells int
-	problems, err := browsertest.Site(t, srv.URL, browsertest.Options{},
+	problems, err := browsertest.Site(t, srv.URL, browsertest.Options{LogWarnings: true},
 		chromedp.Navigate(srv.URL+"/login?next=/sql"),
 		chromedp.WaitVisible(`#name`, chromedp.ByQuery),
 		chromedp.SendKeys(`#name`, "browser-analyst", chromedp.ByQuery),
@@ -399,6 +399,13 @@ func TestSQLPageInChromium(t *testing.T) {
 		chromedp.Text(`#sql-status`, &status, chromedp.ByQuery),
 		chromedp.AttributeValue(`#sql-status`, "data-row-count", &rowCount, nil, chromedp.ByQuery),
 		chromedp.Evaluate(`document.querySelectorAll('#sql-table tbody tr').length`, &cells),
+		// A slow query, cancelled: the page says so and can run again.
+		chromedp.SetValue(`#sql-query`, "SELECT count(*) FROM range(100000000000) a, range(10) b", chromedp.ByQuery),
+		chromedp.Click(`#sql-run`, chromedp.ByQuery),
+		chromedp.WaitEnabled(`#sql-cancel`, chromedp.ByQuery),
+		chromedp.Click(`#sql-cancel`, chromedp.ByQuery),
+		chromedp.WaitEnabled(`#sql-run`, chromedp.ByQuery),
+		chromedp.Text(`#sql-status`, &cancelled, chromedp.ByQuery),
 	)
 	if err != nil {
 		t.Fatalf("%v (problems: %v)", err, problems)
@@ -409,4 +416,28 @@ func TestSQLPageInChromium(t *testing.T) {
 	if rowCount != itoa(int(want)) || int64(cells) != want || !strings.Contains(status, itoa(int(want))+" 行") {
 		t.Errorf("status %q, row count %s, %d table rows; want %d", status, rowCount, cells, want)
 	}
+	if cancelled != "已取消。" {
+		t.Errorf("after Cancel the status is %q", cancelled)
+	}
+}
+
+// Cancel ends the query on the server: the request's context interrupts
+// DuckDB, so the handler returns at once instead of at the time limit.
+func TestSQLAPICancelStopsTheQuery(t *testing.T) {
+	s := newServer(t, Config{SQLTimeout: 10 * time.Minute})
+	h := s.as(t, auth.User{Name: "county-analyst", Role: auth.Analyst, Region: fix.county})
+	postSQL(t, h, "", map[string]any{"query": "SELECT 1"}) // the county's copy, built once
+	ctx, cancel := context.WithCancel(context.Background())
+	req := httptest.NewRequest("POST", "/api/v1/sql", strings.NewReader(`{"query": "SELECT count(*) FROM range(100000000000) a, range(10) b"}`)).WithContext(ctx)
+	done := make(chan struct{})
+	start := time.Now()
+	go func() { h.ServeHTTP(httptest.NewRecorder(), req); close(done) }()
+	time.Sleep(500 * time.Millisecond)
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the query ran on 30s after its request was cancelled")
+	}
+	t.Logf("returned %s after the start", time.Since(start))
 }
