@@ -119,3 +119,14 @@ func TestBulletinAPISendsTheWorkbookAndThePage(t *testing.T) {
 		t.Errorf("the page is not sent as an attachment: %q", cd)
 	}
 }
+
+// A season without data is 404 with the command's words, not a server error.
+func TestMetricsOfASeasonWithoutDataIsNotFound(t *testing.T) {
+	s := newServer(t, Config{})
+	h := s.as(t, auth.User{Name: "api", Role: auth.Leader, Region: fix.county})
+	rec := get(t, h, "GET", "/api/v1/metrics?as_of=2024-09-01")
+	var e apiError
+	if rec.Code != http.StatusNotFound || json.Unmarshal(rec.Body.Bytes(), &e) != nil || !strings.Contains(e.Error, "latest with data is 2025 season") {
+		t.Errorf("= %d %s, want 404 naming the latest season with data", rec.Code, rec.Body)
+	}
+}

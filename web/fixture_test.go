@@ -7,10 +7,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strings"
-	"sync"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -200,6 +200,14 @@ func (ts *testServer) as(t testing.TB, u auth.User) http.Handler {
 	})
 	ts.users[u.Name] = h
 	return h
+}
+
+func newRequest(method, target string) *http.Request { return httptest.NewRequest(method, target, nil) }
+
+func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	return rec
 }
 
 func get(t testing.TB, h http.Handler, method, target string) *httptest.ResponseRecorder {

@@ -143,7 +143,7 @@ func (s *Server) failed(w http.ResponseWriter, r *http.Request, c *call, err err
 	switch {
 	case errors.Is(err, errNoCopy):
 		s.fail(w, r, c, http.StatusServiceUnavailable, "", err.Error())
-	case errors.Is(err, metrics.ErrNoData):
+	case errors.Is(err, metrics.ErrNoData), errors.Is(err, metrics.ErrNoSeasonData):
 		s.fail(w, r, c, http.StatusNotFound, "", c.Lang.f("no_data", err))
 	case r.Context().Err() != nil:
 		// The client went away; nothing to answer.

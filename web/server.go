@@ -126,6 +126,8 @@ func New(cfg Config) (*Server, error) {
 	mux := http.NewServeMux()
 	cfg.Guard.Routes(mux)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles()))
+	// Browsers ask for an icon on every site; the console has none.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	for _, rt := range routeTable() {
 		mux.Handle(rt.Method+" "+rt.Pattern, s.guarded(rt))
 	}

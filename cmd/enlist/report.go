@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"enlist/internal/jobs"
 	"enlist/reports"
 	"enlist/reports/bulletin"
 )
@@ -63,25 +64,12 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	start := time.Now()
-	switch kind {
-	case "weekly":
-		files, err := reports.Weekly(ctx, wh, opt)
-		if err != nil {
-			if files.XLSX != "" {
-				fmt.Fprintln(e.stdout, files.XLSX)
-			}
-			return err
-		}
-		e.log.Info("weekly bulletin written", "scope", q.Scope, "xlsx", files.XLSX, "html", files.HTML, "seconds", time.Since(start).Seconds())
-		fmt.Fprintln(e.stdout, files.XLSX)
-		fmt.Fprintln(e.stdout, files.HTML)
-	case "quality":
-		path, err := reports.Quality(ctx, wh, opt)
-		if err != nil {
-			return err
-		}
-		e.log.Info("data-quality report written", "scope", q.Scope, "xlsx", path, "seconds", time.Since(start).Seconds())
-		fmt.Fprintln(e.stdout, path)
+	files, err := jobs.WriteReport(ctx, wh, kind, opt)
+	for _, f := range files {
+		fmt.Fprintln(e.stdout, f)
 	}
-	return nil
+	if err == nil {
+		e.log.Info("report written", "report", kind, "scope", q.Scope, "files", files, "seconds", time.Since(start).Seconds())
+	}
+	return err
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"enlist/internal/jobs"
 	"enlist/pipelines/export"
 	"enlist/pipelines/rollup"
 )
@@ -109,21 +110,9 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	if *out == "" || len(rest) > 0 {
 		return fmt.Errorf("%w: give --out DIR and no other arguments", errUsage)
 	}
-	var chosen []string
-	for _, k := range kinds {
-		for _, part := range strings.Split(k, ",") {
-			if part = strings.TrimSpace(part); part == "" {
-				continue
-			}
-			ok := false
-			for _, known := range export.Kinds() {
-				ok = ok || part == known
-			}
-			if !ok {
-				return fmt.Errorf("%w: --kind %q: use one of %s", errUsage, part, strings.Join(export.Kinds(), ", "))
-			}
-			chosen = append(chosen, part)
-		}
+	chosen, err := jobs.ExportKinds(kinds)
+	if err != nil {
+		return fmt.Errorf("%w: --kind %w", errUsage, err)
 	}
 	wh, err := e.site().OpenReader(ctx, false)
 	if err != nil {

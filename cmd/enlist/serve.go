@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"enlist/internal/jobs"
+	"enlist/internal/site"
 	"enlist/web"
 )
 
@@ -197,25 +197,11 @@ func yesNo(b bool) string {
 // serviceLog sends structured records to standard error even on a
 // terminal: the service and its runs are read from logs.
 func (e *env) serviceLog(format string) error {
-	opt := &slog.HandlerOptions{Level: slog.LevelInfo}
-	if format == "text" {
-		// People read the text log: its times are in the configured zone,
-		// with their offset. JSON keeps UTC for the machines that read it.
-		loc, _ := e.site().Zone()
-		opt.ReplaceAttr = func(groups []string, a slog.Attr) slog.Attr {
-			if len(groups) == 0 && a.Key == slog.TimeKey && a.Value.Kind() == slog.KindTime {
-				return slog.String(slog.TimeKey, a.Value.Time().In(loc).Format("2006-01-02T15:04:05.000-07:00"))
-			}
-			return a
-		}
+	loc, _ := e.site().Zone()
+	log, err := site.NewLog(e.stderr, format, loc)
+	if err != nil {
+		return fmt.Errorf("%w: --log-format %w", errUsage, err)
 	}
-	switch format {
-	case "text":
-		e.log = slog.New(slog.NewTextHandler(e.stderr, opt))
-	case "json":
-		e.log = slog.New(slog.NewJSONHandler(e.stderr, opt))
-	default:
-		return fmt.Errorf("%w: --log-format must be text or json", errUsage)
-	}
+	e.log = log
 	return nil
 }

@@ -7,7 +7,9 @@ package browsertest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -48,6 +50,8 @@ type Options struct {
 	// Downloads is the folder files the page downloads are saved in (Site
 	// only); "" refuses downloads.
 	Downloads string
+	// Timeout bounds the whole run (default 90 s).
+	Timeout time.Duration
 }
 
 // Load opens the file at path in headless chromium with every network
@@ -61,7 +65,7 @@ type Options struct {
 func Load(t testing.TB, path string, opt Options, actions ...chromedp.Action) ([]string, error) {
 	t.Helper()
 	url := "file://" + path
-	return browse(t, opt, func(u string) bool { return u == url }, append([]chromedp.Action{
+	return browse(t, opt, "MAP * ~NOTFOUND", func(u string) bool { return u == url }, append([]chromedp.Action{
 		network.SetBlockedURLs([]string{"http://*", "https://*", "ws://*", "wss://*", "ftp://*"}),
 		chromedp.Navigate(url),
 		chromedp.WaitReady(`body[data-rendered="true"]`, chromedp.ByQuery),
@@ -86,46 +90,83 @@ func Site(t testing.TB, base string, opt Options, actions ...chromedp.Action) ([
 		set = set.WithDownloadPath(opt.Downloads)
 	}
 	first = append(first, set)
-	return browse(t, opt, func(u string) bool { return u == base || strings.HasPrefix(u, base+"/") }, append(first, actions...))
+	// Every name but the server's address resolves to nothing.
+	host := strings.TrimPrefix(strings.TrimPrefix(base, "http://"), "https://")
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return browse(t, opt, "MAP * ~NOTFOUND, EXCLUDE "+host, func(u string) bool {
+		// data: URLs are the browser's own (a date input's icon), not the network.
+		return u == base || strings.HasPrefix(u, base+"/") || strings.HasPrefix(u, "data:")
+	}, append(first, actions...))
 }
 
-// WaitDownload waits until the download the previous action started has
-// completed (Site with Options.Downloads), or fails.
-func WaitDownload() chromedp.Action {
+// Download runs click, which starts a download, and waits until the file
+// has been saved in Options.Downloads (Site only); name receives the name
+// the server suggested.
+func Download(click chromedp.Action, name *string) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
 		done := make(chan error, 1)
 		lctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		chromedp.ListenBrowser(lctx, func(ev any) {
-			if e, ok := ev.(*browser.EventDownloadProgress); ok {
+		send := func(err error) {
+			select {
+			case done <- err:
+			default:
+			}
+		}
+		var mu sync.Mutex
+		chromedp.ListenTarget(lctx, func(ev any) {
+			switch e := ev.(type) {
+			case *browser.EventDownloadWillBegin:
+				mu.Lock()
+				*name = e.SuggestedFilename
+				mu.Unlock()
+			case *browser.EventDownloadProgress:
 				switch e.State {
 				case browser.DownloadProgressStateCompleted:
-					select {
-					case done <- nil:
-					default:
-					}
+					send(nil)
 				case browser.DownloadProgressStateCanceled:
-					select {
-					case done <- fmt.Errorf("download cancelled"):
-					default:
-					}
+					send(errors.New("download cancelled"))
 				}
 			}
 		})
+		if err := click.Do(ctx); err != nil {
+			return err
+		}
 		select {
 		case err := <-done:
 			return err
 		case <-ctx.Done():
-			return ctx.Err()
+			return fmt.Errorf("waiting for the download: %w", ctx.Err())
 		}
 	})
 }
 
 // browse runs actions in a fresh headless chromium and collects the
 // problems; allowed tells which requests are the page's own.
-func browse(t testing.TB, opt Options, allowed func(url string) bool, actions []chromedp.Action) ([]string, error) {
+func browse(t testing.TB, opt Options, resolver string, allowed func(url string) bool, actions []chromedp.Action) ([]string, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	if opt.Timeout <= 0 {
+		opt.Timeout = 90 * time.Second
+	}
+	profile, err := os.MkdirTemp("", "browsertest-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Chromium's helper processes may still be writing to the profile for
+	// a moment after the browser has gone (t.TempDir's cleanup then fails
+	// the test with "directory not empty"), so removal is retried briefly.
+	defer func() {
+		for range 50 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("chromium profile %s left behind", profile)
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), opt.Timeout)
 	defer cancel()
 	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(Chromium),
@@ -138,8 +179,8 @@ func browse(t testing.TB, opt Options, allowed func(url string) bool, actions []
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND"),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("host-resolver-rules", resolver),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 1600),
 	)
 	defer cancelAlloc()
@@ -179,7 +220,7 @@ func browse(t testing.TB, opt Options, allowed func(url string) bool, actions []
 			go func() { _ = chromedp.Run(bctx, cdppage.HandleJavaScriptDialog(false)) }()
 		}
 	})
-	err := chromedp.Run(bctx, append([]chromedp.Action{network.Enable(), cdplog.Enable()}, actions...)...)
+	err = chromedp.Run(bctx, append([]chromedp.Action{network.Enable(), cdplog.Enable()}, actions...)...)
 	// Every event is delivered before the last evaluation answers, so the
 	// list is complete here; a copy, as the listener lives until the
 	// browser closes.

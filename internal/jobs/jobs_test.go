@@ -92,7 +92,7 @@ func TestParamsRefusedAtTheirLine(t *testing.T) {
     params:
       out: parquet
       kinds: [people]
-`, []string{`jobs.yaml:7: job pq: kinds: "people": use quotas`}},
+`, []string{`jobs.yaml:7: job pq: kinds: "people": use one of quotas, `}},
 		{`jobs:
   - name: q
     cron: "0 7 * * 1"
@@ -279,5 +279,19 @@ func TestEngineRunsJobsOnASite(t *testing.T) {
 	runs, err := s.RecentRuns(ctx, 3)
 	if err != nil || len(runs["nightly"]) != 1 || len(runs["counts"]) != 1 || runs["counts"][0].Trigger != schedules.TriggerManual {
 		t.Fatalf("recorded runs %+v %v", runs, err)
+	}
+}
+
+// enlist export --kind and the export job's kinds read kinds the same way.
+func TestExportKinds(t *testing.T) {
+	got, err := ExportKinds([]string{"quotas, approvals", "", "registrations"})
+	if err != nil || strings.Join(got, "|") != "quotas|approvals|registrations" {
+		t.Errorf("kinds %q %v", got, err)
+	}
+	if got, err := ExportKinds(nil); err != nil || got != nil {
+		t.Errorf("no kinds: %q %v", got, err)
+	}
+	if _, err := ExportKinds([]string{"quotas,people"}); err == nil || !strings.HasPrefix(err.Error(), `"people": use one of quotas, `) {
+		t.Errorf("unknown kind: %v", err)
 	}
 }

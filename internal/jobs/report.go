@@ -9,6 +9,7 @@ import (
 
 	"enlist/internal/config"
 	"enlist/internal/site"
+	"enlist/internal/warehouse"
 	"enlist/reports"
 	"enlist/reports/bulletin"
 	"enlist/schedules"
@@ -41,6 +42,28 @@ func AsOf(policy string, fixed, due time.Time) time.Time {
 		due = due.AddDate(0, 0, -1)
 	}
 	return time.Date(due.Year(), due.Month(), due.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// WriteReport writes one scope's report from wh: "weekly", the bulletin's
+// workbook and page; "quality", the data-quality workbook. It returns the
+// files written, with an error those it wrote before failing (a bulletin's
+// workbook when its page failed).
+func WriteReport(ctx context.Context, wh *warehouse.Warehouse, report string, opt reports.Options) ([]string, error) {
+	if report == "quality" {
+		path, err := reports.Quality(ctx, wh, opt)
+		if err != nil {
+			return nil, err
+		}
+		return []string{path}, nil
+	}
+	files, err := reports.Weekly(ctx, wh, opt)
+	if err != nil {
+		if files.XLSX != "" {
+			return []string{files.XLSX}, err
+		}
+		return nil, err
+	}
+	return []string{files.XLSX, files.HTML}, nil
 }
 
 func reportJob(s *site.Site, job schedules.Job) (schedules.Task, error) {
@@ -98,21 +121,12 @@ func reportJob(s *site.Site, job schedules.Job) (schedules.Task, error) {
 		var errs []error
 		for _, scope := range p.Scopes {
 			opt := reports.Options{Options: bulletin.Options{Scope: scope, AsOf: asOf, Year: p.Year, Season: p.Season, Lang: lang, Signature: sig, Fallback: p.Latest}, Out: out}
-			if p.Report == "quality" {
-				path, err := reports.Quality(ctx, wh, opt)
-				if err != nil {
-					errs = append(errs, fmt.Errorf("scope %s: %w", scope, err))
-					continue
-				}
-				written = append(written, path)
-				continue
-			}
-			files, err := reports.Weekly(ctx, wh, opt)
+			files, err := WriteReport(ctx, wh, p.Report, opt)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("scope %s: %w", scope, err))
 				continue
 			}
-			written = append(written, files.XLSX, files.HTML)
+			written = append(written, files...)
 		}
 		return schedules.Outcome{
 			Message: fmt.Sprintf("%s report as of %s: %s", p.Report, asOf.Format(time.DateOnly), strings.Join(written, ", ")),

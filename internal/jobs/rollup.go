@@ -74,6 +74,25 @@ type ExportParams struct {
 	Kinds []string `yaml:"kinds"`
 }
 
+// ExportKinds reads the kinds to export as given (each may list several,
+// comma-separated), refusing one that export does not write; none means
+// every kind.
+func ExportKinds(given []string) ([]string, error) {
+	var out []string
+	for _, k := range given {
+		for _, part := range strings.Split(k, ",") {
+			if part = strings.TrimSpace(part); part == "" {
+				continue
+			}
+			if !slices.Contains(export.Kinds(), part) {
+				return nil, fmt.Errorf("%q: use one of %s", part, strings.Join(export.Kinds(), ", "))
+			}
+			out = append(out, part)
+		}
+	}
+	return out, nil
+}
+
 func exportJob(s *site.Site, job schedules.Job) (schedules.Task, error) {
 	var p ExportParams
 	if err := job.DecodeParams(&p); err != nil {
@@ -82,10 +101,9 @@ func exportJob(s *site.Site, job schedules.Job) (schedules.Task, error) {
 	if p.Out == "" {
 		return nil, job.ParamError("out", "give the folder to write the Parquet files into")
 	}
-	for _, k := range p.Kinds {
-		if !slices.Contains(export.Kinds(), k) {
-			return nil, job.ParamError("kinds", "%q: use %s", k, strings.Join(export.Kinds(), ", "))
-		}
+	kinds, err := ExportKinds(p.Kinds)
+	if err != nil {
+		return nil, job.ParamError("kinds", "%v", err)
 	}
 	return func(ctx context.Context, run schedules.Run) (schedules.Outcome, error) {
 		out := run.Dated(s.Beside(p.Out))
@@ -93,7 +111,7 @@ func exportJob(s *site.Site, job schedules.Job) (schedules.Task, error) {
 		if err != nil {
 			return schedules.Outcome{}, err
 		}
-		note, err := export.Write(ctx, wh.DB(), out, export.Options{Kinds: p.Kinds, Warehouse: s.DB, ReadFrom: wh.Path()})
+		note, err := export.Write(ctx, wh.DB(), out, export.Options{Kinds: kinds, Warehouse: s.DB, ReadFrom: wh.Path()})
 		err = errors.Join(err, wh.Close())
 		counts := map[string]int64{}
 		for _, w := range note.Kinds {

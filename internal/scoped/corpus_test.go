@@ -280,3 +280,21 @@ func TestCorpusCheckerSeesLeaks(t *testing.T) {
 		}
 	}
 }
+
+// TestProvinceSeesEverything: on a provincial warehouse the province's
+// analyst reads the published version itself, as enlist sql does.
+func TestProvinceSeesEverything(t *testing.T) {
+	fx := warehouseFixture(t)
+	ctx := context.Background()
+	p, err := Copy(ctx, fx.published, "64")
+	if err != nil || p != fx.published {
+		t.Fatalf("Copy for 64 = %s, %v; want %s", p, err, fx.published)
+	}
+	res, err := ScopeQuery(ctx, fx.published, "64", "SELECT count(*) FROM registrations WHERE NOT starts_with(region_code, '6401')", nil, QueryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.Rows[0][0].(int64); n == 0 {
+		t.Errorf("the province sees no registration outside 6401: %v", res.Rows)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"enlist/internal/analyst"
+	"enlist/internal/tabular"
 	"enlist/internal/warehouse"
 )
 
@@ -40,6 +41,13 @@ type Result struct {
 	// Variable is set, and Columns and Rows empty, when the text was a
 	// SET VARIABLE.
 	Variable string
+}
+
+// Frame gives the rows to the project's writers (tabular.Write for CSV and
+// JSON, analyst.WriteXLSXWith for a workbook), so a download is written as
+// enlist sql writes it.
+func (r *Result) Frame() *tabular.Frame {
+	return &tabular.Frame{Columns: r.Columns, Rows: r.Rows}
 }
 
 // Query runs one analyst's query on the warehouse at path (a published

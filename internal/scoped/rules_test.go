@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"enlist/internal/analyst"
 	"enlist/internal/warehouse"
 )
 
@@ -153,6 +155,23 @@ func TestRulesHandMade(t *testing.T) {
 			t.Errorf("%s: %s\n got %v\nwant %s", filepath.Base(c.path), c.query, res.Rows, c.want)
 		}
 	}
+	// The data dictionary reads the same: every view and table macro of
+	// the main schema keeps its name and comment (the wrapped macros too).
+	dict := `SELECT string_agg(name || '=' || coalesce(comment, '-'), '|' ORDER BY name) FROM (
+		SELECT view_name AS name, comment FROM duckdb_views() WHERE NOT internal AND schema_name = 'main'
+		UNION ALL SELECT DISTINCT function_name, comment FROM duckdb_functions()
+		WHERE function_type = 'table_macro' AND NOT internal AND schema_name = 'main')`
+	whole, err := Query(ctx, pub, dict, nil, QueryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, err := Query(ctx, county, dict, nil, QueryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(part.Rows) != fmt.Sprint(whole.Rows) || !strings.Contains(fmt.Sprint(part.Rows), "metrics_at=") {
+		t.Errorf("the county's dictionary differs:\n%v\nwhole warehouse:\n%v", part.Rows, whole.Rows)
+	}
 	// The city covers every row: it reads the published version itself.
 	if p, err := Copy(ctx, pub, "41"); err != nil || p != pub {
 		t.Errorf("Copy for 41 = %s, %v; want the published version", p, err)
@@ -197,5 +216,57 @@ func TestEveryTableHasARule(t *testing.T) {
 		if _, ok := rules[tb]; !ok {
 			t.Errorf("table %s has no rule in internal/scoped/build.go: decide which of its rows a region's analysts may read", tb)
 		}
+	}
+}
+
+// TestConcurrentRequestsBuildOnce: requests for the same region at once
+// get the same copy, built once, and a query through each works.
+func TestConcurrentRequestsBuildOnce(t *testing.T) {
+	ctx := context.Background()
+	pub := handMadeWarehouse(t)
+	const n = 3
+	paths := make([]string, n)
+	errs := make([]error, n)
+	done := make(chan int)
+	for i := range n {
+		go func() {
+			paths[i], errs[i] = Copy(ctx, pub, "410103")
+			done <- i
+		}()
+	}
+	for range n {
+		<-done
+	}
+	for i := range n {
+		if errs[i] != nil || paths[i] != paths[0] {
+			t.Fatalf("request %d: %s, %v (first: %s)", i, paths[i], errs[i], paths[0])
+		}
+	}
+	res, err := Query(ctx, paths[0], "SELECT count(*) FROM registrations", nil, QueryOptions{})
+	if err != nil || fmt.Sprint(res.Rows) != "[[2]]" {
+		t.Errorf("410103 counts %v, %v; want 2", res, err)
+	}
+	// Nothing half-built is left beside the copy.
+	left, err := filepath.Glob(filepath.Join(filepath.Dir(paths[0]), "*.tmp*"))
+	if err != nil || len(left) > 0 {
+		t.Errorf("left behind: %v %v", left, err)
+	}
+}
+
+// TestQueryBounds: the timeout and the row bound of enlist sql hold for a
+// region's query, and a bad variable stops it before it runs.
+func TestQueryBounds(t *testing.T) {
+	ctx := context.Background()
+	pub := handMadeWarehouse(t)
+	start := time.Now()
+	_, err := Query(ctx, pub, "SELECT count(*) FROM range(1000000000000) a", nil, QueryOptions{Timeout: 300 * time.Millisecond})
+	if err == nil || !strings.Contains(err.Error(), "timeout 300ms reached") || time.Since(start) > 20*time.Second {
+		t.Errorf("timeout: %v after %s", err, time.Since(start))
+	}
+	if _, err := Query(ctx, pub, "SELECT * FROM range(10)", nil, QueryOptions{MaxRows: 5}); !errors.Is(err, analyst.ErrTooManyRows) {
+		t.Errorf("max rows: %v", err)
+	}
+	if _, err := Query(ctx, pub, "SELECT 1", Vars{"as_of": "2025-02-30"}, QueryOptions{}); err == nil || !strings.Contains(err.Error(), `variable as_of = "2025-02-30": not a date`) {
+		t.Errorf("bad variable: %v", err)
 	}
 }

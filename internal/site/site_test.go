@@ -214,3 +214,32 @@ func TestServiceLock(t *testing.T) {
 	}
 	again()
 }
+
+// The service's text log shows times in the configured zone with their
+// offset; its JSON log is for machines; another format is refused.
+func TestNewLog(t *testing.T) {
+	bj, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text, js strings.Builder
+	log, err := NewLog(&text, "text", bj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Info("run started", "job", "nightly")
+	log.Debug("not shown")
+	if !strings.Contains(text.String(), "+08:00 level=INFO msg=\"run started\" job=nightly") || strings.Contains(text.String(), "not shown") {
+		t.Errorf("text log %q", text.String())
+	}
+	if log, err = NewLog(&js, "json", bj); err != nil {
+		t.Fatal(err)
+	}
+	log.Info("run started")
+	if !strings.HasPrefix(js.String(), `{"time":"`) || !strings.Contains(js.String(), `","level":"INFO","msg":"run started"}`) {
+		t.Errorf("json log %q", js.String())
+	}
+	if _, err := NewLog(&js, "xml", bj); err == nil || err.Error() != "must be text or json" {
+		t.Errorf("xml log: %v", err)
+	}
+}

@@ -99,6 +99,18 @@ func (l *Loader) LoadBook(ctx context.Context, path string, opt Options) ([]Resu
 // loadBook loads path, read through book when the caller has it open
 // already (so that a legacy workbook is converted once).
 func (l *Loader) loadBook(ctx context.Context, path string, opened *read.Book, opt Options) ([]Result, error) {
+	return l.loadPrepared(ctx, path, opened, nil, opt)
+}
+
+// loadPrepared is loadBook with the book's sheets already prepared (by the
+// planning of LoadPaths, which had to learn their kinds): nil prepares
+// them here. It closes prepared's sheets whatever happens.
+func (l *Loader) loadPrepared(ctx context.Context, path string, opened *read.Book, prepared *preparedBook, opt Options) (_ []Result, err error) {
+	defer func() {
+		if prepared != nil {
+			prepared.closeSheets()
+		}
+	}()
 	started := l.now().UTC()
 	if opt.Mode == "" {
 		opt.Mode = Snapshot
@@ -136,11 +148,13 @@ func (l *Loader) loadBook(ctx context.Context, path string, opened *read.Book, o
 		}
 		defer opened.Close()
 	}
-	book, err := l.prepareBook(ctx, path, opened, opt)
-	if err != nil {
-		return nil, err
+	book := prepared
+	if book == nil {
+		if book, err = l.prepareBook(ctx, path, opened, opt); err != nil {
+			return nil, err
+		}
+		defer book.closeSheets()
 	}
-	defer book.closeSheets()
 	tab, err := l.regions(ctx)
 	if err != nil {
 		return nil, err
@@ -325,8 +339,9 @@ func (l *Loader) stage(ctx context.Context, pf *preparedFile, opt Options, tab *
 			return true
 		}
 		add := func(row read.Row) bool {
-			switch rowKind(row.Cells) {
-			case "blank", "total", "footer":
+			// Blank, 合计 and sign-off lines (the words of mapping's rows.csv)
+			// are not rows of the table.
+			if pf.vocab.RowKind(row.Cells) != mapping.DataRow {
 				return true
 			}
 			cur.rows = append(cur.rows, row)

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"enlist/internal/regions"
@@ -144,6 +145,9 @@ type Loader struct {
 	table *regions.Table
 	// secretChecked: the key was found to be the warehouse's (once per loader).
 	secretChecked bool
+	// preparations counts the files and sheets prepared, so a test can
+	// tell that each is prepared once.
+	preparations atomic.Int64
 }
 
 // NewLoader prepares a loader. log and progress may be nil.
@@ -170,16 +174,21 @@ func (l *Loader) LoadPaths(ctx context.Context, paths []string, opt Options) ([]
 		return nil, err
 	}
 	type planned struct {
-		path  string
-		book  *read.Book
-		order int
+		path     string
+		book     *read.Book
+		prepared *preparedBook // nil once handed to the load, or when not kept
+		order    int
 	}
 	var plan []planned
 	defer func() {
 		for _, p := range plan {
+			if p.prepared != nil {
+				p.prepared.closeSheets()
+			}
 			p.book.Close()
 		}
 	}()
+	held := heldPrepared{}
 	var errs []error
 	// Legacy workbooks are converted together, in one LibreOffice run.
 	books, openErrs := read.OpenBooks(ctx, files)
@@ -205,16 +214,24 @@ func (l *Loader) LoadPaths(ctx context.Context, paths []string, opt Options) ([]
 			continue
 		}
 		order := mapping.LoadOrder(pb.sheets[0].kind)
-		pb.closeSheets()
-		plan = append(plan, planned{f, book, order})
+		// The preparation (header found, kind decided, the sheet's merged
+		// ranges scanned) is carried to the load rather than done again.
+		if !held.keep(book) {
+			pb.closeSheets()
+			pb = nil
+		}
+		plan = append(plan, planned{f, book, pb, order})
 	}
 	sort.SliceStable(plan, func(i, j int) bool { return plan[i].order < plan[j].order })
 	var results []Result
-	for _, p := range plan {
+	for i := range plan {
+		p := &plan[i]
 		if err := ctx.Err(); err != nil {
 			return results, errors.Join(append(errs, err)...)
 		}
-		res, err := l.loadBook(ctx, p.path, p.book, opt)
+		pb := p.prepared
+		p.prepared = nil // the load closes it
+		res, err := l.loadPrepared(ctx, p.path, p.book, pb, opt)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -222,6 +239,27 @@ func (l *Loader) LoadPaths(ctx context.Context, paths []string, opt Options) ([]
 		results = append(results, res...)
 	}
 	return results, errors.Join(errs...)
+}
+
+// A prepared file holds its reader open: a CSV a file and a buffer, a
+// workbook its unpacked parts (excelize keeps those up to 16 MiB in
+// memory). heldPrepared bounds what a large batch holds between planning
+// and loading; past the bounds a file is prepared again when its turn comes.
+const (
+	maxHeldCSV       = 256
+	maxHeldWorkbooks = 16
+)
+
+type heldPrepared struct{ csv, workbooks int }
+
+// keep counts book in if it stays within the bounds.
+func (h *heldPrepared) keep(book *read.Book) bool {
+	if book.Format() == read.FormatCSV {
+		h.csv++
+		return h.csv <= maxHeldCSV
+	}
+	h.workbooks++
+	return h.workbooks <= maxHeldWorkbooks
 }
 
 // checkSecret refuses a key other than the one the warehouse was made with
@@ -343,6 +381,7 @@ func (l *Loader) prepare(ctx context.Context, path string, opt Options) (*prepar
 // prepareReader finds the header among the first rows of r and decides the
 // kind; it closes r when it refuses.
 func (l *Loader) prepareReader(path string, r read.Reader, opt Options) (*preparedFile, error) {
+	l.preparations.Add(1)
 	refuse := func(err error) (*preparedFile, error) {
 		r.Close()
 		if s := r.Sheet(); s != "" {
@@ -414,40 +453,6 @@ func (l *Loader) prepareReader(path string, r read.Reader, opt Options) (*prepar
 	}
 	return p, nil
 }
-
-// rowKind tells data rows from the lines around a table.
-func rowKind(cells []string) string {
-	first := ""
-	nonEmpty := 0
-	for _, c := range cells {
-		c = strings.TrimSpace(c)
-		if c == "" {
-			continue
-		}
-		if first == "" {
-			first = c
-		}
-		nonEmpty++
-		if nonEmpty <= 3 {
-			switch strings.ReplaceAll(strings.ReplaceAll(c, " ", ""), "\u3000", "") {
-			case "合计", "总计", "小计", "合 计", "total", "Total", "TOTAL":
-				return "total"
-			}
-		}
-	}
-	if nonEmpty == 0 {
-		return "blank"
-	}
-	for _, p := range footerPrefixes {
-		if strings.HasPrefix(first, p) {
-			return "footer"
-		}
-	}
-	return "data"
-}
-
-// footerPrefixes begin the sign-off lines under a government table.
-var footerPrefixes = []string{"填表人", "审核人", "填表日期", "制表人", "制表日期", "制表", "负责人", "单位负责人", "审核", "联系电话", "注：", "注:", "说明：", "说明:", "备注：", "备注:"}
 
 // regions is the division table as the warehouse has it.
 func (l *Loader) regions(ctx context.Context) (*regions.Table, error) {

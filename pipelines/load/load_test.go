@@ -607,3 +607,39 @@ func TestNoIdentityNumberOrNameInTheFile(t *testing.T) {
 		t.Fatalf("control scan found %d of %d stored values; the check is blind", len(found), len(secrets))
 	}
 }
+
+// A folder is planned (each file's kind decides when it loads) and loaded
+// with one preparation of each file, not one for the plan and another for
+// the load. Total lines spelled with spaces (合 计, 合　计) are skipped, not
+// read as rows: the words come from mapping's rows.csv, compared without
+// spaces.
+func TestFolderPreparedOnceAndSpacedTotalsSkipped(t *testing.T) {
+	fx := newFixture(t)
+	in := filepath.Join(fx.dir, "in")
+	if err := os.Mkdir(in, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, in, "a-reg.csv", []byte(csvText(regHeader, regRows, "合 计,7", "合\u3000计,7", "", "填表人：王五")))
+	writeFile(t, in, "b-quota.csv", []byte(csvText([]string{"年度", "批次", "区划代码", "征集任务数"},
+		[][]string{{"2025", "1", "410102", "120"}}, "合 计,,,120")))
+	results, err := fx.loader.LoadPaths(context.Background(), []string{in}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fx.loader.preparations.Load(); got != 2 {
+		t.Errorf("2 files prepared %d times, want once each", got)
+	}
+	if len(results) != 2 || results[0].Kind != mapping.Quotas || results[1].Kind != mapping.Registrations {
+		t.Fatalf("results = %+v, want quotas then registrations", results)
+	}
+	if q := results[0]; q.Read != 1 || q.Accepted != 1 || q.Rejected != 0 {
+		t.Errorf("quotas read/accepted/rejected = %d/%d/%d, want 1/1/0", q.Read, q.Accepted, q.Rejected)
+	}
+	if r := results[1]; r.Read != regRead || r.Accepted != regAccepted || r.Rejected != regRejected {
+		t.Errorf("registrations read/accepted/rejected = %d/%d/%d, want %d/%d/%d",
+			r.Read, r.Accepted, r.Rejected, regRead, regAccepted, regRejected)
+	}
+	if got := fx.count(t, `SELECT count(*) FROM rejects`); got != regRejected {
+		t.Errorf("%d rejects, want %d (a total line read as a row?)", got, regRejected)
+	}
+}

@@ -1,7 +1,8 @@
 // Package mapping turns the headers and values offices write into the
 // canonical columns and codes the warehouse stores. The spellings live in
-// aliases.csv (column,alias) and values.csv (field,value,code): adding a
-// spelling is a one-line change to data, never to code.
+// aliases.csv (column,alias) and values.csv (field,value,code), the words
+// of total and sign-off lines in rows.csv (kind,word): adding a spelling
+// is a one-line change to data, never to code.
 package mapping
 
 import (
@@ -31,6 +32,7 @@ type Vocabulary struct {
 	values  map[string]map[string]string // field → folded value → code
 	codes   map[string][]string          // field → its codes, in values.csv order
 	folds   foldRules
+	rows    rowWords // rows.csv: the words of total and sign-off lines
 	// layers are the office's own spellings, highest precedence first:
 	// --map, then enlist.yaml for the file's kind, then enlist.yaml for all.
 	layers    []layer
@@ -66,6 +68,9 @@ func Load() (*Vocabulary, error) {
 		values: map[string]map[string]string{}, codes: map[string][]string{}}
 	folds, err := parseFolds(foldsCSV)
 	if err != nil {
+		return nil, err
+	}
+	if v.rows, err = parseRowWords(rowsCSV); err != nil {
 		return nil, err
 	}
 	v.folds = folds

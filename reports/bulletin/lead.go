@@ -24,8 +24,10 @@ func (b *Bulletin) Lead() string {
 	if c, ok := s.QuotaCompletion.Get(); ok {
 		parts = append(parts, fmt.Sprintf(l.T("lead_completion"), Percent(c)))
 		if gap, ok := s.PaceGapPrinted.Get(); ok {
+			// Behind is the metrics view's verdict (completion_met: the
+			// printed completion under the printed time progress).
 			switch {
-			case RoundRate(gap) < 0:
+			case s.CompletionMet.Missed():
 				parts = append(parts, fmt.Sprintf(l.T("lead_behind"), l.Points(gap)))
 			case RoundRate(gap) > 0:
 				parts = append(parts, fmt.Sprintf(l.T("lead_ahead"), l.Points(gap)))

@@ -15,13 +15,13 @@ func (w *writer) exams() error {
 	t, tg := w.lang.T, w.b.Scope
 	cols := []regionColumn{
 		{column{head: t("region"), kind: kName}, name},
-		{column{group: t("physical"), head: t("examined"), kind: kInt}, count(func(r bulletin.Row) bulletin.Count { return r.PhysicalExamined })},
-		{column{group: t("physical"), head: t("passed"), kind: kInt}, count(func(r bulletin.Row) bulletin.Count { return r.PhysicalPassed })},
-		{column{group: t("physical"), head: t("pass_rate"), kind: kPct, behind: belowValue(tg.PhysicalTarget)}, rate(func(r bulletin.Row) bulletin.Rate { return r.PhysicalPassRate })},
-		{column{group: t("political"), head: t("examined"), kind: kInt}, count(func(r bulletin.Row) bulletin.Count { return r.PoliticalReviewed })},
-		{column{group: t("political"), head: t("passed"), kind: kInt}, count(func(r bulletin.Row) bulletin.Count { return r.PoliticalPassed })},
-		{column{group: t("political"), head: t("pass_rate"), kind: kPct, behind: belowValue(tg.PoliticalTarget)}, rate(func(r bulletin.Row) bulletin.Rate { return r.PoliticalPassRate })},
-		{column{head: t("double"), kind: kInt}, count(func(r bulletin.Row) bulletin.Count { return r.DoubleQualified })},
+		{column{group: t("physical"), head: t("examined"), kind: kInt}, func(r row) any { return r.PhysicalExamined.Int() }},
+		{column{group: t("physical"), head: t("passed"), kind: kInt}, func(r row) any { return r.PhysicalPassed.Int() }},
+		{column{group: t("physical"), head: t("pass_rate"), kind: kPct, behind: belowValue(tg.PhysicalTarget)}, func(r row) any { return r.PhysicalPassRate.Cell() }},
+		{column{group: t("political"), head: t("examined"), kind: kInt}, func(r row) any { return r.PoliticalReviewed.Int() }},
+		{column{group: t("political"), head: t("passed"), kind: kInt}, func(r row) any { return r.PoliticalPassed.Int() }},
+		{column{group: t("political"), head: t("pass_rate"), kind: kPct, behind: belowValue(tg.PoliticalTarget)}, func(r row) any { return r.PoliticalPassRate.Cell() }},
+		{column{head: t("double"), kind: kInt}, func(r row) any { return r.DoubleQualified.Int() }},
 		{column{head: t("top_reasons"), kind: kText}, func(r bulletin.Row) any { return w.topFailures(r.Code()) }},
 	}
 	return w.regionTable(t("sheet_exams"), cols, w.b.Children, 1)

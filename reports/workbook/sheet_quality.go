@@ -1,7 +1,5 @@
 package workbook
 
-import "enlist/reports/bulletin"
-
 // quality: 兵员质量 — college, graduate and STEM shares of the approved
 // recruits against their targets, and the composite score (五率总评) with
 // its rank, the one rank of the sheet, shown first and sorting the rows.
@@ -15,18 +13,18 @@ func (w *writer) quality() error {
 		return "AND(ISNUMBER({self}),ISNUMBER(" + target + ")," + count + ">=MAX(" + minimum + ",1),{self}<" + target + ")"
 	}
 	cols := []regionColumn{
-		{column{head: t("score_rank"), kind: kRank}, rank(func(r bulletin.Row) bulletin.Count { return r.CompositeRank })},
+		{column{head: t("score_rank"), kind: kRank}, func(r row) any { return r.CompositeRank.Cell() }},
 		{column{head: t("region"), kind: kName}, name},
-		{column{head: t("approved"), kind: kInt, id: "n"}, count(func(r bulletin.Row) bulletin.Count { return r.Approved })},
-		{column{group: t("college"), head: t("people"), kind: kInt, id: "cn"}, count(func(r bulletin.Row) bulletin.Count { return r.CollegeApproved })},
-		{column{group: t("college"), head: t("ratio"), kind: kPct, behind: judged("{n}", "{ct}")}, rate(func(r bulletin.Row) bulletin.Rate { return r.CollegeRatio })},
-		{column{group: t("college"), head: t("target"), kind: kPct, id: "ct"}, rate(func(r bulletin.Row) bulletin.Rate { return r.CollegeTarget })},
-		{column{group: t("graduate"), head: t("people"), kind: kInt}, count(func(r bulletin.Row) bulletin.Count { return r.GraduateApproved })},
-		{column{group: t("graduate"), head: t("ratio"), kind: kPct, behind: judged("{n}", "{gt}")}, rate(func(r bulletin.Row) bulletin.Rate { return r.GraduateRatio })},
-		{column{group: t("graduate"), head: t("target"), kind: kPct, id: "gt"}, rate(func(r bulletin.Row) bulletin.Rate { return r.GraduateTarget })},
-		{column{group: t("stem"), head: t("people"), kind: kInt}, count(func(r bulletin.Row) bulletin.Count { return r.StemApproved })},
-		{column{group: t("stem"), head: t("ratio"), kind: kPct, behind: judged("{cn}", num(w.b.Scope.StemTarget.V))}, rate(func(r bulletin.Row) bulletin.Rate { return r.StemRatio })},
-		{column{head: t("score"), kind: kScore}, rate(func(r bulletin.Row) bulletin.Rate { return r.CompositeScore })},
+		{column{head: t("approved"), kind: kInt, id: "n"}, func(r row) any { return r.Approved.Int() }},
+		{column{group: t("college"), head: t("people"), kind: kInt, id: "cn"}, func(r row) any { return r.CollegeApproved.Int() }},
+		{column{group: t("college"), head: t("ratio"), kind: kPct, behind: judged("{n}", "{ct}")}, func(r row) any { return r.CollegeRatio.Cell() }},
+		{column{group: t("college"), head: t("target"), kind: kPct, id: "ct"}, func(r row) any { return r.CollegeTarget.Cell() }},
+		{column{group: t("graduate"), head: t("people"), kind: kInt}, func(r row) any { return r.GraduateApproved.Int() }},
+		{column{group: t("graduate"), head: t("ratio"), kind: kPct, behind: judged("{n}", "{gt}")}, func(r row) any { return r.GraduateRatio.Cell() }},
+		{column{group: t("graduate"), head: t("target"), kind: kPct, id: "gt"}, func(r row) any { return r.GraduateTarget.Cell() }},
+		{column{group: t("stem"), head: t("people"), kind: kInt}, func(r row) any { return r.StemApproved.Int() }},
+		{column{group: t("stem"), head: t("ratio"), kind: kPct, behind: judged("{cn}", num(w.b.Scope.StemTarget.V))}, func(r row) any { return r.StemRatio.Cell() }},
+		{column{head: t("score"), kind: kScore}, func(r row) any { return r.CompositeScore.Cell() }},
 	}
 	var notes []string
 	for _, c := range w.b.Children {

@@ -9,19 +9,19 @@ import "enlist/reports/bulletin"
 func (w *writer) quota() error {
 	t := w.lang.T
 	cols := []regionColumn{
-		{column{head: t("rank"), kind: kRank}, rank(func(r bulletin.Row) bulletin.Count { return r.CompletionRank })},
+		{column{head: t("rank"), kind: kRank}, func(r row) any { return r.CompletionRank.Cell() }},
 		{column{head: t("region"), kind: kName}, name},
-		{column{head: t("quota"), kind: kInt}, count(func(r bulletin.Row) bulletin.Count { return r.Quota })},
-		{column{head: t("applied"), kind: kInt}, count(func(r bulletin.Row) bulletin.Count { return r.Applied })},
-		{column{head: t("applied_ratio"), kind: kTimes}, rate(func(r bulletin.Row) bulletin.Rate { return r.AppliedToQuota })},
-		{column{head: t("double"), kind: kInt}, count(func(r bulletin.Row) bulletin.Count { return r.DoubleQualified })},
-		{column{head: t("approved"), kind: kInt}, count(func(r bulletin.Row) bulletin.Count { return r.Approved })},
-		{column{head: t("returned"), kind: kInt}, count(func(r bulletin.Row) bulletin.Count { return r.Returned })},
-		{column{head: t("completion"), kind: kPct, behind: belowCell("{elapsed}")}, rate(func(r bulletin.Row) bulletin.Rate { return r.QuotaCompletion })},
-		{column{head: t("elapsed"), kind: kPct, id: "elapsed"}, rate(func(r bulletin.Row) bulletin.Rate { return r.ElapsedShare })},
-		{column{head: t("pace_gap"), kind: kPoints, behind: "AND(ISNUMBER({self}),{self}<0)"}, rate(func(r bulletin.Row) bulletin.Rate { return r.PaceGapPrinted })},
-		{column{head: t("projected"), kind: kPct}, rate(func(r bulletin.Row) bulletin.Rate { return r.ProjectedCompletionPrinted })},
-		{column{head: t("change"), kind: kPoints}, rate(func(r bulletin.Row) bulletin.Rate { return r.QuotaCompletionChangePrinted })},
+		{column{head: t("quota"), kind: kInt}, func(r row) any { return r.Quota.Int() }},
+		{column{head: t("applied"), kind: kInt}, func(r row) any { return r.Applied.Int() }},
+		{column{head: t("applied_ratio"), kind: kTimes}, func(r row) any { return r.AppliedToQuota.Cell() }},
+		{column{head: t("double"), kind: kInt}, func(r row) any { return r.DoubleQualified.Int() }},
+		{column{head: t("approved"), kind: kInt}, func(r row) any { return r.Approved.Int() }},
+		{column{head: t("returned"), kind: kInt}, func(r row) any { return r.Returned.Int() }},
+		{column{head: t("completion"), kind: kPct, behind: belowCell("{elapsed}")}, func(r row) any { return r.QuotaCompletion.Cell() }},
+		{column{head: t("elapsed"), kind: kPct, id: "elapsed"}, func(r row) any { return r.ElapsedShare.Cell() }},
+		{column{head: t("pace_gap"), kind: kPoints, behind: "AND(ISNUMBER({self}),{self}<0)"}, func(r row) any { return r.PaceGapPrinted.Cell() }},
+		{column{head: t("projected"), kind: kPct}, func(r row) any { return r.ProjectedCompletionPrinted.Cell() }},
+		{column{head: t("change"), kind: kPoints}, func(r row) any { return r.QuotaCompletionChangePrinted.Cell() }},
 	}
 	var notes []string
 	var sum int64

@@ -13,10 +13,10 @@ func (w *writer) returns() error {
 	t := w.lang.T
 	cols := []regionColumn{
 		{column{head: t("region"), kind: kName}, name},
-		{column{head: t("approved"), kind: kInt, id: "n"}, count(func(r bulletin.Row) bulletin.Count { return r.Approved })},
-		{column{head: t("returned"), kind: kInt}, count(func(r bulletin.Row) bulletin.Count { return r.Returned })},
-		{column{head: t("responsible"), kind: kInt}, count(func(r bulletin.Row) bulletin.Count { return r.ResponsibleReturned })},
-		{column{head: t("return_rate"), kind: kPct, behind: "AND(ISNUMBER({self}),{n}>=MAX(" + num(w.b.Scope.AttentionMinRecruits.V) + ",1),{self}>=" + num(w.b.Scope.ReturnRateMax.V) + ")"}, rate(func(r bulletin.Row) bulletin.Rate { return r.ReturnRate })},
+		{column{head: t("approved"), kind: kInt, id: "n"}, func(r row) any { return r.Approved.Int() }},
+		{column{head: t("returned"), kind: kInt}, func(r row) any { return r.Returned.Int() }},
+		{column{head: t("responsible"), kind: kInt}, func(r row) any { return r.ResponsibleReturned.Int() }},
+		{column{head: t("return_rate"), kind: kPct, behind: "AND(ISNUMBER({self}),{n}>=MAX(" + num(w.b.Scope.AttentionMinRecruits.V) + ",1),{self}>=" + num(w.b.Scope.ReturnRateMax.V) + ")"}, func(r row) any { return r.ReturnRate.Cell() }},
 		{column{head: t("return_why"), kind: kText}, func(r bulletin.Row) any {
 			var parts []string
 			for _, rr := range w.b.ReturnReasons[r.Code()] {

@@ -144,20 +144,12 @@ func (w *writer) signature() string {
 	return fmt.Sprintf(w.lang.T("signature"), blank(s.Unit), blank(s.Preparer), blank(s.Reviewer), day.Format(w.lang.T("date_format")))
 }
 
-// Column value helpers: a region's name, a count (0 when NULL), a rank or
-// a rate ("—" when NULL).
-func name(r bulletin.Row) any { return r.Name() }
+// row is a region's row of the metrics view; a region table's column
+// names the field it shows: func(r row) any { return r.Quota.Int() } (a
+// count, 0 when NULL) or r.QuotaCompletion.Cell() (a rate or rank, "—"
+// when NULL).
+type row = bulletin.Row
 
-func count(col func(bulletin.Row) bulletin.Count) func(bulletin.Row) any {
-	return func(r bulletin.Row) any { return col(r).Int() }
-}
-
-func rank(col func(bulletin.Row) bulletin.Count) func(bulletin.Row) any {
-	return func(r bulletin.Row) any { return col(r).Cell() }
-}
-
-func rate(col func(bulletin.Row) bulletin.Rate) func(bulletin.Row) any {
-	return func(r bulletin.Row) any { return col(r).Cell() }
-}
+func name(r row) any { return r.Name() }
 
 func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
