@@ -357,7 +357,6 @@ var sqlLabels = map[string][2]string{
 	"sql_next":        {"下一页", "Next"},
 	"sql_page":        {"第 %d / %d 页", "Page %d of %d"},
 	"sql_limits":      {"每次最多返回 %d 行，下载最多 %d 行；超时上限 %s。", "An answer holds at most %d rows, a download %d; the time limit is at most %s."},
-	"sql_columns":     {"列", "columns"},
 	"sql_no_dict":     {"数据字典暂不可用：", "The data dictionary is not available: "},
 	"sql_failed":      {"查询失败", "The query failed"},
 	"sql_placeholder": {"SELECT region_code, count(*) FROM registrations GROUP BY ALL ORDER BY 1", "SELECT region_code, count(*) FROM registrations GROUP BY ALL ORDER BY 1"},
