@@ -92,6 +92,7 @@ type Server struct {
 	cfg       Config
 	pub       *published
 	bulletins bulletins
+	answers   answers
 	sqlDict   sqlDictionary // the SQL page's data dictionary (sql.go)
 	handler   http.Handler
 	// runs started from the console, kept until the server stops, so the
