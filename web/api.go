@@ -50,12 +50,20 @@ func (s *Server) apiMetrics(w http.ResponseWriter, r *http.Request, c *call) {
 		s.badParam(w, r, c, err)
 		return
 	}
+	if q.AsOf.IsZero() {
+		q.AsOf = s.today()
+	}
 	wh, release, err := s.pub.acquire(r.Context())
 	if err != nil {
 		s.failed(w, r, c, err)
 		return
 	}
 	defer release()
+	key := fmt.Sprintf("%s|%d|%d|%s|%d", q.Scope, q.Year, q.Season, q.AsOf.Format(time.DateOnly), q.Depth)
+	if b, ok := s.answers.get(wh.Path(), key); ok {
+		writeMetrics(w, b)
+		return
+	}
 	frame, err := metrics.Read(r.Context(), wh, q)
 	if err != nil {
 		s.failed(w, r, c, err)
@@ -66,9 +74,14 @@ func (s *Server) apiMetrics(w http.ResponseWriter, r *http.Request, c *call) {
 		s.failed(w, r, c, err)
 		return
 	}
+	s.answers.put(wh.Path(), key, buf.Bytes())
+	writeMetrics(w, buf.Bytes())
+}
+
+func writeMetrics(w http.ResponseWriter, b []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Write(buf.Bytes()) //nolint:errcheck // the client went away
+	w.Write(b) //nolint:errcheck // the client went away
 }
 
 // apiBulletin is /api/v1/bulletin: the weekly bulletin of the scope as the

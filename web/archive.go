@@ -55,8 +55,8 @@ type archiveWeek struct {
 }
 
 type archiveRegion struct {
-	Scope string
-	Files []archiveLink
+	Scope, Name string
+	Files       []archiveLink
 }
 
 type archiveLink struct{ Name, URL string }
@@ -69,6 +69,15 @@ type archivePage struct {
 // region asked for and below.
 func (s *Server) archive(w http.ResponseWriter, r *http.Request, c *call) {
 	var p archivePage
+	// Regions by name, as the published copy's division table has them
+	// (an office's own names included); the code alone without a copy.
+	name := func(code string) string { return code }
+	if wh, release, err := s.pub.acquire(r.Context()); err == nil {
+		if tab, err := wh.Regions(r.Context()); err == nil {
+			name = tab.Name
+		}
+		release()
+	}
 	for _, a := range s.archiveFiles(c.Scope) {
 		day := a.Date.Format(time.DateOnly)
 		if len(p.Weeks) == 0 || p.Weeks[len(p.Weeks)-1].Date != day {
@@ -76,7 +85,7 @@ func (s *Server) archive(w http.ResponseWriter, r *http.Request, c *call) {
 		}
 		wk := &p.Weeks[len(p.Weeks)-1]
 		if len(wk.Regions) == 0 || wk.Regions[len(wk.Regions)-1].Scope != a.Scope {
-			wk.Regions = append(wk.Regions, archiveRegion{Scope: a.Scope})
+			wk.Regions = append(wk.Regions, archiveRegion{Scope: a.Scope, Name: name(a.Scope)})
 		}
 		rg := &wk.Regions[len(wk.Regions)-1]
 		rg.Files = append(rg.Files, archiveLink{Name: a.Name, URL: c.link("/archive/"+a.Name, nil)})

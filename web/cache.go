@@ -79,3 +79,40 @@ func (c *bulletins) get(ctx context.Context, wh *warehouse.Warehouse, opt bullet
 	b := *g.b
 	return &b, nil
 }
+
+// answers keeps the metrics API's answers for the current published copy,
+// as bulletins keeps bulletins: the same question of the same copy has the
+// same answer.
+type answers struct {
+	mu      sync.Mutex
+	version string
+	entries map[string][]byte
+}
+
+// cachedAnswers bounds the answers kept for one copy.
+const cachedAnswers = 1024
+
+func (a *answers) get(version, key string) ([]byte, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.version != version {
+		return nil, false
+	}
+	b, ok := a.entries[key]
+	return b, ok
+}
+
+func (a *answers) put(version, key string, b []byte) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.version != version || a.entries == nil {
+		a.version, a.entries = version, map[string][]byte{}
+	}
+	if len(a.entries) >= cachedAnswers {
+		for k := range a.entries {
+			delete(a.entries, k)
+			break
+		}
+	}
+	a.entries[key] = b
+}

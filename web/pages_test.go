@@ -39,7 +39,10 @@ func TestArchiveListsAndSendsTheRegionsReportsOnly(t *testing.T) {
 			t.Errorf("archive lacks %s", want)
 		}
 	}
-	for _, not := range []string{fix.sibling, "bulletin_41_", "notes.txt"} {
+	if !strings.Contains(body, "&lt;script&gt;alert(&#34;town&#34;)&lt;/script&gt; ("+fix.town+")") {
+		t.Errorf("archive does not name the town (renamed to a script) as text")
+	}
+	for _, not := range []string{fix.sibling, "bulletin_41_", "notes.txt", scriptName} {
 		if strings.Contains(body, not) {
 			t.Errorf("archive lists %s", not)
 		}

@@ -157,8 +157,9 @@ type Count struct{ sql.Null[int64] }
 // Int is the count, 0 when NULL.
 func (c Count) Int() int64 { return c.V }
 
-// Cell is what a spreadsheet or page cell shows: the number as a float64,
-// or nil (printed "—") when NULL.
+// Cell is what a spreadsheet or page cell shows of a rank: the number, or
+// nil (printed "—") when NULL. A float64, written as rates are, so a rank
+// cell holds what it held before ranks had a type of their own.
 func (c Count) Cell() any {
 	if !c.Valid {
 		return nil
