@@ -43,6 +43,22 @@ func (s *Server) asOfOrFail(w http.ResponseWriter, r *http.Request, c *call) (ti
 	return at, true
 }
 
+// bulletinOrFail is the bulletin of the call's region as of the date the
+// request asks for, or false once the failure has been answered: the
+// start of every page and download that shows a bulletin.
+func (s *Server) bulletinOrFail(w http.ResponseWriter, r *http.Request, c *call) (*bulletin.Bulletin, bool) {
+	at, ok := s.asOfOrFail(w, r, c)
+	if !ok {
+		return nil, false
+	}
+	b, err := s.gather(r.Context(), c, at)
+	if err != nil {
+		s.failed(w, r, c, err)
+		return nil, false
+	}
+	return b, true
+}
+
 type childLink struct{ Code, Name, URL string }
 
 type homePage struct {
@@ -57,13 +73,8 @@ type homePage struct {
 // default) as the HTML bulletin shows it, with a week picker, the regions
 // below to drill into, and the workbook of what is shown.
 func (s *Server) home(w http.ResponseWriter, r *http.Request, c *call) {
-	at, ok := s.asOfOrFail(w, r, c)
+	b, ok := s.bulletinOrFail(w, r, c)
 	if !ok {
-		return
-	}
-	b, err := s.gather(r.Context(), c, at)
-	if err != nil {
-		s.failed(w, r, c, err)
 		return
 	}
 	hosted, err := page.Host(b, s.now())
@@ -72,7 +83,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, c *call) {
 		return
 	}
 	day := b.AsOf.Format(time.DateOnly)
-	at = b.AsOf
+	at := b.AsOf
 	here := func(scope string, d time.Time) string {
 		return c.link("/", url.Values{"scope": {scope}, "as_of": {d.Format(time.DateOnly)}})
 	}
@@ -92,13 +103,8 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, c *call) {
 
 // bulletinXLSX is the workbook of the bulletin the home page shows.
 func (s *Server) bulletinXLSX(w http.ResponseWriter, r *http.Request, c *call) {
-	at, ok := s.asOfOrFail(w, r, c)
+	b, ok := s.bulletinOrFail(w, r, c)
 	if !ok {
-		return
-	}
-	b, err := s.gather(r.Context(), c, at)
-	if err != nil {
-		s.failed(w, r, c, err)
 		return
 	}
 	s.sendWorkbook(w, r, c, "download", b, false)

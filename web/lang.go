@@ -31,7 +31,11 @@ func (l lang) bulletin() bulletin.Lang {
 }
 
 func (l lang) t(key string) string {
-	if m, ok := labels[key]; ok {
+	m, ok := labels[key]
+	if !ok {
+		m, ok = sqlLabels[key] // the SQL page's (sql.go)
+	}
+	if ok {
 		if l == en {
 			return m[1]
 		}

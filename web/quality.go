@@ -41,13 +41,8 @@ const examplesPerReason = 3
 // bulletin's data-quality section counts them (rows inside the region
 // only), every reason listed, with masked examples of refused rows.
 func (s *Server) quality(w http.ResponseWriter, r *http.Request, c *call) {
-	at, ok := s.asOfOrFail(w, r, c)
+	b, ok := s.bulletinOrFail(w, r, c)
 	if !ok {
-		return
-	}
-	b, err := s.gather(r.Context(), c, at)
-	if err != nil {
-		s.failed(w, r, c, err)
 		return
 	}
 	q := b.Quality()
@@ -55,8 +50,8 @@ func (s *Server) quality(w http.ResponseWriter, r *http.Request, c *call) {
 		Files: q.Files, FileTotal: q.FileTotal, KindName: b.Lang.KindName, BT: b.Lang.T,
 		SourceLabel: func(src string) string { return b.Lang.T("source_" + src) },
 		XLSXURL:     c.link("/quality.xlsx", url.Values{"scope": {c.Scope}, "as_of": {b.AsOf.Format(time.DateOnly)}})}
-	p.Examples, err = s.examples(r.Context(), b)
-	if err != nil {
+	var err error
+	if p.Examples, err = s.examples(r.Context(), b); err != nil {
 		s.failed(w, r, c, err)
 		return
 	}
@@ -127,13 +122,8 @@ func readExamples(ctx context.Context, wh *warehouse.Warehouse, b *bulletin.Bull
 // command's audit of every file around the region, which would count rows
 // of the regions beside it.
 func (s *Server) qualityXLSX(w http.ResponseWriter, r *http.Request, c *call) {
-	at, ok := s.asOfOrFail(w, r, c)
+	b, ok := s.bulletinOrFail(w, r, c)
 	if !ok {
-		return
-	}
-	b, err := s.gather(r.Context(), c, at)
-	if err != nil {
-		s.failed(w, r, c, err)
 		return
 	}
 	s.sendWorkbook(w, r, c, "download", b, true)

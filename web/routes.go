@@ -58,9 +58,12 @@ func routeTable() []route {
 		{"GET", "/runs", auth.Operator, serviceWide, false, (*Server).runsPage},
 		{"POST", "/runs/{job}", auth.Operator, serviceWide, false, (*Server).runNow},
 		{"GET", "/users", auth.Admin, fromQuery, false, (*Server).users},
+		{"GET", "/sql", auth.Analyst, fromQuery, false, (*Server).sqlPage},
+		{"POST", "/sql/download", auth.Analyst, fromQuery, false, (*Server).sqlDownload},
 		{"GET", "/api/v1/metrics", auth.Leader, fromQuery, true, (*Server).apiMetrics},
 		{"GET", "/api/v1/bulletin", auth.Leader, fromQuery, true, (*Server).apiBulletin},
 		{"GET", "/api/v1/runs", auth.Operator, serviceWide, true, (*Server).apiRuns},
+		{"POST", "/api/v1/sql", auth.Analyst, fromQuery, true, (*Server).apiSQL},
 	}
 }
 

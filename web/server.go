@@ -75,6 +75,14 @@ type Config struct {
 	// logins and every API call itself.
 	Audit func(r *http.Request, action, target string, status int)
 	Log   *slog.Logger
+	// SQLTimeout bounds one query of the SQL page and API (0: 60s), as
+	// enlist sql --timeout does; a request may ask for less.
+	SQLTimeout time.Duration
+	// SQLMaxRows is the most rows the SQL page and API answer with (0:
+	// 10,000); a longer result is cut there and marked truncated.
+	// SQLDownloadRows bounds a CSV or XLSX download (0: 200,000); a longer
+	// result is refused with advice.
+	SQLMaxRows, SQLDownloadRows int
 	// Now is the clock (as-of dates default to its day); nil is time.Now.
 	Now func() time.Time
 }
@@ -85,6 +93,7 @@ type Server struct {
 	pub       *published
 	bulletins bulletins
 	answers   answers
+	sqlDict   sqlDictionary // the SQL page's data dictionary (sql.go)
 	handler   http.Handler
 	// runs started from the console, kept until the server stops, so the
 	// runs page shows them before the published copy has their record.

@@ -80,18 +80,7 @@ func printCheck(w io.Writer, r *jobs.CheckReport) {
 			fmt.Fprintf(w, "%s: would be refused: %s\n", name, f.Refusal)
 			continue
 		}
-		kind := f.Kind
-		if f.ExamType != "" {
-			kind += "/" + f.ExamType
-		}
-		scope := f.Scope.Region
-		if f.Scope.Year != 0 {
-			scope += fmt.Sprintf(" %d", f.Scope.Year)
-		}
-		if f.Scope.Season != 0 {
-			scope += fmt.Sprintf(" S%d", f.Scope.Season)
-		}
-		fmt.Fprintf(w, "%s: %s [%s]\n", name, kind, strings.TrimSpace(scope))
+		fmt.Fprintf(w, "%s: %s [%s]\n", name, kindText(f.Kind, f.ExamType), scopeText(*f.Scope))
 		var hs []string
 		for _, h := range f.Headers {
 			hs = append(hs, fmt.Sprintf("%s → %s (%s)", h.Header, h.Column, h.Rule))

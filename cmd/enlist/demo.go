@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 
+	"enlist/internal/jobs"
 	"enlist/internal/synth"
 	"enlist/pipelines/load"
 	"enlist/reports"
@@ -80,26 +82,25 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 // demoBulletin writes the generated province's weekly bulletin as of 31
 // August, late in the summer-autumn season, and prints where it went.
 func demoBulletin(ctx context.Context, e *env, province string, year int, out string) error {
-	wh, err := e.site().OpenReader(ctx, false)
+	s := e.site()
+	wh, err := s.OpenReader(ctx, false)
 	if err != nil {
 		return err
 	}
-	sig, err := e.site().Signature()
+	sig, err := s.Signature()
 	if err != nil {
 		return errors.Join(err, wh.Close())
 	}
-	files, err := reports.Weekly(ctx, wh, reports.Options{Out: out, Options: bulletin.Options{
+	files, err := jobs.WriteReport(ctx, wh, "weekly", reports.Options{Out: out, Options: bulletin.Options{
 		Scope: province, AsOf: time.Date(year, 8, 31, 0, 0, 0, 0, time.UTC), Signature: sig}})
 	err = errors.Join(err, wh.Close())
-	if errors.Is(err, assets.ErrNoBundle) && files.XLSX != "" {
+	if errors.Is(err, assets.ErrNoBundle) && len(files) == 1 {
 		// A binary built without `make assets` still shows the workbook.
-		fmt.Fprintf(e.stdout, "\nweekly bulletin (周通报):\n  %s\n  (no HTML page: %v)\n", files.XLSX, assets.ErrNoBundle)
-		return nil
-	}
-	if err != nil {
+		files = append(files, fmt.Sprintf("(no HTML page: %v)", assets.ErrNoBundle))
+	} else if err != nil {
 		return fmt.Errorf("demo bulletin: %w", err)
 	}
-	fmt.Fprintf(e.stdout, "\nweekly bulletin (周通报):\n  %s\n  %s\n", files.XLSX, files.HTML)
+	fmt.Fprintf(e.stdout, "\nweekly bulletin (周通报):\n  %s\n", strings.Join(files, "\n  "))
 	return nil
 }
 

@@ -136,23 +136,12 @@ func printResults(e *env, results []load.Result) {
 			fmt.Fprintf(e.stdout, "%s: already loaded (load %d), nothing changed\n", r.File, r.LoadID)
 			continue
 		}
-		scope := r.Scope.Region
-		if r.Scope.Year != 0 {
-			scope += fmt.Sprintf(" %d", r.Scope.Year)
-		}
-		if r.Scope.Season != 0 {
-			scope += fmt.Sprintf(" S%d", r.Scope.Season)
-		}
-		kind := string(r.Kind)
-		if r.ExamType != "" {
-			kind += "/" + r.ExamType
-		}
 		file := r.File
 		if r.Sheet != "" {
 			file += fmt.Sprintf(" (sheet %s)", r.Sheet)
 		}
 		fmt.Fprintf(e.stdout, "%s: %s [%s] load %d: %d read, %d accepted, %d rejected, %d flagged",
-			file, kind, strings.TrimSpace(scope), r.LoadID, r.Read, r.Accepted, r.Rejected, r.Flagged)
+			file, kindText(string(r.Kind), r.ExamType), scopeText(r.Scope), r.LoadID, r.Read, r.Accepted, r.Rejected, r.Flagged)
 		if r.Restores != 0 {
 			fmt.Fprintf(e.stdout, ", makes the file current again (it was load %d, %s since)", r.Restores, r.RestoredStatus)
 		}
@@ -167,4 +156,24 @@ func printResults(e *env, results []load.Result) {
 			fmt.Fprintf(e.stdout, "  warning: %s\n", w)
 		}
 	}
+}
+
+// kindText is a load's kind as enlist prints it: exams with their type.
+func kindText(kind, examType string) string {
+	if examType != "" {
+		return kind + "/" + examType
+	}
+	return kind
+}
+
+// scopeText is a load's scope as enlist prints it: "4101 2025 S1".
+func scopeText(s load.Scope) string {
+	out := s.Region
+	if s.Year != 0 {
+		out += fmt.Sprintf(" %d", s.Year)
+	}
+	if s.Season != 0 {
+		out += fmt.Sprintf(" S%d", s.Season)
+	}
+	return strings.TrimSpace(out)
 }

@@ -44,6 +44,9 @@ type Session struct {
 	// SELECT * over a million registrations fails with advice instead of
 	// filling memory.
 	MaxRows int
+	// Truncate keeps the first MaxRows rows of a longer result and marks it
+	// Truncated instead of refusing it (the console's result table).
+	Truncate bool
 }
 
 // ErrTooManyRows means a result went past Session.MaxRows.
@@ -57,6 +60,9 @@ type Result struct {
 	// and season of a view whose variables were not set); print it where
 	// the analyst sees it, apart from the rows.
 	Notice string
+	// Truncated: the result had more than MaxRows rows and only the first
+	// MaxRows are in Frame (Session.Truncate).
+	Truncated bool
 }
 
 // NewSession takes a connection from db, which must be a sandboxed
@@ -223,6 +229,7 @@ func (s *Session) Run(ctx context.Context, text string) (*Result, error) {
 		return nil, err
 	}
 	var f *tabular.Frame
+	truncated := false
 	err = s.conn.Raw(func(dc any) error {
 		pc, ok := dc.(driver.ConnPrepareContext)
 		if !ok {
@@ -250,7 +257,7 @@ func (s *Session) Run(ctx context.Context, text string) (*Result, error) {
 		if err != nil {
 			return err
 		}
-		f, err = readRows(rows, s.MaxRows)
+		f, truncated, err = readRows(rows, s.MaxRows, s.Truncate)
 		return errors.Join(err, rows.Close())
 	})
 	if err != nil {
@@ -259,10 +266,10 @@ func (s *Session) Run(ctx context.Context, text string) (*Result, error) {
 		}
 		return nil, withRenameHint(err)
 	}
-	return &Result{Frame: f, Notice: notice}, nil
+	return &Result{Frame: f, Notice: notice, Truncated: truncated}, nil
 }
 
-func readRows(rows driver.Rows, limit int) (*tabular.Frame, error) {
+func readRows(rows driver.Rows, limit int, truncate bool) (*tabular.Frame, bool, error) {
 	f := &tabular.Frame{Columns: rows.Columns()}
 	// UUIDs (the pseudonyms) arrive as 16 bytes; analysts compare them with
 	// the text form DuckDB prints.
@@ -275,12 +282,15 @@ func readRows(rows driver.Rows, limit int) (*tabular.Frame, error) {
 	for {
 		dest := make([]driver.Value, len(f.Columns))
 		if err := rows.Next(dest); errors.Is(err, io.EOF) {
-			return f, nil
+			return f, false, nil
 		} else if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if limit > 0 && len(f.Rows) == limit {
-			return nil, fmt.Errorf("%w: the result has more than %d rows; aggregate, add a LIMIT, or raise the limit", ErrTooManyRows, limit)
+			if truncate {
+				return f, true, nil
+			}
+			return nil, false, fmt.Errorf("%w: the result has more than %d rows; aggregate, add a LIMIT, or raise the limit", ErrTooManyRows, limit)
 		}
 		row := make([]any, len(dest))
 		for i, v := range dest {
