@@ -64,7 +64,13 @@ func (s *Server) apiMetrics(w http.ResponseWriter, r *http.Request, c *call) {
 		writeMetrics(w, b)
 		return
 	}
+	done, err := s.turns.take(r.Context())
+	if err != nil {
+		s.failed(w, r, c, err)
+		return
+	}
 	frame, err := metrics.Read(r.Context(), wh, q)
+	done()
 	if err != nil {
 		s.failed(w, r, c, err)
 		return

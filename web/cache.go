@@ -15,6 +15,7 @@ import (
 // are then served without a query. Concurrent requests for one bulletin
 // wait for one gathering.
 type bulletins struct {
+	turns   turns
 	mu      sync.Mutex
 	version string
 	entries map[bulletinKey]*gathering
@@ -57,7 +58,12 @@ func (c *bulletins) get(ctx context.Context, wh *warehouse.Warehouse, opt bullet
 	if !ok {
 		// Gathered apart from the request that asked first, so that its
 		// going away does not fail the others waiting.
-		g.b, g.err = bulletin.Gather(context.WithoutCancel(ctx), wh, opt)
+		gctx := context.WithoutCancel(ctx)
+		var done func()
+		if done, g.err = c.turns.take(gctx); g.err == nil {
+			g.b, g.err = bulletin.Gather(gctx, wh, opt)
+			done()
+		}
 		if g.err != nil {
 			c.mu.Lock()
 			if entries[key] == g {
@@ -78,6 +84,20 @@ func (c *bulletins) get(ctx context.Context, wh *warehouse.Warehouse, opt bullet
 	// Callers may set Generated; the others keep theirs.
 	b := *g.b
 	return &b, nil
+}
+
+// turns bounds the queries the console runs at once: a request takes a
+// turn before its query and gives it back after; waiting ends with the
+// request.
+type turns chan struct{}
+
+func (t turns) take(ctx context.Context) (done func(), err error) {
+	select {
+	case t <- struct{}{}:
+		return func() { <-t }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // answers keeps the metrics API's answers for the current published copy,

@@ -49,6 +49,12 @@ type Config struct {
 	// Warehouse is the live warehouse file; the console opens only its
 	// published copy (warehouse.PublishedPath), read-only.
 	Warehouse string
+	// Queries is how many bulletin, metrics and SQL queries run at once
+	// (0: 2); the others wait their turn. Each runs on Threads threads
+	// within MemoryLimit, so without a bound fifty readers asking fifty
+	// uncached bulletins ran fifty queries at once and DuckDB ran out of
+	// memory (docs/BENCHMARKS.md, the console under load).
+	Queries int
 	// Threads and MemoryLimit tune the read-only DuckDB instance.
 	Threads     int
 	MemoryLimit string
@@ -91,6 +97,7 @@ type Config struct {
 type Server struct {
 	cfg       Config
 	pub       *published
+	turns     turns // the queries allowed to run at once
 	bulletins bulletins
 	answers   answers
 	sqlDict   sqlDictionary // the SQL page's data dictionary (sql.go)
@@ -122,7 +129,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Audit == nil {
 		cfg.Audit = func(*http.Request, string, string, int) {}
 	}
-	s := &Server{cfg: cfg, pub: newPublished(cfg.Warehouse, warehouse.Options{Threads: cfg.Threads, MemoryLimit: cfg.MemoryLimit})}
+	if cfg.Queries <= 0 {
+		cfg.Queries = 2
+	}
+	s := &Server{cfg: cfg, pub: newPublished(cfg.Warehouse, warehouse.Options{Threads: cfg.Threads, MemoryLimit: cfg.MemoryLimit}),
+		turns: make(turns, cfg.Queries)}
+	s.bulletins.turns = s.turns
 	s.runCtx, s.cancelRun = context.WithCancel(context.Background())
 	mux := http.NewServeMux()
 	cfg.Guard.Routes(mux)

@@ -167,6 +167,11 @@ func (s *Server) runSQL(ctx context.Context, c *call, q sqlRequest, maxRows int,
 	if pub == "" {
 		return nil, errNoCopy
 	}
+	done, err := s.turns.take(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	sess, _, closeSession, err := scoped.OpenSession(ctx, pub, c.Scope,
 		scoped.QueryOptions{Threads: s.cfg.Threads, MemoryLimit: s.cfg.MemoryLimit, Now: s.cfg.Now}, vars, "vars.")
 	if err != nil {
