@@ -78,6 +78,11 @@ func Serve(ctx context.Context, st *site.Site, eng *schedules.Engine, opt ServeO
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	wc.Log.Info("web console listening", "addr", ln.Addr().String())
+	if len(acc.List()) == 0 {
+		// Nobody can sign in yet: say how, where the operator looks first.
+		wc.Log.Warn("no accounts yet: nobody can sign in to the console", "add",
+			"enlist --db "+st.DB+" user add NAME --role admin --region CODE")
+	}
 	if opt.Ready != nil {
 		opt.Ready(ln.Addr())
 	}

@@ -1,11 +1,14 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -100,5 +103,42 @@ func TestServeFinishesRequestsInFlightOnStop(t *testing.T) {
 	}
 	if st, err := os.Stat(audit.PathFor(fix.live)); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("audit trail mode: %v %v", st, err)
+	}
+}
+
+// A console started before anyone was given an account says so in its
+// log, with the command that adds one; once an account exists it does not.
+func TestServeSaysWhenNobodyCanSignIn(t *testing.T) {
+	t.Setenv("ENLIST_SECRET", "")
+	dir := t.TempDir()
+	serveOnce := func() string {
+		var log bytes.Buffer
+		st := (&site.Site{DB: filepath.Join(dir, "w.duckdb")}).WithLog(slog.New(slog.NewTextHandler(&log, nil)))
+		if _, err := st.Init(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		ctx, stop := context.WithCancel(context.Background())
+		served := make(chan error, 1)
+		go func() {
+			served <- Serve(ctx, st, nil, ServeOptions{Addr: "127.0.0.1:0", Grace: time.Second,
+				Ready: func(net.Addr) { stop() }})
+		}()
+		if err := <-served; err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+		return log.String()
+	}
+	if out := serveOnce(); !strings.Contains(out, "no accounts yet") || !strings.Contains(out, "user add NAME --role admin --region CODE") {
+		t.Errorf("a console without accounts logged:\n%s\nwant the warning and the command that adds one", out)
+	}
+	acc, err := auth.OpenAccounts(auth.AccountsPathFor(filepath.Join(dir, "w.duckdb")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := acc.Add("admin", auth.Admin, "41", testPassword); err != nil {
+		t.Fatal(err)
+	}
+	if out := serveOnce(); strings.Contains(out, "no accounts yet") {
+		t.Errorf("a console with an account still warned:\n%s", out)
 	}
 }
