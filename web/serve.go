@@ -39,11 +39,7 @@ type ServeOptions struct {
 // (auth.AccountsPathFor, audit.PathFor); eng, when not nil, gives the jobs
 // and their inbox and output folders.
 func Serve(ctx context.Context, st *site.Site, eng *schedules.Engine, opt ServeOptions) error {
-	cfg, err := st.Config()
-	if err != nil {
-		return err
-	}
-	res, err := st.Resources(cfg)
+	res, err := st.Resolved()
 	if err != nil {
 		return err
 	}

@@ -60,11 +60,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	}
 	// Every step runs with the same limits, resolved here once (flag,
 	// environment, enlist.yaml, default) and passed on explicitly.
-	cfg, err := e.site().Config()
-	if err != nil {
-		return err
-	}
-	r, err := e.site().Resources(cfg)
+	r, err := e.site().Resolved()
 	if err != nil {
 		return err
 	}
@@ -75,13 +71,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	e.progressDone()
 	rep.WriteText(e.stdout)
 	if out != "" && len(rep.Steps) > 0 {
-		b, err := json.MarshalIndent(rep, "", "  ")
-		if err == nil {
-			err = os.WriteFile(out, append(b, '\n'), 0o644)
-		}
-		if err != nil {
-			return errors.Join(runErr, fmt.Errorf("bench: write %s: %w", out, err))
-		}
+		return errors.Join(runErr, writeFigures("bench", out, rep))
 	}
 	return runErr
 }
@@ -118,11 +108,7 @@ func runBenchConsole(ctx context.Context, e *env, args []string) error {
 	if opt.Exe, err = os.Executable(); err != nil {
 		return fmt.Errorf("bench: find the enlist binary: %w", err)
 	}
-	cfg, err := e.site().Config()
-	if err != nil {
-		return err
-	}
-	r, err := e.site().Resources(cfg)
+	r, err := e.site().Resolved()
 	if err != nil {
 		return err
 	}
@@ -133,15 +119,22 @@ func runBenchConsole(ctx context.Context, e *env, args []string) error {
 	e.progressDone()
 	rep.WriteText(e.stdout)
 	if out != "" {
-		b, err := json.MarshalIndent(rep, "", "  ")
-		if err == nil {
-			err = os.WriteFile(out, append(b, '\n'), 0o644)
-		}
-		if err != nil {
-			return errors.Join(runErr, fmt.Errorf("bench console: write %s: %w", out, err))
-		}
+		return errors.Join(runErr, writeFigures("bench console", out, rep))
 	}
 	return runErr
+}
+
+// writeFigures writes a bench report as JSON to out; cmd names the
+// command in its error.
+func writeFigures(cmd, out string, rep any) error {
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err == nil {
+		err = os.WriteFile(out, append(b, '\n'), 0o644)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: write %s: %w", cmd, out, err)
+	}
+	return nil
 }
 
 // runBenchLimit is the limit step, run by enlist bench in its own process.
@@ -160,11 +153,7 @@ func runBenchLimit(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: give the CSV file and the database to create", errUsage)
 	}
 	// The same threads and memory as enlist's own steps, resolved the same way.
-	cfg, err := e.site().Config()
-	if err != nil {
-		return err
-	}
-	r, err := e.site().Resources(cfg)
+	r, err := e.site().Resolved()
 	if err != nil {
 		return err
 	}

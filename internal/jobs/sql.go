@@ -64,11 +64,7 @@ func OpenScopedSQL(ctx context.Context, s *site.Site, scope string, vars []analy
 	if err := wh.Close(); err != nil {
 		return nil, "", nil, fmt.Errorf("close %s: %w", published, err)
 	}
-	cfg, err := s.Config()
-	if err != nil {
-		return nil, "", nil, err
-	}
-	r, err := s.Resources(cfg)
+	r, err := s.Resolved()
 	if err != nil {
 		return nil, "", nil, err
 	}

@@ -183,6 +183,13 @@ func (s *Site) OpenScratch(ctx context.Context, path string) (*warehouse.Warehou
 	return warehouse.Open(ctx, path, warehouse.Options{Threads: r.Threads, MemoryLimit: r.MemoryLimit, Config: &cfg})
 }
 
+// Resolved is the threads and memory every step of this site runs with,
+// resolved from the flags, environment, enlist.yaml and defaults.
+func (s *Site) Resolved() (config.Resources, error) {
+	_, r, err := s.settings()
+	return r, err
+}
+
 func (s *Site) settings() (config.Config, config.Resources, error) {
 	cfg, err := s.Config()
 	if err != nil {
