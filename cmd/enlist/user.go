@@ -11,8 +11,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"golang.org/x/term"
-
 	"enlist/internal/regions"
 	"enlist/web/audit"
 	"enlist/web/auth"
@@ -214,9 +212,7 @@ func listUsers(w io.Writer, users []auth.User) error {
 }
 
 // readPassword reads a new password from the file given, or asks for it
-// twice on the terminal without echoing it. golang.org/x/term does the
-// turning off of echo (the Go team's package; hand-written termios calls
-// would be the same code, less tested).
+// twice on the terminal without echoing it.
 func readPassword(e *env, file, name string) (string, error) {
 	if file != "" {
 		var b []byte
@@ -232,29 +228,9 @@ func readPassword(e *env, file, name string) (string, error) {
 		line, _, _ := strings.Cut(string(b), "\n")
 		return strings.TrimSuffix(line, "\r"), nil
 	}
-	fd := int(os.Stdin.Fd())
-	if !term.IsTerminal(fd) {
-		return "", fmt.Errorf("%w: no terminal to ask for the password on: give --password-file FILE (or - for standard input)", errUsage)
+	pw, err := auth.AskNewPassword(os.Stdin, e.stderr, name)
+	if errors.Is(err, auth.ErrNoTerminal) {
+		return "", fmt.Errorf("%w: %w: give --password-file FILE (or - for standard input)", errUsage, err)
 	}
-	ask := func(prompt string) (string, error) {
-		fmt.Fprint(e.stderr, prompt)
-		b, err := term.ReadPassword(fd)
-		fmt.Fprintln(e.stderr)
-		if err != nil {
-			return "", fmt.Errorf("read password: %w", err)
-		}
-		return string(b), nil
-	}
-	pw, err := ask(fmt.Sprintf("password for %s (at least %d characters): ", strings.ToLower(name), auth.MinPasswordLen))
-	if err != nil {
-		return "", err
-	}
-	again, err := ask("the same again: ")
-	if err != nil {
-		return "", err
-	}
-	if pw != again {
-		return "", errors.New("the two passwords differ; nothing was changed")
-	}
-	return pw, nil
+	return pw, err
 }
