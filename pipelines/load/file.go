@@ -494,7 +494,7 @@ type writer struct {
 	apps    *appenders
 	res     *Result
 	rejects int // reject records written, against maxRejects
-	seen    map[string]int
+	seen    map[validate.Key]int
 	sc      Scope
 	any     bool
 	vals    []driver.Value
@@ -502,7 +502,7 @@ type writer struct {
 
 func newWriter(pf *preparedFile, opt Options, apps *appenders, res *Result, vocab *mapping.Vocabulary) *writer {
 	w := &writer{kind: pf.kind, path: pf.path, region: opt.Region, names: pf.header.Names, vocab: vocab,
-		apps: apps, res: res, seen: map[string]int{}, sc: Scope{Region: opt.Region}}
+		apps: apps, res: res, seen: map[validate.Key]int{}, sc: Scope{Region: opt.Region}}
 	if s := pf.reader.Sheet(); s != "" {
 		w.sheet = s
 	}

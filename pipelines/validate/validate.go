@@ -4,6 +4,7 @@
 package validate
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -77,7 +78,7 @@ type Row struct {
 	// column list (mapping.KindSpec.Stored), which the loader names them by.
 	// A person is a [16]byte pseudonym.
 	Values   []any
-	Key      string
+	Key      Key
 	Region   string // region_code where the kind has one
 	Year     int
 	Season   int
@@ -457,7 +458,7 @@ func (r *rowState) exam() Row {
 			set("person", person).set("exam_type", examType).set("exam_date", date).set("passed", passed == "pass").
 			set("reason", r.text("reason")).set("station", r.text("station")).
 			set("year", int32(year)).set("season", int8(season)).vals,
-		Key:  fmt.Sprintf("%x/%s/%s", person, examType, date.(time.Time).Format(time.DateOnly)),
+		Key:  key(person, examType.(string), date.(time.Time)),
 		Year: year, Season: season,
 		ExamType: examType.(string),
 	}
@@ -517,7 +518,7 @@ func (r *rowState) resettlement() Row {
 			set("person", person).set("region_code", region).set("discharged_on", discharged).
 			set("service_type", service).set("plan", plan).set("placed_on", placed).set("employer", r.text("employer")).
 			set("contract_years", contract).set("subsidy_amount", subsidy).set("subsidy_paid_on", paid).vals,
-		Key:    key(person, d.Format(time.DateOnly)),
+		Key:    key(person, d),
 		Region: region, Year: d.Year(),
 	}
 }
@@ -544,7 +545,7 @@ func (r *rowState) quota() Row {
 		Values: r.c.record().
 			set("year", int32(year)).set("season", int8(season)).set("region_code", region).set("quota", int32(q)).
 			set("college_target", college).set("graduate_target", graduate).vals,
-		Key:    fmt.Sprintf("%d/%d/%s", year, season, region),
+		Key:    key([16]byte{}, year, season, region),
 		Region: region, Year: year, Season: season,
 	}
 }
@@ -567,7 +568,7 @@ func (r *rowState) regionRow() Row {
 		parent = p
 	}
 	return Row{Values: r.c.record().set("code", code).set("name", name).set("level", int8(regions.LevelOf(code))).
-		set("parent_code", parent).vals, Key: code, Region: code}
+		set("parent_code", parent).vals, Key: key([16]byte{}, code), Region: code}
 }
 
 // record lays a checked row's values out by column name, in the order of
@@ -599,10 +600,23 @@ func (r *record) set(col string, v any) *record {
 	return r
 }
 
-// key joins the fields that make two rows the same record. It is built by
-// hand because it runs for every row of million-row files.
-func key(person [16]byte, rest ...any) string {
-	b := make([]byte, 0, 48)
+// Key identifies the record a row holds: two rows of one file with equal
+// keys are the same record (a duplicate). It is a fixed-size array, not a
+// string, because the loader keeps every key of a file in a map: a string
+// a row was a million allocations per million rows, and a million
+// pointers for the garbage collector to scan on every cycle of the load.
+type Key [keyBytes]byte
+
+// keyBytes holds every kind's fields (person 16 bytes, and year, season and
+// a 12-digit region, or an exam type and a date) with room to spare; the
+// last byte is the length.
+const keyBytes = 48
+
+// key joins the fields that make two rows the same record: the person, then
+// each field after a 0 byte. It is built by hand because it runs for every
+// row of million-row files.
+func key(person [16]byte, rest ...any) Key {
+	b := make([]byte, 0, 2*keyBytes)
 	b = append(b, person[:]...)
 	for _, r := range rest {
 		b = append(b, 0)
@@ -611,7 +625,22 @@ func key(person [16]byte, rest ...any) string {
 			b = append(b, v...)
 		case int:
 			b = strconv.AppendInt(b, int64(v), 10)
+		case time.Time:
+			b = v.AppendFormat(b, time.DateOnly)
+		default:
+			panic(fmt.Sprintf("validate: key of a %T", r))
 		}
 	}
-	return string(b)
+	var k Key
+	if len(b) < keyBytes {
+		copy(k[:], b)
+		k[keyBytes-1] = byte(len(b))
+		return k
+	}
+	// Longer than a key holds (no kind's fields are): its SHA-256, marked
+	// by a length no short key has.
+	sum := sha256.Sum256(b)
+	copy(k[:], sum[:])
+	k[keyBytes-1] = 0xFF
+	return k
 }
