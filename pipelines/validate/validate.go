@@ -131,25 +131,9 @@ func (r *rowState) raw(col string) string {
 	return Unmark(r.cells[i])
 }
 
-// trim is strings.TrimSpace with a fast exit for the usual cell that has
-// nothing to trim, which TrimSpace lacks for non-ASCII text. A cell can only
-// start with a space if its first byte is an ASCII space or the lead byte of
-// a Unicode space (C2, E1, E2, E3), and end with one if its last byte is an
-// ASCII space or the final byte of one (80–8A, 9F, A0, A8, A9, AF).
-func trim(s string) string {
-	n := len(s)
-	if n == 0 {
-		return s
-	}
-	first, last := s[0], s[n-1]
-	leadOK := first > ' ' && first != 0xC2 && (first < 0xE1 || first > 0xE3)
-	tailOK := last > ' ' && !(last >= 0x80 && last <= 0x8A) && last != 0x9F && last != 0xA0 &&
-		last != 0xA8 && last != 0xA9 && last != 0xAF
-	if leadOK && tailOK {
-		return s
-	}
-	return strings.TrimSpace(s)
-}
+// trim is strings.TrimSpace with a fast exit for the usual cell
+// (mapping.TrimSpace).
+func trim(s string) string { return mapping.TrimSpace(s) }
 
 func (r *rowState) fail(col, reason, detail, raw string) {
 	switch col {
