@@ -21,6 +21,8 @@ import (
 	"sync"
 	"time"
 
+	"enlist/internal/jobs"
+	"enlist/internal/site"
 	"enlist/internal/warehouse"
 	"enlist/reports/bulletin"
 	"enlist/schedules"
@@ -89,6 +91,15 @@ type Config struct {
 	// SQLDownloadRows bounds a CSV or XLSX download (0: 200,000); a longer
 	// result is refused with advice.
 	SQLMaxRows, SQLDownloadRows int
+	// Site is the office's installation uploads load into (its secret,
+	// enlist.yaml, publishing); nil turns uploads off.
+	Site *site.Site
+	// Writer is the process's turn on the live warehouse, which the
+	// scheduled writing jobs take too; nil gives the console its own.
+	Writer jobs.Writer
+	// UploadMaxBytes bounds one upload's body (0: enlist.yaml's
+	// console.upload_max_size, default 200 MB).
+	UploadMaxBytes int64
 	// Now is the clock (as-of dates default to its day); nil is time.Now.
 	Now func() time.Time
 }
@@ -101,6 +112,7 @@ type Server struct {
 	bulletins bulletins
 	answers   answers
 	sqlDict   sqlDictionary // the SQL page's data dictionary (sql.go)
+	writer    jobs.Writer   // the turn on the live warehouse (upload.go)
 	handler   http.Handler
 	// runs started from the console, kept until the server stops, so the
 	// runs page shows them before the published copy has their record.
@@ -135,6 +147,10 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, pub: newPublished(cfg.Warehouse, warehouse.Options{Threads: cfg.Threads, MemoryLimit: cfg.MemoryLimit}),
 		turns: make(turns, cfg.Queries)}
 	s.bulletins.turns = s.turns
+	s.writer = cfg.Writer
+	if s.writer == nil {
+		s.writer = jobs.NewWriter()
+	}
 	s.runCtx, s.cancelRun = context.WithCancel(context.Background())
 	mux := http.NewServeMux()
 	cfg.Guard.Routes(mux)

@@ -59,6 +59,25 @@ type Config struct {
 	Zone string `yaml:"zone"`
 	// Publish tunes the copies of the warehouse readers use.
 	Publish Publish `yaml:"publish"`
+	// Console tunes the web console (enlist serve --http).
+	Console Console `yaml:"console"`
+}
+
+// Console holds the web console's settings.
+type Console struct {
+	// UploadMaxSize bounds one upload of extracts (all its files
+	// together), such as "200MB"; a larger body is refused before it is
+	// stored.
+	UploadMaxSize string `yaml:"upload_max_size"`
+}
+
+// UploadMaxBytes is Console.UploadMaxSize in bytes.
+func (c Console) UploadMaxBytes() int64 {
+	n, err := ParseSize(c.UploadMaxSize)
+	if err != nil || n <= 0 {
+		return 200_000_000
+	}
+	return n
 }
 
 // Bulletin holds the weekly bulletin's settings.
@@ -201,6 +220,9 @@ func (c Config) validate() error {
 	}
 	if c.Publish.KeepVersions < 1 {
 		return fmt.Errorf("publish.keep_versions = %d: keep at least 1", c.Publish.KeepVersions)
+	}
+	if n, err := ParseSize(c.Console.UploadMaxSize); err != nil || n <= 0 {
+		return fmt.Errorf("console.upload_max_size %q: give a size such as 200MB", c.Console.UploadMaxSize)
 	}
 	return c.Resources.validate()
 }
