@@ -143,7 +143,9 @@ func newServer(t testing.TB, cfg Config) *testServer {
 		t.Fatal(err)
 	}
 	ts := &testServer{acc: acc, users: map[string]http.Handler{}}
-	cfg.Warehouse = fix.live
+	if cfg.Warehouse == "" {
+		cfg.Warehouse = fix.live
+	}
 	cfg.Threads = 2
 	if cfg.Guard == nil {
 		ts.guard = auth.NewGuard(acc, nil, auth.Options{})
