@@ -64,6 +64,10 @@ func routeTable() []route {
 		{"GET", "/api/v1/bulletin", auth.Leader, fromQuery, true, (*Server).apiBulletin},
 		{"GET", "/api/v1/runs", auth.Operator, serviceWide, true, (*Server).apiRuns},
 		{"POST", "/api/v1/sql", auth.Analyst, fromQuery, true, (*Server).apiSQL},
+		{"GET", "/api/v1/queries", auth.Analyst, fromQuery, true, (*Server).apiSavedList},
+		{"POST", "/api/v1/queries", auth.Analyst, fromQuery, true, (*Server).apiSavedSave},
+		{"POST", "/api/v1/queries/{id}/run", auth.Analyst, fromQuery, true, (*Server).apiSavedRun},
+		{"DELETE", "/api/v1/queries/{id}", auth.Analyst, fromQuery, true, (*Server).apiSavedDelete},
 	}
 }
 

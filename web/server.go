@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"enlist/internal/scoped"
 	"enlist/internal/warehouse"
 	"enlist/reports/bulletin"
 	"enlist/schedules"
@@ -89,6 +90,9 @@ type Config struct {
 	// SQLDownloadRows bounds a CSV or XLSX download (0: 200,000); a longer
 	// result is refused with advice.
 	SQLMaxRows, SQLDownloadRows int
+	// SavedQueries is the analysts' saved-queries file (empty: the one
+	// beside the warehouse, scoped.SavedPathFor).
+	SavedQueries string
 	// Now is the clock (as-of dates default to its day); nil is time.Now.
 	Now func() time.Time
 }
@@ -128,6 +132,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Audit == nil {
 		cfg.Audit = func(*http.Request, string, string, int) {}
+	}
+	if cfg.SavedQueries == "" {
+		cfg.SavedQueries = scoped.SavedPathFor(cfg.Warehouse)
 	}
 	if cfg.Queries <= 0 {
 		cfg.Queries = 2
