@@ -51,7 +51,7 @@ type Config struct {
 	// published copy (warehouse.PublishedPath), read-only.
 	Warehouse string
 	// Queries is how many bulletin, metrics and SQL queries run at once
-	// (0: 2); the others wait their turn. Each runs on Threads threads
+	// (0: 2; enlist.yaml's console.queries); the others wait their turn. Each runs on Threads threads
 	// within MemoryLimit, so without a bound fifty readers asking fifty
 	// uncached bulletins ran fifty queries at once and DuckDB ran out of
 	// memory (docs/BENCHMARKS.md, the console under load).
@@ -83,7 +83,9 @@ type Config struct {
 	Audit func(r *http.Request, action, target string, status int)
 	Log   *slog.Logger
 	// SQLTimeout bounds one query of the SQL page and API (0: 60s), as
-	// enlist sql --timeout does; a request may ask for less.
+	// enlist sql --timeout does; a request may ask for less. It and the
+	// row limits below are enlist.yaml's console: section under enlist
+	// serve.
 	SQLTimeout time.Duration
 	// SQLMaxRows is the most rows the SQL page and API answer with (0:
 	// 10,000); a longer result is cut there and marked truncated.
