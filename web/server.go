@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"enlist/internal/jobs"
+	"enlist/internal/scoped"
 	"enlist/internal/site"
 	"enlist/internal/warehouse"
 	"enlist/reports/bulletin"
@@ -52,7 +53,7 @@ type Config struct {
 	// published copy (warehouse.PublishedPath), read-only.
 	Warehouse string
 	// Queries is how many bulletin, metrics and SQL queries run at once
-	// (0: 2); the others wait their turn. Each runs on Threads threads
+	// (0: 2; enlist.yaml's console.queries); the others wait their turn. Each runs on Threads threads
 	// within MemoryLimit, so without a bound fifty readers asking fifty
 	// uncached bulletins ran fifty queries at once and DuckDB ran out of
 	// memory (docs/BENCHMARKS.md, the console under load).
@@ -84,7 +85,9 @@ type Config struct {
 	Audit func(r *http.Request, action, target string, status int)
 	Log   *slog.Logger
 	// SQLTimeout bounds one query of the SQL page and API (0: 60s), as
-	// enlist sql --timeout does; a request may ask for less.
+	// enlist sql --timeout does; a request may ask for less. It and the
+	// row limits below are enlist.yaml's console: section under enlist
+	// serve.
 	SQLTimeout time.Duration
 	// SQLMaxRows is the most rows the SQL page and API answer with (0:
 	// 10,000); a longer result is cut there and marked truncated.
@@ -100,6 +103,9 @@ type Config struct {
 	// UploadMaxBytes bounds one upload's body (0: enlist.yaml's
 	// console.upload_max_size, default 200 MB).
 	UploadMaxBytes int64
+	// SavedQueries is the analysts' saved-queries file (empty: the one
+	// beside the warehouse, scoped.SavedPathFor).
+	SavedQueries string
 	// Now is the clock (as-of dates default to its day); nil is time.Now.
 	Now func() time.Time
 }
@@ -140,6 +146,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Audit == nil {
 		cfg.Audit = func(*http.Request, string, string, int) {}
+	}
+	if cfg.SavedQueries == "" {
+		cfg.SavedQueries = scoped.SavedPathFor(cfg.Warehouse)
 	}
 	if cfg.Queries <= 0 {
 		cfg.Queries = 2

@@ -151,7 +151,6 @@ func postFiles(t testing.TB, h http.Handler, target string, paths []string, fiel
 	return serve(h, req)
 }
 
-
 // sums are the SHA-256 of the live warehouse and of its published copy,
 // and which copy is current.
 func sums(t testing.TB, st *site.Site) string {
