@@ -51,10 +51,10 @@ type KindSpec struct {
 // takes them (exams and approvals find their region through
 // registrations), the reference kind last.
 var kinds = []KindSpec{
+	// A quota row with a school_code is a university's own quota (高校征集任务),
+	// kept apart from the region's (see sql/README.md, 高校).
 	{Kind: Quotas, Label: "征集任务",
 		Required:  []string{"year", "season", "region_code", "quota"},
-		// school_code: the quota is a university's own (高校征集任务), kept
-		// apart from the region's (see sql/README.md, 高校).
 		Optional:  []string{"college_target", "graduate_target", "school_code"},
 		Constants: []string{"year", "season"},
 		Table:     "quotas",
