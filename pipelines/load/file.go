@@ -295,6 +295,11 @@ func (l *Loader) store(ctx context.Context, c *warehouse.Conn, pf *preparedFile,
 		}
 	}
 	res.Scope = scope
+	if opt.Admit != nil {
+		if err := opt.Admit(pf.kind, scope); err != nil {
+			return &FileError{File: pf.path, Err: err}
+		}
+	}
 	return l.finish(ctx, c, pf, opt, sum, started, res)
 }
 
