@@ -520,6 +520,9 @@ func (w *writer) write(b *checked) error {
 				if w.kind == mapping.Quotas || w.kind == mapping.Regions {
 					p.Column, p.Raw = "region_code", out.Region
 				}
+				if w.kind == mapping.Schools {
+					p.Column, p.Raw = "school_code", out.Key
+				}
 				problems = []validate.Problem{p}
 			}
 		}
