@@ -21,6 +21,9 @@ import (
 	"sync"
 	"time"
 
+	"enlist/internal/jobs"
+	"enlist/internal/scoped"
+	"enlist/internal/site"
 	"enlist/internal/warehouse"
 	"enlist/reports/bulletin"
 	"enlist/schedules"
@@ -50,7 +53,7 @@ type Config struct {
 	// published copy (warehouse.PublishedPath), read-only.
 	Warehouse string
 	// Queries is how many bulletin, metrics and SQL queries run at once
-	// (0: 2); the others wait their turn. Each runs on Threads threads
+	// (0: 2; enlist.yaml's console.queries); the others wait their turn. Each runs on Threads threads
 	// within MemoryLimit, so without a bound fifty readers asking fifty
 	// uncached bulletins ran fifty queries at once and DuckDB ran out of
 	// memory (docs/BENCHMARKS.md, the console under load).
@@ -82,13 +85,27 @@ type Config struct {
 	Audit func(r *http.Request, action, target string, status int)
 	Log   *slog.Logger
 	// SQLTimeout bounds one query of the SQL page and API (0: 60s), as
-	// enlist sql --timeout does; a request may ask for less.
+	// enlist sql --timeout does; a request may ask for less. It and the
+	// row limits below are enlist.yaml's console: section under enlist
+	// serve.
 	SQLTimeout time.Duration
 	// SQLMaxRows is the most rows the SQL page and API answer with (0:
 	// 10,000); a longer result is cut there and marked truncated.
 	// SQLDownloadRows bounds a CSV or XLSX download (0: 200,000); a longer
 	// result is refused with advice.
 	SQLMaxRows, SQLDownloadRows int
+	// Site is the office's installation uploads load into (its secret,
+	// enlist.yaml, publishing); nil turns uploads off.
+	Site *site.Site
+	// Writer is the process's turn on the live warehouse, which the
+	// scheduled writing jobs take too; nil gives the console its own.
+	Writer jobs.Writer
+	// UploadMaxBytes bounds one upload's body (0: enlist.yaml's
+	// console.upload_max_size, default 200 MB).
+	UploadMaxBytes int64
+	// SavedQueries is the analysts' saved-queries file (empty: the one
+	// beside the warehouse, scoped.SavedPathFor).
+	SavedQueries string
 	// Now is the clock (as-of dates default to its day); nil is time.Now.
 	Now func() time.Time
 }
@@ -101,6 +118,7 @@ type Server struct {
 	bulletins bulletins
 	answers   answers
 	sqlDict   sqlDictionary // the SQL page's data dictionary (sql.go)
+	writer    jobs.Writer   // the turn on the live warehouse (upload.go)
 	handler   http.Handler
 	// runs started from the console, kept until the server stops, so the
 	// runs page shows them before the published copy has their record.
@@ -129,12 +147,19 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Audit == nil {
 		cfg.Audit = func(*http.Request, string, string, int) {}
 	}
+	if cfg.SavedQueries == "" {
+		cfg.SavedQueries = scoped.SavedPathFor(cfg.Warehouse)
+	}
 	if cfg.Queries <= 0 {
 		cfg.Queries = 2
 	}
 	s := &Server{cfg: cfg, pub: newPublished(cfg.Warehouse, warehouse.Options{Threads: cfg.Threads, MemoryLimit: cfg.MemoryLimit}),
 		turns: make(turns, cfg.Queries)}
 	s.bulletins.turns = s.turns
+	s.writer = cfg.Writer
+	if s.writer == nil {
+		s.writer = jobs.NewWriter()
+	}
 	s.runCtx, s.cancelRun = context.WithCancel(context.Background())
 	mux := http.NewServeMux()
 	cfg.Guard.Routes(mux)

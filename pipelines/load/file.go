@@ -308,6 +308,11 @@ func (l *Loader) store(ctx context.Context, c *warehouse.Conn, pf *preparedFile,
 		}
 	}
 	res.Scope = scope
+	if opt.Admit != nil {
+		if err := opt.Admit(pf.kind, scope); err != nil {
+			return &FileError{File: pf.path, Err: err}
+		}
+	}
 	return l.finish(ctx, c, pf, opt, sum, started, res)
 }
 
@@ -527,6 +532,9 @@ func (w *writer) write(b *checked) error {
 					Detail: fmt.Sprintf("same record as row %d of this file", first)}
 				if w.kind == mapping.Quotas || w.kind == mapping.Regions {
 					p.Column, p.Raw = "region_code", out.Region
+				}
+				if w.kind == mapping.Schools {
+					p.Column, p.Raw = "school_code", out.School
 				}
 				problems = []validate.Problem{p}
 			}
