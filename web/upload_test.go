@@ -19,9 +19,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"enlist/internal/browsertest"
 	"enlist/internal/idnum"
 	"enlist/internal/jobs"
 	"enlist/internal/site"
@@ -463,5 +465,136 @@ func TestUploadTooLargeIsRefused(t *testing.T) {
 	}
 	if len(staging(t, st)) != 0 {
 		t.Errorf("staging %v", staging(t, st))
+	}
+}
+
+// previewFile is one file's counts as the preview page shows them.
+type previewFile struct {
+	File     string `json:"file"`
+	Sheet    string `json:"sheet"`
+	Status   string `json:"status"`
+	Read     int    `json:"read,string"`
+	Accepted int    `json:"accepted,string"`
+	Rejected int    `json:"rejected,string"`
+	Flagged  int    `json:"flagged,string"`
+}
+
+const readPreview = `Array.from(document.querySelectorAll('section.upload-file')).map(function (s) {
+	return {file: s.dataset.file, sheet: s.dataset.sheet, status: s.dataset.status, read: s.dataset.read,
+		accepted: s.dataset.accepted, rejected: s.dataset.rejected, flagged: s.dataset.flagged};
+})`
+
+// TestUploadInTheBrowser drives the upload page in headless chromium: an
+// operator signs in, picks a GB18030 CSV and an XLSX, sees per file the
+// counts enlist check gives for the same files, cancels (the warehouse
+// and its published copy unchanged, byte for byte, nothing staged), then
+// uploads again and confirms: the ledger holds both files under the
+// operator's name. No raw name or identity number is on the page; any
+// console error, CSP violation or request elsewhere fails it.
+func TestUploadInTheBrowser(t *testing.T) {
+	if why := browsertest.Missing(t); why != "" {
+		t.Skip(why)
+	}
+	st := uploadSite(t)
+	s := newUploadServer(t, st, Config{})
+	if err := s.acc.Add("wang", auth.Operator, upCounty, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	csvPath, xlsxPath := filepath.Join(dir, "登记.csv"), filepath.Join(dir, "任务.xlsx")
+	registrationsCSV(t, csvPath, upCounty, 5, 0)
+	quotasXLSX(t, xlsxPath)
+	want := libraryCheck(t, st, []string{csvPath, xlsxPath})
+	before := sums(t, st)
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+
+	var preview []previewFile
+	var pageText, flash, afterCancel string
+	var stagedAfterCancel []string
+	var loadedBy []string
+	upload := []chromedp.Action{
+		chromedp.WaitVisible(`#upload-files`, chromedp.ByQuery),
+		chromedp.SetUploadFiles(`#upload-files`, []string{csvPath, xlsxPath}, chromedp.ByQuery),
+		chromedp.Click(`#upload-submit`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#upload-confirm`, chromedp.ByQuery),
+	}
+	actions := []chromedp.Action{
+		chromedp.Navigate(srv.URL + "/upload"),
+		chromedp.WaitVisible(`#name`, chromedp.ByQuery),
+		chromedp.SendKeys(`#name`, "wang", chromedp.ByQuery),
+		chromedp.SendKeys(`#password`, testPassword, chromedp.ByQuery),
+		// The login form returns to /upload.
+		chromedp.Submit(`#password`, chromedp.ByQuery),
+	}
+	actions = append(actions, upload...)
+	actions = append(actions,
+		chromedp.Evaluate(readPreview, &preview),
+		chromedp.Evaluate(`document.body.innerText`, &pageText),
+		chromedp.Click(`#upload-cancel`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#flash`, chromedp.ByQuery),
+		chromedp.Text(`#flash`, &flash, chromedp.ByQuery),
+		chromedp.ActionFunc(func(context.Context) error {
+			afterCancel, stagedAfterCancel = sums(t, st), staging(t, st)
+			return nil
+		}),
+		chromedp.Navigate(srv.URL+"/upload"),
+	)
+	actions = append(actions, upload...)
+	actions = append(actions,
+		chromedp.Click(`#upload-confirm`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#upload-loads`, chromedp.ByQuery),
+		chromedp.Evaluate(`Array.from(document.querySelectorAll('tr.load')).map(function (r) { return r.dataset.file + ' ' + r.dataset.loadedBy; })`, &loadedBy),
+	)
+	// Each step is logged, so a step that hangs is named.
+	var logged []chromedp.Action
+	for i, a := range actions {
+		logged = append(logged, chromedp.ActionFunc(func(context.Context) error { t.Logf("step %d", i); return nil }), a)
+	}
+	problems, err := browsertest.Site(t, srv.URL, browsertest.Options{LogWarnings: true, Timeout: 3 * time.Minute}, logged...)
+	if err != nil {
+		t.Fatalf("%v (problems so far: %v)", err, problems)
+	}
+	for _, p := range problems {
+		t.Error(p)
+	}
+	if len(preview) != len(want) {
+		t.Fatalf("the preview shows %d files, enlist check %d: %+v", len(preview), len(want), preview)
+	}
+	for _, p := range preview {
+		w, ok := want[p.File+"|"+p.Sheet]
+		if !ok {
+			t.Errorf("the preview shows %q sheet %q, which enlist check does not", p.File, p.Sheet)
+			continue
+		}
+		if p.Status != w.Status || p.Read != w.Read || p.Accepted != w.Accepted || p.Rejected != w.Rejected || p.Flagged != w.Flagged {
+			t.Errorf("%s: the page shows %+v; enlist check: %s, %d read, %d accepted, %d rejected, %d flagged",
+				p.File, p, w.Status, w.Read, w.Accepted, w.Rejected, w.Flagged)
+		}
+	}
+	if w := want["登记.csv|"]; w.Read != 7 || w.Rejected != 2 {
+		t.Errorf("enlist check of 登记.csv: %d read, %d rejected; want 7 and 2", w.Read, w.Rejected)
+	}
+	for _, must := range []string{"兵役登记", "推测", "bad_id_check", upCounty} {
+		if !strings.Contains(pageText, must) {
+			t.Errorf("the preview does not show %q", must)
+		}
+	}
+	for _, raw := range []string{"张0", "李四", "王五", idnum.Make(upCounty, time.Date(2005, 3, 1, 0, 0, 0, 0, time.UTC), 0)} {
+		if strings.Contains(pageText, raw) {
+			t.Errorf("the preview shows the raw value %q", raw)
+		}
+	}
+	if !strings.Contains(flash, "已取消") {
+		t.Errorf("after cancel: %q", flash)
+	}
+	if afterCancel != before || len(stagedAfterCancel) != 0 {
+		t.Errorf("cancel left something: %s (before %s), staging %v", afterCancel, before, stagedAfterCancel)
+	}
+	if strings.Join(loadedBy, ";") != "登记.csv wang;任务.xlsx wang" && strings.Join(loadedBy, ";") != "任务.xlsx wang;登记.csv wang" {
+		t.Errorf("the confirmed page lists %v", loadedBy)
+	}
+	if got := ledger(t, st); got["登记.csv"] != "wang" || got["任务.xlsx"] != "wang" || len(got) != 2 {
+		t.Errorf("published ledger: %v", got)
 	}
 }
