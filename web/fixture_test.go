@@ -146,6 +146,10 @@ func newServer(t testing.TB, cfg Config) *testServer {
 	if cfg.Warehouse == "" {
 		cfg.Warehouse = fix.live
 	}
+	if cfg.SavedQueries == "" {
+		// Each test's own: the fixture's warehouse is shared.
+		cfg.SavedQueries = filepath.Join(t.TempDir(), "enlist.queries.json")
+	}
 	cfg.Threads = 2
 	if cfg.Guard == nil {
 		ts.guard = auth.NewGuard(acc, nil, auth.Options{})

@@ -72,6 +72,10 @@ func routeTable() []route {
 		{"POST", "/api/v1/sql", auth.Analyst, fromQuery, true, (*Server).apiSQL},
 		{"POST", "/api/v1/check", auth.Operator, serviceWide, true, (*Server).apiCheck},
 		{"POST", "/api/v1/ingest", auth.Operator, serviceWide, true, (*Server).apiIngest},
+		{"GET", "/api/v1/queries", auth.Analyst, fromQuery, true, (*Server).apiSavedList},
+		{"POST", "/api/v1/queries", auth.Analyst, fromQuery, true, (*Server).apiSavedSave},
+		{"POST", "/api/v1/queries/{id}/run", auth.Analyst, fromQuery, true, (*Server).apiSavedRun},
+		{"DELETE", "/api/v1/queries/{id}", auth.Analyst, fromQuery, true, (*Server).apiSavedDelete},
 	}
 }
 

@@ -50,6 +50,10 @@ func Serve(ctx context.Context, st *site.Site, eng *schedules.Engine, opt ServeO
 	if err != nil {
 		return err
 	}
+	settings, err := st.Config()
+	if err != nil {
+		return err
+	}
 	acc, err := auth.OpenAccounts(auth.AccountsPathFor(st.DB))
 	if err != nil {
 		return err
@@ -62,7 +66,11 @@ func Serve(ctx context.Context, st *site.Site, eng *schedules.Engine, opt ServeO
 	guard := auth.NewGuard(acc, trail, auth.Options{})
 	wc := Config{Warehouse: st.DB, Threads: res.Threads, MemoryLimit: res.MemoryLimit, Signature: sig,
 		Users: func() ([]auth.User, error) { return acc.List(), nil }, Guard: guard, Audit: guard.Record,
-		Log: st.Logger(), NoRunNow: opt.NoRunNow, Site: st, Writer: opt.Writer}
+		Log: st.Logger(), NoRunNow: opt.NoRunNow, Site: st, Writer: opt.Writer,
+		// enlist.yaml's console: section.
+		Queries: settings.Console.Queries, SQLTimeout: settings.Console.SQLTimeoutDuration(),
+		SQLMaxRows: settings.Console.SQLMaxRows, SQLDownloadRows: settings.Console.SQLDownloadRows,
+		Zone: settings.Location()}
 	if eng != nil {
 		wc.Scheduler = eng
 		wc.Inboxes, wc.Archives = jobFolders(st, eng.Jobs())

@@ -59,25 +59,8 @@ type Config struct {
 	Zone string `yaml:"zone"`
 	// Publish tunes the copies of the warehouse readers use.
 	Publish Publish `yaml:"publish"`
-	// Console tunes the web console (enlist serve --http).
+	// Console bounds the web console's queries (console.go).
 	Console Console `yaml:"console"`
-}
-
-// Console holds the web console's settings.
-type Console struct {
-	// UploadMaxSize bounds one upload of extracts (all its files
-	// together), such as "200MB"; a larger body is refused before it is
-	// stored.
-	UploadMaxSize string `yaml:"upload_max_size"`
-}
-
-// UploadMaxBytes is Console.UploadMaxSize in bytes.
-func (c Console) UploadMaxBytes() int64 {
-	n, err := ParseSize(c.UploadMaxSize)
-	if err != nil || n <= 0 {
-		return 200_000_000
-	}
-	return n
 }
 
 // Bulletin holds the weekly bulletin's settings.
@@ -167,6 +150,14 @@ func parse(name string, b []byte, base Config) (Config, error) {
 		return Config{}, fmt.Errorf("configuration %s: %w", name, err)
 	}
 	if err := c.validate(); err != nil {
+		// A setting refused by its key is named with its line, as the
+		// schedule files' errors are (file:line: reason).
+		var ke *keyError
+		if errors.As(err, &ke) {
+			if line := lineOf(b, ke.Key); line > 0 {
+				return Config{}, fmt.Errorf("configuration %s:%d: %w", name, line, err)
+			}
+		}
 		return Config{}, fmt.Errorf("configuration %s: %w", name, err)
 	}
 	return c, nil
@@ -221,8 +212,8 @@ func (c Config) validate() error {
 	if c.Publish.KeepVersions < 1 {
 		return fmt.Errorf("publish.keep_versions = %d: keep at least 1", c.Publish.KeepVersions)
 	}
-	if n, err := ParseSize(c.Console.UploadMaxSize); err != nil || n <= 0 {
-		return fmt.Errorf("console.upload_max_size %q: give a size such as 200MB", c.Console.UploadMaxSize)
+	if err := c.Console.validate(); err != nil {
+		return err
 	}
 	return c.Resources.validate()
 }
