@@ -35,6 +35,9 @@ func (l lang) t(key string) string {
 	if !ok {
 		m, ok = sqlLabels[key] // the SQL page's (sql.go)
 	}
+	if !ok {
+		m, ok = uploadLabels[key] // the upload page's (upload_page.go)
+	}
 	if ok {
 		if l == en {
 			return m[1]

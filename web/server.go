@@ -22,8 +22,10 @@ import (
 	"sync"
 	"time"
 
+	"enlist/internal/jobs"
 	"enlist/internal/metrics"
 	"enlist/internal/scoped"
+	"enlist/internal/site"
 	"enlist/internal/warehouse"
 	"enlist/reports/bulletin"
 	"enlist/schedules"
@@ -94,6 +96,15 @@ type Config struct {
 	// SQLDownloadRows bounds a CSV or XLSX download (0: 200,000); a longer
 	// result is refused with advice.
 	SQLMaxRows, SQLDownloadRows int
+	// Site is the office's installation uploads load into (its secret,
+	// enlist.yaml, publishing); nil turns uploads off.
+	Site *site.Site
+	// Writer is the process's turn on the live warehouse, which the
+	// scheduled writing jobs take too; nil gives the console its own.
+	Writer jobs.Writer
+	// UploadMaxBytes bounds one upload's body (0: enlist.yaml's
+	// console.upload_max_size, default 200 MB).
+	UploadMaxBytes int64
 	// SavedQueries is the analysts' saved-queries file (empty: the one
 	// beside the warehouse, scoped.SavedPathFor).
 	SavedQueries string
@@ -119,6 +130,7 @@ type Server struct {
 	provinces shared[weekKey, *metrics.Province]
 	computing sync.WaitGroup // computations of the caches under way
 	sqlDict   sqlDictionary  // the SQL page's data dictionary (sql.go)
+	writer    jobs.Writer    // the turn on the live warehouse (upload.go)
 	handler   http.Handler
 	// runs started from the console, kept until the server stops, so the
 	// runs page shows them before the published copy has their record.
@@ -161,6 +173,10 @@ func New(cfg Config) (*Server, error) {
 	s.bulletins.limit, s.answers.limit = cachedBulletins, cachedAnswers
 	s.bulletins.also = s.homePages
 	s.days.limit, s.provinces.limit = cachedWeeks, cachedWeeks
+	s.writer = cfg.Writer
+	if s.writer == nil {
+		s.writer = jobs.NewWriter()
+	}
 	s.runCtx, s.cancelRun = context.WithCancel(context.Background())
 	mux := http.NewServeMux()
 	cfg.Guard.Routes(mux)

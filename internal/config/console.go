@@ -26,6 +26,19 @@ type Console struct {
 	// SQLDownloadRows bounds a CSV or XLSX download of a SQL result (a
 	// longer result is refused with advice).
 	SQLDownloadRows int `yaml:"sql_download_rows"`
+	// UploadMaxSize bounds one upload of extracts (all its files
+	// together), such as "200MB"; a larger body is refused before it is
+	// stored.
+	UploadMaxSize string `yaml:"upload_max_size"`
+}
+
+// UploadMaxBytes is UploadMaxSize in bytes (validated at load).
+func (c Console) UploadMaxBytes() int64 {
+	n, err := ParseSize(c.UploadMaxSize)
+	if err != nil || n <= 0 {
+		return 200_000_000
+	}
+	return n
 }
 
 // Bounds of the console's settings: past them a setting is more likely a
@@ -59,6 +72,9 @@ func (c Console) validate() error {
 	}
 	if c.SQLDownloadRows < 1 || c.SQLDownloadRows > maxSQLDownload {
 		return &keyError{Key: "console.sql_download_rows", Err: fmt.Errorf("console.sql_download_rows = %d: give 1 to %d rows", c.SQLDownloadRows, maxSQLDownload)}
+	}
+	if n, err := ParseSize(c.UploadMaxSize); err != nil || n <= 0 {
+		return &keyError{Key: "console.upload_max_size", Err: fmt.Errorf("console.upload_max_size = %q: give a size such as 200MB", c.UploadMaxSize)}
 	}
 	return nil
 }

@@ -375,6 +375,8 @@ func (c *Checker) Check(cells []string) (Row, []Problem, []Flag) {
 		row = r.quota()
 	case mapping.Regions:
 		row = r.regionRow()
+	case mapping.Schools:
+		row = r.schoolRow()
 	}
 	if len(r.problems) > 0 {
 		return Row{}, r.problems, nil
@@ -537,14 +539,20 @@ func (r *rowState) quota() Row {
 	}
 	college := r.ratio("college_target")
 	graduate := r.ratio("graduate_target")
+	school := schoolCode(r.raw("school_code"))
 	if len(r.problems) > 0 {
 		return Row{}
+	}
+	var schoolVal any
+	if school != "" {
+		schoolVal = school
 	}
 	return Row{
 		Values: r.c.record().
 			set("year", int32(year)).set("season", int8(season)).set("region_code", region).set("quota", int32(q)).
-			set("college_target", college).set("graduate_target", graduate).vals,
-		Key:    fmt.Sprintf("%d/%d/%s", year, season, region),
+			set("college_target", college).set("graduate_target", graduate).set("school_code", schoolVal).vals,
+		// A university's quota and its county's are two rows of one file.
+		Key:    fmt.Sprintf("%d/%d/%s/%s", year, season, region, school),
 		Region: region, Year: year, Season: season,
 	}
 }
@@ -568,6 +576,39 @@ func (r *rowState) regionRow() Row {
 	}
 	return Row{Values: r.c.record().set("code", code).set("name", name).set("level", int8(regions.LevelOf(code))).
 		set("parent_code", parent).vals, Key: code, Region: code}
+}
+
+// schoolRow is one university of a schools extract: its code, its name, the
+// region it sits in, and optionally its student count and other spellings.
+func (r *rowState) schoolRow() Row {
+	code := schoolCode(r.raw("school_code"))
+	if code == "" {
+		r.fail("school_code", ReasonMissing, "院校代码 is empty", "")
+	}
+	name := r.raw("school")
+	if name == "" {
+		r.fail("school", ReasonMissing, "院校名称 is empty", "")
+	}
+	region := r.region("region_code")
+	var students any
+	if s := r.raw("students"); s != "" {
+		n, ok := r.number("students", false)
+		if ok && n != float64(int64(n)) {
+			r.fail("students", ReasonNumber, "在校生人数 must be a whole number", s)
+		}
+		students = int32(n)
+	}
+	if len(r.problems) > 0 {
+		return Row{}
+	}
+	return Row{Values: r.c.record().set("school_code", code).set("name", name).set("region_code", region).
+		set("students", students).set("aliases", r.text("school_aliases")).vals, Key: code, Region: region}
+}
+
+// schoolCode is a university code as written, with spreadsheet marks and
+// full-width digits undone (院校代码 10459, ＂10459＂, ＝"10459").
+func schoolCode(s string) string {
+	return strings.ToUpper(strings.Join(strings.Fields(FoldWidth(s)), ""))
 }
 
 // record lays a checked row's values out by column name, in the order of

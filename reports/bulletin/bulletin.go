@@ -117,6 +117,11 @@ type Bulletin struct {
 	// the bulletin fell back to Year and Season (zero otherwise).
 	Named metrics.Season
 
+	// Schools: the universities a city's or province's bulletin ranks
+	// (高校征兵); nil for a county or town, or when nobody registered
+	// through one.
+	Schools *Schools
+
 	labels map[string]string // issue names by source/code
 	audit  bool              // Issues include the cross-file warnings
 	day    *Day              // the rows shared with other regions' bulletins, or nil
@@ -235,7 +240,7 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 	sort.Slice(b.Children, func(i, j int) bool { return b.Children[i].Code() < b.Children[j].Code() })
 	steps := []func(context.Context, *warehouse.Warehouse) error{b.readFiles, b.readIssues}
 	if !b.audit {
-		steps = append(steps, b.readExamReasons, b.readReturnReasons, b.readWeeks)
+		steps = append(steps, b.readExamReasons, b.readReturnReasons, b.readWeeks, b.readSchools)
 	}
 	for _, step := range steps {
 		if err := step(ctx, wh); err != nil {
