@@ -109,14 +109,20 @@ func (c *copyCache[K, V]) lookup(version string, key K) (g, stale *computed[V], 
 	return g, stale, start, rotated
 }
 
-// evict drops one ready answer (any: the map's order), or when none is
-// ready, nothing: answers being computed have readers waiting.
+// evict drops the least asked-for ready answer, or when none is ready,
+// nothing: answers being computed have readers waiting. The pages read
+// most (the province's and the cities' this week) stay however many
+// pages nobody asks for twice go through.
 func (c *copyCache[K, V]) evict() {
+	var victim K
+	least := -1
 	for k, e := range c.cur {
-		if e.ready() {
-			delete(c.cur, k)
-			return
+		if e.ready() && (least < 0 || e.hits < least) {
+			victim, least = k, e.hits
 		}
+	}
+	if least >= 0 {
+		delete(c.cur, victim)
 	}
 }
 

@@ -126,3 +126,25 @@ func TestCountiesOfAWeekShareOneDay(t *testing.T) {
 		t.Errorf("%d days kept for 2025-09-10, want the one all three bulletins read", reads)
 	}
 }
+
+// A full cache drops the answer asked for least, never the most read.
+func TestCopyCacheKeepsTheMostRead(t *testing.T) {
+	c := copyCache[string, string]{limit: 3}
+	for _, k := range []string{"province", "province", "province", "once", "city", "city"} {
+		if g, _, start, _ := c.lookup("v1", k); start {
+			c.finish(k, g, k, copyInfo{}, nil)
+		}
+	}
+	for _, k := range []string{"new1", "new2"} {
+		g, _, _, _ := c.lookup("v1", k)
+		c.finish(k, g, k, copyInfo{}, nil)
+	}
+	for _, k := range []string{"province", "city"} {
+		if _, ok := c.cur[k]; !ok {
+			t.Errorf("%s was dropped", k)
+		}
+	}
+	if _, ok := c.cur["once"]; ok {
+		t.Error("the answer asked for once was kept over the most read")
+	}
+}
