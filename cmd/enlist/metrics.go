@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"enlist/internal/metrics"
+	"enlist/internal/jobs"
 	"enlist/internal/tabular"
 )
 
@@ -40,15 +40,7 @@ func runMetrics(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: --format must be table, csv or json", errUsage)
 	}
 	q.Depth = *depth
-	wh, err := e.site().OpenReader(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer wh.Close()
-	if err := e.announcePeriod(ctx, wh.DB(), q); err != nil {
-		return err
-	}
-	frame, err := metrics.Read(ctx, wh, q)
+	frame, err := jobs.ReadMetrics(ctx, e.site(), q, e.announcePeriod)
 	if err != nil {
 		return err
 	}
