@@ -58,13 +58,18 @@ type Model struct {
 
 // Models returns the model files in name order; a model that reads another
 // must sort after it (the files are numbered for that reason). The
-// is_college macro, generated from Go (college.go), comes first.
+// is_college macro, generated from Go (college.go), and the peoples'
+// list (ethnic.go) come first.
 func Models() ([]Model, error) {
 	entries, err := fs.ReadDir(files, "models")
 	if err != nil {
 		return nil, err
 	}
-	out := []Model{collegeModel()}
+	ethnic, err := ethnicModel()
+	if err != nil {
+		return nil, err
+	}
+	out := []Model{collegeModel(), ethnic}
 	for _, e := range entries {
 		b, err := files.ReadFile("models/" + e.Name())
 		if err != nil {

@@ -871,6 +871,10 @@ func checkValue(t *testing.T, what string, got, want any) {
 		if got != nil {
 			t.Errorf("%s = %v, want NULL", what, got)
 		}
+	case bool:
+		if g, ok := got.(bool); !ok || g != w {
+			t.Errorf("%s = %v, want %v", what, got, w)
+		}
 	case string:
 		if fmt.Sprint(got) != w {
 			t.Errorf("%s = %v, want %q", what, got, w)

@@ -48,10 +48,10 @@ type KindSpec struct {
 var kinds = []KindSpec{
 	{Kind: Quotas, Label: "征集任务",
 		Required:  []string{"year", "season", "region_code", "quota"},
-		Optional:  []string{"college_target", "graduate_target"},
+		Optional:  []string{"college_target", "graduate_target", "track"},
 		Constants: []string{"year", "season"},
 		Table:     "quotas",
-		Stored:    []string{"year", "season", "region_code", "quota", "college_target", "graduate_target"}},
+		Stored:    []string{"year", "season", "region_code", "quota", "college_target", "graduate_target", "track"}},
 	{Kind: Registrations, Label: "兵役登记",
 		Required: []string{"id_number", "region_code", "registered_on"},
 		Optional: []string{"name", "gender", "birth_date", "education", "student_status", "major_category",

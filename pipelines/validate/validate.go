@@ -537,14 +537,25 @@ func (r *rowState) quota() Row {
 	}
 	college := r.ratio("college_target")
 	graduate := r.ratio("graduate_target")
+	// A quota's track (男兵, 女兵) decides whose quota it is, so a spelling
+	// not understood refuses the row rather than making a women's quota
+	// the men's.
+	var track any
+	if r.raw("track") != "" {
+		track = r.enum("track", true)
+	}
 	if len(r.problems) > 0 {
 		return Row{}
+	}
+	trackKey := "male"
+	if track != nil {
+		trackKey = track.(string)
 	}
 	return Row{
 		Values: r.c.record().
 			set("year", int32(year)).set("season", int8(season)).set("region_code", region).set("quota", int32(q)).
-			set("college_target", college).set("graduate_target", graduate).vals,
-		Key:    fmt.Sprintf("%d/%d/%s", year, season, region),
+			set("college_target", college).set("graduate_target", graduate).set("track", track).vals,
+		Key:    fmt.Sprintf("%d/%d/%s/%s", year, season, region, trackKey),
 		Region: region, Year: year, Season: season,
 	}
 }
