@@ -34,6 +34,7 @@ func CheckIndicator(ctx context.Context, q queryer, expr string, columns []strin
 	}
 	var parsed struct {
 		Error        bool   `json:"error"`
+		ErrorType    string `json:"error_type"`
 		ErrorMessage string `json:"error_message"`
 		Statements   []struct {
 			Node map[string]any `json:"node"`
@@ -42,10 +43,12 @@ func CheckIndicator(ctx context.Context, q queryer, expr string, columns []strin
 	if err := json.Unmarshal([]byte(raw), &parsed); err != nil {
 		return fmt.Errorf("check indicator: read parser output: %w", err)
 	}
-	if parsed.Error {
+	if parsed.Error && parsed.ErrorType == "parser" {
 		return fmt.Errorf("the sql does not parse as one expression: %s", parsed.ErrorMessage)
 	}
-	if len(parsed.Statements) != 1 {
+	// Anything else the serialiser refuses holds a statement other than a
+	// query.
+	if parsed.Error || len(parsed.Statements) != 1 {
 		return &Refusal{What: "this sql", Why: "an indicator is one expression over person_facts' columns, not statements"}
 	}
 	node := parsed.Statements[0].Node
