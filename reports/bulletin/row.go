@@ -166,6 +166,7 @@ type Row struct {
 	FemaleAppliedChange           Count   `db:"female_applied_change"`
 	FemaleDoubleQualifiedChange   Count   `db:"female_double_qualified_change"`
 	FemaleApprovedChange          Count   `db:"female_approved_change"`
+	FemaleReturnedChange          Count   `db:"female_returned_change"`
 	FemaleCountedChange           Count   `db:"female_counted_change"`
 	FemaleQuotaCompletionChange   Rate    `db:"female_quota_completion_change"`
 	MinorityRegisteredChange      Count   `db:"minority_registered_change"`

@@ -47,15 +47,15 @@ func TestOverviewShowsTracks(t *testing.T) {
 	// label → this week, target ("—": none), 达标 (as stored: ratios rounded to one
 	// decimal of a percent).
 	for label, want := range map[string][3]string{
-		"女兵征集任务":           {"2", "—", ""},
-		"女兵报名人数":           {"4", "—", ""},
-		"女兵双合格":            {"3", "—", ""},
-		"女兵定兵数":            {"3", "—", ""},
-		"女兵任务完成率":          {"0.5", "0.878", "否"},   // 1/2 against time progress 79/90
-		"任务完成率":            {"0.444", "0.878", "否"}, // 4/9: the covered woman is not in it
-		"少数民族报名人数":         {"4", "—", ""},
-		"少数民族应征报名比例":       {"0.444", "0.5", "否"},
-		"少数民族定兵数":          {"3", "—", ""},
+		"女兵征集任务":                {"2", "—", ""},
+		"女兵报名人数":                {"4", "—", ""},
+		"女兵双合格":                 {"3", "—", ""},
+		"女兵定兵数":                 {"3", "—", ""},
+		"女兵任务完成率":               {"0.5", "0.878", "否"},   // 1/2 against time progress 79/90
+		"任务完成率":                 {"0.444", "0.878", "否"}, // 4/9: the covered woman is not in it
+		"少数民族报名人数":              {"4", "—", ""},
+		"少数民族应征报名比例":            {"0.444", "0.5", "否"},
+		"少数民族定兵数":               {"3", "—", ""},
 		fixture.TracksIndicator: {"0.667", "0.8", "否"}, // 6/9
 	} {
 		r, ok := lines[label]

@@ -154,6 +154,7 @@ changed AS (
     c.female_applied - p.female_applied AS female_applied_change,
     c.female_double_qualified - p.female_double_qualified AS female_double_qualified_change,
     c.female_approved - p.female_approved AS female_approved_change,
+    c.female_returned - p.female_returned AS female_returned_change,
     c.female_counted - p.female_counted AS female_counted_change,
     c.female_quota_completion - p.female_quota_completion AS female_quota_completion_change,
     c.minority_registered - p.minority_registered AS minority_registered_change,

@@ -157,6 +157,7 @@ COMMENT ON COLUMN metrics.female_registered_change IS '较上周: female_registe
 COMMENT ON COLUMN metrics.female_applied_change IS '较上周: female_applied now minus female_applied as of 7 days earlier';
 COMMENT ON COLUMN metrics.female_double_qualified_change IS '较上周: female_double_qualified now minus female_double_qualified as of 7 days earlier';
 COMMENT ON COLUMN metrics.female_approved_change IS '较上周: female_approved now minus female_approved as of 7 days earlier';
+COMMENT ON COLUMN metrics.female_returned_change IS '较上周: female_returned now minus female_returned as of 7 days earlier';
 COMMENT ON COLUMN metrics.female_counted_change IS '较上周: female_counted now minus female_counted as of 7 days earlier';
 COMMENT ON COLUMN metrics.female_quota_completion_change IS '较上周: female_quota_completion now minus female_quota_completion as of 7 days earlier';
 COMMENT ON COLUMN metrics.minority_registered_change IS '较上周: minority_registered now minus minority_registered as of 7 days earlier';
