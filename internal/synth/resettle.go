@@ -180,8 +180,8 @@ type quotaRow struct {
 // quotas writes one row per county and season and the province row, which
 // is the sum of its counties. Quotas are set so clean approvals end at
 // 90–105 % of them, as a season that went to plan does. A county with a
-// female quota (女兵) has a second row for it, set from its approved women
-// the same way, and its general (男兵) row from the others; the province
+// female quota (女兵) that approves women has a second row for them, set
+// from its approved women the same way, and its general (男兵) row from the others; the province
 // sets none of its own for women (its female quota is the sum of its
 // counties'), so the women of a county without one count against the
 // general quota.
@@ -194,7 +194,9 @@ func (g *generator) quotas() error {
 		for i := range g.counties {
 			c := &g.counties[i]
 			general := c.approved[s-1]
-			if c.femaleQuota {
+			// A county that approves no woman that season sets her no
+			// quota of her own: a quota of 1 nobody can fill is no plan.
+			if c.femaleQuota && c.femaleApproved[s-1] > 0 {
 				general -= c.femaleApproved[s-1]
 				fq := max(1, int(math.Round(float64(c.femaleApproved[s-1])/c.quotaFactor[s-1])))
 				g.totals[s-1].FemaleQuota += fq
