@@ -58,10 +58,14 @@ type Model struct {
 
 // Models returns the model files in name order; a model that reads another
 // must sort after it (the files are numbered for that reason). The
-// is_college macro, generated from Go (college.go), and the peoples'
-// list (ethnic.go) come first.
+// is_college macro, generated from Go (college.go), comes first, then the
+// built-in universities (schools.go) and the peoples' list (ethnic.go).
 func Models() ([]Model, error) {
 	entries, err := fs.ReadDir(files, "models")
+	if err != nil {
+		return nil, err
+	}
+	builtinSchools, err := schoolsModel()
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +73,7 @@ func Models() ([]Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := []Model{collegeModel(), ethnic}
+	out := []Model{collegeModel(), builtinSchools, ethnic}
 	for _, e := range entries {
 		b, err := files.ReadFile("models/" + e.Name())
 		if err != nil {

@@ -43,6 +43,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	if err := finishIngestFlags(opt, maps, *kind); err != nil {
 		return err
 	}
+	opt.LoadedBy = operator()
 	// The warehouse first: a mistyped --db is named as such, not as a
 	// missing secret beside it.
 	s := e.site()

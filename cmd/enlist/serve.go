@@ -54,7 +54,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := e.serviceLog(*format); err != nil {
 		return err
 	}
-	eng, err := jobs.Engine(e.site(), *dir)
+	// The console's uploads and the writing jobs take turns on the live file.
+	writer := jobs.NewWriter()
+	eng, err := jobs.EngineSharing(e.site(), *dir, writer)
 	if err != nil && *noSchedules {
 		// The console lists the jobs when it can; it serves without them.
 		e.log.Warn("the console lists no job", "schedules", *dir, "error", err)
@@ -64,7 +66,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *noSchedules {
-		return web.Serve(ctx, e.site(), eng, web.ServeOptions{Addr: *addr, Grace: *grace, NoRunNow: true})
+		return web.Serve(ctx, e.site(), eng, web.ServeOptions{Addr: *addr, Grace: *grace, NoRunNow: true, Writer: writer})
 	}
 	unlock, err := e.site().ServiceLock()
 	if err != nil {
@@ -76,7 +78,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return eng.Serve(ctx, *grace)
 	}
 	console := make(chan error, 1)
-	go func() { console <- web.Serve(ctx, e.site(), eng, web.ServeOptions{Addr: *addr, Grace: *grace}) }()
+	go func() {
+		console <- web.Serve(ctx, e.site(), eng, web.ServeOptions{Addr: *addr, Grace: *grace, Writer: writer})
+	}()
 	return errors.Join(eng.Serve(ctx, *grace), <-console)
 }
 

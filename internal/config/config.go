@@ -59,6 +59,8 @@ type Config struct {
 	Zone string `yaml:"zone"`
 	// Publish tunes the copies of the warehouse readers use.
 	Publish Publish `yaml:"publish"`
+	// Console bounds the web console's queries (console.go).
+	Console Console `yaml:"console"`
 	// Indicators an office defines without code: SQL expressions over
 	// person_facts, shown beside the built-in metrics (see Indicator).
 	Indicators []Indicator `yaml:"indicators"`
@@ -213,6 +215,14 @@ func parse(name string, b []byte, base Config) (Config, error) {
 		c.Indicators[i].File = name
 	}
 	if err := c.validate(); err != nil {
+		// A setting refused by its key is named with its line, as the
+		// schedule files' errors are (file:line: reason).
+		var ke *keyError
+		if errors.As(err, &ke) {
+			if line := lineOf(b, ke.Key); line > 0 {
+				return Config{}, fmt.Errorf("configuration %s:%d: %w", name, line, err)
+			}
+		}
 		return Config{}, fmt.Errorf("configuration %s: %w", name, err)
 	}
 	if err := c.validateIndicators(); err != nil {
@@ -278,6 +288,9 @@ func (c Config) validate() error {
 	}
 	if c.Publish.KeepVersions < 1 {
 		return fmt.Errorf("publish.keep_versions = %d: keep at least 1", c.Publish.KeepVersions)
+	}
+	if err := c.Console.validate(); err != nil {
+		return err
 	}
 	return c.Resources.validate()
 }

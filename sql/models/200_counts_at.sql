@@ -33,12 +33,14 @@ WITH levels AS (
 facts AS (
     SELECT * FROM person_flags_at(as_of, prev, y, s)
 ),
--- The latest delivered row of each region, season and track.
+-- The latest delivered row of each region, season and track. A row naming
+-- a university (school_code) is that university's own quota
+-- (school_metrics_at), never a region's.
 quota_track_rows AS (
     SELECT year, season, region_code, coalesce(track, 'male') AS track,
            max_by(struct_pack(quota, college_target, graduate_target), (load_id, source_row)) AS q
     FROM quotas
-    WHERE (y IS NULL OR year = y) AND (s IS NULL OR season = s)
+    WHERE (y IS NULL OR year = y) AND (s IS NULL OR season = s) AND school_code IS NULL
     GROUP BY year, season, region_code, coalesce(track, 'male')
 ),
 female_quota_rows AS (
