@@ -21,8 +21,11 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 			"mid-size province (河南省, about 100,000 registrations, a little messy input), load every\n"+
 			"extract, print a summary per kind, and write the province's weekly bulletin (XLSX and HTML,\n"+
 			"as of 31 August) into DIR/reports. The year before is generated and loaded too, so\n"+
-			"metrics_year_on_year shows last year's figures. Running it again changes nothing.",
-		"  enlist demo\n  enlist demo --dir /tmp/enlist-demo --registrations 20000")
+			"metrics_year_on_year shows last year's figures. Running it again changes nothing.\n"+
+			"--province 53 generates 云南省 instead, a province of many peoples: about a third of its\n"+
+			"registrations are of ethnic minorities (河南's are about 1 %), shown in the bulletin's\n"+
+			"少数民族 lines; in both, most counties set a female quota (女兵).",
+		"  enlist demo\n  enlist demo --dir /tmp/enlist-demo --registrations 20000\n  enlist demo --province 53 --dir demo-yunnan")
 	dir := fs.String("dir", "demo", "folder for the extracts, warehouse and secret")
 	n := fs.Int("registrations", 100000, "registrations to generate")
 	province := fs.String("province", "41", "province code")

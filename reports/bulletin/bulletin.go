@@ -110,8 +110,11 @@ type Bulletin struct {
 	Files            []FileQuality
 	Issues           []Issue
 	Attention        []Attention
-	Signature        Signature
-	Generated        time.Time // when the bulletin is written (填表日期); zero = now
+	// Indicators are those enlist.yaml defines (office_indicators), in its
+	// order; each row's figures of them are in Row.Office.
+	Indicators []Indicator
+	Signature  Signature
+	Generated  time.Time // when the bulletin is written (填表日期); zero = now
 
 	// Named is the season the as-of date named when it had no data and
 	// the bulletin fell back to Year and Season (zero otherwise).
@@ -144,6 +147,16 @@ func (b *Bulletin) AsOfLine() string {
 		line += fmt.Sprintf(b.Lang.T("fallback_note"), b.Named.Year, b.Lang.SeasonName(b.Named.Season), b.Year, b.Lang.SeasonName(b.Season))
 	}
 	return line
+}
+
+// ShowsFemaleTrack tells whether the bulletin has lines for the women's
+// track: the scope has a female quota (its own, or its regions').
+func (b *Bulletin) ShowsFemaleTrack() bool { return b.Scope.FemaleQuota.Int() > 0 }
+
+// ShowsMinority tells whether the bulletin has lines for ethnic minorities:
+// the office set a target for their share, or the scope registered some.
+func (b *Bulletin) ShowsMinority() bool {
+	return b.Scope.MinorityTarget.Valid || b.Scope.MinorityRegistered.Int() > 0
 }
 
 // ByCompletion returns the children by completion rank (任务完成).
@@ -238,7 +251,7 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 		return nil, fmt.Errorf("%w %s", metrics.ErrNoData, q.Scope)
 	}
 	sort.Slice(b.Children, func(i, j int) bool { return b.Children[i].Code() < b.Children[j].Code() })
-	steps := []func(context.Context, *warehouse.Warehouse) error{b.readFiles, b.readIssues}
+	steps := []func(context.Context, *warehouse.Warehouse) error{b.readFiles, b.readIssues, b.readIndicators}
 	if !b.audit {
 		steps = append(steps, b.readExamReasons, b.readReturnReasons, b.readWeeks, b.readSchools)
 	}

@@ -105,6 +105,25 @@ func (b *Bulletin) readReturnReasons(ctx context.Context, wh *warehouse.Warehous
 	return rows.Err()
 }
 
+// readIndicators reads the indicators the office defined, in order.
+func (b *Bulletin) readIndicators(ctx context.Context, wh *warehouse.Warehouse) error {
+	rows, err := wh.DB().QueryContext(ctx, `SELECT name, column_name, label, format FROM office_indicators ORDER BY position`)
+	if err != nil {
+		return fmt.Errorf("read the office's indicators: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ind Indicator
+		var format string
+		if err := rows.Scan(&ind.Name, &ind.Column, &ind.Label, &format); err != nil {
+			return err
+		}
+		ind.Percent = format != "number"
+		b.Indicators = append(b.Indicators, ind)
+	}
+	return rows.Err()
+}
+
 func (b *Bulletin) readWeeks(ctx context.Context, wh *warehouse.Warehouse) error {
 	if b.day != nil {
 		b.Weeks = append([]Week(nil), b.day.weeks[b.Scope.Code()]...)
