@@ -128,6 +128,8 @@ class Extracts:
     def load(self, path):
         df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
         df = df.rename(columns=COLUMNS)
+        if "院校代码" in df.columns and "身份证号" not in df.columns:
+            return  # a university list (高校名单): no county figure reads it
         kind = self.kind_of(df)
         if kind is None:
             raise SystemExit(f"{path}: cannot tell the kind of extract from its headers")

@@ -58,13 +58,18 @@ type Model struct {
 
 // Models returns the model files in name order; a model that reads another
 // must sort after it (the files are numbered for that reason). The
-// is_college macro, generated from Go (college.go), comes first.
+// is_college macro, generated from Go (college.go), comes first, then the
+// built-in universities (schools.go).
 func Models() ([]Model, error) {
 	entries, err := fs.ReadDir(files, "models")
 	if err != nil {
 		return nil, err
 	}
-	out := []Model{collegeModel()}
+	builtinSchools, err := schoolsModel()
+	if err != nil {
+		return nil, err
+	}
+	out := []Model{collegeModel(), builtinSchools}
 	for _, e := range entries {
 		b, err := files.ReadFile("models/" + e.Name())
 		if err != nil {

@@ -143,7 +143,13 @@ func newServer(t testing.TB, cfg Config) *testServer {
 		t.Fatal(err)
 	}
 	ts := &testServer{acc: acc, users: map[string]http.Handler{}}
-	cfg.Warehouse = fix.live
+	if cfg.Warehouse == "" {
+		cfg.Warehouse = fix.live
+	}
+	if cfg.SavedQueries == "" {
+		// Each test's own: the fixture's warehouse is shared.
+		cfg.SavedQueries = filepath.Join(t.TempDir(), "enlist.queries.json")
+	}
 	cfg.Threads = 2
 	if cfg.Guard == nil {
 		ts.guard = auth.NewGuard(acc, nil, auth.Options{})

@@ -21,7 +21,7 @@ var templateFiles embed.FS
 var pages = func() map[string]*template.Template {
 	layout := template.Must(template.ParseFS(templateFiles, "templates/layout.tmpl"))
 	out := map[string]*template.Template{}
-	for _, name := range []string{"home", "error", "archive", "quality", "runs", "users", "sql"} {
+	for _, name := range []string{"home", "error", "archive", "quality", "runs", "users", "sql", "upload"} {
 		out[name] = template.Must(template.Must(layout.Clone()).ParseFS(templateFiles, "templates/"+name+".tmpl"))
 	}
 	return out
@@ -82,7 +82,7 @@ func (s *Server) frame(r *http.Request, c *call, current, title string, body any
 		switch rt.Pattern {
 		case "/{$}":
 			name = "home"
-		case "/archive", "/quality", "/runs", "/users", "/sql":
+		case "/archive", "/quality", "/runs", "/users", "/sql", "/upload":
 			name = rt.Pattern[1:]
 		}
 		if name == "" {

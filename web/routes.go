@@ -60,10 +60,22 @@ func routeTable() []route {
 		{"GET", "/users", auth.Admin, fromQuery, false, (*Server).users},
 		{"GET", "/sql", auth.Analyst, fromQuery, false, (*Server).sqlPage},
 		{"POST", "/sql/download", auth.Analyst, fromQuery, false, (*Server).sqlDownload},
+		{"GET", "/upload", auth.Operator, serviceWide, false, (*Server).uploadForm},
+		{"POST", "/upload", auth.Operator, serviceWide, false, (*Server).uploadPost},
+		{"GET", "/upload/{id}", auth.Operator, serviceWide, false, (*Server).uploadShow},
+		{"POST", "/upload/{id}/check", auth.Operator, serviceWide, false, (*Server).uploadRecheck},
+		{"POST", "/upload/{id}/confirm", auth.Operator, serviceWide, false, (*Server).uploadConfirm},
+		{"POST", "/upload/{id}/cancel", auth.Operator, serviceWide, false, (*Server).uploadCancel},
 		{"GET", "/api/v1/metrics", auth.Leader, fromQuery, true, (*Server).apiMetrics},
 		{"GET", "/api/v1/bulletin", auth.Leader, fromQuery, true, (*Server).apiBulletin},
 		{"GET", "/api/v1/runs", auth.Operator, serviceWide, true, (*Server).apiRuns},
 		{"POST", "/api/v1/sql", auth.Analyst, fromQuery, true, (*Server).apiSQL},
+		{"POST", "/api/v1/check", auth.Operator, serviceWide, true, (*Server).apiCheck},
+		{"POST", "/api/v1/ingest", auth.Operator, serviceWide, true, (*Server).apiIngest},
+		{"GET", "/api/v1/queries", auth.Analyst, fromQuery, true, (*Server).apiSavedList},
+		{"POST", "/api/v1/queries", auth.Analyst, fromQuery, true, (*Server).apiSavedSave},
+		{"POST", "/api/v1/queries/{id}/run", auth.Analyst, fromQuery, true, (*Server).apiSavedRun},
+		{"DELETE", "/api/v1/queries/{id}", auth.Analyst, fromQuery, true, (*Server).apiSavedDelete},
 	}
 }
 

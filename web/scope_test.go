@@ -18,6 +18,7 @@ func target(rt route, code string) string {
 	path := rt.Pattern
 	path = strings.Replace(path, "{$}", "", 1)
 	path = strings.Replace(path, "{job}", "weekly", 1)
+	path = strings.Replace(path, "{id}", "1", 1)
 	if rt.Scope == fromFile {
 		c := code
 		if c == "" {

@@ -29,6 +29,9 @@ type ServeOptions struct {
 	// NoRunNow: the jobs are listed but not started (enlist serve
 	// --no-schedules, another process runs them).
 	NoRunNow bool
+	// Writer is the process's turn on the live warehouse, shared with the
+	// scheduled jobs that write it (jobs.EngineSharing); nil: the console's own.
+	Writer jobs.Writer
 	// Ready hears the address listened on (":0" picks a free port).
 	Ready func(net.Addr)
 }
@@ -47,6 +50,10 @@ func Serve(ctx context.Context, st *site.Site, eng *schedules.Engine, opt ServeO
 	if err != nil {
 		return err
 	}
+	settings, err := st.Config()
+	if err != nil {
+		return err
+	}
 	acc, err := auth.OpenAccounts(auth.AccountsPathFor(st.DB))
 	if err != nil {
 		return err
@@ -59,7 +66,11 @@ func Serve(ctx context.Context, st *site.Site, eng *schedules.Engine, opt ServeO
 	guard := auth.NewGuard(acc, trail, auth.Options{})
 	wc := Config{Warehouse: st.DB, Threads: res.Threads, MemoryLimit: res.MemoryLimit, Signature: sig,
 		Users: func() ([]auth.User, error) { return acc.List(), nil }, Guard: guard, Audit: guard.Record,
-		Log: st.Logger(), NoRunNow: opt.NoRunNow}
+		Log: st.Logger(), NoRunNow: opt.NoRunNow, Site: st, Writer: opt.Writer,
+		// enlist.yaml's console: section.
+		Queries: settings.Console.Queries, SQLTimeout: settings.Console.SQLTimeoutDuration(),
+		SQLMaxRows: settings.Console.SQLMaxRows, SQLDownloadRows: settings.Console.SQLDownloadRows,
+		Zone: settings.Location()}
 	if eng != nil {
 		wc.Scheduler = eng
 		wc.Inboxes, wc.Archives = jobFolders(st, eng.Jobs())

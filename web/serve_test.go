@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
@@ -140,5 +141,77 @@ func TestServeSaysWhenNobodyCanSignIn(t *testing.T) {
 	}
 	if out := serveOnce(); strings.Contains(out, "no accounts yet") {
 		t.Errorf("a console with an account still warned:\n%s", out)
+	}
+}
+
+// enlist serve takes the console's bounds from enlist.yaml: an answer of
+// the SQL API holds at most console.sql_max_rows rows, and says so; a
+// bad setting stops the service before it listens, naming file and line.
+func TestServeReadsTheConsoleSettings(t *testing.T) {
+	if fix.err != nil {
+		t.Fatal(fix.err)
+	}
+	acc, err := auth.OpenAccounts(auth.AccountsPathFor(fix.live))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := acc.Add("serve-analyst", auth.Analyst, fix.county, testPassword); err != nil && !strings.Contains(err.Error(), "exists") {
+		t.Fatal(err)
+	}
+	token, err := acc.NewToken("serve-analyst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(t.TempDir(), "enlist.yaml")
+	if err := os.WriteFile(conf, []byte("console:\n  queries: 1\n  sql_timeout: 20s\n  sql_max_rows: 3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	addr := make(chan net.Addr, 1)
+	served := make(chan error, 1)
+	go func() {
+		served <- Serve(ctx, &site.Site{DB: fix.live, ConfigFile: conf}, nil, ServeOptions{Addr: "127.0.0.1:0", Grace: time.Minute,
+			Ready: func(a net.Addr) { addr <- a }})
+	}()
+	var base string
+	select {
+	case a := <-addr:
+		base = "http://" + a.String()
+	case err := <-served:
+		t.Fatalf("Serve: %v", err)
+	}
+	post := func(body string) (int, []byte) {
+		req, _ := http.NewRequest("POST", base+"/api/v1/sql", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	code, b := post(`{"query": "SELECT * FROM range(10)"}`)
+	var ans sqlAnswer
+	if code != http.StatusOK || json.Unmarshal(b, &ans) != nil || len(ans.Rows) != 3 || !ans.Truncated || ans.Limit != 3 {
+		t.Errorf("10 rows under sql_max_rows 3: %d %s", code, b)
+	}
+	if code, b := post(`{"query": "SELECT 1", "timeout": "30s"}`); code != http.StatusBadRequest || !strings.Contains(string(b), "longer than the service allows (20s)") {
+		t.Errorf("a timeout past sql_timeout 20s: %d %s", code, b)
+	}
+	stop()
+	if err := <-served; err != nil {
+		t.Errorf("Serve after the stop: %v", err)
+	}
+
+	if err := os.WriteFile(conf, []byte("zone: UTC\nconsole:\n  sql_max_rows: -1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = Serve(context.Background(), &site.Site{DB: fix.live, ConfigFile: conf}, nil, ServeOptions{Addr: "127.0.0.1:0", Grace: time.Second,
+		Ready: func(net.Addr) { t.Error("listening with a bad enlist.yaml") }})
+	if err == nil || !strings.Contains(err.Error(), conf+":3: console.sql_max_rows = -1") {
+		t.Errorf("a bad console setting: %v, want the file, line 3 and the key", err)
 	}
 }

@@ -244,6 +244,12 @@ func (s *Server) apiSQL(w http.ResponseWriter, r *http.Request, c *call) {
 		s.fail(w, r, c, http.StatusBadRequest, "body", `the body must be JSON: {"query": "SELECT …", "vars": {"as_of": "2025-08-31"}}: `+err.Error())
 		return
 	}
+	s.answerSQL(w, r, c, q, "api")
+}
+
+// answerSQL runs q for the API (the editor's query, or a saved one named
+// by what in the audit trail) and answers the result as JSON.
+func (s *Server) answerSQL(w http.ResponseWriter, r *http.Request, c *call, q sqlRequest, what string) {
 	res, err := s.runSQL(r.Context(), c, q, s.sqlMaxRows(), true, false)
 	if err != nil {
 		status := http.StatusBadRequest
@@ -252,11 +258,11 @@ func (s *Server) apiSQL(w http.ResponseWriter, r *http.Request, c *call) {
 		if !errors.As(err, &pe) && !errors.As(err, &qe) {
 			status = http.StatusInternalServerError
 		}
-		s.auditSQL(r, c, "sql_query", "api", q.Query, status)
+		s.auditSQL(r, c, "sql_query", what, q.Query, status)
 		s.sqlFailed(w, r, c, err)
 		return
 	}
-	s.auditSQL(r, c, "sql_query", "api", q.Query, http.StatusOK)
+	s.auditSQL(r, c, "sql_query", what, q.Query, http.StatusOK)
 	ans := sqlAnswer{Columns: res.Frame.Columns, Rows: make([][]any, len(res.Frame.Rows)), RowCount: len(res.Frame.Rows),
 		Truncated: res.Truncated, Limit: s.sqlMaxRows(), ElapsedMS: res.Took.Milliseconds(), Scope: c.Scope, Notice: res.Notice}
 	if ans.Columns == nil {
@@ -342,29 +348,42 @@ func (s *Server) sqlDownload(w http.ResponseWriter, r *http.Request, c *call) {
 
 // sqlLabels are the SQL page's words, Chinese and English.
 var sqlLabels = map[string][2]string{
-	"sql":             {"SQL 查询", "SQL"},
-	"sql_intro":       {"只读查询本单位及下级单位的数据（与 enlist sql --scope 相同的沙箱）：按 Ctrl+Enter 运行。", "Read-only queries over your region and the regions under it (the sandbox of enlist sql --scope): Ctrl+Enter runs."},
-	"sql_query":       {"查询语句", "Query"},
-	"sql_run":         {"运行 (Ctrl+Enter)", "Run (Ctrl+Enter)"},
-	"sql_cancel":      {"取消", "Cancel"},
-	"sql_timeout":     {"超时", "Timeout"},
-	"sql_vars":        {"会话变量（可选）", "Session variables (optional)"},
-	"sql_download":    {"下载结果", "Download the result"},
-	"sql_csv":         {"CSV", "CSV"},
-	"sql_xlsx":        {"Excel (XLSX)", "Excel (XLSX)"},
-	"sql_dictionary":  {"数据字典", "Data dictionary"},
-	"sql_rows":        {"行", "rows"},
-	"sql_ms":          {"毫秒", "ms"},
-	"sql_truncated":   {"结果超过 %d 行，仅显示前 %d 行；请汇总或加 LIMIT，或下载。", "The result has more than %d rows; the first %d are shown. Aggregate, add a LIMIT, or download it."},
-	"sql_running":     {"正在运行…", "Running…"},
-	"sql_cancelled":   {"已取消。", "Cancelled."},
-	"sql_prev":        {"上一页", "Previous"},
-	"sql_next":        {"下一页", "Next"},
-	"sql_page":        {"第 %d / %d 页", "Page %d of %d"},
-	"sql_limits":      {"每次最多返回 %d 行，下载最多 %d 行；超时上限 %s。", "An answer holds at most %d rows, a download %d; the time limit is at most %s."},
-	"sql_no_dict":     {"数据字典暂不可用：", "The data dictionary is not available: "},
-	"sql_failed":      {"查询失败", "The query failed"},
-	"sql_placeholder": {"SELECT region_code, count(*) FROM registrations GROUP BY ALL ORDER BY 1", "SELECT region_code, count(*) FROM registrations GROUP BY ALL ORDER BY 1"},
+	"sql":               {"SQL 查询", "SQL"},
+	"sql_intro":         {"只读查询本单位及下级单位的数据（与 enlist sql --scope 相同的沙箱）：按 Ctrl+Enter 运行。", "Read-only queries over your region and the regions under it (the sandbox of enlist sql --scope): Ctrl+Enter runs."},
+	"sql_query":         {"查询语句", "Query"},
+	"sql_run":           {"运行 (Ctrl+Enter)", "Run (Ctrl+Enter)"},
+	"sql_cancel":        {"取消", "Cancel"},
+	"sql_timeout":       {"超时", "Timeout"},
+	"sql_vars":          {"会话变量（可选）", "Session variables (optional)"},
+	"sql_download":      {"下载结果", "Download the result"},
+	"sql_csv":           {"CSV", "CSV"},
+	"sql_xlsx":          {"Excel (XLSX)", "Excel (XLSX)"},
+	"sql_dictionary":    {"数据字典", "Data dictionary"},
+	"sql_rows":          {"行", "rows"},
+	"sql_ms":            {"毫秒", "ms"},
+	"sql_truncated":     {"结果超过 %d 行，仅显示前 %d 行；请汇总或加 LIMIT，或下载。", "The result has more than %d rows; the first %d are shown. Aggregate, add a LIMIT, or download it."},
+	"sql_running":       {"正在运行…", "Running…"},
+	"sql_cancelled":     {"已取消。", "Cancelled."},
+	"sql_prev":          {"上一页", "Previous"},
+	"sql_next":          {"下一页", "Next"},
+	"sql_page":          {"第 %d / %d 页", "Page %d of %d"},
+	"sql_limits":        {"每次最多返回 %d 行，下载最多 %d 行；超时上限 %s。", "An answer holds at most %d rows, a download %d; the time limit is at most %s."},
+	"sql_no_dict":       {"数据字典暂不可用：", "The data dictionary is not available: "},
+	"sql_failed":        {"查询失败", "The query failed"},
+	"sql_saved":         {"保存的查询", "Saved queries"},
+	"sql_saved_intro":   {"保存编辑框中的查询；共享的查询对本单位及上下级单位的分析员可见（不含同级单位）。运行时使用当前的会话变量（留空则用保存时的值），数据仅限本单位。", "Save the editor's query; a shared one is listed for the analysts of your region and the regions above and below it (never a sibling's). A run takes the session variables above (empty: the saved values) and reads your region's rows only."},
+	"sql_saved_name":    {"名称", "Name"},
+	"sql_saved_desc":    {"说明", "Description"},
+	"sql_saved_shared":  {"共享", "Shared"},
+	"sql_saved_save":    {"保存当前查询", "Save the query"},
+	"sql_saved_load":    {"载入", "Open"},
+	"sql_saved_run":     {"运行", "Run"},
+	"sql_saved_delete":  {"删除", "Delete"},
+	"sql_saved_confirm": {"删除这个保存的查询？", "Delete this saved query?"},
+	"sql_saved_none":    {"还没有保存的查询。", "No saved queries yet."},
+	"sql_saved_done":    {"已保存。", "Saved."},
+	"sql_saved_by":      {"保存人", "by"},
+	"sql_placeholder":   {"SELECT region_code, count(*) FROM registrations GROUP BY ALL ORDER BY 1", "SELECT region_code, count(*) FROM registrations GROUP BY ALL ORDER BY 1"},
 }
 
 // dictObject is one table, view or macro of the data dictionary.
@@ -430,10 +449,12 @@ type sqlVarField struct{ Name, Doc string }
 type sqlPageData struct {
 	Title, Intro, Limits string
 	APIURL, DownloadURL  string
-	Vars                 []sqlVarField
-	Timeouts             []string
-	Dictionary           []dictObject
-	DictionaryError      string
+	// SavedURL lists and saves the saved queries; /{id}/run runs one.
+	SavedURL        string
+	Vars            []sqlVarField
+	Timeouts        []string
+	Dictionary      []dictObject
+	DictionaryError string
 	// Truncated is the message shown above a cut result, with the limit
 	// filled in (the script reads it from the page).
 	Truncated string
@@ -452,6 +473,7 @@ func (s *Server) sqlPage(w http.ResponseWriter, r *http.Request, c *call) {
 		Limits:      c.Lang.f("sql_limits", s.sqlMaxRows(), s.sqlDownloadRows(), s.sqlTimeout()),
 		APIURL:      c.link("/api/v1/sql", cloneValues(q)),
 		DownloadURL: c.link("/sql/download", cloneValues(q)),
+		SavedURL:    c.link("/api/v1/queries", cloneValues(q)),
 		Truncated:   c.Lang.f("sql_truncated", s.sqlMaxRows(), s.sqlMaxRows()),
 	}
 	for _, v := range analyst.Variables {

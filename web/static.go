@@ -19,7 +19,7 @@ var staticDir embed.FS
 // intranet has no other source and the policy allows none.
 func staticFiles() http.Handler {
 	files := map[string][]byte{"bulletin.css": page.Style(), "bulletin.js": page.InitScript()}
-	for _, name := range []string{"console.css", "console.js", "sql.js"} {
+	for _, name := range []string{"console.css", "console.js", "sql.js", "upload.js"} {
 		b, err := staticDir.ReadFile("static/" + name)
 		if err == nil {
 			files[name] = b

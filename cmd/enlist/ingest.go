@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"enlist/internal/site"
 	"errors"
 	"flag"
 	"fmt"
@@ -41,6 +42,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	if err := finishIngestFlags(opt, maps, *kind); err != nil {
 		return err
 	}
+	opt.LoadedBy = site.Operator()
 	in, err := jobs.IngestAndPublish(ctx, e.site(), paths, *opt,
 		func(file string, rows int) { e.progress("%s: %d rows", file, rows) },
 		func(msg string) { fmt.Fprintln(e.stdout, msg) })

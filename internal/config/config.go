@@ -59,6 +59,8 @@ type Config struct {
 	Zone string `yaml:"zone"`
 	// Publish tunes the copies of the warehouse readers use.
 	Publish Publish `yaml:"publish"`
+	// Console bounds the web console's queries (console.go).
+	Console Console `yaml:"console"`
 }
 
 // Bulletin holds the weekly bulletin's settings.
@@ -148,6 +150,14 @@ func parse(name string, b []byte, base Config) (Config, error) {
 		return Config{}, fmt.Errorf("configuration %s: %w", name, err)
 	}
 	if err := c.validate(); err != nil {
+		// A setting refused by its key is named with its line, as the
+		// schedule files' errors are (file:line: reason).
+		var ke *keyError
+		if errors.As(err, &ke) {
+			if line := lineOf(b, ke.Key); line > 0 {
+				return Config{}, fmt.Errorf("configuration %s:%d: %w", name, line, err)
+			}
+		}
 		return Config{}, fmt.Errorf("configuration %s: %w", name, err)
 	}
 	return c, nil
@@ -201,6 +211,9 @@ func (c Config) validate() error {
 	}
 	if c.Publish.KeepVersions < 1 {
 		return fmt.Errorf("publish.keep_versions = %d: keep at least 1", c.Publish.KeepVersions)
+	}
+	if err := c.Console.validate(); err != nil {
+		return err
 	}
 	return c.Resources.validate()
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDefaultsAndOverrides(t *testing.T) {
@@ -83,5 +84,41 @@ func TestColumnsAndValuesSections(t *testing.T) {
 	// The seasons and targets keep their defaults beside the new sections.
 	if c.Seasons[1].End != "03-31" || c.Targets.CollegeRatio == 0 {
 		t.Errorf("defaults lost: %+v", c)
+	}
+}
+
+// The console's bounds: the defaults, a file's values, and refusals that
+// give the file, the line and the key.
+func TestConsoleSettings(t *testing.T) {
+	c, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Console.Queries != 2 || c.Console.SQLTimeoutDuration() != time.Minute || c.Console.SQLMaxRows != 10000 || c.Console.SQLDownloadRows != 200000 {
+		t.Errorf("defaults = %+v", c.Console)
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "enlist.yaml")
+	os.WriteFile(p, []byte("zone: UTC\nconsole:\n  queries: 4\n  sql_timeout: 5m\n  sql_max_rows: 500\n"), 0o644)
+	c, err = Load(p, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Console.Queries != 4 || c.Console.SQLTimeoutDuration() != 5*time.Minute || c.Console.SQLMaxRows != 500 || c.Console.SQLDownloadRows != 200000 {
+		t.Errorf("from the file: %+v", c.Console)
+	}
+	for _, tc := range []struct{ text, want string }{
+		{"zone: UTC\nconsole:\n  queries: 0\n", ":3: console.queries = 0: give 1 to 64 queries at once"},
+		{"console:\n  sql_timeout: 60\n", `:2: console.sql_timeout = "60": give a duration such as 60s or 5m`},
+		{"console:\n  queries: 2\n\n  sql_timeout: -5s\n", `:4: console.sql_timeout = "-5s"`},
+		{"console:\n  sql_max_rows: 0\n", ":2: console.sql_max_rows = 0: give 1 to 1000000 rows"},
+		{"console: {sql_download_rows: 20000000}\n", ":1: console.sql_download_rows = 20000000"},
+		{"console:\n  sql_limit: 5\n", "field sql_limit not found"},
+	} {
+		os.WriteFile(p, []byte(tc.text), 0o644)
+		_, err := Load(p, true)
+		if err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: err = %v, want %s and the file", tc.text, err, tc.want)
+		}
 	}
 }

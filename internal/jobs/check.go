@@ -15,6 +15,7 @@ import (
 	"enlist/internal/site"
 	"enlist/internal/warehouse"
 	"enlist/pipelines/load"
+	"enlist/pipelines/read"
 )
 
 // CheckReport is what enlist check prints (--format json: this structure).
@@ -25,10 +26,14 @@ type CheckReport struct {
 
 // CheckFile is one file, or one sheet of a workbook.
 type CheckFile struct {
-	File     string                          `json:"file"`
-	Sheet    string                          `json:"sheet,omitempty"`
-	Status   string                          `json:"status"` // would_load, already_loaded, refused
-	Refusal  string                          `json:"refusal,omitempty"`
+	File    string `json:"file"`
+	Sheet   string `json:"sheet,omitempty"`
+	Status  string `json:"status"` // would_load, already_loaded, refused
+	Refusal string `json:"refusal,omitempty"`
+	// Row and Column place a refusal in the file, when it is tied to a
+	// row (the line as the office sees it) and a field (1-based).
+	Row      int                             `json:"row,omitempty"`
+	Column   int                             `json:"column,omitempty"`
 	Kind     string                          `json:"kind,omitempty"`
 	ExamType string                          `json:"exam_type,omitempty"`
 	Scope    *load.Scope                     `json:"scope,omitempty"`
@@ -174,7 +179,12 @@ func Check(ctx context.Context, s *site.Site, paths []string, opt load.Options, 
 	for _, err := range leafErrors(loadErr) {
 		var fe *load.FileError
 		if errors.As(err, &fe) {
-			report.Files = append(report.Files, CheckFile{File: fe.File, Status: "refused", Refusal: fe.Err.Error()})
+			f := CheckFile{File: fe.File, Status: "refused", Refusal: fe.Err.Error()}
+			var re *read.Error
+			if errors.As(fe.Err, &re) {
+				f.Sheet, f.Row, f.Column = re.Sheet, re.Line, re.Column
+			}
+			report.Files = append(report.Files, f)
 			continue
 		}
 		other = append(other, err)

@@ -94,7 +94,7 @@ func ingestJob(s *site.Site, job schedules.Job) (schedules.Task, error) {
 		p.Mode = load.Snapshot
 	}
 	opt := load.Options{Kind: mapping.Kind(p.Kind), Mode: p.Mode, Encoding: p.Encoding, Sheet: p.Sheet,
-		Region: p.Region, Year: p.Year, Season: p.Season, ExamType: p.ExamType}
+		Region: p.Region, Year: p.Year, Season: p.Season, ExamType: p.ExamType, LoadedBy: "job " + job.Name}
 	for _, pr := range CheckLoadOptions(opt) {
 		errs = append(errs, job.ParamError(pr.Param, "%s", pr.Message))
 	}

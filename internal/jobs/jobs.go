@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"enlist/internal/site"
 	"enlist/internal/warehouse"
@@ -38,14 +39,16 @@ func Kinds() map[string]Kind {
 // site, refusing the folder with every problem's file and line. The
 // engine records runs in the site's warehouse and logs to its log.
 func Engine(s *site.Site, dir string) (*schedules.Engine, error) {
+	return EngineSharing(s, dir, NewWriter())
+}
+
+// EngineSharing is Engine whose writing jobs take turns on writer, which
+// the process's other writers (the web console's uploads) take too.
+func EngineSharing(s *site.Site, dir string, writer Writer) (*schedules.Engine, error) {
 	jobs, loadErr := schedules.Load(dir)
 	kinds := Kinds()
 	zone, _ := s.Zone()
 	log := s.Logger()
-	// Jobs that write the live warehouse take turns within the process:
-	// two loads in one DuckDB instance could conflict on the ledger, and a
-	// publish needs the file free.
-	writer := make(chan struct{}, 1)
 	eng, err := schedules.New(jobs, func(j schedules.Job) (schedules.Task, error) {
 		kind, ok := kinds[j.Type]
 		if !ok {
@@ -83,20 +86,40 @@ func inPeoplesTerms(task schedules.Task) schedules.Task {
 	}
 }
 
-// oneWriter runs task once it holds turn, giving up if ctx ends first.
-func oneWriter(turn chan struct{}, log *slog.Logger, task schedules.Task) schedules.Task {
-	return func(ctx context.Context, run schedules.Run) (schedules.Outcome, error) {
+// Writer is the turn the writers of one process take on the live
+// warehouse: two loads in one DuckDB instance could conflict on the
+// ledger, and a publish needs the file free. (Another process waits on
+// DuckDB's file lock instead.)
+type Writer chan struct{}
+
+// NewWriter is a turn nobody holds.
+func NewWriter() Writer { return make(Writer, 1) }
+
+// Take waits for the turn, telling log when it must wait, and returns the
+// function that gives it back; it gives up when ctx ends first.
+func (w Writer) Take(ctx context.Context, log *slog.Logger, what string) (func(), error) {
+	select {
+	case w <- struct{}{}:
+	default:
+		log.Info("waiting for another writer of the warehouse to finish", "writer", what)
 		select {
-		case turn <- struct{}{}:
-		default:
-			log.Info("waiting for another job writing the warehouse to finish")
-			select {
-			case turn <- struct{}{}:
-			case <-ctx.Done():
-				return schedules.Outcome{}, ctx.Err()
-			}
+		case w <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
-		defer func() { <-turn }()
+	}
+	var once sync.Once
+	return func() { once.Do(func() { <-w }) }, nil
+}
+
+// oneWriter runs task once it holds turn, giving up if ctx ends first.
+func oneWriter(turn Writer, log *slog.Logger, task schedules.Task) schedules.Task {
+	return func(ctx context.Context, run schedules.Run) (schedules.Outcome, error) {
+		done, err := turn.Take(ctx, log, "job")
+		if err != nil {
+			return schedules.Outcome{}, err
+		}
+		defer done()
 		return task(ctx, run)
 	}
 }

@@ -142,6 +142,8 @@ func TestMetricsMatchGoOracle(t *testing.T) {
 		t.Errorf("metrics view disagrees with the Go oracle in %d values (%d region rows compared):\n%s%s",
 			mm.n, checked, strings.Join(mm.lines, "\n"), more)
 	}
+	// The universities' figures (sql/models/56x_school_*.sql) on the same data.
+	checkSchoolsAgainstOracle(t, wh, o, dates)
 	// The data must reach every part of the definitions, or the comparison
 	// proves little.
 	o.requireCoverage(t)
@@ -165,6 +167,7 @@ type regRow struct {
 	id, region         string
 	on                 time.Time
 	edu, status, major string
+	school             string // 院校 as the file writes it
 	applied            bool
 	year, season       int
 	ord                order
@@ -207,6 +210,8 @@ type extracts struct {
 	apprs  []apprRow
 	quotas []quotaRow
 	vets   []vetRow
+	// schools is the university list (oracle_schools_test.go).
+	schools []schoolListRow
 }
 
 // csvFile is one extract: its rows addressed by the literal header texts.
@@ -285,6 +290,7 @@ func readExtracts(t *testing.T, out string, m synth.Manifest, added map[string]i
 					edu:     f.get(t, row, "文化程度"),
 					status:  f.get(t, row, "学业状态"),
 					major:   f.get(t, row, "专业类别"),
+					school:  f.get(t, row, "毕业院校"),
 					applied: yesNo(t, f, f.get(t, row, "是否报名")),
 					year:    integer(t, f, f.get(t, row, "年度")),
 					season:  season(t, f, f.get(t, row, "批次")),
@@ -377,6 +383,8 @@ func readExtracts(t *testing.T, out string, m synth.Manifest, added map[string]i
 					continue
 				}
 				ex.vets = append(ex.vets, r)
+			case "schools":
+				ex.schools = append(ex.schools, readSchoolListRow(t, f, row))
 			default:
 				t.Fatalf("%s: unexpected kind %s", mf.Path, mf.Kind)
 			}

@@ -31,6 +31,9 @@ var rules = map[string][]string{
 		WHERE starts_with(region_code, {S})`},
 	"resettlement": {`INSERT INTO main.resettlement BY NAME SELECT * FROM src.main.resettlement
 		WHERE starts_with(region_code, {S})`},
+	// A university belongs to the region it sits in, as a registration does.
+	"schools": {`INSERT INTO main.schools BY NAME SELECT * FROM src.main.schools
+		WHERE starts_with(region_code, {S})`},
 	// A quota row of an ancestor is the ancestor's figure and stays out. The
 	// college and graduate targets an ancestor sets for the regions below it
 	// are the scope's own targets: the scope's own quota rows that set none
@@ -50,7 +53,7 @@ var rules = map[string][]string{
 		               max_by(college_target, (load_id, source_row)) AS college_target,
 		               max_by(graduate_target, (load_id, source_row)) AS graduate_target
 		        FROM src.main.quotas
-		        WHERE starts_with({S}, region_code) AND region_code <> {S}
+		        WHERE starts_with({S}, region_code) AND region_code <> {S} AND school_code IS NULL
 		        GROUP BY year, season, region_code)
 		    GROUP BY year, season) a
 		WHERE q.region_code = {S} AND q.year = a.year AND q.season = a.season`,
@@ -407,7 +410,7 @@ func coversAll(ctx context.Context, published, scope string) (bool, error) {
 		return false, err
 	}
 	checks := map[string]string{
-		"registrations": "region_code", "quotas": "region_code", "resettlement": "region_code",
+		"registrations": "region_code", "quotas": "region_code", "resettlement": "region_code", "schools": "region_code",
 		"row_flags": "region_code", "load_ledger": "scope_region", "load_replacements": "region_code",
 		"rollup_deliveries": "source_region", "rollup_loads": "scope_region",
 	}

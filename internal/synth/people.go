@@ -235,22 +235,16 @@ func (g *generator) finishPerson(rng *rand.Rand, p *person, ci int, season int, 
 	p.ethnicity = ethnicity(rng)
 }
 
-// school names a college after the city or the province, the way most
-// registrations read.
+// school is the university a college person of city ci reads at (or read
+// at): a 专科 one for 大专, a 本科 one otherwise (schools.go).
 func (g *generator) school(rng *rand.Rand, ci int, edu string) string {
-	c := &g.cities[ci]
 	switch edu {
 	case eduAssociate:
-		return pickString(rng,
-			c.short+"职业技术学院", c.short+"工业职业技术学院", c.short+"医学高等专科学校",
-			g.provShort+"交通职业技术学院", g.provShort+"建筑职业技术学院", g.provShort+"农业职业学院")
+		return g.pickSchool(rng, ci, false, 6)
 	case eduBachelor:
-		return pickString(rng,
-			c.short+"学院", c.short+"师范学院", c.short+"理工学院", c.short+"科技学院",
-			g.provShort+"大学", g.provShort+"理工大学", g.provShort+"农业大学", g.provShort+"师范大学",
-			g.provShort+"财经政法大学", g.provShort+"中医药大学", g.provShort+"工业大学")
+		return g.pickSchool(rng, ci, true, 11)
 	}
-	return pickString(rng, g.provShort+"大学", g.provShort+"理工大学", g.provShort+"师范大学")
+	return g.pickSchool(rng, ci, true, 3)
 }
 
 var surnames = []string{

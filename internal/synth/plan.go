@@ -57,6 +57,11 @@ type generator struct {
 	// season, to register again in the next city.
 	twoRegionPool [2][]person
 
+	// unis are the province's universities (schools.go), uniByName finds one
+	// by the name a registration gives.
+	unis      []university
+	uniByName map[string]int
+
 	totals   [2]Totals
 	people   int
 	veterans int
@@ -115,6 +120,11 @@ func newGenerator(opt Options, tab *regions.Table, progress func(done, total int
 		}
 	}
 
+	g.unis = g.universities()
+	g.uniByName = map[string]int{}
+	for i, u := range g.unis {
+		g.uniByName[u.name] = i
+	}
 	g.ids = newIDAllocator(g.counties, opt.Year)
 	g.seasons = [2]seasonDates{springDates(opt.Year), autumnDates(opt.Year)}
 	g.planFiles(rng)
@@ -212,6 +222,7 @@ var kindColumns = map[string][]string{
 	kindExams:         {"id_number", "exam_type", "exam_date", "result", "reason", "station"},
 	kindApprovals:     {"id_number", "year", "season", "approved_on", "branch", "handover_on", "returned_on", "return_reason", "return_responsible"},
 	kindResettlement:  {"id_number", "region_code", "service_type", "discharged_on", "plan", "placed_on", "employer", "contract_years", "subsidy_amount", "subsidy_paid_on"},
+	kindSchools:       {"school_code", "school", "region_code", "students", "school_aliases"},
 }
 
 // xlsxMaxRows keeps XLSX to the small files: it is slow to write and read.

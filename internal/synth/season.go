@@ -698,7 +698,7 @@ func (g *generator) writeRegistrations(ctx context.Context, rng *rand.Rand, s *s
 		c[6] = enumCell(fEducation, pp.edu)
 		c[7] = enumCell(fStatus, pp.status)
 		c[8] = enumCell(fMajor, pp.major)
-		c[9] = textCell(pp.school)
+		c[9] = textCell(g.spellSchool(p, pp.school))
 		c[10] = dateCell(pp.regOn)
 		c[11] = enumCell(fApplied, strconv.FormatBool(pp.applied))
 		c[12] = intCell(g.opt.Year)

@@ -172,6 +172,9 @@ func Generate(ctx context.Context, opt Options, tab *regions.Table, progress fun
 	if err := g.quotas(); err != nil {
 		return Manifest{}, fmt.Errorf("synth quotas: %w", err)
 	}
+	if err := g.writeSchools(ctx); err != nil {
+		return Manifest{}, fmt.Errorf("synth universities: %w", err)
+	}
 	m := g.manifest()
 	if err := writeManifest(filepath.Join(opt.Out, "manifest.json"), m); err != nil {
 		return Manifest{}, err

@@ -133,8 +133,8 @@ func TestCleanRun(t *testing.T) {
 	if m.People != opt.Registrations {
 		t.Errorf("People = %d, want %d", m.People, opt.Registrations)
 	}
-	if len(m.Files) != 1+5*11 {
-		t.Errorf("%d files, want %d (quotas, and per city 2 registrations, 6 exams, 2 approvals, 1 resettlement)", len(m.Files), 1+5*11)
+	if len(m.Files) != 2+5*11 {
+		t.Errorf("%d files, want %d (quotas, the universities, and per city 2 registrations, 6 exams, 2 approvals, 1 resettlement)", len(m.Files), 2+5*11)
 	}
 }
 

@@ -142,6 +142,8 @@ func canonicalFor(kind, examType, column string) string {
 		return "安置地区划代码"
 	case kind == kindExams && column == "station" && examType != examPhysical:
 		return "考核单位"
+	case kind == kindSchools && schoolHeaders[column] != "":
+		return schoolHeaders[column]
 	}
 	return canonicalHeader[column]
 }

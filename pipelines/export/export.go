@@ -33,7 +33,8 @@ import (
 // is that of the person's registration for the year and season (SPEC §4),
 // the latest one as the models choose it; orphans go to province=unknown.
 var kindQueries = map[string]string{
-	"quotas": `SELECT year, left(region_code, 2) AS province, season, region_code, quota, college_target, graduate_target
+	"quotas": `SELECT year, left(region_code, 2) AS province, season, region_code, quota, college_target, graduate_target,
+		school_code
 		FROM quotas`,
 	"registrations": `SELECT year, left(region_code, 2) AS province, season, person, gender, birth_year, id_county,
 		region_code, education, student_status, major_category, school, ethnicity, registered_on, applied
@@ -49,6 +50,10 @@ var kindQueries = map[string]string{
 	"resettlement": `SELECT year(discharged_on) AS year, left(region_code, 2) AS province, person, region_code,
 		discharged_on, service_type, plan, placed_on, employer, contract_years, subsidy_amount, subsidy_paid_on
 		FROM resettlement`,
+	// A university list has no season: it is filed under the year it was delivered.
+	"schools": `SELECT year(l.finished_at) AS year, left(s.region_code, 2) AS province, s.school_code, s.name,
+		s.region_code, s.students, s.aliases
+		FROM schools s JOIN load_ledger l USING (load_id)`,
 }
 
 const latestRegion = `SELECT person, year, season, arg_max(region_code, (registered_on, load_id, source_row)) AS region_code

@@ -89,7 +89,7 @@ func TestChosenKindsAndNote(t *testing.T) {
 // Every data kind the loader knows is exported: the kinds come from
 // pipelines/mapping's one list, and each needs its query here.
 func TestEveryDataKindHasAQuery(t *testing.T) {
-	want := []string{"quotas", "registrations", "exams", "approvals", "resettlement"}
+	want := []string{"quotas", "registrations", "exams", "approvals", "resettlement", "schools"}
 	if got := Kinds(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("Kinds() = %v, want %v", got, want)
 	}

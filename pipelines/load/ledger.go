@@ -73,7 +73,8 @@ func writeLedger(ctx context.Context, c *warehouse.Conn, pf *preparedFile, opt O
 		f("rows_read", int64(res.Read)), f("rows_accepted", int64(res.Accepted)),
 		f("rows_rejected", int64(res.Rejected)), f("rows_flagged", int64(res.Flagged)),
 		f("started_at", started), f("finished_at", time.Now().UTC()),
-		f("status", "loaded"), f("message", summary(res)), f("restores", restores))
+		f("status", "loaded"), f("message", summary(res)), f("restores", restores),
+		f("loaded_by", nullable(opt.LoadedBy)))
 	if err != nil {
 		return fmt.Errorf("write ledger: %w", err)
 	}

@@ -47,6 +47,14 @@ type Options struct {
 	// Map gives this delivery's own header spellings, HEADER → column
 	// (--map); they take precedence over enlist.yaml and the built-in aliases.
 	Map map[string]string
+	// LoadedBy is who loads the files, for the ledger's loaded_by: the
+	// console's account, the operating-system user of enlist ingest.
+	LoadedBy string
+	// Admit, when set, sees each file's kind and scope once its rows are
+	// staged and before anything replaces or commits; an error refuses the
+	// file (its transaction rolls back), with the error as the reason. The
+	// console refuses a scope outside the operator's region with it.
+	Admit func(kind mapping.Kind, scope Scope) error
 }
 
 // Result is what happened to one file.

@@ -18,6 +18,11 @@ const (
 	Approvals     Kind = "approvals"
 	Resettlement  Kind = "resettlement"
 	Regions       Kind = "regions"
+	// Schools lists universities as recruiting units (高校征兵工作站): their
+	// code, name, the county they sit in, their student count and other
+	// spellings. It adds to and overrides the built-in list
+	// (internal/schools/data), as regions extracts override the division table.
+	Schools Kind = "schools"
 )
 
 // KindSpec lists a kind's columns (SPEC §4): those of its files, and those
@@ -46,12 +51,14 @@ type KindSpec struct {
 // takes them (exams and approvals find their region through
 // registrations), the reference kind last.
 var kinds = []KindSpec{
+	// A quota row with a school_code is a university's own quota (高校征集任务),
+	// kept apart from the region's (see sql/README.md, 高校).
 	{Kind: Quotas, Label: "征集任务",
 		Required:  []string{"year", "season", "region_code", "quota"},
-		Optional:  []string{"college_target", "graduate_target"},
+		Optional:  []string{"college_target", "graduate_target", "school_code"},
 		Constants: []string{"year", "season"},
 		Table:     "quotas",
-		Stored:    []string{"year", "season", "region_code", "quota", "college_target", "graduate_target"}},
+		Stored:    []string{"year", "season", "region_code", "quota", "college_target", "graduate_target", "school_code"}},
 	{Kind: Registrations, Label: "兵役登记",
 		Required: []string{"id_number", "region_code", "registered_on"},
 		Optional: []string{"name", "gender", "birth_date", "education", "student_status", "major_category",
@@ -77,6 +84,11 @@ var kinds = []KindSpec{
 		Table:    "resettlement",
 		Stored: []string{"person", "region_code", "discharged_on", "service_type", "plan", "placed_on", "employer",
 			"contract_years", "subsidy_amount", "subsidy_paid_on"}},
+	{Kind: Schools, Label: "高校",
+		Required: []string{"school_code", "school", "region_code"},
+		Optional: []string{"students", "school_aliases"},
+		Table:    "schools",
+		Stored:   []string{"school_code", "name", "region_code", "students", "aliases"}},
 	{Kind: Regions, Label: "区划",
 		Required:  []string{"region_code", "name_of_region"},
 		Table:     "regions",

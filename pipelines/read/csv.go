@@ -222,12 +222,13 @@ func (r *csvReader) next() (Row, error) {
 		for i, cell := range rec {
 			if len(cell) > MaxCellBytes {
 				l, _ := r.csv.FieldPos(i)
-				return Row{}, &Error{Path: r.path, Line: l, Err: fmt.Errorf(
+				return Row{}, &Error{Path: r.path, Line: l, Column: i + 1, Err: fmt.Errorf(
 					"%w: field %d holds %d bytes; a cell may hold at most 1 MiB", ErrTooLarge, i+1, len(cell))}
 			}
 			if err := r.checkText(cell); err != nil {
 				l, _ := r.csv.FieldPos(i)
-				return Row{}, &Error{Path: r.path, Line: l + strings.Count(cell[:badIndex(r.check, cell)], "\n"), Err: err}
+				return Row{}, &Error{Path: r.path, Line: l + strings.Count(cell[:badIndex(r.check, cell)], "\n"), Column: i + 1,
+					Err: fmt.Errorf("field %d: %w", i+1, err)}
 			}
 		}
 		r.rows++

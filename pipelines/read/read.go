@@ -141,7 +141,10 @@ type Error struct {
 	Path  string
 	Sheet string // XLSX only
 	Line  int    // 0 when the failure is not tied to a row
-	Err   error
+	// Column is the 1-based field of the row the failure is in, 0 when it
+	// is not tied to one (the message says "field N" then).
+	Column int
+	Err    error
 }
 
 func (e *Error) Error() string {

@@ -36,6 +36,10 @@ type Options struct {
 	Fallback bool
 	// Signature is printed under the workbook's sheets (enlist.yaml bulletin:).
 	Signature Signature
+	// Day, when not nil, gives the rows every region's bulletin of an as-of
+	// date and season shares (day.go), once the date and season are
+	// resolved; a Day of another date or season is not used.
+	Day func(ctx context.Context, asOf time.Time, year, season int) (*Day, error)
 }
 
 // Signature names who fills in and checks the bulletin: 填报单位, 填表人,
@@ -113,8 +117,14 @@ type Bulletin struct {
 	// the bulletin fell back to Year and Season (zero otherwise).
 	Named metrics.Season
 
+	// Schools: the universities a city's or province's bulletin ranks
+	// (高校征兵); nil for a county or town, or when nobody registered
+	// through one.
+	Schools *Schools
+
 	labels map[string]string // issue names by source/code
 	audit  bool              // Issues include the cross-file warnings
+	day    *Day              // the rows shared with other regions' bulletins, or nil
 }
 
 // Title is the bulletin's title, e.g. 河南省2025年下半年征兵工作周通报.
@@ -198,11 +208,24 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 	if err != nil {
 		return nil, err
 	}
-	rows, err := readRows(ctx, wh, q)
-	if err != nil {
+	var day *Day
+	if opt.Day != nil && !opt.Audit {
+		if day, err = opt.Day(ctx, q.AsOf, q.Year, q.Season); err != nil {
+			return nil, err
+		}
+		if !day.matches(q.AsOf, q.Year, q.Season) {
+			day = nil
+		}
+	}
+	var rows []Row
+	if day != nil {
+		if rows = day.figuresOf(q.Scope); len(rows) == 0 {
+			return nil, fmt.Errorf("%w %s in %d season %d", metrics.ErrNoData, q.Scope, q.Year, q.Season)
+		}
+	} else if rows, err = readRows(ctx, wh, q); err != nil {
 		return nil, err
 	}
-	b := &Bulletin{Lang: opt.Lang, Year: q.Year, Season: q.Season, AsOf: q.AsOf, Named: q.Named, Signature: opt.Signature, audit: opt.Audit}
+	b := &Bulletin{Lang: opt.Lang, Year: q.Year, Season: q.Season, AsOf: q.AsOf, Named: q.Named, Signature: opt.Signature, audit: opt.Audit, day: day}
 	found := false
 	for _, r := range rows {
 		if r.Code() == q.Scope {
@@ -217,7 +240,7 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 	sort.Slice(b.Children, func(i, j int) bool { return b.Children[i].Code() < b.Children[j].Code() })
 	steps := []func(context.Context, *warehouse.Warehouse) error{b.readFiles, b.readIssues}
 	if !b.audit {
-		steps = append(steps, b.readExamReasons, b.readReturnReasons, b.readWeeks)
+		steps = append(steps, b.readExamReasons, b.readReturnReasons, b.readWeeks, b.readSchools)
 	}
 	for _, step := range steps {
 		if err := step(ctx, wh); err != nil {

@@ -31,6 +31,9 @@ func ParseLang(s string) (Lang, error) {
 func (l Lang) T(key string) string {
 	m, ok := messages[key]
 	if !ok {
+		m, ok = schoolMessages[key]
+	}
+	if !ok {
 		return key
 	}
 	if l == English {

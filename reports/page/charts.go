@@ -84,6 +84,13 @@ func chartOptions(b *bulletin.Bulletin, ranked []bulletin.Row) ([]byte, error) {
 		}, true), rates},
 		{"chart-resettlement", resettlementChart(b), resettlement},
 	}
+	if b.Schools != nil {
+		build = append(build, struct {
+			id    string
+			chart optioner
+			patch func(map[string]any) error
+		}{SchoolChartID, schoolsChart(b), func(map[string]any) error { return nil }})
+	}
 	out := make([]chartOption, 0, len(build))
 	for _, c := range build {
 		option, err := finish(c.chart, c.patch)

@@ -85,6 +85,7 @@ type view struct {
 	TableHead, IssueHead, FileHead            []string
 	TableRows, IssueRows, FileRows            []tableRow
 	MoreReasons, Withdrawn                    string
+	Schools                                   *schoolsView // 高校征兵; nil when the bulletin has none
 	Data, ECharts, Init                       template.JS
 	Style                                     template.CSS
 }
@@ -258,6 +259,7 @@ func build(b *bulletin.Bulletin, now time.Time) (*view, error) {
 			{fmt.Sprint(ft.Read), "n"}, {fmt.Sprint(ft.Accepted), "n"}, {fmt.Sprint(ft.Rejected), "n"}, {fmt.Sprint(ft.Flagged), "n"}, {"", ""}}})
 	}
 
+	v.Schools = schoolsSection(b)
 	data, err := chartOptions(b, ranked)
 	if err != nil {
 		return nil, err

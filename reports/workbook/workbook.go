@@ -62,13 +62,19 @@ func Weekly(b *bulletin.Bulletin) (*excelize.File, error) {
 		return nil, err
 	}
 	t := b.Lang.T
-	if err := w.sheets(t("sheet_overview"), t("sheet_quota"), t("sheet_quality"), t("sheet_exams"),
-		t("sheet_returns"), t("sheet_resettle"), t("sheet_data"), t("sheet_charts")); err != nil {
+	names := []string{t("sheet_overview"), t("sheet_quota"), t("sheet_quality"), t("sheet_exams"),
+		t("sheet_returns"), t("sheet_resettle")}
+	steps := []func() error{w.overview, w.quota, w.quality, w.exams, w.returns, w.resettlement}
+	if b.Schools != nil {
+		// A city's or province's universities (高校征兵), beside its regions.
+		names, steps = append(names, t("sheet_schools")), append(steps, w.schools)
+	}
+	names = append(names, t("sheet_data"), t("sheet_charts"))
+	steps = append(steps, w.dataQuality, w.charts)
+	if err := w.sheets(names...); err != nil {
 		return nil, err
 	}
-	for _, step := range []func() error{
-		w.overview, w.quota, w.quality, w.exams, w.returns, w.resettlement, w.dataQuality, w.charts,
-	} {
+	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err
 		}

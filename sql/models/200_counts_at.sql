@@ -78,11 +78,13 @@ settled AS (
     GROUP BY ALL
 ),
 -- The quota row that counts for a region and season is the latest delivered.
+-- A row naming a university (school_code) is that university's own quota
+-- (school_metrics_at), never a region's.
 quota_rows AS (
     SELECT year, season, region_code,
            max_by(struct_pack(quota, college_target, graduate_target), (load_id, source_row)) AS q
     FROM quotas
-    WHERE (y IS NULL OR year = y) AND (s IS NULL OR season = s)
+    WHERE (y IS NULL OR year = y) AND (s IS NULL OR season = s) AND school_code IS NULL
     GROUP BY year, season, region_code
 ),
 -- A region without its own quota row gets the sum of the nearest rows below

@@ -1,0 +1,15 @@
+-- school_ranking_at(scope, as_of, y, s): the universities that sit in a
+-- region (a province, city or county: their county lies within it), ranked
+-- as the bulletin ranks them: by approved (定兵数, most first) and by applied
+-- per thousand students (每千名在校生报名, highest first; only those with a
+-- student count take a rank). Equal figures share a rank (1, 1, 3).
+CREATE OR REPLACE MACRO school_ranking_at(scope, as_of, y, s) AS TABLE
+SELECT
+    m.*,
+    rank() OVER (PARTITION BY m.year, m.season ORDER BY m.approved DESC) AS approved_rank,
+    CASE WHEN m.applied_per_thousand IS NOT NULL THEN
+        rank() OVER (PARTITION BY m.year, m.season, m.applied_per_thousand IS NOT NULL
+                     ORDER BY m.applied_per_thousand DESC) END AS applied_rate_rank
+FROM school_metrics_at(as_of, y, s) m
+WHERE starts_with(m.located_code, scope);
+COMMENT ON MACRO TABLE school_ranking_at IS '高校排名 (按日期): the universities within a region with their figures, ranked by approved and by applied per thousand students';
