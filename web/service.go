@@ -29,9 +29,8 @@ func RunService(ctx context.Context, st *site.Site, opt ServiceOptions) error {
 	log := st.Logger()
 	opt.Console.Grace = opt.Grace
 	// The console's uploads and the writing jobs take turns on the live file.
-	writer := jobs.NewWriter()
-	opt.Console.Writer = writer
-	eng, err := jobs.EngineSharing(st, opt.Schedules, writer)
+	opt.Console.Writer = jobs.NewWriter()
+	eng, err := jobs.EngineSharing(st, opt.Schedules, opt.Console.Writer)
 	if err != nil && opt.NoSchedules {
 		// The console lists the jobs when it can; it serves without them.
 		log.Warn("the console lists no job", "schedules", opt.Schedules, "error", err)

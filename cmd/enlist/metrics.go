@@ -50,15 +50,15 @@ func runMetrics(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: --format must be table, csv or json", errUsage)
 	}
 	q.Depth = *depth
-	read, columns := jobs.ReadMetrics, tableColumns
-	if *schools {
-		read, columns = jobs.ReadSchools, schoolTableColumns
-	}
-	frame, err := read(ctx, e.site(), q, e.announcePeriod)
+	frame, err := jobs.ReadMetrics(ctx, e.site(), q, *schools, e.announcePeriod)
 	if err != nil {
 		return err
 	}
 	if *format == "table" {
+		columns := tableColumns
+		if *schools {
+			columns = schoolTableColumns
+		}
 		frame = frame.Select(columns...)
 	}
 	return tabular.Write(e.stdout, *format, frame)

@@ -150,7 +150,7 @@ func TestReadMetricsTellsThePeriod(t *testing.T) {
 	}
 	q.Depth = 1
 	var told metrics.Query
-	frame, err := ReadMetrics(ctx, s, q, func(r metrics.Query) { told = r })
+	frame, err := ReadMetrics(ctx, s, q, false, func(r metrics.Query) { told = r })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,10 +19,12 @@ import (
 // What enlist metrics, report and export read, from the published copy
 // (so that they never wait for a load), as whole steps.
 
-// ReadMetrics reads q's metrics. resolved hears the period q resolves to
-// (metrics.Resolve) before the figures are read, so that a caller can say
-// when the latest season with data stands in for the as-of date's.
-func ReadMetrics(ctx context.Context, s *site.Site, q metrics.Query, resolved func(metrics.Query)) (*tabular.Frame, error) {
+// ReadMetrics reads q's metrics: its regions', or with schools the
+// universities' in its region (metrics.ReadSchools). resolved hears the
+// period q resolves to (metrics.Resolve) before the figures are read, so
+// that a caller can say when the latest season with data stands in for
+// the as-of date's.
+func ReadMetrics(ctx context.Context, s *site.Site, q metrics.Query, schools bool, resolved func(metrics.Query)) (*tabular.Frame, error) {
 	wh, err := s.OpenReader(ctx, false)
 	if err != nil {
 		return nil, err
@@ -30,22 +32,11 @@ func ReadMetrics(ctx context.Context, s *site.Site, q metrics.Query, resolved fu
 	defer wh.Close()
 	if err := resolve(ctx, s, wh.DB(), q, resolved); err != nil {
 		return nil, err
+	}
+	if schools {
+		return metrics.ReadSchools(ctx, wh, q)
 	}
 	return metrics.Read(ctx, wh, q)
-}
-
-// ReadSchools reads the universities sitting in q's scope
-// (metrics.ReadSchools), resolving the period as ReadMetrics does.
-func ReadSchools(ctx context.Context, s *site.Site, q metrics.Query, resolved func(metrics.Query)) (*tabular.Frame, error) {
-	wh, err := s.OpenReader(ctx, false)
-	if err != nil {
-		return nil, err
-	}
-	defer wh.Close()
-	if err := resolve(ctx, s, wh.DB(), q, resolved); err != nil {
-		return nil, err
-	}
-	return metrics.ReadSchools(ctx, wh, q)
 }
 
 // Report writes report ("weekly" or "quality", see WriteReport) of q's
