@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"enlist/internal/metrics"
+	"enlist/internal/jobs"
 	"enlist/internal/tabular"
 )
 
@@ -50,19 +50,11 @@ func runMetrics(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: --format must be table, csv or json", errUsage)
 	}
 	q.Depth = *depth
-	wh, err := e.site().OpenReader(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer wh.Close()
-	if err := e.announcePeriod(ctx, wh.DB(), q); err != nil {
-		return err
-	}
-	read, columns := metrics.Read, tableColumns
+	read, columns := jobs.ReadMetrics, tableColumns
 	if *schools {
-		read, columns = metrics.ReadSchools, schoolTableColumns
+		read, columns = jobs.ReadSchools, schoolTableColumns
 	}
-	frame, err := read(ctx, wh, q)
+	frame, err := read(ctx, e.site(), q, e.announcePeriod)
 	if err != nil {
 		return err
 	}

@@ -499,7 +499,7 @@ type writer struct {
 	apps    *appenders
 	res     *Result
 	rejects int // reject records written, against maxRejects
-	seen    map[string]int
+	seen    map[validate.Key]int
 	sc      Scope
 	any     bool
 	vals    []driver.Value
@@ -507,7 +507,7 @@ type writer struct {
 
 func newWriter(pf *preparedFile, opt Options, apps *appenders, res *Result, vocab *mapping.Vocabulary) *writer {
 	w := &writer{kind: pf.kind, path: pf.path, region: opt.Region, names: pf.header.Names, vocab: vocab,
-		apps: apps, res: res, seen: map[string]int{}, sc: Scope{Region: opt.Region}}
+		apps: apps, res: res, seen: map[validate.Key]int{}, sc: Scope{Region: opt.Region}}
 	if s := pf.reader.Sheet(); s != "" {
 		w.sheet = s
 	}
@@ -534,7 +534,7 @@ func (w *writer) write(b *checked) error {
 					p.Column, p.Raw = "region_code", out.Region
 				}
 				if w.kind == mapping.Schools {
-					p.Column, p.Raw = "school_code", out.Key
+					p.Column, p.Raw = "school_code", out.School
 				}
 				problems = []validate.Problem{p}
 			}

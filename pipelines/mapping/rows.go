@@ -52,7 +52,8 @@ func parseRowWords(text string) (rowWords, error) {
 // unspaced drops the ASCII and ideographic spaces offices put between the
 // characters of a short label (合 计, 合　计).
 func unspaced(s string) string {
-	if !strings.ContainsAny(s, " \u3000") {
+	// Two byte searches: ContainsAny with a non-ASCII set decodes s rune by rune.
+	if strings.IndexByte(s, ' ') < 0 && !strings.Contains(s, "\u3000") {
 		return s
 	}
 	return strings.NewReplacer(" ", "", "\u3000", "").Replace(s)
@@ -66,7 +67,7 @@ func (v *Vocabulary) RowKind(cells []string) RowKind {
 	first := ""
 	nonEmpty := 0
 	for _, c := range cells {
-		c = strings.TrimSpace(c)
+		c = TrimSpace(c)
 		if c == "" {
 			continue
 		}
@@ -87,4 +88,25 @@ func (v *Vocabulary) RowKind(cells []string) RowKind {
 		}
 	}
 	return DataRow
+}
+
+// TrimSpace is strings.TrimSpace with a fast exit for the usual cell that has
+// nothing to trim, which strings.TrimSpace lacks for non-ASCII text (its
+// slow path ran for every Chinese cell of every row). A cell can only
+// start with a space if its first byte is an ASCII space or the lead byte of
+// a Unicode space (C2, E1, E2, E3), and end with one if its last byte is an
+// ASCII space or the final byte of one (80–8A, 9F, A0, A8, A9, AF).
+func TrimSpace(s string) string {
+	n := len(s)
+	if n == 0 {
+		return s
+	}
+	first, last := s[0], s[n-1]
+	leadOK := first > ' ' && first != 0xC2 && (first < 0xE1 || first > 0xE3)
+	tailOK := last > ' ' && !(last >= 0x80 && last <= 0x8A) && last != 0x9F && last != 0xA0 &&
+		last != 0xA8 && last != 0xA9 && last != 0xAF
+	if leadOK && tailOK {
+		return s
+	}
+	return strings.TrimSpace(s)
 }

@@ -4,6 +4,7 @@
 package validate
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -77,11 +78,14 @@ type Row struct {
 	// column list (mapping.KindSpec.Stored), which the loader names them by.
 	// A person is a [16]byte pseudonym.
 	Values   []any
-	Key      string
+	Key      Key
 	Region   string // region_code where the kind has one
 	Year     int
 	Season   int
 	ExamType string // exams only
+	// School is a schools extract row's university code, which a duplicate
+	// reject shows.
+	School string
 }
 
 // Checker validates the rows of one file.
@@ -130,25 +134,9 @@ func (r *rowState) raw(col string) string {
 	return Unmark(r.cells[i])
 }
 
-// trim is strings.TrimSpace with a fast exit for the usual cell that has
-// nothing to trim, which TrimSpace lacks for non-ASCII text. A cell can only
-// start with a space if its first byte is an ASCII space or the lead byte of
-// a Unicode space (C2, E1, E2, E3), and end with one if its last byte is an
-// ASCII space or the final byte of one (80–8A, 9F, A0, A8, A9, AF).
-func trim(s string) string {
-	n := len(s)
-	if n == 0 {
-		return s
-	}
-	first, last := s[0], s[n-1]
-	leadOK := first > ' ' && first != 0xC2 && (first < 0xE1 || first > 0xE3)
-	tailOK := last > ' ' && !(last >= 0x80 && last <= 0x8A) && last != 0x9F && last != 0xA0 &&
-		last != 0xA8 && last != 0xA9 && last != 0xAF
-	if leadOK && tailOK {
-		return s
-	}
-	return strings.TrimSpace(s)
-}
+// trim is strings.TrimSpace with a fast exit for the usual cell
+// (mapping.TrimSpace).
+func trim(s string) string { return mapping.TrimSpace(s) }
 
 func (r *rowState) fail(col, reason, detail, raw string) {
 	switch col {
@@ -459,7 +447,7 @@ func (r *rowState) exam() Row {
 			set("person", person).set("exam_type", examType).set("exam_date", date).set("passed", passed == "pass").
 			set("reason", r.text("reason")).set("station", r.text("station")).
 			set("year", int32(year)).set("season", int8(season)).vals,
-		Key:  fmt.Sprintf("%x/%s/%s", person, examType, date.(time.Time).Format(time.DateOnly)),
+		Key:  key(person, examType.(string), date.(time.Time)),
 		Year: year, Season: season,
 		ExamType: examType.(string),
 	}
@@ -519,7 +507,7 @@ func (r *rowState) resettlement() Row {
 			set("person", person).set("region_code", region).set("discharged_on", discharged).
 			set("service_type", service).set("plan", plan).set("placed_on", placed).set("employer", r.text("employer")).
 			set("contract_years", contract).set("subsidy_amount", subsidy).set("subsidy_paid_on", paid).vals,
-		Key:    key(person, d.Format(time.DateOnly)),
+		Key:    key(person, d),
 		Region: region, Year: d.Year(),
 	}
 }
@@ -540,8 +528,19 @@ func (r *rowState) quota() Row {
 	college := r.ratio("college_target")
 	graduate := r.ratio("graduate_target")
 	school := schoolCode(r.raw("school_code"))
+	// A quota's track (男兵, 女兵) decides whose quota it is, so a spelling
+	// not understood refuses the row rather than making a women's quota
+	// the men's.
+	var track any
+	if r.raw("track") != "" {
+		track = r.enum("track", true)
+	}
 	if len(r.problems) > 0 {
 		return Row{}
+	}
+	trackKey := "male"
+	if track != nil {
+		trackKey = track.(string)
 	}
 	var schoolVal any
 	if school != "" {
@@ -550,9 +549,10 @@ func (r *rowState) quota() Row {
 	return Row{
 		Values: r.c.record().
 			set("year", int32(year)).set("season", int8(season)).set("region_code", region).set("quota", int32(q)).
-			set("college_target", college).set("graduate_target", graduate).set("school_code", schoolVal).vals,
-		// A university's quota and its county's are two rows of one file.
-		Key:    fmt.Sprintf("%d/%d/%s/%s", year, season, region, school),
+			set("college_target", college).set("graduate_target", graduate).set("school_code", schoolVal).set("track", track).vals,
+		// A university's quota and its county's are two rows of one file,
+		// and so are a region's male and female quotas.
+		Key:    key([16]byte{}, year, season, region, school, trackKey),
 		Region: region, Year: year, Season: season,
 	}
 }
@@ -575,7 +575,7 @@ func (r *rowState) regionRow() Row {
 		parent = p
 	}
 	return Row{Values: r.c.record().set("code", code).set("name", name).set("level", int8(regions.LevelOf(code))).
-		set("parent_code", parent).vals, Key: code, Region: code}
+		set("parent_code", parent).vals, Key: key([16]byte{}, code), Region: code}
 }
 
 // schoolRow is one university of a schools extract: its code, its name, the
@@ -602,7 +602,7 @@ func (r *rowState) schoolRow() Row {
 		return Row{}
 	}
 	return Row{Values: r.c.record().set("school_code", code).set("name", name).set("region_code", region).
-		set("students", students).set("aliases", r.text("school_aliases")).vals, Key: code, Region: region}
+		set("students", students).set("aliases", r.text("school_aliases")).vals, Key: key([16]byte{}, code), Region: region, School: code}
 }
 
 // schoolCode is a university code as written, with spreadsheet marks and
@@ -640,10 +640,23 @@ func (r *record) set(col string, v any) *record {
 	return r
 }
 
-// key joins the fields that make two rows the same record. It is built by
-// hand because it runs for every row of million-row files.
-func key(person [16]byte, rest ...any) string {
-	b := make([]byte, 0, 48)
+// Key identifies the record a row holds: two rows of one file with equal
+// keys are the same record (a duplicate). It is a fixed-size array, not a
+// string, because the loader keeps every key of a file in a map: a string
+// a row was a million allocations per million rows, and a million
+// pointers for the garbage collector to scan on every cycle of the load.
+type Key [keyBytes]byte
+
+// keyBytes holds every kind's fields (person 16 bytes, and year, season and
+// a 12-digit region, or an exam type and a date) with room to spare; the
+// last byte is the length.
+const keyBytes = 48
+
+// key joins the fields that make two rows the same record: the person, then
+// each field after a 0 byte. It is built by hand because it runs for every
+// row of million-row files.
+func key(person [16]byte, rest ...any) Key {
+	b := make([]byte, 0, 2*keyBytes)
 	b = append(b, person[:]...)
 	for _, r := range rest {
 		b = append(b, 0)
@@ -652,7 +665,22 @@ func key(person [16]byte, rest ...any) string {
 			b = append(b, v...)
 		case int:
 			b = strconv.AppendInt(b, int64(v), 10)
+		case time.Time:
+			b = v.AppendFormat(b, time.DateOnly)
+		default:
+			panic(fmt.Sprintf("validate: key of a %T", r))
 		}
 	}
-	return string(b)
+	var k Key
+	if len(b) < keyBytes {
+		copy(k[:], b)
+		k[keyBytes-1] = byte(len(b))
+		return k
+	}
+	// Longer than a key holds (no kind's fields are): its SHA-256, marked
+	// by a length no short key has.
+	sum := sha256.Sum256(b)
+	copy(k[:], sum[:])
+	k[keyBytes-1] = 0xFF
+	return k
 }

@@ -185,3 +185,35 @@ func TestValuesFollowTheColumnList(t *testing.T) {
 		t.Errorf("values = %v", row.Values)
 	}
 }
+
+// TestKeysTellRecordsApart: the duplicate key of a row differs whenever one
+// of its fields does, including where the fields' bytes would run together
+// without the separators, and when the fields are too long for the array.
+func TestKeysTellRecordsApart(t *testing.T) {
+	p := [16]byte{1, 2, 3}
+	day := time.Date(2025, 3, 5, 0, 0, 0, 0, time.UTC)
+	long := strings.Repeat("区", 20)
+	keys := map[string]Key{
+		"registration":        key(p, 2025, 1, "410102001"),
+		"other season":        key(p, 2025, 2, "410102001"),
+		"other region":        key(p, 2025, 1, "410102002"),
+		"other person":        key([16]byte{1, 2, 4}, 2025, 1, "410102001"),
+		"fields run together": key(p, 20251, 1, "410102001"),
+		"exam":                key(p, "physical", day),
+		"exam other day":      key(p, "physical", day.AddDate(0, 0, 1)),
+		"long":                key(p, long, 1),
+		"long, other field":   key(p, long, 2),
+		"no person":           key([16]byte{}, "41"),
+		"no person, longer":   key([16]byte{}, "41", ""),
+	}
+	seen := map[Key]string{}
+	for name, k := range keys {
+		if other, dup := seen[k]; dup {
+			t.Errorf("%s and %s have the same key", name, other)
+		}
+		seen[k] = name
+	}
+	if key(p, 2025, 1, "410102001") != keys["registration"] || key(p, long, 1) != keys["long"] {
+		t.Error("the same fields give different keys")
+	}
+}
