@@ -38,6 +38,9 @@ var ErrRunning = errors.New("the previous run of this job is still going")
 // ErrStopping means a run was not started because the service is stopping.
 var ErrStopping = errors.New("the service is stopping")
 
+// ErrNoJob: RunNow was asked for a job the schedules do not name.
+var ErrNoJob = errors.New("no job named")
+
 // Run is one attempt of a job, as its task sees it.
 type Run struct {
 	Job       Job
@@ -191,7 +194,7 @@ func (e *Engine) Jobs() []Job {
 func (e *Engine) RunNow(ctx context.Context, name string, retry bool) (Record, error) {
 	ent, ok := e.byName[name]
 	if !ok {
-		return Record{}, fmt.Errorf("no job named %q", name)
+		return Record{}, fmt.Errorf("%w %q", ErrNoJob, name)
 	}
 	retries := ent.job.Retries
 	if !retry {

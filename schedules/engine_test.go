@@ -252,6 +252,10 @@ func TestPanicIsRecordedAsFailedRun(t *testing.T) {
 	if _, err := e.RunNow(context.Background(), "crashy", true); err == nil {
 		t.Error("second run did not fail")
 	}
+	// A job the schedules do not name is told apart (enlist run's usage error).
+	if _, err := e.RunNow(context.Background(), "crashy2", true); !errors.Is(err, ErrNoJob) || err.Error() != `no job named "crashy2"` {
+		t.Errorf("unknown job: %v", err)
+	}
 }
 
 func TestTimeout(t *testing.T) {

@@ -59,7 +59,7 @@ type Model struct {
 // Models returns the model files in name order; a model that reads another
 // must sort after it (the files are numbered for that reason). The
 // is_college macro, generated from Go (college.go), comes first, then the
-// built-in universities (schools.go).
+// built-in universities (schools.go) and the peoples' list (ethnic.go).
 func Models() ([]Model, error) {
 	entries, err := fs.ReadDir(files, "models")
 	if err != nil {
@@ -69,7 +69,11 @@ func Models() ([]Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := []Model{collegeModel(), builtinSchools}
+	ethnic, err := ethnicModel()
+	if err != nil {
+		return nil, err
+	}
+	out := []Model{collegeModel(), builtinSchools, ethnic}
 	for _, e := range entries {
 		b, err := files.ReadFile("models/" + e.Name())
 		if err != nil {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"enlist/internal/metrics"
 	"enlist/internal/tabular"
+	"enlist/internal/warehouse"
 	"enlist/reports/page"
 )
 
@@ -53,35 +55,70 @@ func (s *Server) apiMetrics(w http.ResponseWriter, r *http.Request, c *call) {
 	if q.AsOf.IsZero() {
 		q.AsOf = s.today()
 	}
-	wh, release, err := s.pub.acquire(r.Context())
+	key := metricsKey{scope: q.Scope, year: q.Year, season: q.Season, asOf: q.AsOf.Format(time.DateOnly), depth: q.Depth}
+	// On the quick lane: a metrics answer takes a fraction of a bulletin's
+	// time and never waits behind bulletins being gathered.
+	a, err := fromCopy(r.Context(), s, &s.answers, s.quick, key, s.readMetrics)
 	if err != nil {
 		s.failed(w, r, c, err)
 		return
 	}
-	defer release()
-	key := fmt.Sprintf("%s|%d|%d|%s|%d", q.Scope, q.Year, q.Season, q.AsOf.Format(time.DateOnly), q.Depth)
-	if b, ok := s.answers.get(wh.Path(), key); ok {
-		writeMetrics(w, b)
-		return
-	}
-	done, err := s.turns.take(r.Context())
+	copyHeaders(w, a.From, a.Stale)
+	writeMetrics(w, a.V)
+}
+
+// metricsKey names a metrics API answer of a copy.
+type metricsKey struct {
+	scope, asOf         string
+	year, season, depth int
+}
+
+// readMetrics is the metrics API's answer, as enlist metrics --format
+// json writes it, from the copy wh.
+func (s *Server) readMetrics(ctx context.Context, wh *warehouse.Warehouse, k metricsKey) ([]byte, error) {
+	at, err := time.Parse(time.DateOnly, k.asOf)
 	if err != nil {
-		s.failed(w, r, c, err)
-		return
+		return nil, err
 	}
-	frame, err := metrics.Read(r.Context(), wh, q)
-	done()
+	// The week's figures of the whole province are read once and shared
+	// by every region's answer of that week (metrics.Province).
+	q, err := metrics.Resolve(ctx, wh.DB(), metrics.Query{Scope: k.scope, Year: k.year, Season: k.season, AsOf: at, Depth: k.depth})
 	if err != nil {
-		s.failed(w, r, c, err)
-		return
+		return nil, err
+	}
+	wk := weekKey{province: q.Scope[:2], asOf: k.asOf, year: q.Year, season: q.Season}
+	prov, err := s.provinces.get(ctx, wh, wk, func() (*metrics.Province, error) {
+		return metrics.ReadProvince(ctx, wh, wk.province, q.AsOf, q.Year, q.Season)
+	})
+	if err != nil {
+		return nil, err
+	}
+	frame, ok, err := prov.Of(q)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if frame, err = metrics.Read(ctx, wh, q); err != nil {
+			return nil, err
+		}
 	}
 	var buf bytes.Buffer
 	if err := tabular.Write(&buf, "json", frame); err != nil {
-		s.failed(w, r, c, err)
-		return
+		return nil, err
 	}
-	s.answers.put(wh.Path(), key, buf.Bytes())
-	writeMetrics(w, buf.Bytes())
+	return buf.Bytes(), nil
+}
+
+// copyHeaders say which published copy an API answer comes from, and,
+// right after a publish, that it is the previous one (the new copy's
+// answer is being computed): the body stays as enlist metrics writes it.
+func copyHeaders(w http.ResponseWriter, from copyInfo, stale bool) {
+	if !from.Published.IsZero() {
+		w.Header().Set("X-Enlist-Copy-Published", from.Published.UTC().Format(time.RFC3339))
+	}
+	if stale {
+		w.Header().Set("X-Enlist-Copy-Stale", "previous copy; the new one's answer is being computed")
+	}
 }
 
 func writeMetrics(w http.ResponseWriter, b []byte) {
@@ -106,11 +143,12 @@ func (s *Server) apiBulletin(w http.ResponseWriter, r *http.Request, c *call) {
 		s.badParam(w, r, c, err)
 		return
 	}
-	b, err := s.gather(r.Context(), c, at)
+	b, a, err := s.gather(r.Context(), c, at)
 	if err != nil {
 		s.failed(w, r, c, err)
 		return
 	}
+	copyHeaders(w, a.From, a.Stale)
 	if format != "html" {
 		s.sendWorkbook(w, r, c, "download", b, false)
 		return

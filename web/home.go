@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"enlist/internal/regions"
+	"enlist/internal/warehouse"
 	"enlist/reports/bulletin"
 	"enlist/reports/page"
 	"enlist/reports/workbook"
@@ -18,17 +19,33 @@ import (
 // gather reads the bulletin of c's region as of a date (today when zero),
 // from the published copy, as `enlist report weekly --latest` would: a
 // season without data shows the latest with data, and the page says so.
-func (s *Server) gather(ctx context.Context, c *call, at time.Time) (*bulletin.Bulletin, error) {
+// Right after a publish it may be the previous copy's bulletin while the
+// new copy's is gathered (copyCache); the answer says which copy.
+func (s *Server) gather(ctx context.Context, c *call, at time.Time) (*bulletin.Bulletin, answer[*bulletin.Bulletin], error) {
 	if at.IsZero() {
 		at = s.today()
 	}
-	wh, release, err := s.pub.acquire(ctx)
+	a, err := fromCopy(ctx, s, &s.bulletins, s.turns, bulletinKey{scope: c.Scope, asOf: at.Format(time.DateOnly), lang: c.Lang.bulletin()}, s.gatherBulletin)
+	if err != nil {
+		return nil, a, err
+	}
+	// Callers may set Generated; the others keep theirs.
+	b := *a.V
+	return &b, a, nil
+}
+
+// gatherBulletin is a bulletin as the console shows it, from the copy wh.
+func (s *Server) gatherBulletin(ctx context.Context, wh *warehouse.Warehouse, k bulletinKey) (*bulletin.Bulletin, error) {
+	at, err := time.Parse(time.DateOnly, k.asOf)
 	if err != nil {
 		return nil, err
 	}
-	defer release()
-	return s.bulletins.get(ctx, wh, bulletin.Options{Scope: c.Scope, AsOf: at, Lang: c.Lang.bulletin(),
-		Fallback: true, Signature: s.cfg.Signature})
+	return bulletin.Gather(ctx, wh, bulletin.Options{Scope: k.scope, AsOf: at, Lang: k.lang, Fallback: true, Signature: s.cfg.Signature,
+		Day: func(ctx context.Context, asOf time.Time, year, season int) (*bulletin.Day, error) {
+			return s.days.get(ctx, wh, weekKey{asOf: asOf.Format(time.DateOnly), year: year, season: season}, func() (*bulletin.Day, error) {
+				return bulletin.ReadDay(ctx, wh, asOf, year, season)
+			})
+		}})
 }
 
 // asOfOrFail reads as_of, answering 400 when it is bad.
@@ -47,16 +64,22 @@ func (s *Server) asOfOrFail(w http.ResponseWriter, r *http.Request, c *call) (ti
 // request asks for, or false once the failure has been answered: the
 // start of every page and download that shows a bulletin.
 func (s *Server) bulletinOrFail(w http.ResponseWriter, r *http.Request, c *call) (*bulletin.Bulletin, bool) {
+	b, _, ok := s.shownBulletin(w, r, c)
+	return b, ok
+}
+
+// shownBulletin is bulletinOrFail with the copy the bulletin came from.
+func (s *Server) shownBulletin(w http.ResponseWriter, r *http.Request, c *call) (*bulletin.Bulletin, answer[*bulletin.Bulletin], bool) {
 	at, ok := s.asOfOrFail(w, r, c)
 	if !ok {
-		return nil, false
+		return nil, answer[*bulletin.Bulletin]{}, false
 	}
-	b, err := s.gather(r.Context(), c, at)
+	b, a, err := s.gather(r.Context(), c, at)
 	if err != nil {
 		s.failed(w, r, c, err)
-		return nil, false
+		return nil, a, false
 	}
-	return b, true
+	return b, a, true
 }
 
 type childLink struct{ Code, Name, URL string }
@@ -67,13 +90,16 @@ type homePage struct {
 	PrevURL, NextURL, XLSXURL, UpURL string
 	Children                         []childLink
 	Body                             template.HTML
+	// Stale, when not empty, says the page shows the previous published
+	// copy while the new one's bulletin is gathered.
+	Stale string
 }
 
 // home is the bulletin of the region asked for (the user's own by
 // default) as the HTML bulletin shows it, with a week picker, the regions
 // below to drill into, and the workbook of what is shown.
 func (s *Server) home(w http.ResponseWriter, r *http.Request, c *call) {
-	b, ok := s.bulletinOrFail(w, r, c)
+	b, a, ok := s.shownBulletin(w, r, c)
 	if !ok {
 		return
 	}
@@ -90,6 +116,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, c *call) {
 	p := homePage{English: c.Lang == en, AsOf: day, Body: hosted.Body,
 		PrevURL: here(c.Scope, at.AddDate(0, 0, -7)), NextURL: here(c.Scope, at.AddDate(0, 0, 7)),
 		XLSXURL: c.link("/bulletin.xlsx", url.Values{"scope": {c.Scope}, "as_of": {day}})}
+	if a.Stale {
+		p.Stale = c.Lang.f("stale_copy", a.From.Published.In(s.cfg.Zone).Format("2006-01-02 15:04"))
+	}
 	if c.Scope != c.User.Region {
 		p.UpURL = here(regions.Parent(c.Scope), at)
 	}

@@ -66,6 +66,7 @@ var labels = map[string][2]string{
 	"next_week":        {"下一周", "Next week"},
 	"children":         {"下级单位", "Regions below"},
 	"no_children":      {"没有下级单位的数据。", "No region below has data."},
+	"stale_copy":       {"数据刚刚更新，新版本的通报正在生成：本页显示 %s 发布的版本，稍后刷新即可看到最新数据。", "The data were just updated and the new bulletin is being prepared: this page shows the copy published at %s; reload in a moment for the latest."},
 	"up":               {"上级", "Up"},
 	"download_xlsx":    {"下载 Excel 周通报", "Download the workbook (XLSX)"},
 	"download_quality": {"下载数据质量报告 (Excel)", "Download the data-quality workbook (XLSX)"},

@@ -69,7 +69,8 @@ func Serve(ctx context.Context, st *site.Site, eng *schedules.Engine, opt ServeO
 		Log: st.Logger(), NoRunNow: opt.NoRunNow, Site: st, Writer: opt.Writer,
 		// enlist.yaml's console: section.
 		Queries: settings.Console.Queries, SQLTimeout: settings.Console.SQLTimeoutDuration(),
-		SQLMaxRows: settings.Console.SQLMaxRows, SQLDownloadRows: settings.Console.SQLDownloadRows}
+		SQLMaxRows: settings.Console.SQLMaxRows, SQLDownloadRows: settings.Console.SQLDownloadRows,
+		Zone: settings.Location()}
 	if eng != nil {
 		wc.Scheduler = eng
 		wc.Inboxes, wc.Archives = jobFolders(st, eng.Jobs())

@@ -18,10 +18,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sort"
 	"sync"
 	"time"
 
 	"enlist/internal/jobs"
+	"enlist/internal/metrics"
 	"enlist/internal/scoped"
 	"enlist/internal/site"
 	"enlist/internal/warehouse"
@@ -108,17 +110,27 @@ type Config struct {
 	SavedQueries string
 	// Now is the clock (as-of dates default to its day); nil is time.Now.
 	Now func() time.Time
+	// Zone is the zone times are shown in (enlist.yaml's zone); nil is UTC.
+	Zone *time.Location
 }
 
 // Server serves the console and the API.
 type Server struct {
-	cfg       Config
-	pub       *published
-	turns     turns // the queries allowed to run at once
-	bulletins bulletins
-	answers   answers
-	sqlDict   sqlDictionary // the SQL page's data dictionary (sql.go)
-	writer    jobs.Writer   // the turn on the live warehouse (upload.go)
+	cfg Config
+	pub *published
+	// turns bound the queries run at once: bulletins and SQL on turns
+	// (Config.Queries), the metrics API on quick (one), and what a
+	// publish has the console compute anew on warmTurn (one).
+	turns, quick, warmTurn turns
+	// bulletins and answers keep what was computed from the current
+	// published copy, and the previous copy's meanwhile (cache.go).
+	bulletins copyCache[bulletinKey, *bulletin.Bulletin]
+	answers   copyCache[metricsKey, []byte]
+	days      shared[weekKey, *bulletin.Day]
+	provinces shared[weekKey, *metrics.Province]
+	computing sync.WaitGroup // computations of the caches under way
+	sqlDict   sqlDictionary  // the SQL page's data dictionary (sql.go)
+	writer    jobs.Writer    // the turn on the live warehouse (upload.go)
 	handler   http.Handler
 	// runs started from the console, kept until the server stops, so the
 	// runs page shows them before the published copy has their record.
@@ -153,9 +165,14 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Queries <= 0 {
 		cfg.Queries = 2
 	}
+	if cfg.Zone == nil {
+		cfg.Zone = time.UTC
+	}
 	s := &Server{cfg: cfg, pub: newPublished(cfg.Warehouse, warehouse.Options{Threads: cfg.Threads, MemoryLimit: cfg.MemoryLimit}),
-		turns: make(turns, cfg.Queries)}
-	s.bulletins.turns = s.turns
+		turns: make(turns, cfg.Queries), quick: make(turns, 1), warmTurn: make(turns, 1)}
+	s.bulletins.limit, s.answers.limit = cachedBulletins, cachedAnswers
+	s.bulletins.also = s.homePages
+	s.days.limit, s.provinces.limit = cachedWeeks, cachedWeeks
 	s.writer = cfg.Writer
 	if s.writer == nil {
 		s.writer = jobs.NewWriter()
@@ -188,6 +205,8 @@ func (s *Server) Close(ctx context.Context) error {
 		<-done
 	}
 	s.cancelRun()
+	// Answers being computed end with runCtx; their copy closes after.
+	s.computing.Wait()
 	return s.pub.close()
 }
 
@@ -208,3 +227,36 @@ func (s *Server) audit(r *http.Request, c *call, action, target string, status i
 }
 
 var errNoCopy = fmt.Errorf("the warehouse has no published copy yet: it appears after the first load (enlist ingest) or enlist init")
+
+// homePages are the bulletins a publish has the console gather at once:
+// the home page of each account's region (the province's and its cities'
+// leaders first) for this week, in Chinese, as the accounts will open them.
+func (s *Server) homePages() []bulletinKey {
+	if s.cfg.Users == nil {
+		return nil
+	}
+	users, err := s.cfg.Users()
+	if err != nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var codes []string
+	for _, u := range users {
+		if !u.Disabled && !seen[u.Region] {
+			seen[u.Region] = true
+			codes = append(codes, u.Region)
+		}
+	}
+	sort.Slice(codes, func(i, j int) bool {
+		if len(codes[i]) != len(codes[j]) {
+			return len(codes[i]) < len(codes[j])
+		}
+		return codes[i] < codes[j]
+	})
+	today := s.today().Format(time.DateOnly)
+	out := make([]bulletinKey, 0, len(codes))
+	for _, code := range codes {
+		out = append(out, bulletinKey{scope: code, asOf: today, lang: bulletin.Chinese})
+	}
+	return out
+}

@@ -12,6 +12,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -596,5 +597,73 @@ func TestUploadInTheBrowser(t *testing.T) {
 	}
 	if got := ledger(t, st); got["登记.csv"] != "wang" || got["任务.xlsx"] != "wang" || len(got) != 2 {
 		t.Errorf("published ledger: %v", got)
+	}
+}
+
+// TestUploadRecheckAndCrossSite: the options set on the preview are those
+// of the command line and check again (a wrong --kind refuses the file, no
+// --kind detects it again); a region outside the account's is refused
+// without losing the upload; a cross-site POST is refused and stores
+// nothing; another operator does not see the upload.
+func TestUploadRecheckAndCrossSite(t *testing.T) {
+	st := uploadSite(t)
+	s := newUploadServer(t, st, Config{})
+	path := filepath.Join(t.TempDir(), "登记.csv")
+	registrationsCSV(t, path, upCounty, 3, 0)
+	op := s.as(t, auth.User{Name: "wang", Role: auth.Operator, Region: upCounty})
+
+	body, ctype := multipartBody(t, []string{path}, nil)
+	req := httptest.NewRequest("POST", "/upload", body)
+	req.Header.Set("Content-Type", ctype)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if rec := serve(op, req); rec.Code != http.StatusForbidden || len(staging(t, st)) != 0 {
+		t.Errorf("cross-site upload = %d, staging %v", rec.Code, staging(t, st))
+	}
+
+	rec := postFiles(t, op, "/upload", []string{path}, nil)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("upload = %d: %s", rec.Code, rec.Body)
+	}
+	page := rec.Header().Get("Location")
+	status := func() string {
+		t.Helper()
+		rec := get(t, op, "GET", page)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET %s = %d: %s", page, rec.Code, rec.Body)
+		}
+		i := strings.Index(rec.Body.String(), `data-status="`)
+		if i < 0 {
+			t.Fatalf("no file on the preview: %s", rec.Body)
+		}
+		rest := rec.Body.String()[i+len(`data-status="`):]
+		return rest[:strings.IndexByte(rest, '"')]
+	}
+	if got := status(); got != "would_load" {
+		t.Errorf("first check: %s", got)
+	}
+	for _, c := range []struct {
+		form url.Values
+		code int
+		want string
+	}{
+		{url.Values{"kind": {"quotas"}}, http.StatusSeeOther, "refused"},
+		{url.Values{"kind": {""}, "year": {"2025"}, "map": {"应征青年身份证号码=id_number"}}, http.StatusSeeOther, "would_load"},
+		{url.Values{"region": {upSibling}}, http.StatusForbidden, "would_load"},
+		{url.Values{"season": {"3"}}, http.StatusBadRequest, "would_load"},
+	} {
+		rec := postForm(t, op, page+"/check", c.form)
+		if rec.Code != c.code {
+			t.Errorf("re-check %v = %d, want %d: %.300s", c.form, rec.Code, c.code, rec.Body)
+		}
+		if got := status(); got != c.want {
+			t.Errorf("after re-check %v: %s, want %s", c.form, got, c.want)
+		}
+	}
+	li := s.as(t, auth.User{Name: "li", Role: auth.Operator, Region: upCounty})
+	if rec := get(t, li, "GET", page); rec.Code != http.StatusNotFound {
+		t.Errorf("another operator's GET = %d", rec.Code)
+	}
+	if rec := postForm(t, op, page+"/cancel", nil); rec.Code != http.StatusSeeOther || len(staging(t, st)) != 0 {
+		t.Errorf("cancel = %d, staging %v", rec.Code, staging(t, st))
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -37,7 +36,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		"  enlist bench                                        # 1,000,000 and 10,000,000 registrations\n"+
 			"  enlist bench --registrations 50000 --large 0 --runs 1\n"+
 			"  enlist bench --out bench.json --keep /tmp/bench    # JSON for tools; keep files and the log")
-	opt := bench.Options{Exe: "", Python: defaultPython()}
+	opt := bench.Options{Exe: "", Python: bench.DefaultPython()}
 	var out string
 	fs.IntVar(&opt.Registrations, "registrations", 1_000_000, "registrations of the province")
 	fs.IntVar(&opt.Large, "large", 10_000_000, "registrations of the large scenario (0 skips it)")
@@ -127,12 +126,8 @@ func runBenchConsole(ctx context.Context, e *env, args []string) error {
 // writeFigures writes a bench report as JSON to out; cmd names the
 // command in its error.
 func writeFigures(cmd, out string, rep any) error {
-	b, err := json.MarshalIndent(rep, "", "  ")
-	if err == nil {
-		err = os.WriteFile(out, append(b, '\n'), 0o644)
-	}
-	if err != nil {
-		return fmt.Errorf("%s: write %s: %w", cmd, out, err)
+	if err := bench.WriteJSON(out, rep); err != nil {
+		return fmt.Errorf("%s: %w", cmd, err)
 	}
 	return nil
 }
@@ -163,13 +158,4 @@ func runBenchLimit(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "%s: %d rows\n", rest[1], rows)
 	return nil
-}
-
-func defaultPython() string {
-	// Debian's pandas and openpyxl live under the system interpreter,
-	// which need not be the first python3 on PATH.
-	if _, err := os.Stat("/usr/bin/python3"); err == nil {
-		return "/usr/bin/python3"
-	}
-	return "python3"
 }

@@ -2,10 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"enlist/pipelines/load"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"enlist/internal/jobs"
@@ -44,10 +43,7 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	e.progressDone()
 	if report != nil {
 		if format == "json" {
-			enc := json.NewEncoder(e.stdout)
-			enc.SetEscapeHTML(false)
-			enc.SetIndent("", "  ")
-			if err := enc.Encode(report); err != nil {
+			if err := report.WriteJSON(e.stdout); err != nil {
 				return err
 			}
 		} else {
@@ -80,7 +76,7 @@ func printCheck(w io.Writer, r *jobs.CheckReport) {
 			fmt.Fprintf(w, "%s: would be refused: %s\n", name, f.Refusal)
 			continue
 		}
-		fmt.Fprintf(w, "%s: %s [%s]\n", name, kindText(f.Kind, f.ExamType), scopeText(*f.Scope))
+		fmt.Fprintf(w, "%s: %s [%s]\n", name, load.KindText(f.Kind, f.ExamType), f.Scope.Text())
 		var hs []string
 		for _, h := range f.Headers {
 			hs = append(hs, fmt.Sprintf("%s → %s (%s)", h.Header, h.Column, h.Rule))
@@ -90,14 +86,7 @@ func printCheck(w io.Writer, r *jobs.CheckReport) {
 			fmt.Fprintf(w, "  ignored columns: %s\n", strings.Join(f.Ignored, ", "))
 		}
 		fmt.Fprintf(w, "  rows: %d read, %d would be accepted, %d rejected, %d flagged\n", f.Read, f.Accepted, f.Rejected, f.Flagged)
-		reasons := make([]string, 0, len(f.Reasons))
-		for reason := range f.Reasons {
-			reasons = append(reasons, reason)
-		}
-		sort.Slice(reasons, func(i, j int) bool {
-			a, b := f.Reasons[reasons[i]], f.Reasons[reasons[j]]
-			return a > b || a == b && reasons[i] < reasons[j]
-		})
+		reasons := f.ReasonsByCount()
 		for i, reason := range reasons {
 			if i == 5 {
 				fmt.Fprintf(w, "  … %d more reasons\n", len(reasons)-5)

@@ -6,17 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"path/filepath"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"enlist/internal/jobs"
-	"enlist/internal/synth"
+	"enlist/internal/site"
 	"enlist/pipelines/load"
-	"enlist/reports"
-	"enlist/reports/assets"
-	"enlist/reports/bulletin"
 )
 
 func runDemo(ctx context.Context, e *env, args []string) error {
@@ -25,8 +21,11 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 			"mid-size province (河南省, about 100,000 registrations, a little messy input), load every\n"+
 			"extract, print a summary per kind, and write the province's weekly bulletin (XLSX and HTML,\n"+
 			"as of 31 August) into DIR/reports. The year before is generated and loaded too, so\n"+
-			"metrics_year_on_year shows last year's figures. Running it again changes nothing.",
-		"  enlist demo\n  enlist demo --dir /tmp/enlist-demo --registrations 20000")
+			"metrics_year_on_year shows last year's figures. Running it again changes nothing.\n"+
+			"--province 53 generates 云南省 instead, a province of many peoples: about a third of its\n"+
+			"registrations are of ethnic minorities (河南's are about 1 %), shown in the bulletin's\n"+
+			"少数民族 lines; in both, most counties set a female quota (女兵).",
+		"  enlist demo\n  enlist demo --dir /tmp/enlist-demo --registrations 20000\n  enlist demo --province 53 --dir demo-yunnan")
 	dir := fs.String("dir", "demo", "folder for the extracts, warehouse and secret")
 	n := fs.Int("registrations", 100000, "registrations to generate")
 	province := fs.String("province", "41", "province code")
@@ -45,63 +44,29 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if !flagGiven(fs, "db") {
 		e.db = filepath.Join(*dir, "enlist.duckdb")
 	}
-	extracts := filepath.Join(*dir, "extracts")
-	if _, err := generate(ctx, e, synth.Options{Province: *province, Year: *year, Registrations: *n,
-		Seed: 1, Messy: 0.02, Out: extracts, PriorYears: *years - 1}); err != nil {
-		return err
+	d, err := jobs.RunDemo(ctx, e.site(), jobs.DemoOptions{Dir: *dir, Province: *province, Year: *year, Registrations: *n, Years: *years,
+		Generating:  func(name string, done, total int) { e.progress("generating %s: %d/%d", name, done, total) },
+		Initialised: func(done site.Initialised) { e.progressDone(); printInit(e, done) },
+		Loading:     func(file string, rows int) { e.progress("%s: %d rows", file, rows) },
+		Notice:      func(msg string) { fmt.Fprintln(e.stdout, msg) }})
+	e.progressDone()
+	if errors.Is(err, jobs.ErrNotProvince) {
+		return fmt.Errorf("%w: --province %w", errUsage, err)
 	}
-	if err := initWarehouse(ctx, e); err != nil {
-		return err
+	if d.Loaded {
+		printDemoSummary(e, d.Ingested.Results, d.Took)
+		if d.Ingested.Refused != nil {
+			fmt.Fprintf(e.stdout, "\nfiles refused:\n%v\n", d.Ingested.Refused)
+		}
+		fmt.Fprintf(e.stdout, "\nwarehouse: %s\nnext: enlist --db %s status\n", e.db, e.db)
 	}
-	key, err := e.site().Key()
-	if err != nil {
-		return err
+	if len(d.Bulletin) > 0 {
+		if d.NoPage != nil {
+			d.Bulletin = append(d.Bulletin, fmt.Sprintf("(no HTML page: %v)", d.NoPage))
+		}
+		fmt.Fprintf(e.stdout, "\nweekly bulletin (周通报):\n  %s\n", strings.Join(d.Bulletin, "\n  "))
 	}
-	wh, err := e.site().Open(ctx)
-	if err != nil {
-		return err
-	}
-	start := time.Now()
-	results, loadErr := ingest(ctx, e, wh, key, []string{extracts}, load.Options{})
-	elapsed := time.Since(start)
-	closeErr := wh.Close()
-	if closeErr == nil {
-		closeErr = e.site().Publish(ctx)
-	}
-	printDemoSummary(e, results, elapsed)
-	if loadErr != nil {
-		fmt.Fprintf(e.stdout, "\nfiles refused:\n%v\n", loadErr)
-	}
-	fmt.Fprintf(e.stdout, "\nwarehouse: %s\nnext: enlist --db %s status\n", e.db, e.db)
-	if closeErr != nil {
-		return errors.Join(loadErr, closeErr)
-	}
-	return errors.Join(loadErr, demoBulletin(ctx, e, *province, *year, filepath.Join(*dir, "reports")))
-}
-
-// demoBulletin writes the generated province's weekly bulletin as of 31
-// August, late in the summer-autumn season, and prints where it went.
-func demoBulletin(ctx context.Context, e *env, province string, year int, out string) error {
-	s := e.site()
-	wh, err := s.OpenReader(ctx, false)
-	if err != nil {
-		return err
-	}
-	sig, err := s.Signature()
-	if err != nil {
-		return errors.Join(err, wh.Close())
-	}
-	files, err := jobs.WriteReport(ctx, wh, "weekly", reports.Options{Out: out, Options: bulletin.Options{
-		Scope: province, AsOf: time.Date(year, 8, 31, 0, 0, 0, 0, time.UTC), Signature: sig}})
-	err = errors.Join(err, wh.Close())
-	if errors.Is(err, assets.ErrNoBundle) && len(files) == 1 {
-		// A binary built without `make assets` still shows the workbook.
-		files = append(files, fmt.Sprintf("(no HTML page: %v)", assets.ErrNoBundle))
-	} else if err != nil {
-		return fmt.Errorf("demo bulletin: %w", err)
-	}
-	fmt.Fprintf(e.stdout, "\nweekly bulletin (周通报):\n  %s\n", strings.Join(files, "\n  "))
-	return nil
+	return errors.Join(d.Ingested.Refused, err)
 }
 
 func flagGiven(fs *flag.FlagSet, name string) bool {
@@ -115,45 +80,12 @@ func flagGiven(fs *flag.FlagSet, name string) bool {
 }
 
 func printDemoSummary(e *env, results []load.Result, elapsed time.Duration) {
-	type sums struct {
-		files, already, read, accepted, rejected, flagged int
-		took                                              time.Duration
-	}
-	by := map[string]*sums{}
-	for _, r := range results {
-		k := string(r.Kind)
-		if r.Status == "already_loaded" {
-			k = "(already loaded)"
-		}
-		s := by[k]
-		if s == nil {
-			s = &sums{}
-			by[k] = s
-		}
-		s.files++
-		s.read += r.Read
-		s.accepted += r.Accepted
-		s.rejected += r.Rejected
-		s.flagged += r.Flagged
-		s.took += r.Duration
-	}
-	kinds := make([]string, 0, len(by))
-	for k := range by {
-		kinds = append(kinds, k)
-	}
-	sort.Strings(kinds)
+	byKind, all := jobs.TotalsByKind(results)
+	all.Took = elapsed
 	tw := tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "kind\tfiles\tread\taccepted\trejected\tflagged\tseconds\t")
-	var tot sums
-	for _, k := range kinds {
-		s := by[k]
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%.1f\t\n", k, s.files, s.read, s.accepted, s.rejected, s.flagged, s.took.Seconds())
-		tot.files += s.files
-		tot.read += s.read
-		tot.accepted += s.accepted
-		tot.rejected += s.rejected
-		tot.flagged += s.flagged
+	for _, s := range append(byKind, all) {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%.1f\t\n", s.Kind, s.Files, s.Read, s.Accepted, s.Rejected, s.Flagged, s.Took.Seconds())
 	}
-	fmt.Fprintf(tw, "total\t%d\t%d\t%d\t%d\t%d\t%.1f\t\n", tot.files, tot.read, tot.accepted, tot.rejected, tot.flagged, elapsed.Seconds())
 	tw.Flush()
 }

@@ -2,10 +2,11 @@ package main
 
 import (
 	"context"
+	"enlist/internal/jobs"
+	"errors"
 	"fmt"
 	"time"
 
-	"enlist/internal/regions"
 	"enlist/internal/synth"
 )
 
@@ -53,21 +54,12 @@ func runGen(ctx context.Context, e *env, args []string) error {
 }
 
 func generate(ctx context.Context, e *env, opt synth.Options) (synth.Manifest, error) {
-	tab, err := regions.Builtin()
-	if err != nil {
-		return synth.Manifest{}, err
-	}
-	if _, ok := tab.Lookup(opt.Province); !ok || len(opt.Province) != 2 {
-		return synth.Manifest{}, fmt.Errorf("%w: --province %q is not a province code (e.g. 41 for 河南省)", errUsage, opt.Province)
-	}
-	start := time.Now()
-	m, err := synth.Generate(ctx, opt, tab, func(done, total int) {
-		e.progress("generating %s: %d/%d", tab.Name(opt.Province), done, total)
+	m, err := jobs.Generate(ctx, e.site(), opt, func(name string, done, total int) {
+		e.progress("generating %s: %d/%d", name, done, total)
 	})
 	e.progressDone()
-	if err != nil {
-		return m, err
+	if errors.Is(err, jobs.ErrNotProvince) {
+		return m, fmt.Errorf("%w: --province %w", errUsage, err)
 	}
-	e.log.Info("generated extracts", "province", opt.Province, "files", len(m.Files), "seconds", time.Since(start).Seconds())
-	return m, nil
+	return m, err
 }

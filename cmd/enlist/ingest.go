@@ -8,8 +8,7 @@ import (
 	"strings"
 
 	"enlist/internal/jobs"
-	"enlist/internal/secret"
-	"enlist/internal/warehouse"
+	"enlist/internal/site"
 	"enlist/pipelines/load"
 	"enlist/pipelines/mapping"
 )
@@ -43,26 +42,13 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	if err := finishIngestFlags(opt, maps, *kind); err != nil {
 		return err
 	}
-	opt.LoadedBy = operator()
-	// The warehouse first: a mistyped --db is named as such, not as a
-	// missing secret beside it.
-	s := e.site()
-	wh, err := s.Open(ctx)
-	if err != nil {
-		return err
-	}
-	key, err := s.Key()
-	if err != nil {
-		return errors.Join(err, wh.Close())
-	}
-	results, loadErr := ingest(ctx, e, wh, key, paths, *opt)
-	printResults(e, results)
-	if err := wh.Close(); err != nil {
-		return errors.Join(loadErr, err)
-	}
-	// Files that loaded are committed even when another was refused, so
-	// readers get them either way.
-	return errors.Join(loadErr, s.Publish(ctx))
+	opt.LoadedBy = site.Operator()
+	in, err := jobs.IngestAndPublish(ctx, e.site(), paths, *opt,
+		func(file string, rows int) { e.progress("%s: %d rows", file, rows) },
+		func(msg string) { fmt.Fprintln(e.stdout, msg) })
+	e.progressDone()
+	printResults(e, in.Results)
+	return errors.Join(in.Refused, err)
 }
 
 // ingestFlags registers the flags ingest and check share.
@@ -94,16 +80,6 @@ func finishIngestFlags(opt *load.Options, maps headerMaps, kind string) error {
 	return nil
 }
 
-// ingest loads paths as enlist ingest and enlist demo do, showing progress
-// on the terminal line.
-func ingest(ctx context.Context, e *env, wh *warehouse.Warehouse, key secret.Key, paths []string, opt load.Options) ([]load.Result, error) {
-	results, err := jobs.Ingest(ctx, e.site(), wh, key, paths, opt,
-		func(file string, rows int) { e.progress("%s: %d rows", file, rows) },
-		func(msg string) { fmt.Fprintln(e.stdout, msg) })
-	e.progressDone()
-	return results, err
-}
-
 // headerMaps is the repeatable --map HEADER=column flag.
 type headerMaps map[string]string
 
@@ -115,21 +91,7 @@ func (m headerMaps) String() string {
 	return strings.Join(parts, ", ")
 }
 
-func (m headerMaps) Set(v string) error {
-	i := strings.LastIndex(v, "=")
-	if i <= 0 || i == len(v)-1 {
-		return fmt.Errorf("%q: write HEADER=column, e.g. --map '户籍地编码=region_code'", v)
-	}
-	h, col := strings.TrimSpace(v[:i]), strings.TrimSpace(v[i+1:])
-	if !mapping.IsColumn(col) {
-		return fmt.Errorf("%q: %q is not a column; columns are %s", v, col, strings.Join(mapping.Columns(), ", "))
-	}
-	if prev, ok := m[h]; ok && prev != col {
-		return fmt.Errorf("%q: header %q is already mapped to %s", v, h, prev)
-	}
-	m[h] = col
-	return nil
-}
+func (m headerMaps) Set(v string) error { return mapping.AddHeaderMap(m, v) }
 
 func printResults(e *env, results []load.Result) {
 	for _, r := range results {
@@ -142,7 +104,7 @@ func printResults(e *env, results []load.Result) {
 			file += fmt.Sprintf(" (sheet %s)", r.Sheet)
 		}
 		fmt.Fprintf(e.stdout, "%s: %s [%s] load %d: %d read, %d accepted, %d rejected, %d flagged",
-			file, kindText(string(r.Kind), r.ExamType), scopeText(r.Scope), r.LoadID, r.Read, r.Accepted, r.Rejected, r.Flagged)
+			file, load.KindText(string(r.Kind), r.ExamType), r.Scope.Text(), r.LoadID, r.Read, r.Accepted, r.Rejected, r.Flagged)
 		if r.Restores != 0 {
 			fmt.Fprintf(e.stdout, ", makes the file current again (it was load %d, %s since)", r.Restores, r.RestoredStatus)
 		}
@@ -157,24 +119,4 @@ func printResults(e *env, results []load.Result) {
 			fmt.Fprintf(e.stdout, "  warning: %s\n", w)
 		}
 	}
-}
-
-// kindText is a load's kind as enlist prints it: exams with their type.
-func kindText(kind, examType string) string {
-	if examType != "" {
-		return kind + "/" + examType
-	}
-	return kind
-}
-
-// scopeText is a load's scope as enlist prints it: "4101 2025 S1".
-func scopeText(s load.Scope) string {
-	out := s.Region
-	if s.Year != 0 {
-		out += fmt.Sprintf(" %d", s.Year)
-	}
-	if s.Season != 0 {
-		out += fmt.Sprintf(" S%d", s.Season)
-	}
-	return strings.TrimSpace(out)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"enlist/internal/site"
 	"fmt"
 )
 
@@ -26,6 +27,12 @@ func runInit(ctx context.Context, e *env, args []string) error {
 // warehouse up to date (site.Init), and says what it did.
 func initWarehouse(ctx context.Context, e *env) error {
 	done, err := e.site().Init(ctx)
+	printInit(e, done)
+	return err
+}
+
+// printInit says what site.Init did.
+func printInit(e *env, done site.Initialised) {
 	if done.SecretCreated {
 		fmt.Fprintf(e.stdout, "created secret %s (mode 0600); keep it outside the warehouse and back it up: without it new loads cannot be matched to earlier ones\n", done.SecretPath)
 	}
@@ -37,5 +44,4 @@ func initWarehouse(ctx context.Context, e *env) error {
 	if done.SchemaVersion != 0 {
 		fmt.Fprintf(e.stdout, "warehouse %s ready (schema version %d, secret fingerprint %s)\n", e.db, done.SchemaVersion, done.Fingerprint)
 	}
-	return err
 }

@@ -127,6 +127,20 @@ func TestDemoTwiceChangesNothing(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, `"region_name": "郑州市"`) || !strings.Contains(out, `"season": 1`) {
 		t.Errorf("metrics json: %d\n%s", code, out)
 	}
+	// The universities of 郑州市 (the demo lists Henan's), ranked by approved.
+	code, out, errs = enlist(t, "--db", db, "metrics", "--scope", "4101", "--schools", "--as-of", "2025-09-30", "--format", "csv")
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); code != exitOK || len(lines) != 1+14 ||
+		!strings.HasPrefix(lines[0], "year,season,as_of_date,school_code,school_name,") || !strings.Contains(out, "郑州大学") {
+		t.Errorf("metrics --schools: %d %s\n%s", code, errs, out)
+	}
+	code, out, _ = enlist(t, "--db", db, "metrics", "--scope", "4101", "--schools", "--as-of", "2025-09-30")
+	if code != exitOK || !strings.Contains(out, "approved_rank") || !strings.Contains(out, "applied_per_thousand") {
+		t.Errorf("metrics --schools table: %d\n%s", code, out)
+	}
+	if code, _, errs := enlist(t, "--db", db, "metrics", "--scope", "410102", "--schools", "--as-of", "2025-09-30"); code != exitFailure ||
+		!strings.Contains(errs, "no universities in this region") || !strings.Contains(errs, "--kind schools") {
+		t.Errorf("metrics --schools of a county without one: %d %q", code, errs)
+	}
 	if code, _, errs := enlist(t, "--db", db, "metrics", "--scope", "11"); code != exitFailure || !strings.Contains(errs, "no data") {
 		t.Errorf("metrics for a province without data: %d %q", code, errs)
 	}

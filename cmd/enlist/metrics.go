@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"enlist/internal/metrics"
+	"enlist/internal/jobs"
 	"enlist/internal/tabular"
 )
 
@@ -50,23 +50,15 @@ func runMetrics(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: --format must be table, csv or json", errUsage)
 	}
 	q.Depth = *depth
-	wh, err := e.site().OpenReader(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer wh.Close()
-	if err := e.announcePeriod(ctx, wh.DB(), q); err != nil {
-		return err
-	}
-	read, columns := metrics.Read, tableColumns
-	if *schools {
-		read, columns = metrics.ReadSchools, schoolTableColumns
-	}
-	frame, err := read(ctx, wh, q)
+	frame, err := jobs.ReadMetrics(ctx, e.site(), q, *schools, e.announcePeriod)
 	if err != nil {
 		return err
 	}
 	if *format == "table" {
+		columns := tableColumns
+		if *schools {
+			columns = schoolTableColumns
+		}
 		frame = frame.Select(columns...)
 	}
 	return tabular.Write(e.stdout, *format, frame)

@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"enlist/internal/jobs"
-	"enlist/reports"
 	"enlist/reports/bulletin"
 )
 
@@ -50,26 +48,9 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: --lang: %w", errUsage, err)
 	}
-	sig, err := e.site().Signature()
-	if err != nil {
-		return err
-	}
-	opt := reports.Options{Out: *out, Options: bulletin.Options{Scope: q.Scope, Year: q.Year, Season: q.Season, AsOf: q.AsOf, Lang: l, Signature: sig, Fallback: q.Fallback}}
-	wh, err := e.site().OpenReader(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer wh.Close()
-	if err := e.announcePeriod(ctx, wh.DB(), q); err != nil {
-		return err
-	}
-	start := time.Now()
-	files, err := jobs.WriteReport(ctx, wh, kind, opt)
+	files, err := jobs.Report(ctx, e.site(), kind, q, *out, l, e.announcePeriod)
 	for _, f := range files {
 		fmt.Fprintln(e.stdout, f)
-	}
-	if err == nil {
-		e.log.Info("report written", "report", kind, "scope", q.Scope, "files", files, "seconds", time.Since(start).Seconds())
 	}
 	return err
 }

@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	iofs "io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -50,15 +47,7 @@ func runRollup(ctx context.Context, e *env, args []string) error {
 	// The province warehouse is this command's warehouse: its secret,
 	// configuration and published copy are found beside it.
 	e.db = *into
-	if _, err := os.Stat(e.db); errors.Is(err, iofs.ErrNotExist) {
-		return fmt.Errorf("no warehouse at %s: check --into; enlist --db %s init creates the province's warehouse and records its secret's fingerprint", e.db, e.db)
-	}
-	opt, err := e.site().RollupOptions(withdraw)
-	if err != nil {
-		return err
-	}
-	opt.Progress = func(source, step string) { e.progress("rollup %s: %s", source, step) }
-	rep, err := rollup.Run(ctx, *into, sources, opt)
+	rep, err := jobs.Rollup(ctx, e.site(), sources, withdraw, func(source, step string) { e.progress("rollup %s: %s", source, step) })
 	e.progressDone()
 	printRollup(e, rep)
 	return err
@@ -114,23 +103,12 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: --kind %w", errUsage, err)
 	}
-	wh, err := e.site().OpenReader(ctx, false)
-	if err != nil {
-		return err
-	}
-	live, _ := filepath.Abs(e.db)
-	copyPath, _ := filepath.Abs(wh.Path())
-	note, err := export.Write(ctx, wh.DB(), *out, export.Options{Kinds: chosen, Warehouse: live, ReadFrom: copyPath,
-		Progress: func(kind string) { e.progress("export %s", kind) }})
+	note, err := jobs.Export(ctx, e.site(), *out, chosen, func(kind string) { e.progress("export %s", kind) })
 	e.progressDone()
-	if cerr := wh.Close(); cerr != nil {
-		err = errors.Join(err, cerr)
-	}
 	if err != nil {
 		return err
 	}
 	for _, w := range note.Kinds {
-		e.log.Info("exported", "kind", w.Kind, "rows", w.Rows, "files", w.Files, "partitions", len(w.Partitions))
 		fmt.Fprintf(e.stdout, "%-14s %9d rows  %4d files  %3d partitions\n", w.Kind, w.Rows, w.Files, len(w.Partitions))
 	}
 	fmt.Fprintf(e.stdout, "wrote %s (read from %s); see %s\n", *out, note.ReadFrom, filepath.Join(*out, export.NoteFile))

@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
+	"enlist/schedules"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -54,34 +54,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := e.serviceLog(*format); err != nil {
 		return err
 	}
-	// The console's uploads and the writing jobs take turns on the live file.
-	writer := jobs.NewWriter()
-	eng, err := jobs.EngineSharing(e.site(), *dir, writer)
-	if err != nil && *noSchedules {
-		// The console lists the jobs when it can; it serves without them.
-		e.log.Warn("the console lists no job", "schedules", *dir, "error", err)
-		eng, err = nil, nil
-	}
-	if err != nil {
-		return err
-	}
-	if *noSchedules {
-		return web.Serve(ctx, e.site(), eng, web.ServeOptions{Addr: *addr, Grace: *grace, NoRunNow: true, Writer: writer})
-	}
-	unlock, err := e.site().ServiceLock()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	e.log.Info("service starting", "warehouse", e.db, "schedules", *dir, "jobs", len(eng.Jobs()), "pid", os.Getpid())
-	if *addr == "" {
-		return eng.Serve(ctx, *grace)
-	}
-	console := make(chan error, 1)
-	go func() {
-		console <- web.Serve(ctx, e.site(), eng, web.ServeOptions{Addr: *addr, Grace: *grace, Writer: writer})
-	}()
-	return errors.Join(eng.Serve(ctx, *grace), <-console)
+	return web.RunService(ctx, e.site(), web.ServiceOptions{Schedules: *dir, Grace: *grace,
+		Console: web.ServeOptions{Addr: *addr}, NoSchedules: *noSchedules})
 }
 
 func runRun(ctx context.Context, e *env, args []string) error {
@@ -107,14 +81,10 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	known := false
-	for _, j := range eng.Jobs() {
-		known = known || j.Name == rest[0]
-	}
-	if !known {
+	rec, err := eng.RunNow(ctx, rest[0], !*noRetry)
+	if errors.Is(err, schedules.ErrNoJob) {
 		return fmt.Errorf("%w: no job named %q in %s (enlist jobs lists them)", errUsage, rest[0], *dir)
 	}
-	rec, err := eng.RunNow(ctx, rest[0], !*noRetry)
 	if rec.ID != 0 || rec.Status != "" {
 		fmt.Fprintf(e.stdout, "%s: %s (run %d, attempt %d, %.1fs)", rec.Job, rec.Status, rec.ID, rec.Attempt,
 			rec.Finished.Sub(rec.Started).Seconds())

@@ -13,7 +13,6 @@ import (
 	"enlist/internal/analyst/prompt"
 	"enlist/internal/jobs"
 	"enlist/internal/scoped"
-	"enlist/internal/site"
 	"enlist/internal/tabular"
 )
 
@@ -24,7 +23,6 @@ type sqlOptions struct {
 	timeout time.Duration
 	maxRows int
 	headers string // name or zh: the XLSX header row
-	xlsx    analyst.XLSXOptions
 }
 
 // varFlags collects repeated --var NAME=VALUE.
@@ -33,12 +31,9 @@ type varFlags []analyst.Var
 func (v *varFlags) String() string { return "" }
 
 func (v *varFlags) Set(s string) error {
-	name, value, ok := strings.Cut(s, "=")
-	if !ok || !jobs.VarName.MatchString(name) {
-		return fmt.Errorf("want NAME=VALUE, got %q", s)
-	}
-	*v = append(*v, analyst.Var{Name: name, Value: value})
-	return nil
+	nv, err := jobs.ParseVar(s)
+	*v = append(*v, nv)
+	return err
 }
 
 func runSQL(ctx context.Context, e *env, args []string) error {
@@ -117,16 +112,12 @@ func runSQL(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: no query given", errUsage)
 	}
 
-	open := jobs.OpenSQL
 	if *scope != "" {
 		if err := scoped.CheckScope(*scope); err != nil {
 			return fmt.Errorf("%w: --scope: %w", errUsage, err)
 		}
-		open = func(ctx context.Context, s *site.Site, vars []analyst.Var, what string) (*analyst.Session, string, func(), error) {
-			return jobs.OpenScopedSQL(ctx, s, *scope, vars, what)
-		}
 	}
-	s, from, closeSession, err := open(ctx, e.site(), vars, "--var ")
+	s, from, closeSession, err := jobs.OpenSQLAs(ctx, e.site(), *scope, vars, "--var ")
 	if err != nil {
 		return err
 	}
@@ -147,14 +138,7 @@ func runSQL(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "variable %s set\n", res.Variable)
 		return nil
 	}
-	if o.format == "xlsx" {
-		// Rates as percentages and, with --headers zh, Chinese headers,
-		// from the dictionary's comments on same-named columns.
-		if o.xlsx, err = s.XLSXOptionsFor(ctx, res.Frame.Columns, o.headers == "zh"); err != nil {
-			return err
-		}
-	}
-	return o.write(e, res.Frame)
+	return s.WriteResult(ctx, res.Frame, analyst.Output{Format: o.format, Path: o.out, W: e.stdout, ZhHeaders: o.headers == "zh"})
 }
 
 // settle checks the output flags and picks the format from --out's
@@ -188,17 +172,6 @@ func (o *sqlOptions) settle() error {
 	return nil
 }
 
-// write puts a result where --out and --format say.
-func (o sqlOptions) write(e *env, f *tabular.Frame) error {
-	if o.out != "" {
-		return analyst.WriteResultFile(o.out, o.format, f, o.xlsx)
-	}
-	if err := analyst.WriteResult(e.stdout, o.format, f, o.xlsx); err != nil {
-		return fmt.Errorf("write result %s: %w", o.out, err)
-	}
-	return nil
-}
-
 func runSchema(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlags("schema", "[--format table|csv|json] [NAME]",
 		"The analysts' data dictionary: every table, view and macro of the warehouse with its\n"+
@@ -219,21 +192,16 @@ func runSchema(ctx context.Context, e *env, args []string) error {
 	if *format != "table" && *format != "csv" && *format != "json" {
 		return fmt.Errorf("%w: --format must be table, csv or json", errUsage)
 	}
-	wh, err := e.site().OpenReader(ctx, true)
+	name := ""
+	if len(rest) == 1 {
+		name = rest[0]
+	}
+	objects, obj, err := jobs.Dictionary(ctx, e.site(), name)
 	if err != nil {
 		return err
 	}
-	defer wh.Close()
-	if len(rest) == 0 {
-		f, err := analyst.Objects(ctx, wh.DB())
-		if err != nil {
-			return err
-		}
-		return tabular.Write(e.stdout, *format, f)
-	}
-	obj, err := analyst.Describe(ctx, wh.DB(), rest[0])
-	if err != nil {
-		return err
+	if obj == nil {
+		return tabular.Write(e.stdout, *format, objects)
 	}
 	if *format == "table" {
 		analyst.WriteObjectHead(e.stdout, obj)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"enlist/internal/regions"
+	"enlist/internal/site"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,8 +13,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"enlist/internal/regions"
-	"enlist/web/audit"
 	"enlist/web/auth"
 )
 
@@ -79,8 +79,7 @@ func runUser(ctx context.Context, e *env, args []string) error {
 	}
 
 	var r auth.Role
-	var code string
-	var table *regions.Table
+	var code, regionName string
 	if sub == "add" {
 		if *role == "" {
 			return fmt.Errorf("%w: give --role leader, analyst, operator or admin", errUsage)
@@ -88,17 +87,8 @@ func runUser(ctx context.Context, e *env, args []string) error {
 		if r, err = auth.ParseRole(*role); err != nil {
 			return fmt.Errorf("%w: --role: %v", errUsage, err)
 		}
-		if code = regions.NormaliseCode(*region); code == "" {
-			return fmt.Errorf("%w: --region %q is not a division code: give a province, city, county or town code such as 410102", errUsage, *region)
-		}
-		if err := auth.ValidRegion(code); err != nil {
-			return fmt.Errorf("%w: --region: %v", errUsage, err)
-		}
-		if table, err = regions.Builtin(); err != nil {
-			return err
-		}
-		if _, known := table.Lookup(code); !known {
-			return fmt.Errorf("%w: --region %s is not a division the warehouse knows (统计用区划代码): check the code", errUsage, code)
+		if code, regionName, err = auth.AccountRegion(*region); err != nil {
+			return fmt.Errorf("%w: --region %w", errUsage, err)
 		}
 	}
 
@@ -107,73 +97,59 @@ func runUser(ctx context.Context, e *env, args []string) error {
 	if err := e.site().Missing(); err != nil {
 		return err
 	}
-	acc, err := auth.OpenAccounts(auth.AccountsPathFor(e.db))
+	acc, err := auth.OpenAccountAdmin(e.db, site.Operator())
 	if err != nil {
 		return err
 	}
-	note := func(what string) {
-		// The console's audit trail also shows account changes made here.
-		log, err := audit.Open(audit.PathFor(e.db))
-		if err == nil {
-			err = errors.Join(log.Record(audit.Entry{User: operator(), Addr: "command line", Action: audit.AccountChange, Target: what}), log.Close())
-		}
-		if err != nil {
-			// The change is made; the trail missing it is worth a warning, not a failure.
-			fmt.Fprintf(e.stderr, "enlist user: warning: not recorded in the audit trail: %v\n", err)
-		}
+	acc.Unrecorded = func(err error) {
+		fmt.Fprintf(e.stderr, "enlist user: warning: not recorded in the audit trail: %v\n", err)
 	}
-
+	name := ""
+	if len(rest) > 0 {
+		name = strings.ToLower(strings.TrimSpace(rest[0]))
+	}
 	switch sub {
 	case "list":
 		return listUsers(e.stdout, acc.List())
-	case "add":
-		name := strings.ToLower(strings.TrimSpace(rest[0]))
-		if _, exists := acc.Lookup(name); exists {
-			return fmt.Errorf("%w: %q already has an account; enlist user passwd %s sets a new password", auth.ErrUserExists, name, name)
+	case "add", "passwd":
+		check := acc.CheckNew
+		if sub == "passwd" {
+			check = acc.CheckExisting
+		}
+		if err := check(name); err != nil {
+			return err
 		}
 		pw, err := readPassword(e, *pwFile, name)
 		if err != nil {
 			return err
 		}
-		if err := acc.Add(name, r, code, pw); err != nil {
-			return err
+		if sub == "passwd" {
+			if err := acc.SetPassword(name, pw); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "new password for %s; its sessions have ended\n", name)
+			return nil
 		}
-		u, _ := acc.Lookup(name)
-		note(fmt.Sprintf("add %s role=%s region=%s", u.Name, u.Role, u.Region))
-		fmt.Fprintf(e.stdout, "added %s: %s of %s %s\n", u.Name, u.Role, u.Region, table.Name(u.Region))
-	case "passwd":
-		name := rest[0]
-		if _, exists := acc.Lookup(name); !exists {
-			return fmt.Errorf("%w: %q (enlist user list shows the accounts)", auth.ErrNoUser, name)
-		}
-		pw, err := readPassword(e, *pwFile, name)
+		u, err := acc.Add(name, r, code, pw)
 		if err != nil {
 			return err
 		}
-		if err := acc.SetPassword(name, pw); err != nil {
-			return err
-		}
-		note("passwd " + strings.ToLower(name))
-		fmt.Fprintf(e.stdout, "new password for %s; its sessions have ended\n", strings.ToLower(name))
+		fmt.Fprintf(e.stdout, "added %s: %s of %s %s\n", u.Name, u.Role, u.Region, regionName)
 	case "disable":
-		if err := acc.Disable(rest[0]); err != nil {
+		if err := acc.Disable(name); err != nil {
 			return err
 		}
-		note("disable " + strings.ToLower(rest[0]))
-		fmt.Fprintf(e.stdout, "disabled %s: it can no longer log in or use its tokens, and its sessions have ended\n", strings.ToLower(rest[0]))
+		fmt.Fprintf(e.stdout, "disabled %s: it can no longer log in or use its tokens, and its sessions have ended\n", name)
 	case "enable":
-		if err := acc.Enable(rest[0]); err != nil {
+		if err := acc.Enable(name); err != nil {
 			return err
 		}
-		note("enable " + strings.ToLower(rest[0]))
-		fmt.Fprintf(e.stdout, "enabled %s\n", strings.ToLower(rest[0]))
+		fmt.Fprintf(e.stdout, "enabled %s\n", name)
 	case "token":
-		name := strings.ToLower(rest[0])
 		if *revoke {
 			if err := acc.RevokeTokens(name); err != nil {
 				return err
 			}
-			note("token revoke " + name)
 			fmt.Fprintf(e.stdout, "revoked every API token of %s\n", name)
 			return nil
 		}
@@ -181,7 +157,6 @@ func runUser(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		note("token new " + name)
 		// The token alone on standard output, so TOKEN=$(enlist user token x)
 		// works; the advice on standard error.
 		fmt.Fprintln(e.stdout, token)
@@ -215,18 +190,7 @@ func listUsers(w io.Writer, users []auth.User) error {
 // twice on the terminal without echoing it.
 func readPassword(e *env, file, name string) (string, error) {
 	if file != "" {
-		var b []byte
-		var err error
-		if file == "-" {
-			b, err = io.ReadAll(io.LimitReader(os.Stdin, 4096))
-		} else {
-			b, err = os.ReadFile(file)
-		}
-		if err != nil {
-			return "", fmt.Errorf("read password file: %w", err)
-		}
-		line, _, _ := strings.Cut(string(b), "\n")
-		return strings.TrimSuffix(line, "\r"), nil
+		return auth.ReadPasswordFile(file, os.Stdin)
 	}
 	pw, err := auth.AskNewPassword(os.Stdin, e.stderr, name)
 	if errors.Is(err, auth.ErrNoTerminal) {

@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
+	"enlist/internal/jobs"
+	"enlist/internal/site"
 	"fmt"
-	"os"
-	"os/user"
 	"strconv"
 	"strings"
-
-	"enlist/pipelines/load"
 )
 
 func runWithdraw(ctx context.Context, e *env, args []string) error {
@@ -31,15 +29,8 @@ func runWithdraw(ctx context.Context, e *env, args []string) error {
 	if err != nil || id <= 0 {
 		return fmt.Errorf("%w: load id %q: a positive number from enlist status", errUsage, rest[0])
 	}
-	wh, err := e.site().Open(ctx)
-	if err != nil {
-		return err
-	}
-	w, err := load.Withdraw(ctx, wh, id, operator(), strings.TrimSpace(*why))
-	if cerr := wh.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	w, err := jobs.Withdraw(ctx, e.site(), id, site.Operator(), strings.TrimSpace(*why))
+	if w.LoadID == 0 {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "withdrew load %d (%s, %s): removed %d rows, %d rejects, %d flags\n", w.LoadID, w.Kind, w.File, w.Rows, w.Rejects, w.Flags)
@@ -53,16 +44,5 @@ func runWithdraw(ctx context.Context, e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "  it had replaced load %d (%s, %d rows), which is not brought back: send that file again to make it current\n", r.LoadID, where, r.Rows)
 	}
-	return e.site().Publish(ctx)
-}
-
-// operator names who runs the command, for the ledger.
-func operator() string {
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		return u.Username
-	}
-	if v := os.Getenv("USER"); v != "" {
-		return v
-	}
-	return "unknown"
+	return err
 }

@@ -61,7 +61,62 @@ type Config struct {
 	Publish Publish `yaml:"publish"`
 	// Console bounds the web console's queries (console.go).
 	Console Console `yaml:"console"`
+	// Indicators an office defines without code: SQL expressions over
+	// person_facts, shown beside the built-in metrics (see Indicator).
+	Indicators []Indicator `yaml:"indicators"`
 }
+
+// Indicator is a rate or count an office adds in enlist.yaml: an aggregate
+// SQL expression over the rows of person_facts (one per registered
+// person), evaluated for every region over the people registered in it,
+// e.g. count(*) FILTER (approved AND major_category = 'stem') /
+// nullif(count(*) FILTER (approved), 0). It is checked like an analyst's
+// query before the warehouse uses it (internal/analyst.CheckIndicator).
+type Indicator struct {
+	// Name is the indicator's column in the metrics view, office_NAME:
+	// lower-case letters, digits and _.
+	Name string `yaml:"name"`
+	// Label is its Chinese name in the bulletin and the page.
+	Label string `yaml:"label"`
+	// SQL is the expression.
+	SQL string `yaml:"sql"`
+	// Format is how it prints: percent (a ratio, the default) or number.
+	Format string `yaml:"format"`
+	// Target, when set, is judged as the built-in targets are (at or
+	// above it, as printed) and gives a score of 100 × min(value /
+	// target, 1).
+	Target *float64 `yaml:"target"`
+	// Weight of that score in the composite (五率总评); 0 leaves it out.
+	Weight float64 `yaml:"weight"`
+
+	// File and Line say where the indicator's sql is written, for every
+	// message about it.
+	File string `yaml:"-"`
+	Line int    `yaml:"-"`
+}
+
+// UnmarshalYAML keeps the line of the indicator's sql.
+func (ind *Indicator) UnmarshalYAML(n *yaml.Node) error {
+	type plain Indicator
+	var p plain
+	if err := n.Decode(&p); err != nil {
+		return err
+	}
+	*ind = Indicator(p)
+	ind.Line = n.Line
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "sql" {
+			ind.Line = n.Content[i+1].Line
+		}
+	}
+	return nil
+}
+
+// Where is "file:line" of the indicator's sql.
+func (ind Indicator) Where() string { return fmt.Sprintf("%s:%d", ind.File, ind.Line) }
+
+// Percent tells whether the indicator prints as a percentage.
+func (ind Indicator) Percent() bool { return ind.Format != "number" }
 
 // Bulletin holds the weekly bulletin's settings.
 type Bulletin struct {
@@ -107,6 +162,10 @@ type Targets struct {
 	PoliticalPass float64 `yaml:"political_pass_rate"`
 	PlacementRate float64 `yaml:"placement_rate"`
 	SubsidyOnTime float64 `yaml:"subsidy_on_time_rate"`
+	// MinorityShare is the share of ethnic minorities among applicants
+	// (少数民族应征报名比例) an office aims at; unset (the default), the
+	// share is shown with no verdict and no score.
+	MinorityShare *float64 `yaml:"minority_share"`
 }
 
 // Weights of the composite score.
@@ -116,6 +175,9 @@ type Weights struct {
 	GraduateRatio float64 `yaml:"graduate_ratio"`
 	StemRatio     float64 `yaml:"stem_ratio"`
 	ReturnRate    float64 `yaml:"return_rate"`
+	// MinorityShare weighs the minority share's score; it needs
+	// targets.minority_share.
+	MinorityShare float64 `yaml:"minority_share"`
 }
 
 // Default is the built-in configuration.
@@ -149,6 +211,9 @@ func parse(name string, b []byte, base Config) (Config, error) {
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 		return Config{}, fmt.Errorf("configuration %s: %w", name, err)
 	}
+	for i := range c.Indicators {
+		c.Indicators[i].File = name
+	}
 	if err := c.validate(); err != nil {
 		// A setting refused by its key is named with its line, as the
 		// schedule files' errors are (file:line: reason).
@@ -159,6 +224,9 @@ func parse(name string, b []byte, base Config) (Config, error) {
 			}
 		}
 		return Config{}, fmt.Errorf("configuration %s: %w", name, err)
+	}
+	if err := c.validateIndicators(); err != nil {
+		return Config{}, err
 	}
 	return c, nil
 }
@@ -193,6 +261,15 @@ func (c Config) validate() error {
 		if v < 0 {
 			return fmt.Errorf("weights.%s = %v: weights cannot be negative", name, v)
 		}
+	}
+	if w.MinorityShare < 0 {
+		return fmt.Errorf("weights.minority_share = %v: weights cannot be negative", w.MinorityShare)
+	}
+	if m := c.Targets.MinorityShare; m != nil && (*m <= 0 || *m > 1) {
+		return fmt.Errorf("targets.minority_share = %v: a ratio above 0 and at most 1", *m)
+	}
+	if w.MinorityShare > 0 && c.Targets.MinorityShare == nil {
+		return errors.New("weights.minority_share needs targets.minority_share: a share without a target has no score to weigh")
 	}
 	if w.Completion+w.CollegeRatio+w.GraduateRatio+w.StemRatio+w.ReturnRate == 0 {
 		return errors.New("weights: at least one weight must be above 0")
@@ -250,6 +327,19 @@ func (c Config) Settings() [][2]any {
 		{"behind_margin", c.BehindMargin},
 		{"placement_window_days", float64(c.PlacementWindowDays)},
 		{"attention_min_recruits", float64(c.Bulletin.AttentionMinRecruits)},
+		{"weight.minority_share", c.Weights.MinorityShare},
+	}
+	// Unset, the minority target has no row: the models read NULL, and
+	// judge and score nothing.
+	if m := c.Targets.MinorityShare; m != nil {
+		out = append(out, [2]any{"target.minority_share", *m})
+	}
+	if len(c.Indicators) > 0 {
+		var w float64
+		for _, ind := range c.Indicators {
+			w += ind.Weight
+		}
+		out = append(out, [2]any{"weight.office_indicators", w})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i][0].(string) < out[j][0].(string) })
 	return out

@@ -188,3 +188,77 @@ func allowedLengths(scope string, depth int) string {
 	}
 	return "[" + strings.Join(out, ",") + "]"
 }
+
+// Province is the metrics rows of every region of a province for one as-of
+// date and season, read once and shared by the answers for many regions of
+// that week (Of): the metrics view computes every region whatever a query
+// keeps, so a service answering many regions' figures (the web console's
+// API) reads the week once instead of once per region.
+type Province struct {
+	Code         string
+	AsOf         time.Time
+	Year, Season int
+	frame        *tabular.Frame
+}
+
+// ReadProvince reads the metrics rows of province (every level below it)
+// as of asOf in year's season, as Read reads a scope's.
+func ReadProvince(ctx context.Context, wh *warehouse.Warehouse, province string, asOf time.Time, year, season int) (*Province, error) {
+	if regions.LevelOf(province) != regions.Province {
+		return nil, fmt.Errorf("read the province's metrics: %q is not a province code", province)
+	}
+	p := &Province{Code: province, AsOf: asOf, Year: year, Season: season}
+	err := wh.WithConn(ctx, func(c *warehouse.Conn) error {
+		for _, v := range []struct {
+			name string
+			val  any
+		}{{"as_of", asOf.Format(time.DateOnly)}, {"year", year}, {"season", season}} {
+			if _, err := c.ExecContext(ctx, `SET VARIABLE `+v.name+` = ?`, v.val); err != nil {
+				return fmt.Errorf("set %s: %w", v.name, err)
+			}
+		}
+		rows, err := c.QueryContext(ctx, `
+			SELECT * FROM metrics
+			WHERE starts_with(region_code, ?) AND year = ? AND season = ?
+			  AND list_contains(?::INTEGER[], length(region_code))
+			ORDER BY region_code`, province, year, season, allowedLengths(province, int(regions.Village-regions.Province)))
+		if err != nil {
+			return fmt.Errorf("read metrics: %w", err)
+		}
+		defer rows.Close()
+		p.frame, err = tabular.FromRows(rows)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Of is Read's answer for q, whose season Resolve has settled, from the
+// province's rows: the same rows in the same order, and the same refusals.
+// It is false when the rows are not of q's province, date and season.
+func (p *Province) Of(q Query) (*tabular.Frame, bool, error) {
+	if p == nil || !strings.HasPrefix(q.Scope, p.Code) || !p.AsOf.Equal(q.AsOf) || p.Year != q.Year || p.Season != q.Season {
+		return nil, false, nil
+	}
+	lengths := map[int]bool{}
+	for l := regions.LevelOf(q.Scope); l <= regions.Village && int(l-regions.LevelOf(q.Scope)) <= q.Depth; l++ {
+		lengths[l.Length()] = true
+	}
+	code := p.frame.Index("region_code")
+	frame := &tabular.Frame{Columns: p.frame.Columns}
+	for _, row := range p.frame.Rows {
+		c, _ := row[code].(string)
+		if strings.HasPrefix(c, q.Scope) && lengths[len(c)] {
+			frame.Rows = append(frame.Rows, row)
+		}
+	}
+	if len(frame.Rows) == 0 {
+		return nil, true, &SeasonError{Scope: q.Scope, Year: q.Year, Season: q.Season}
+	}
+	if frame.Rows[0][code] == q.Scope && frame.Value(0, "has_data") == false {
+		return nil, true, &SeasonError{Scope: q.Scope, Year: q.Year, Season: q.Season}
+	}
+	return frame, true, nil
+}

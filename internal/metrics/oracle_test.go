@@ -167,6 +167,7 @@ type regRow struct {
 	id, region         string
 	on                 time.Time
 	edu, status, major string
+	female, minority   bool
 	school             string // 院校 as the file writes it
 	applied            bool
 	year, season       int
@@ -192,6 +193,7 @@ type apprRow struct {
 type quotaRow struct {
 	year, season      int
 	region            string
+	female            bool // a 女兵 row
 	quota             int64
 	college, graduate *float64
 	ord               order
@@ -292,9 +294,13 @@ func readExtracts(t *testing.T, out string, m synth.Manifest, added map[string]i
 					major:   f.get(t, row, "专业类别"),
 					school:  f.get(t, row, "毕业院校"),
 					applied: yesNo(t, f, f.get(t, row, "是否报名")),
-					year:    integer(t, f, f.get(t, row, "年度")),
-					season:  season(t, f, f.get(t, row, "批次")),
-					ord:     ord,
+					female:  female(t, f, f.get(t, row, "性别"), f.get(t, row, "身份证号")),
+					// Every spelling a clean extract writes is an official
+					// name: any but 汉族 is a minority.
+					minority: f.get(t, row, "民族") != "" && f.get(t, row, "民族") != "汉族",
+					year:     integer(t, f, f.get(t, row, "年度")),
+					season:   season(t, f, f.get(t, row, "批次")),
+					ord:      ord,
 				}
 				if !collegeEducation[r.edu] && !otherEducation[r.edu] ||
 					!graduatedStatus[r.status] && !otherStatus[r.status] ||
@@ -357,6 +363,7 @@ func readExtracts(t *testing.T, out string, m synth.Manifest, added map[string]i
 					year:     integer(t, f, f.get(t, row, "年度")),
 					season:   season(t, f, f.get(t, row, "批次")),
 					region:   f.get(t, row, "区划代码"),
+					female:   quotaTrack(t, f, f.get(t, row, "征集类别")),
 					quota:    q,
 					college:  optRatio(t, f, f.get(t, row, "大学生比例目标")),
 					graduate: optRatio(t, f, f.get(t, row, "大学毕业生比例目标")),
@@ -423,7 +430,8 @@ func readExtracts(t *testing.T, out string, m synth.Manifest, added map[string]i
 //   - Quotas: no province row in season 2 but a row for the city 4103 (its
 //     own quota, no college target, a graduate target), so the province sums
 //     the 4103 row and the counties outside 4103; a town row under a county
-//     with its own row in season 1.
+//     with its own row in season 1; a female (女兵) row for the city 4102 in
+//     season 1, above its counties' own, so all its women count against it.
 func addEdgeCases(t *testing.T, out string, tab *regions.Table) map[string]int {
 	t.Helper()
 	added := map[string]int{}
@@ -592,8 +600,12 @@ func addEdgeCases(t *testing.T, out string, tab *regions.Table) map[string]int {
 			"征集任务数": "7", "大学毕业生比例目标": "0.55"}),
 		with(qf, nil, map[string]string{"年度": "2025", "批次": "1", "区划代码": "410102001", "区划名称": tab.Name("410102001"),
 			"征集任务数": "3", "大学生比例目标": "0.9"}),
+		// A city's own female quota: every woman of 4102 counts against
+		// it, those of counties without a female row of their own too.
+		with(qf, nil, map[string]string{"年度": "2025", "批次": "1", "区划代码": "4102", "区划名称": tab.Name("4102"),
+			"征集类别": "女兵", "征集任务数": "2"}),
 	)
-	added[quotaFile] += 2
+	added[quotaFile] += 3
 	header := make([]string, len(qf.col))
 	for h, i := range qf.col {
 		header[i] = h
@@ -610,6 +622,35 @@ func addEdgeCases(t *testing.T, out string, tab *regions.Table) map[string]int {
 		t.Fatal(err)
 	}
 	return added
+}
+
+// female reads 性别, else the identity number's 17th digit (even: female).
+func female(t *testing.T, f *csvFile, gender, id string) bool {
+	t.Helper()
+	switch gender {
+	case "女":
+		return true
+	case "男":
+		return false
+	case "":
+		return len(id) == 18 && (id[16]-'0')%2 == 0
+	}
+	t.Fatalf("%s: gender %q", f.path, gender)
+	return false
+}
+
+// quotaTrack reads 征集类别: 女兵 is the women's track, 男兵 or nothing the
+// general one.
+func quotaTrack(t *testing.T, f *csvFile, s string) bool {
+	t.Helper()
+	switch s {
+	case "女兵":
+		return true
+	case "男兵", "":
+		return false
+	}
+	t.Fatalf("%s: track %q", f.path, s)
+	return false
 }
 
 // personID returns the identity number as the join key, or "" for a number
@@ -731,6 +772,9 @@ var countColumns = []string{
 	"political_reviewed", "political_passed", "double_qualified", "approved", "returned",
 	"responsible_returned", "college_approved", "graduate_approved", "stem_approved",
 	"placement_due", "placed", "self_employed", "subsidy_due", "subsidy_on_time",
+	"female_quota", "female_registered", "female_applied", "female_double_qualified",
+	"female_approved", "female_returned", "female_counted",
+	"minority_registered", "minority_applied", "minority_approved",
 }
 
 // rateColumns are rates: numerator / denominator, NULL when the
@@ -746,6 +790,10 @@ var rateColumns = []struct{ name, num, den string }{
 	{"return_rate", "returned", "approved"},
 	{"placement_rate", "placed", "placement_due"},
 	{"subsidy_on_time_rate", "subsidy_on_time", "subsidy_due"},
+	{"female_quota_completion", "female_counted", "female_quota"},
+	{"minority_registered_share", "minority_registered", "registered"},
+	{"minority_applied_share", "minority_applied", "applied"},
+	{"minority_approved_share", "minority_approved", "approved"},
 }
 
 // levelLengths are the code lengths of the five levels.
@@ -781,7 +829,7 @@ func ratio(num, den int64) *float64 {
 
 // counts computes every count of every region with data, for one season as
 // of a date, straight from the rows.
-func (o *oracle) counts(season int, asOf time.Time) map[string]map[string]int64 {
+func (o *oracle) counts(season int, asOf time.Time, femaleRows map[string]quotaRow) map[string]map[string]int64 {
 	out := map[string]map[string]int64{}
 	add := func(code, col string, n int64) {
 		for _, p := range prefixes(code) {
@@ -847,6 +895,32 @@ func (o *oracle) counts(season int, asOf time.Time) map[string]map[string]int64 
 		if p.applied {
 			add(r.region, "applied", 1)
 		}
+		// Women and minorities by the same latest registration; a woman is
+		// covered when a female row stands at her region or above it.
+		covered := false
+		for _, pre := range prefixes(r.region) {
+			_, ok := femaleRows[pre]
+			covered = covered || ok
+		}
+		fem := func(col string) {
+			if r.female {
+				add(r.region, "female_"+col, 1)
+			}
+		}
+		minor := func(col string) {
+			if r.minority {
+				add(r.region, "minority_"+col, 1)
+			}
+		}
+		fem("registered")
+		minor("registered")
+		if p.applied {
+			fem("applied")
+			minor("applied")
+		}
+		if r.minority {
+			o.coverage["minority registered"]++
+		}
 		ph, phOK := latestExam[examKey{id, "physical"}]
 		po, poOK := latestExam[examKey{id, "political"}]
 		if phOK {
@@ -863,14 +937,26 @@ func (o *oracle) counts(season int, asOf time.Time) map[string]map[string]int64 
 		}
 		if phOK && ph.pass && poOK && po.pass {
 			add(r.region, "double_qualified", 1)
+			fem("double_qualified")
 		}
 		a, ok := latestAppr[id]
 		if !ok || !notAfter(a.approved, asOf) {
 			continue
 		}
 		add(r.region, "approved", 1)
-		if notAfter(a.returned, asOf) {
+		fem("approved")
+		minor("approved")
+		returned := notAfter(a.returned, asOf)
+		if r.female && covered && !returned {
+			add(r.region, "female_counted", 1)
+			o.coverage["woman counted against a female quota"]++
+		}
+		if r.female && !covered {
+			o.coverage["woman approved without a female quota"]++
+		}
+		if returned {
 			add(r.region, "returned", 1)
+			fem("returned")
 			o.coverage["returned"]++
 			if a.responsible {
 				add(r.region, "responsible_returned", 1)
@@ -948,11 +1034,12 @@ func (o *oracle) counts(season int, asOf time.Time) map[string]map[string]int64 
 	return out
 }
 
-// quotaRows are the quota rows of a season: per region the latest delivered.
-func (o *oracle) quotaRows(season int) map[string]quotaRow {
+// quotaRows are the quota rows of a season and track (female: 女兵; else
+// the general one): per region the latest delivered.
+func (o *oracle) quotaRows(season int, female bool) map[string]quotaRow {
 	rows := map[string]quotaRow{}
 	for _, q := range o.ex.quotas {
-		if q.year != oracleYear || q.season != season {
+		if q.year != oracleYear || q.season != season || q.female != female {
 			continue
 		}
 		if cur, ok := rows[q.region]; !ok || cur.ord.less(q.ord) {
@@ -1002,12 +1089,13 @@ func target(code string, rows map[string]quotaRow, pick func(quotaRow) *float64,
 // figuresAt computes every region row of a season as of a date, without
 // week-on-week changes.
 func (o *oracle) figuresAt(season int, asOf time.Time) map[string]*figures {
-	counts := o.counts(season, asOf)
-	qrows := o.quotaRows(season)
+	qrows := o.quotaRows(season, false)
+	frows := o.quotaRows(season, true)
+	counts := o.counts(season, asOf, frows)
 	// Every region down to town of the province, when it has any data that
 	// season; and every code the data itself carries.
 	codes := map[string]bool{}
-	if len(counts) > 0 || len(qrows) > 0 {
+	if len(counts) > 0 || len(qrows) > 0 || len(frows) > 0 {
 		for _, r := range o.tab.All() {
 			if strings.HasPrefix(r.Code, oracleProvince) && r.Level >= regions.Province && r.Level <= regions.Town {
 				codes[r.Code] = true
@@ -1032,6 +1120,7 @@ func (o *oracle) figuresAt(season int, asOf time.Time) map[string]*figures {
 			c = map[string]int64{}
 		}
 		c["quota"] = quota(code, qrows)
+		c["female_quota"] = quota(code, frows)
 		f := &figures{counts: map[string]int64{}, values: map[string]*float64{}, name: o.tab.Name(code)}
 		for _, col := range countColumns {
 			f.counts[col] = c[col]
@@ -1039,7 +1128,8 @@ func (o *oracle) figuresAt(season int, asOf time.Time) map[string]*figures {
 		for _, rc := range rateColumns {
 			num := c[rc.num]
 			if rc.name == "quota_completion" {
-				num = c["approved"] - c["returned"]
+				// Women counted against a female quota are not in it.
+				num = c["approved"] - c["returned"] - c["female_counted"]
 			}
 			f.values[rc.name] = ratio(num, c[rc.den])
 		}
@@ -1161,7 +1251,8 @@ func (o *oracle) report(season int, asOf time.Time) map[string]*figures {
 
 func (o *oracle) requireCoverage(t *testing.T) {
 	t.Helper()
-	for _, k := range []string{"person registered twice", "orphan approval", "orphan or not yet registered exam", "returned", "latest exam failed", "subsidy on time", "subsidy late or unpaid", "composite scored", "ranked"} {
+	for _, k := range []string{"person registered twice", "orphan approval", "orphan or not yet registered exam", "returned", "latest exam failed", "subsidy on time", "subsidy late or unpaid", "composite scored", "ranked",
+		"minority registered", "woman counted against a female quota", "woman approved without a female quota"} {
 		if o.coverage[k] == 0 {
 			t.Errorf("the generated data never reaches %q: choose another seed or size", k)
 		}

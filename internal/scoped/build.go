@@ -9,6 +9,8 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2" // the "duckdb" driver of coversAll's own engine
 
+	"enlist/internal/analyst"
+	"enlist/internal/config"
 	"enlist/internal/warehouse"
 )
 
@@ -133,12 +135,67 @@ var rules = map[string][]string{
 // (the project's migrations and models, as enlist init makes), filled by
 // the rules, its region-bearing table macros wrapped, then checked.
 func build(ctx context.Context, published, path, scope string) error {
-	wh, err := warehouse.Open(ctx, path, warehouse.Options{Threads: 2})
+	// The office's own indicators are models generated from enlist.yaml:
+	// the copy installs those of the published version, so its metrics
+	// (and their composite, which weighs them) are the published ones.
+	cfg, err := config.Default()
+	if err != nil {
+		return err
+	}
+	if cfg.Indicators, err = publishedIndicators(ctx, published); err != nil {
+		return err
+	}
+	wh, err := warehouse.Open(ctx, path, warehouse.Options{Threads: 2, Config: &cfg,
+		CheckIndicator: func(ctx context.Context, tx *sql.Tx, expr string, columns []string) error {
+			return analyst.CheckIndicator(ctx, tx, expr, columns)
+		}})
 	if err != nil {
 		return err
 	}
 	err = fill(ctx, wh.DB(), published, scope)
 	return errors.Join(err, wh.Close())
+}
+
+// publishedIndicators are the indicators the published version carries
+// (its office_indicators view), none for a version made before they
+// existed.
+func publishedIndicators(ctx context.Context, published string) ([]config.Indicator, error) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `ATTACH `+quote(published)+` AS src (READ_ONLY)`); err != nil {
+		return nil, fmt.Errorf("read the published version's indicators: %w", err)
+	}
+	var n int
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_views() WHERE database_name = 'src' AND view_name = 'office_indicators'`).Scan(&n); err != nil || n == 0 {
+		return nil, err
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT name, label, format, target, weight, expression FROM src.main.office_indicators ORDER BY position`)
+	if err != nil {
+		return nil, fmt.Errorf("read the published version's indicators: %w", err)
+	}
+	defer rows.Close()
+	var out []config.Indicator
+	for rows.Next() {
+		ind := config.Indicator{File: published + " (office_indicators)"}
+		var target sql.NullFloat64
+		if err := rows.Scan(&ind.Name, &ind.Label, &ind.Format, &target, &ind.Weight, &ind.SQL); err != nil {
+			return nil, err
+		}
+		if target.Valid {
+			ind.Target = &target.Float64
+		}
+		ind.Line = len(out) + 1
+		out = append(out, ind)
+	}
+	return out, rows.Err()
 }
 
 func fill(ctx context.Context, db *sql.DB, published, scope string) error {

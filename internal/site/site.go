@@ -8,6 +8,7 @@ package site
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"enlist/internal/analyst"
 	"enlist/internal/config"
 	"enlist/internal/secret"
 	"enlist/internal/warehouse"
@@ -158,7 +160,8 @@ func (s *Site) OpenCreating(ctx context.Context) (*warehouse.Warehouse, error) {
 	if err != nil {
 		return nil, err
 	}
-	return warehouse.Open(ctx, s.DB, warehouse.Options{Threads: r.Threads, MemoryLimit: r.MemoryLimit, Config: &cfg})
+	return warehouse.Open(ctx, s.DB, warehouse.Options{Threads: r.Threads, MemoryLimit: r.MemoryLimit, Config: &cfg,
+		CheckIndicator: CheckIndicator})
 }
 
 // OpenReader opens the published read-only copy of the warehouse, so a
@@ -180,7 +183,8 @@ func (s *Site) OpenScratch(ctx context.Context, path string) (*warehouse.Warehou
 	if err != nil {
 		return nil, err
 	}
-	return warehouse.Open(ctx, path, warehouse.Options{Threads: r.Threads, MemoryLimit: r.MemoryLimit, Config: &cfg})
+	return warehouse.Open(ctx, path, warehouse.Options{Threads: r.Threads, MemoryLimit: r.MemoryLimit, Config: &cfg,
+		CheckIndicator: CheckIndicator})
 }
 
 // Resolved is the threads and memory every step of this site runs with,
@@ -282,8 +286,14 @@ func (s *Site) RollupOptions(withdraw []string) (rollup.Options, error) {
 		return rollup.Options{}, err
 	}
 	return rollup.Options{
-		Config: &cfg, Threads: r.Threads, MemoryLimit: r.MemoryLimit,
+		Config: &cfg, Threads: r.Threads, MemoryLimit: r.MemoryLimit, CheckIndicator: CheckIndicator,
 		Key:      func() (secret.Key, error) { return s.Key() },
 		Withdraw: withdraw, Log: s.Logger(),
 	}, nil
+}
+
+// CheckIndicator is the analysts' sandbox check every warehouse this site
+// opens for writing applies to the indicators of enlist.yaml.
+func CheckIndicator(ctx context.Context, tx *sql.Tx, expr string, columns []string) error {
+	return analyst.CheckIndicator(ctx, tx, expr, columns)
 }

@@ -232,7 +232,7 @@ func (g *generator) finishPerson(rng *rand.Rand, p *person, ci int, season int, 
 	p.town = int32(rng.IntN(len(c.towns)))
 	p.regOn = g.seasons[season-1].reg.in(rng, 0)
 	p.name = chineseName(rng, p.male)
-	p.ethnicity = ethnicity(rng)
+	p.ethnicity = ethnicity(rng, g.minorities)
 }
 
 // school is the university a college person of city ci reads at (or read
@@ -276,11 +276,17 @@ func chineseName(rng *rand.Rand, male bool) string {
 	return string(b)
 }
 
-func ethnicity(rng *rand.Rand) string {
-	if rng.Float64() < 0.93 {
-		return "汉族"
+// ethnicity draws a people by the province's shares (ethnic.go): 汉族
+// unless one draw falls within a minority's share.
+func ethnicity(rng *rand.Rand, minorities []peopleShare) string {
+	u := rng.Float64()
+	for _, m := range minorities {
+		if u < m.share {
+			return m.name
+		}
+		u -= m.share
 	}
-	return pickString(rng, "回族", "满族", "蒙古族", "壮族", "土家族", "苗族", "彝族", "维吾尔族", "藏族")
+	return "汉族"
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -30,6 +30,10 @@ type county struct {
 
 	regs     [2]int // clean registrations by season
 	approved [2]int // clean approvals by season, known after generation
+	// femaleQuota: the county sets a quota for women recruits (女兵), as
+	// most do; femaleApproved are the women among approved.
+	femaleQuota    bool
+	femaleApproved [2]int
 }
 
 type city struct {
@@ -45,6 +49,7 @@ type generator struct {
 	done     int
 
 	provName, provShort string
+	minorities          []peopleShare // the province's ethnic minorities and their shares
 	counties            []county
 	cities              []city
 	ids                 *idAllocator
@@ -107,7 +112,11 @@ func newGenerator(opt Options, tab *regions.Table, progress func(done, total int
 		c.quotaFactor = [2]float64{0.90 + 0.15*rng.Float64(), 0.90 + 0.15*rng.Float64()}
 		c.collegeGoal = []float64{0.6, 0.65, 0.7, 0.75}[rng.IntN(4)]
 		c.graduateGoal = []float64{0.4, 0.45, 0.5}[rng.IntN(3)]
+		// Four counties in five set a female quota; by position, so the
+		// draws above stay those of a province without one.
+		c.femaleQuota = i%5 != 2
 	}
+	g.minorities = minorityShares(opt.Province)
 	// Spring takes about 45 % of the year, like its quota (SPEC §2).
 	spring := int(math.Round(0.45 * float64(opt.Registrations)))
 	weights := make([]float64, len(g.counties))
@@ -217,7 +226,7 @@ func (g *generator) plan(kind, cityCode string, season int, examType string) *fi
 
 // Columns of each kind in file order (canonical names, SPEC §4).
 var kindColumns = map[string][]string{
-	kindQuotas:        {"year", "season", "region_code", "name_of_region", "quota", "college_target", "graduate_target"},
+	kindQuotas:        {"year", "season", "region_code", "name_of_region", "track", "quota", "college_target", "graduate_target"},
 	kindRegistrations: {"id_number", "name", "gender", "birth_date", "ethnicity", "region_code", "education", "student_status", "major_category", "school", "registered_on", "applied", "year", "season"},
 	kindExams:         {"id_number", "exam_type", "exam_date", "result", "reason", "station"},
 	kindApprovals:     {"id_number", "year", "season", "approved_on", "branch", "handover_on", "returned_on", "return_reason", "return_responsible"},

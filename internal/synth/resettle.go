@@ -172,13 +172,19 @@ func (g *generator) employer(rng *rand.Rand, k int) string {
 
 type quotaRow struct {
 	region, name      string
+	track             string // 男兵 or 女兵
 	season, quota     int
 	college, graduate float64
 }
 
 // quotas writes one row per county and season and the province row, which
 // is the sum of its counties. Quotas are set so clean approvals end at
-// 90–105 % of them, as a season that went to plan does.
+// 90–105 % of them, as a season that went to plan does. A county with a
+// female quota (女兵) that approves women has a second row for them, set
+// from its approved women the same way, and its general (男兵) row from the others; the province
+// sets none of its own for women (its female quota is the sum of its
+// counties'), so the women of a county without one count against the
+// general quota.
 func (g *generator) quotas() error {
 	p := g.plans[0]
 	var rows []quotaRow
@@ -187,12 +193,21 @@ func (g *generator) quotas() error {
 		sum := 0
 		for i := range g.counties {
 			c := &g.counties[i]
-			q := max(1, int(math.Round(float64(c.approved[s-1])/c.quotaFactor[s-1])))
+			general := c.approved[s-1]
+			// A county that approves no woman that season sets her no
+			// quota of her own: a quota of 1 nobody can fill is no plan.
+			if c.femaleQuota && c.femaleApproved[s-1] > 0 {
+				general -= c.femaleApproved[s-1]
+				fq := max(1, int(math.Round(float64(c.femaleApproved[s-1])/c.quotaFactor[s-1])))
+				g.totals[s-1].FemaleQuota += fq
+				counties = append(counties, quotaRow{c.code, c.name, trackFemale, s, fq, c.collegeGoal, c.graduateGoal})
+			}
+			q := max(1, int(math.Round(float64(general)/c.quotaFactor[s-1])))
 			sum += q
-			counties = append(counties, quotaRow{c.code, c.name, s, q, c.collegeGoal, c.graduateGoal})
+			counties = append(counties, quotaRow{c.code, c.name, trackMale, s, q, c.collegeGoal, c.graduateGoal})
 		}
-		sort.Slice(counties, func(a, b int) bool { return counties[a].region < counties[b].region })
-		rows = append(rows, quotaRow{g.opt.Province, g.provName, s, sum, 0.7, 0.5})
+		sort.SliceStable(counties, func(a, b int) bool { return counties[a].region < counties[b].region })
+		rows = append(rows, quotaRow{g.opt.Province, g.provName, trackMale, s, sum, 0.7, 0.5})
 		rows = append(rows, counties...)
 		g.totals[s-1].Quota = sum
 	}
@@ -206,9 +221,10 @@ func (g *generator) quotas() error {
 		c[1] = enumCell(fSeason, itoa(r.season))
 		c[2] = codeCell(r.region)
 		c[3] = textCell(r.name)
-		c[4] = intCell(r.quota)
-		c[5] = floatCell(r.college)
-		c[6] = floatCell(r.graduate)
+		c[4] = textCell(r.track)
+		c[5] = intCell(r.quota)
+		c[6] = floatCell(r.college)
+		c[7] = floatCell(r.graduate)
 	}
 	return g.writeRows(context.Background(), p, fileExtras{}, clean, render, nil)
 }

@@ -258,6 +258,11 @@ func (g *generator) funnel(rng *rand.Rand, s *seasonData, ci, lo, hi int) {
 		s.state[i].hasApproval = true
 	}
 	c.approved[s.season-1] += len(chosen)
+	for _, i := range chosen {
+		if !s.people[i].male {
+			c.femaleApproved[s.season-1]++
+		}
+	}
 }
 
 // exam writes the rows of one exam of person i and returns the latest date

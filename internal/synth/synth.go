@@ -108,7 +108,8 @@ type File struct {
 // result per person).
 type Totals struct {
 	Season            int `json:"season"`
-	Quota             int `json:"quota"`
+	Quota             int `json:"quota"`        // the general (男兵) quota
+	FemaleQuota       int `json:"female_quota"` // the counties' female (女兵) quotas
 	Registered        int `json:"registered"`
 	Applied           int `json:"applied"`
 	PhysicalExamined  int `json:"physical_examined"`

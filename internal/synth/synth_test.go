@@ -227,6 +227,7 @@ func TestQuotasAddUp(t *testing.T) {
 	col := columnIndex(qf)
 	province := map[string]int{}
 	counties := map[string]int{}
+	female := map[string]int{}
 	seen := map[string]bool{}
 	for _, r := range sh.rows {
 		q, err := strconv.Atoi(r[col["quota"]])
@@ -234,6 +235,20 @@ func TestQuotasAddUp(t *testing.T) {
 			t.Fatalf("quota %q", r[col["quota"]])
 		}
 		season := r[col["season"]]
+		track := r[col["track"]]
+		if track == trackFemale {
+			// A county's female quota: the province's is their sum, in no
+			// row of its own.
+			if code := r[col["region_code"]]; len(code) != 6 || seen[season+code+track] {
+				t.Errorf("female quota row for %s in season %s", code, season)
+			}
+			seen[season+r[col["region_code"]]+track] = true
+			female[season] += q
+			continue
+		}
+		if track != trackMale {
+			t.Errorf("track %q", track)
+		}
 		switch code := r[col["region_code"]]; len(code) {
 		case 2:
 			province[season] += q
@@ -260,8 +275,14 @@ func TestQuotasAddUp(t *testing.T) {
 			t.Errorf("season %s: counties add up to %d, province row says %d", s, counties[s], q)
 		}
 	}
+	// Most counties set a female quota: four in five.
 	for _, tot := range m.Seasons {
-		if r := float64(tot.Approved) / float64(tot.Quota); r < 0.8 || r > 1.1 {
+		if female[itoa(tot.Season)] != tot.FemaleQuota || tot.FemaleQuota == 0 {
+			t.Errorf("season %d: female quotas add up to %d, manifest says %d", tot.Season, female[itoa(tot.Season)], tot.FemaleQuota)
+		}
+	}
+	for _, tot := range m.Seasons {
+		if r := float64(tot.Approved) / float64(tot.Quota+tot.FemaleQuota); r < 0.8 || r > 1.1 {
 			t.Errorf("season %d: %d approved of quota %d", tot.Season, tot.Approved, tot.Quota)
 		}
 	}
@@ -894,5 +915,55 @@ func TestPriorYears(t *testing.T) {
 	}
 	if _, err := Generate(context.Background(), Options{Province: "41", Year: 2025, Registrations: 10, Out: t.TempDir(), PriorYears: -1}, builtin(t), nil); !errors.Is(err, ErrOptions) {
 		t.Errorf("negative prior years: %v", err)
+	}
+}
+
+// TestWomenAndMinorities: women register (about one in ten) and ethnic
+// minorities come in the province's proportions: few in 河南 (41, about
+// 1.2 %), about a third in 云南 (53, more than twenty peoples).
+func TestWomenAndMinorities(t *testing.T) {
+	for _, tc := range []struct {
+		province string
+		lo, hi   float64
+		peoples  int
+	}{
+		{"41", 0.005, 0.025, 2},
+		{"53", 0.28, 0.40, 15},
+	} {
+		t.Run(tc.province, func(t *testing.T) {
+			opt := Options{Province: tc.province, Year: 2025, Registrations: 8000, Seed: 5, Out: t.TempDir()}
+			m := generate(t, opt)
+			var n, women, minority int
+			peoples := map[string]bool{}
+			for _, f := range m.Files {
+				if f.Kind != kindRegistrations {
+					continue
+				}
+				sh := readExtract(t, opt.Out, f)
+				col := columnIndex(f)
+				for _, r := range sh.rows {
+					n++
+					if r[col["gender"]] == "女" {
+						women++
+					}
+					if e := r[col["ethnicity"]]; e != "汉族" {
+						minority++
+						peoples[e] = true
+					}
+				}
+			}
+			if share := float64(women) / float64(n); share < 0.05 || share > 0.15 {
+				t.Errorf("%d women of %d registrations", women, n)
+			}
+			if share := float64(minority) / float64(n); share < tc.lo || share > tc.hi {
+				t.Errorf("%d of %d registrations are of minorities (%.1f %%), want %.1f–%.1f %%", minority, n, 100*share, 100*tc.lo, 100*tc.hi)
+			}
+			if len(peoples) < tc.peoples {
+				t.Errorf("minorities of %d peoples, want at least %d", len(peoples), tc.peoples)
+			}
+		})
+	}
+	if got := minorityShares("99"); len(got) == 0 || got[0].name != "壮族" {
+		t.Errorf("a province without shares of its own takes the national mix, got %v", got)
 	}
 }

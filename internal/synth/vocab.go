@@ -21,6 +21,7 @@ var canonicalHeader = map[string]string{
 	"gender":             "性别",
 	"birth_date":         "出生日期",
 	"ethnicity":          "民族",
+	"track":              "征集类别",
 	"region_code":        "区划代码",
 	"education":          "文化程度",
 	"student_status":     "学业状态",

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -36,6 +37,10 @@ type Options struct {
 	// Config is written into the settings tables on open; the zero value
 	// means the built-in defaults.
 	Config *config.Config
+	// CheckIndicator checks the indicators the configuration defines
+	// before they are installed (analyst.CheckIndicator); needed when
+	// there are any.
+	CheckIndicator IndicatorCheck
 
 	// ungated: the open is a publish's own hold on the file, made while
 	// the publish has the file's gate (see lock.go).
@@ -97,7 +102,7 @@ func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
 		}
 		cfg = &def
 	}
-	if err := w.migrate(ctx, *cfg); err != nil {
+	if err := w.migrate(ctx, *cfg, opt.CheckIndicator); err != nil {
 		return nil, errors.Join(fmt.Errorf("open warehouse %s: %w", path, inPeoplesTerms(path, err)), w.Close())
 	}
 	return w, nil
@@ -137,12 +142,16 @@ func (w *Warehouse) SchemaVersion(ctx context.Context) (int, error) {
 	return v, err
 }
 
-func (w *Warehouse) migrate(ctx context.Context, cfg config.Config) error {
+func (w *Warehouse) migrate(ctx context.Context, cfg config.Config, check IndicatorCheck) error {
 	migrations, err := enlistsql.Migrations()
 	if err != nil {
 		return err
 	}
 	models, err := enlistsql.Models()
+	if err != nil {
+		return err
+	}
+	office, err := enlistsql.IndicatorModels(cfg.Indicators)
 	if err != nil {
 		return err
 	}
@@ -186,7 +195,7 @@ func (w *Warehouse) migrate(ctx context.Context, cfg config.Config) error {
 			return fmt.Errorf("record %s: %w", m.Name, err)
 		}
 	}
-	fp := fingerprint(models, cfg)
+	fp := fingerprint(append(slices.Clip(models), office...), cfg)
 	var installed string
 	err = tx.QueryRowContext(ctx, `SELECT coalesce(max(fingerprint), '') FROM model_state`).Scan(&installed)
 	if err != nil {
@@ -197,6 +206,16 @@ func (w *Warehouse) migrate(ctx context.Context, cfg config.Config) error {
 			return err
 		}
 		for _, m := range models {
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+				return fmt.Errorf("install model %s: %w", m.Name, err)
+			}
+		}
+		// The office's indicators go in only once each has passed the
+		// analysts' sandbox check against the person_facts just installed.
+		if err := checkIndicators(ctx, tx, cfg.Indicators, check); err != nil {
+			return err
+		}
+		for _, m := range office {
 			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 				return fmt.Errorf("install model %s: %w", m.Name, err)
 			}

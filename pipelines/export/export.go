@@ -34,7 +34,7 @@ import (
 // the latest one as the models choose it; orphans go to province=unknown.
 var kindQueries = map[string]string{
 	"quotas": `SELECT year, left(region_code, 2) AS province, season, region_code, quota, college_target, graduate_target,
-		school_code
+		school_code, track
 		FROM quotas`,
 	"registrations": `SELECT year, left(region_code, 2) AS province, season, person, gender, birth_year, id_county,
 		region_code, education, student_status, major_category, school, ethnicity, registered_on, applied

@@ -55,10 +55,10 @@ var kinds = []KindSpec{
 	// kept apart from the region's (see sql/README.md, 高校).
 	{Kind: Quotas, Label: "征集任务",
 		Required:  []string{"year", "season", "region_code", "quota"},
-		Optional:  []string{"college_target", "graduate_target", "school_code"},
+		Optional:  []string{"college_target", "graduate_target", "school_code", "track"},
 		Constants: []string{"year", "season"},
 		Table:     "quotas",
-		Stored:    []string{"year", "season", "region_code", "quota", "college_target", "graduate_target", "school_code"}},
+		Stored:    []string{"year", "season", "region_code", "quota", "college_target", "graduate_target", "school_code", "track"}},
 	{Kind: Registrations, Label: "兵役登记",
 		Required: []string{"id_number", "region_code", "registered_on"},
 		Optional: []string{"name", "gender", "birth_date", "education", "student_status", "major_category",

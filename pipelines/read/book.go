@@ -28,6 +28,7 @@ type Book struct {
 	file      string // what is read: path, or the converted copy
 	format    string // csv, xlsx, xls, et or ods
 	sheets    []Sheet
+	wb        *workbook // opened once for all its sheets; nil for CSV and an encrypted .xlsx
 	cleanup   func()
 	converted bool
 }
@@ -140,8 +141,9 @@ func sniffBook(path string) (*Book, error) {
 	return b, nil
 }
 
-// listSheets reads the sheet list of a workbook. An encrypted .xlsx (an
-// OLE file) has none to list; Open refuses it with the reason.
+// listSheets opens a workbook, which stays open for its sheets to be read,
+// and lists them. An encrypted .xlsx (an OLE file) has none to list; Open
+// refuses it with the reason.
 func (b *Book) listSheets() error {
 	if head, err := readHead(b.file, 8); err == nil && bytes.HasPrefix(head, oleMagic) {
 		return nil
@@ -150,7 +152,7 @@ func (b *Book) listSheets() error {
 	if err != nil {
 		return &Error{Path: b.path, Err: err}
 	}
-	defer wb.Close()
+	b.wb = wb
 	for _, s := range wb.sheets {
 		empty := s.part == "" || wb.part(s.part) == nil
 		if !empty {
@@ -171,21 +173,32 @@ func (b *Book) Format() string { return b.format }
 func (b *Book) Sheets() []Sheet { return b.sheets }
 
 // Open reads one sheet (opt.Sheet; "" for the first with data) or the CSV.
+// The sheets of a workbook are read from the one opened package: its
+// styles and shared strings are read once, whatever the number of sheets.
+// A reader may be used until the Book is closed.
 func (b *Book) Open(ctx context.Context, opt Options) (Reader, error) {
-	if b.format == FormatCSV || (b.format == FormatXLSX && !b.converted) {
+	if b.wb == nil {
 		return Open(ctx, b.path, opt)
 	}
-	r, err := openXLSXFile(ctx, b.file, b.path, opt)
+	r, err := openSheet(ctx, b.wb, b.path, opt)
 	if err != nil {
 		return nil, err
 	}
-	return &convertedReader{xlsxReader: r, format: b.format}, nil
+	if b.converted {
+		return &convertedReader{xlsxReader: r, format: b.format}, nil
+	}
+	return r, nil
 }
 
-// Close removes the converted copy, if any.
+// Close closes the workbook and removes the converted copy, if any.
 func (b *Book) Close() error {
+	var err error
+	if b.wb != nil {
+		err = b.wb.Close()
+		b.wb = nil
+	}
 	b.cleanup()
-	return nil
+	return err
 }
 
 // convertedReader reports the format the office sent, not the copy's.

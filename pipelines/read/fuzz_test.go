@@ -128,7 +128,7 @@ func FuzzXLSX(f *testing.F) {
 // FuzzSheetXML fuzzes the parts of a workbook rather than its zip bytes:
 // the sheet's cell data, what follows it (merged ranges), the shared
 // strings and a number format, packed into a valid zip each time, so that
-// every input reaches excelize's decoder and the package's own scans. The
+// every input reaches the package's sheet decoder. The
 // same checks as FuzzXLSX apply: no panic, no hang, every failure an
 // *Error, every row within the bounds.
 func FuzzSheetXML(f *testing.F) {

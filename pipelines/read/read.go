@@ -104,9 +104,9 @@ var (
 	// maxUnzipped is the total unpacked size of a workbook's parts. A full
 	// Excel sheet of a million 13-column rows unpacks to about 600 MB.
 	maxUnzipped int64 = 1 << 30
-	// maxPartInMemory is the size above which excelize unpacks a worksheet
-	// or the shared-string table to a temporary file instead of memory
-	// (excelize's own default, made explicit).
+	// maxPartInMemory is the size above which a sheet being read is
+	// unpacked to a temporary file instead of memory: a sheet of about
+	// 25,000 rows.
 	maxPartInMemory int64 = 16 << 20
 	// maxMerges bounds the merged ranges of one sheet.
 	maxMerges = 1_000_000
@@ -118,13 +118,12 @@ var (
 	// ratioFloor are small enough not to matter.
 	maxPartRatio uint64 = 100
 	ratioFloor   uint64 = 32 << 20
-	// maxSharedStrings bounds the shared-string table. excelize indexes
-	// every string of a table above maxPartInMemory in memory (about 50
-	// bytes per string), so a table of tiny strings costs several times its
-	// size; a million-row extract's table is around 150 MB.
+	// maxSharedStrings bounds the shared-string table, whose text is held
+	// in memory while the workbook is read (with four bytes a string); a
+	// million-row extract's table is around 150 MB.
 	maxSharedStrings uint64 = 256 << 20
-	// maxStylesPart bounds the style table, which excelize decodes whole
-	// when it opens a workbook, at about ten times its size in memory.
+	// maxStylesPart bounds the style table: Excel's own limit of about
+	// 64,000 styles fits in a few MiB.
 	maxStylesPart uint64 = 16 << 20
 )
 

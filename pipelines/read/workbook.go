@@ -12,16 +12,18 @@ import (
 	"strings"
 )
 
-// workbook is what this package needs from a workbook's package parts
-// beyond excelize's row iterator, which reports neither where a sheet's XML
-// lives, nor the number format of a cell, nor merged ranges without loading
-// the whole sheet.
+// workbook is an opened .xlsx package: its parts, its sheets, the date
+// system, the number format of each cell style and, once a sheet needs
+// them, the shared strings. A workbook is opened once and its sheets are
+// all read from it.
 type workbook struct {
 	zip      *zip.ReadCloser
 	parts    map[string]*zip.File // by normalised name
 	sheets   []sheetInfo
 	date1904 bool
 	xfKinds  []cellKind // by cell style index (the s attribute of <c>)
+	sstPath  string     // the shared-string part
+	strings  stringTable
 }
 
 type sheetInfo struct {
@@ -39,7 +41,7 @@ const maxMetaPart = 8 << 20
 // about 64,000); they are scanned, one byte kept per style.
 const maxCellStyles = 1 << 20
 
-// openWorkbook inspects the zip before excelize unpacks it: a workbook
+// openWorkbook inspects the zip before anything is unpacked: a workbook
 // whose parts would unpack past maxUnzipped is refused from the sizes the
 // zip declares (archive/zip fails any entry that inflates past its declared
 // size, so a lying header cannot get round this).
@@ -63,8 +65,7 @@ func openWorkbook(filePath string) (*workbook, error) {
 		return nil, fmt.Errorf("%w: the workbook unpacks to %d MiB; the limit is %d MiB (a zip bomb, or a workbook to split)",
 			ErrTooLarge, total>>20, maxUnzipped>>20)
 	}
-	// Many parts, each too small for checkPartSize, add up too: excelize
-	// holds every part under maxPartInMemory in memory.
+	// Many parts, each too small for checkPartSize, add up too.
 	var stored uint64
 	for _, f := range zr.File {
 		stored += f.CompressedSize64
@@ -94,7 +95,8 @@ func checkPartSize(f *zip.File) error {
 			ErrTooLarge, f.Name, size>>20, f.CompressedSize64>>10, size/max(f.CompressedSize64, 1))
 	}
 	if strings.HasPrefix(partKey(f.Name), "xl/theme/") && size > maxMetaPart {
-		// excelize decodes the theme whole on open too; a real one is ~10 KB.
+		// A real theme is ~10 KB; nothing reads it, but a workbook with a
+		// huge one is not an office's export.
 		return fmt.Errorf("%w: part %s unpacks to %d MiB; a theme is a few kilobytes", ErrTooLarge, f.Name, size>>20)
 	}
 	if strings.HasSuffix(partKey(f.Name), "styles.xml") && size > maxStylesPart {
@@ -158,8 +160,8 @@ type xmlWorkbook struct {
 	} `xml:"sheets>sheet"`
 }
 
-// load finds the workbook part through the package relationships, as
-// excelize does, then the sheets, the date system and the cell styles.
+// load finds the workbook part through the package relationships, then
+// the sheets, the date system, the cell styles and the shared strings.
 func (wb *workbook) load() error {
 	var root xmlRelationships
 	if _, err := wb.readPart("_rels/.rels", &root); err != nil {
@@ -190,11 +192,15 @@ func (wb *workbook) load() error {
 	}
 	target := map[string]string{}
 	stylesPath := path.Join(dir, "styles.xml")
+	wb.sstPath = path.Join(dir, "sharedStrings.xml")
 	for _, r := range rels.Rel {
 		p := resolveTarget(dir, r.Target)
 		target[r.ID] = p
-		if strings.HasSuffix(r.Type, "/styles") {
+		switch {
+		case strings.HasSuffix(r.Type, "/styles"):
 			stylesPath = p
+		case strings.HasSuffix(r.Type, "/sharedStrings"):
+			wb.sstPath = p
 		}
 	}
 	for _, s := range book.Sheets {

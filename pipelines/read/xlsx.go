@@ -7,27 +7,25 @@ import (
 	"io"
 	"sort"
 	"strings"
-
-	"github.com/xuri/excelize/v2"
 )
 
-// xlsxReader streams one sheet through excelize's row iterator, with raw
-// cell values: excelize's formatted values are slow (it parses the number
-// format for every cell), lose digits past the fifteenth, and render dates
-// in the format's own, often ambiguous, form. Two light scans of the same
-// sheet XML supply what the iterator leaves out: merged ranges, read before
-// the first row, and the style of each cell, read in step with the rows.
+// xlsxReader streams one sheet of a workbook. The sheet's XML is read in
+// one pass of sheetScan (see sheet.go), which gives each cell's final text;
+// the reader adds what spans rows: merged ranges, read from the sheet's
+// tail before the first row, and the rows the XML leaves out under them.
 type xlsxReader struct {
-	ctx  context.Context
-	path string
-	wb   *workbook
-	book *excelize.File
+	ctx    context.Context
+	path   string
+	wb     *workbook
+	ownsWB bool // opened by Open for this reader, rather than held by a Book
 
 	sheet   sheetInfo
-	rows    *excelize.Rows
-	styles  *styleScan
+	xml     *sheetXML
+	scan    *sheetScan
 	merges  mergeFill
-	rowNum  int
+	rowNum  int       // the row passed through the merges last
+	ahead   *sheetRow // the next row of the XML, while rows it skips are filled
+	visited int       // rows looked at, for the context checks
 	pending *Row
 	err     error
 }
@@ -35,31 +33,27 @@ type xlsxReader struct {
 var _ Reader = (*xlsxReader)(nil)
 
 func openXLSX(ctx context.Context, path string, opt Options) (Reader, error) {
-	r, err := openXLSXFile(ctx, path, path, opt)
+	wb, err := openWorkbook(path)
 	if err != nil {
-		return nil, err
+		return nil, &Error{Path: path, Err: err}
 	}
+	r, err := openSheet(ctx, wb, path, opt)
+	if err != nil {
+		return nil, errors.Join(err, wb.Close())
+	}
+	r.ownsWB = true
 	return r, nil
 }
 
-// openXLSXFile reads the workbook in file and names it path in messages:
-// a converted .xls is read from its temporary .xlsx, but the office knows
-// it by the name it sent.
-func openXLSXFile(ctx context.Context, file, path string, opt Options) (_ *xlsxReader, err error) {
-	wb, err := openWorkbook(file)
-	if err != nil {
+// openSheet reads the sheet opt.Sheet names (or the first with data) of an
+// opened workbook, and names the file path in messages: a converted .xls
+// is read from its temporary .xlsx, but the office knows it by the name it
+// sent.
+func openSheet(ctx context.Context, wb *workbook, path string, opt Options) (_ *xlsxReader, err error) {
+	if err := ctx.Err(); err != nil {
 		return nil, &Error{Path: path, Err: err}
 	}
 	r := &xlsxReader{ctx: ctx, path: path, wb: wb}
-	defer func() {
-		if err != nil {
-			err = errors.Join(err, r.Close())
-		}
-	}()
-	if r.book, err = openExcelize(file); err != nil {
-		return nil, &Error{Path: path, Err: err}
-	}
-
 	if opt.Sheet != "" {
 		s, ok := wb.findSheet(opt.Sheet)
 		if !ok {
@@ -70,8 +64,10 @@ func openXLSXFile(ctx context.Context, file, path string, opt Options) (_ *xlsxR
 			return nil, err
 		}
 		if err := r.peek(); err == io.EOF {
+			r.stop()
 			return nil, &Error{Path: path, Sheet: s.name, Err: fmt.Errorf("%w: the sheet holds no data", ErrEmpty)}
 		} else if err != nil {
+			r.stop()
 			return nil, err
 		}
 		return r, nil
@@ -95,37 +91,13 @@ func openXLSXFile(ctx context.Context, file, path string, opt Options) (_ *xlsxR
 		if err == nil {
 			return r, nil
 		}
+		r.stop()
 		if err != io.EOF {
 			return nil, err
 		}
-		r.stop()
 	}
 	return nil, &Error{Path: path, Err: fmt.Errorf("%w: no sheet of the workbook holds any data (sheets: %s)",
 		ErrEmpty, wb.sheetList())}
-}
-
-// openExcelize opens the workbook with unpacking bounds. excelize has no
-// sentinel for its unpack limit, hence the match on its message.
-func openExcelize(path string) (f *excelize.File, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			f, err = nil, fmt.Errorf("%w: excelize failed on this workbook: %v", ErrMalformed, p)
-		}
-	}()
-	f, err = excelize.OpenFile(path, excelize.Options{
-		UnzipSizeLimit:    maxUnzipped,
-		UnzipXMLSizeLimit: min(maxPartInMemory, maxUnzipped),
-	})
-	if err != nil {
-		if f != nil {
-			f.Close() // removes temporary files of a half-opened workbook
-		}
-		if strings.Contains(err.Error(), "unzip size exceeds") {
-			return nil, fmt.Errorf("%w: %w", ErrTooLarge, err)
-		}
-		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
-	}
-	return f, nil
 }
 
 func (wb *workbook) findSheet(name string) (sheetInfo, bool) {
@@ -159,52 +131,39 @@ func (wb *workbook) sheetList() string {
 	return strings.Join(names, ", ")
 }
 
-// start prepares to read sheet s from its first row.
-func (r *xlsxReader) start(s sheetInfo) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = &Error{Path: r.path, Sheet: s.name, Err: fmt.Errorf("%w: excelize failed on this sheet: %v", ErrMalformed, p)}
-		}
-	}()
-	r.sheet, r.rowNum, r.err, r.pending = s, 0, nil, nil
+// start prepares to read sheet s from its first row: it unpacks the
+// sheet's part once and reads its merged ranges.
+func (r *xlsxReader) start(s sheetInfo) error {
+	r.sheet, r.rowNum, r.visited, r.err, r.pending, r.ahead = s, 0, 0, nil, nil, nil
+	r.merges = mergeFill{}
 	fail := func(err error) error {
 		r.stop()
 		return &Error{Path: r.path, Sheet: s.name, Err: err}
 	}
-	r.merges = mergeFill{}
-	if s.part != "" {
-		rc, err := r.wb.openPart(s.part)
-		if err != nil {
-			return fail(err)
-		}
-		ranges, err := scanMerges(rc)
-		rc.Close()
-		if err != nil {
-			return fail(err)
-		}
-		r.merges.ranges = ranges
-		if rc, err = r.wb.openPart(s.part); err != nil {
-			return fail(err)
-		}
-		r.styles = newStyleScan(rc, r.wb.xfKinds)
+	if s.part == "" {
+		return fail(fmt.Errorf("%w: the workbook lists the sheet but names no part holding it", ErrMalformed))
 	}
-	if r.rows, err = r.book.Rows(s.name); err != nil {
-		return fail(fmt.Errorf("%w: %w", ErrMalformed, err))
+	sst, err := r.wb.sharedStrings()
+	if err != nil {
+		return fail(err)
 	}
+	if r.xml, err = r.wb.unpackPart(s.part); err != nil {
+		return fail(err)
+	}
+	if r.merges.ranges, err = mergesAfterData(r.xml); err != nil {
+		return fail(err)
+	}
+	r.scan = &sheetScan{s: r.xml.scanner(), sst: sst, kinds: r.wb.xfKinds, date1904: r.wb.date1904}
 	return nil
 }
 
 // stop releases what start took.
 func (r *xlsxReader) stop() {
-	if r.rows != nil {
-		// Close reports the iteration error again, already handled by Next.
-		_ = r.rows.Close()
-		r.rows = nil
+	if r.xml != nil {
+		_ = r.xml.Close() // an unlinked temporary file: nothing to keep
+		r.xml = nil
 	}
-	if r.styles != nil {
-		_ = r.styles.Close() // a read-only inflater: nothing to flush
-		r.styles = nil
-	}
+	r.scan, r.ahead = nil, nil
 }
 
 // peek reads the first row of the sheet so that Open can refuse an empty one.
@@ -222,16 +181,12 @@ func (r *xlsxReader) Encoding() string { return EncodingXLSX }
 
 func (r *xlsxReader) Close() error {
 	r.stop()
-	var errs []error
-	if r.book != nil {
-		errs = append(errs, r.book.Close())
-		r.book = nil
-	}
-	if r.wb != nil {
-		errs = append(errs, r.wb.Close())
+	if r.ownsWB && r.wb != nil {
+		err := r.wb.Close()
 		r.wb = nil
+		return err
 	}
-	return errors.Join(errs...)
+	return nil
 }
 
 func (r *xlsxReader) Next() (Row, error) {
@@ -243,7 +198,7 @@ func (r *xlsxReader) Next() (Row, error) {
 	if r.err != nil {
 		return Row{}, r.err
 	}
-	if r.rows == nil {
+	if r.scan == nil {
 		return Row{}, io.EOF
 	}
 	row, err := r.next()
@@ -253,60 +208,58 @@ func (r *xlsxReader) Next() (Row, error) {
 	return row, err
 }
 
-func (r *xlsxReader) next() (row Row, err error) {
-	// excelize is not hardened against hostile workbooks; a panic in it
-	// refuses this file instead of taking the process down.
-	defer func() {
-		if p := recover(); p != nil {
-			err = r.fail(fmt.Errorf("%w: excelize failed on this row: %v", ErrMalformed, p))
-		}
-	}()
+func (r *xlsxReader) next() (Row, error) {
 	for {
-		if !r.rows.Next() {
-			if err := r.rows.Error(); err != nil {
-				return Row{}, r.fail(fmt.Errorf("%w: %w", ErrMalformed, err))
-			}
-			return Row{}, io.EOF
-		}
-		// excelize's iterator visits every row number up to the last row,
-		// rows absent from the XML included, so counting calls gives the
-		// row number.
-		r.rowNum++
-		if r.rowNum%ctxCheckEvery == 0 {
+		r.visited++
+		if r.visited%ctxCheckEvery == 0 {
 			if err := r.ctx.Err(); err != nil {
 				return Row{}, &Error{Path: r.path, Sheet: r.sheet.name, Err: err}
 			}
 		}
-		cells, err := r.rows.Columns(excelize.Options{RawCellValue: true})
-		if err != nil {
-			return Row{}, r.fail(fmt.Errorf("%w: %w", ErrMalformed, err))
-		}
-		if r.styles != nil {
-			notes, err := r.styles.row(r.rowNum)
-			if err != nil {
-				return Row{}, r.fail(err)
+		if r.ahead == nil {
+			row, err := r.scan.row()
+			if err == io.EOF {
+				return Row{}, io.EOF
 			}
-			r.applyKinds(cells, notes)
+			if err != nil {
+				return Row{}, &Error{Path: r.path, Sheet: r.sheet.name, Line: r.scan.last, Err: err}
+			}
+			r.ahead = &row
 		}
-		if cells, err = r.merges.fill(r.rowNum, cells); err != nil {
+		// A row the XML leaves out is read only where a merged range
+		// carries a value into it (a title merged over two rows, one of
+		// them absent); otherwise the reader goes straight to the next row
+		// the XML holds.
+		n, cells, over := r.rowNum+1, []string(nil), oversize{}
+		if n >= r.ahead.num || r.merges.idle() {
+			n, cells, over = r.ahead.num, r.ahead.cells, r.ahead.over
+			r.ahead = nil
+		}
+		r.rowNum = n
+		cells, err := r.merges.fill(n, cells)
+		if err != nil {
 			return Row{}, r.fail(err)
 		}
-		n := len(cells)
-		for n > 0 && cells[n-1] == "" {
-			n--
+		k := len(cells)
+		for k > 0 && cells[k-1] == "" {
+			k--
 		}
-		if n == 0 {
+		if k == 0 {
 			continue
 		}
-		cells = cells[:n]
-		if n > MaxRowCells {
-			return Row{}, r.fail(fmt.Errorf("%w: the row has %d cells; the limit is %d", ErrTooLarge, n, MaxRowCells))
+		cells = cells[:k]
+		if k > MaxRowCells {
+			return Row{}, r.fail(fmt.Errorf("%w: the row has %d cells; the limit is %d", ErrTooLarge, k, MaxRowCells))
 		}
 		for i, c := range cells {
-			if len(c) > MaxCellBytes {
-				col, _ := excelize.ColumnNumberToName(i + 1)
+			size := len(c)
+			if i+1 == over.col {
+				size = over.size
+			}
+			if size > MaxCellBytes {
+				col, _ := columnName(i + 1)
 				return Row{}, r.fail(fmt.Errorf("%w: cell %s%d holds %d bytes; a cell may hold at most 1 MiB",
-					ErrTooLarge, col, r.rowNum, len(c)))
+					ErrTooLarge, col, r.rowNum, size))
 			}
 		}
 		return Row{Line: r.rowNum, Cells: cells}, nil
@@ -315,29 +268,6 @@ func (r *xlsxReader) next() (row Row, err error) {
 
 func (r *xlsxReader) fail(err error) error {
 	return &Error{Path: r.path, Sheet: r.sheet.name, Line: r.rowNum, Err: err}
-}
-
-// applyKinds rewrites the raw values of date, time and boolean cells.
-func (r *xlsxReader) applyKinds(cells []string, notes []cellNote) {
-	for _, nt := range notes {
-		i := nt.col - 1
-		if i < 0 || i >= len(cells) || cells[i] == "" {
-			continue
-		}
-		switch nt.kind {
-		case kindBool:
-			switch cells[i] {
-			case "1":
-				cells[i] = "TRUE"
-			case "0":
-				cells[i] = "FALSE"
-			}
-		case kindISO:
-			cells[i] = formatISO(cells[i], nt.style)
-		default:
-			cells[i] = formatSerial(cells[i], nt.kind, r.wb.date1904)
-		}
-	}
 }
 
 // mergeRange is one merged range, 1-based and inclusive, with the value of
@@ -365,6 +295,17 @@ type mergeFill struct {
 // numbered 1048576) would otherwise ask for a thousand million. A variable
 // so that tests can lower it.
 var maxMergeFill = 10_000_000
+
+// idle reports whether no range being filled has a value to copy, so that
+// rows absent from the XML stay absent.
+func (m *mergeFill) idle() bool {
+	for _, i := range m.active {
+		if m.ranges[i].value != "" {
+			return false
+		}
+	}
+	return true
+}
 
 func (m *mergeFill) fill(rowNum int, cells []string) ([]string, error) {
 	for m.next < len(m.ranges) && m.ranges[m.next].top <= rowNum {
@@ -432,103 +373,6 @@ func scanMerges(src io.Reader) ([]mergeRange, error) {
 	}
 	sort.SliceStable(ranges, func(i, j int) bool { return ranges[i].top < ranges[j].top })
 	return ranges, nil
-}
-
-// cellNote marks a cell whose raw value needs rewriting.
-type cellNote struct {
-	col   int
-	kind  cellKind
-	style cellKind // the style's kind, for kindISO
-}
-
-// styleScan reads a sheet's XML in step with excelize's row iterator and
-// reports, row by row, the cells whose style makes them dates or times and
-// the boolean and ISO-date cells.
-type styleScan struct {
-	s     *tagScanner
-	rc    io.Closer
-	kinds []cellKind
-	cur   int // number of the row whose cells come next in the stream; 0 before the first
-	done  bool
-	notes []cellNote
-}
-
-func newStyleScan(rc io.ReadCloser, kinds []cellKind) *styleScan {
-	return &styleScan{s: newTagScanner(rc), rc: rc, kinds: kinds}
-}
-
-func (sc *styleScan) Close() error { return sc.rc.Close() }
-
-// row returns the notes of row n. Rows are asked for in increasing order;
-// rows the XML skips, or repeats out of order, yield none.
-func (sc *styleScan) row(n int) ([]cellNote, error) {
-	sc.notes = sc.notes[:0]
-	for {
-		if sc.cur > n {
-			return nil, nil
-		}
-		if sc.done {
-			if err := sc.s.Err(); err != nil {
-				return nil, fmt.Errorf("%w: reading cell styles: %w", ErrMalformed, err)
-			}
-			return nil, nil
-		}
-		collect := sc.cur == n
-		col := 0
-		for {
-			if !sc.s.next() {
-				sc.done = true
-				break
-			}
-			if sc.s.end {
-				if sc.s.is("sheetData") {
-					sc.done = true
-					break
-				}
-				continue
-			}
-			if sc.s.is("row") {
-				// As excelize: the r attribute, else one past the last row.
-				if v, ok := sc.s.attr("r"); ok {
-					if _, rn, ok := parseCellRef(v); ok && rn > 0 {
-						sc.cur = rn
-						break
-					}
-				}
-				sc.cur++
-				break
-			}
-			if !collect || !sc.s.is("c") {
-				continue
-			}
-			col++
-			if v, ok := sc.s.attr("r"); ok {
-				if c, _, ok := parseCellRef(v); ok && c > 0 {
-					col = c
-				}
-			}
-			style := kindPlain
-			if v, ok := sc.s.attr("s"); ok {
-				if i, ok := atoi(v); ok && i < len(sc.kinds) {
-					style = sc.kinds[i]
-				}
-			}
-			t, _ := sc.s.attr("t")
-			switch string(t) {
-			case "", "n":
-				if style != kindPlain {
-					sc.notes = append(sc.notes, cellNote{col: col, kind: style})
-				}
-			case "b":
-				sc.notes = append(sc.notes, cellNote{col: col, kind: kindBool})
-			case "d":
-				sc.notes = append(sc.notes, cellNote{col: col, kind: kindISO, style: style})
-			}
-		}
-		if collect {
-			return sc.notes, nil
-		}
-	}
 }
 
 func atoi(b []byte) (int, bool) {

@@ -63,9 +63,11 @@ var filledTables = func() []string {
 
 // Options configure one rollup.
 type Options struct {
-	Config      *config.Config // province settings; nil = built-in
-	Threads     int
-	MemoryLimit string
+	Config *config.Config // province settings; nil = built-in
+	// CheckIndicator checks the indicators Config defines (site.CheckIndicator).
+	CheckIndicator warehouse.IndicatorCheck
+	Threads        int
+	MemoryLimit    string
 	// Key gives the pseudonymisation secret; it is asked for only when a
 	// source is an extract folder.
 	Key func() (secret.Key, error)
@@ -160,7 +162,8 @@ func Run(ctx context.Context, into string, args []string, opt Options) (Report, 
 	if err != nil {
 		return rep, err
 	}
-	wh, err := warehouse.Open(ctx, intoAbs, warehouse.Options{Threads: opt.Threads, MemoryLimit: opt.MemoryLimit, Config: opt.Config})
+	wh, err := warehouse.Open(ctx, intoAbs, warehouse.Options{Threads: opt.Threads, MemoryLimit: opt.MemoryLimit, Config: opt.Config,
+		CheckIndicator: opt.CheckIndicator})
 	if err != nil {
 		return rep, fmt.Errorf("rollup into %s: %w", into, err)
 	}
@@ -475,7 +478,8 @@ func (r *run) stage(ctx context.Context, o *Outcome) (string, error) {
 	}
 	path := filepath.Join(r.stageDir, fmt.Sprintf("stage-%d.duckdb", len(r.sources)))
 	r.opt.Progress(o.Source, "loading extracts")
-	st, err := warehouse.Open(ctx, path, warehouse.Options{Threads: r.opt.Threads, MemoryLimit: r.opt.MemoryLimit, Config: r.opt.Config})
+	st, err := warehouse.Open(ctx, path, warehouse.Options{Threads: r.opt.Threads, MemoryLimit: r.opt.MemoryLimit, Config: r.opt.Config,
+		CheckIndicator: r.opt.CheckIndicator})
 	if err != nil {
 		return "", fmt.Errorf("staging for %s: %w", o.Source, err)
 	}

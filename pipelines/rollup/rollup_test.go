@@ -562,7 +562,7 @@ func TestExportReadsBack(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(note.Kinds) != 5 {
+		if len(note.Kinds) != 6 { // the five data kinds and the university lists
 			t.Fatalf("kinds %+v", note.Kinds)
 		}
 		for _, w := range note.Kinds {

@@ -528,8 +528,19 @@ func (r *rowState) quota() Row {
 	college := r.ratio("college_target")
 	graduate := r.ratio("graduate_target")
 	school := schoolCode(r.raw("school_code"))
+	// A quota's track (男兵, 女兵) decides whose quota it is, so a spelling
+	// not understood refuses the row rather than making a women's quota
+	// the men's.
+	var track any
+	if r.raw("track") != "" {
+		track = r.enum("track", true)
+	}
 	if len(r.problems) > 0 {
 		return Row{}
+	}
+	trackKey := "male"
+	if track != nil {
+		trackKey = track.(string)
 	}
 	var schoolVal any
 	if school != "" {
@@ -538,9 +549,10 @@ func (r *rowState) quota() Row {
 	return Row{
 		Values: r.c.record().
 			set("year", int32(year)).set("season", int8(season)).set("region_code", region).set("quota", int32(q)).
-			set("college_target", college).set("graduate_target", graduate).set("school_code", schoolVal).vals,
-		// A university's quota and its county's are two rows of one file.
-		Key:    key([16]byte{}, year, season, region, school),
+			set("college_target", college).set("graduate_target", graduate).set("school_code", schoolVal).set("track", track).vals,
+		// A university's quota and its county's are two rows of one file,
+		// and so are a region's male and female quotas.
+		Key:    key([16]byte{}, year, season, region, school, trackKey),
 		Region: region, Year: year, Season: season,
 	}
 }

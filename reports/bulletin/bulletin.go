@@ -36,6 +36,10 @@ type Options struct {
 	Fallback bool
 	// Signature is printed under the workbook's sheets (enlist.yaml bulletin:).
 	Signature Signature
+	// Day, when not nil, gives the rows every region's bulletin of an as-of
+	// date and season shares (day.go), once the date and season are
+	// resolved; a Day of another date or season is not used.
+	Day func(ctx context.Context, asOf time.Time, year, season int) (*Day, error)
 }
 
 // Signature names who fills in and checks the bulletin: 填报单位, 填表人,
@@ -106,8 +110,11 @@ type Bulletin struct {
 	Files            []FileQuality
 	Issues           []Issue
 	Attention        []Attention
-	Signature        Signature
-	Generated        time.Time // when the bulletin is written (填表日期); zero = now
+	// Indicators are those enlist.yaml defines (office_indicators), in its
+	// order; each row's figures of them are in Row.Office.
+	Indicators []Indicator
+	Signature  Signature
+	Generated  time.Time // when the bulletin is written (填表日期); zero = now
 
 	// Named is the season the as-of date named when it had no data and
 	// the bulletin fell back to Year and Season (zero otherwise).
@@ -120,6 +127,7 @@ type Bulletin struct {
 
 	labels map[string]string // issue names by source/code
 	audit  bool              // Issues include the cross-file warnings
+	day    *Day              // the rows shared with other regions' bulletins, or nil
 }
 
 // Title is the bulletin's title, e.g. 河南省2025年下半年征兵工作周通报.
@@ -139,6 +147,16 @@ func (b *Bulletin) AsOfLine() string {
 		line += fmt.Sprintf(b.Lang.T("fallback_note"), b.Named.Year, b.Lang.SeasonName(b.Named.Season), b.Year, b.Lang.SeasonName(b.Season))
 	}
 	return line
+}
+
+// ShowsFemaleTrack tells whether the bulletin has lines for the women's
+// track: the scope has a female quota (its own, or its regions').
+func (b *Bulletin) ShowsFemaleTrack() bool { return b.Scope.FemaleQuota.Int() > 0 }
+
+// ShowsMinority tells whether the bulletin has lines for ethnic minorities:
+// the office set a target for their share, or the scope registered some.
+func (b *Bulletin) ShowsMinority() bool {
+	return b.Scope.MinorityTarget.Valid || b.Scope.MinorityRegistered.Int() > 0
 }
 
 // ByCompletion returns the children by completion rank (任务完成).
@@ -203,11 +221,24 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 	if err != nil {
 		return nil, err
 	}
-	rows, err := readRows(ctx, wh, q)
-	if err != nil {
+	var day *Day
+	if opt.Day != nil && !opt.Audit {
+		if day, err = opt.Day(ctx, q.AsOf, q.Year, q.Season); err != nil {
+			return nil, err
+		}
+		if !day.matches(q.AsOf, q.Year, q.Season) {
+			day = nil
+		}
+	}
+	var rows []Row
+	if day != nil {
+		if rows = day.figuresOf(q.Scope); len(rows) == 0 {
+			return nil, fmt.Errorf("%w %s in %d season %d", metrics.ErrNoData, q.Scope, q.Year, q.Season)
+		}
+	} else if rows, err = readRows(ctx, wh, q); err != nil {
 		return nil, err
 	}
-	b := &Bulletin{Lang: opt.Lang, Year: q.Year, Season: q.Season, AsOf: q.AsOf, Named: q.Named, Signature: opt.Signature, audit: opt.Audit}
+	b := &Bulletin{Lang: opt.Lang, Year: q.Year, Season: q.Season, AsOf: q.AsOf, Named: q.Named, Signature: opt.Signature, audit: opt.Audit, day: day}
 	found := false
 	for _, r := range rows {
 		if r.Code() == q.Scope {
@@ -220,7 +251,7 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 		return nil, fmt.Errorf("%w %s", metrics.ErrNoData, q.Scope)
 	}
 	sort.Slice(b.Children, func(i, j int) bool { return b.Children[i].Code() < b.Children[j].Code() })
-	steps := []func(context.Context, *warehouse.Warehouse) error{b.readFiles, b.readIssues}
+	steps := []func(context.Context, *warehouse.Warehouse) error{b.readFiles, b.readIssues, b.readIndicators}
 	if !b.audit {
 		steps = append(steps, b.readExamReasons, b.readReturnReasons, b.readWeeks, b.readSchools)
 	}

@@ -38,6 +38,19 @@ func (b *Bulletin) args(asOf bool) []any {
 
 func (b *Bulletin) readExamReasons(ctx context.Context, wh *warehouse.Warehouse) error {
 	b.PhysicalReasons, b.PoliticalReasons = map[string][]Reason{}, map[string][]Reason{}
+	if b.day != nil {
+		for _, e := range b.day.exams {
+			if !inRegion(e.code, b.Scope.Code(), b.childLength()) {
+				continue
+			}
+			if e.typ == "physical" {
+				b.PhysicalReasons[e.code] = append(b.PhysicalReasons[e.code], e.Reason)
+			} else {
+				b.PoliticalReasons[e.code] = append(b.PoliticalReasons[e.code], e.Reason)
+			}
+		}
+		return nil
+	}
 	rows, err := wh.DB().QueryContext(ctx, `
 		SELECT region_code, exam_type, coalesce(reason, ''), people
 		FROM exam_fail_reasons_at(?::DATE, ?, ?)
@@ -64,6 +77,14 @@ func (b *Bulletin) readExamReasons(ctx context.Context, wh *warehouse.Warehouse)
 
 func (b *Bulletin) readReturnReasons(ctx context.Context, wh *warehouse.Warehouse) error {
 	b.ReturnReasons = map[string][]ReturnReason{}
+	if b.day != nil {
+		for _, r := range b.day.returns {
+			if inRegion(r.code, b.Scope.Code(), b.childLength()) {
+				b.ReturnReasons[r.code] = append(b.ReturnReasons[r.code], r.ReturnReason)
+			}
+		}
+		return nil
+	}
 	rows, err := wh.DB().QueryContext(ctx, `
 		SELECT region_code, coalesce(reason, ''), returned, responsible_returned
 		FROM return_reasons_at(?::DATE, ?, ?)
@@ -84,7 +105,30 @@ func (b *Bulletin) readReturnReasons(ctx context.Context, wh *warehouse.Warehous
 	return rows.Err()
 }
 
+// readIndicators reads the indicators the office defined, in order.
+func (b *Bulletin) readIndicators(ctx context.Context, wh *warehouse.Warehouse) error {
+	rows, err := wh.DB().QueryContext(ctx, `SELECT name, column_name, label, format FROM office_indicators ORDER BY position`)
+	if err != nil {
+		return fmt.Errorf("read the office's indicators: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ind Indicator
+		var format string
+		if err := rows.Scan(&ind.Name, &ind.Column, &ind.Label, &format); err != nil {
+			return err
+		}
+		ind.Percent = format != "number"
+		b.Indicators = append(b.Indicators, ind)
+	}
+	return rows.Err()
+}
+
 func (b *Bulletin) readWeeks(ctx context.Context, wh *warehouse.Warehouse) error {
+	if b.day != nil {
+		b.Weeks = append([]Week(nil), b.day.weeks[b.Scope.Code()]...)
+		return nil
+	}
 	rows, err := wh.DB().QueryContext(ctx, `
 		SELECT week_end, approved, returned, net_approved
 		FROM approvals_by_week_at(?::DATE, ?, ?)
@@ -127,6 +171,17 @@ func (b *Bulletin) readFiles(ctx context.Context, wh *warehouse.Warehouse) error
 	if err := b.readLabels(ctx, wh); err != nil {
 		return err
 	}
+	if b.day != nil {
+		for _, f := range b.day.files {
+			if inFiles(f.region, f.year, f.season, b.Scope.Code(), b.Year, b.Season) {
+				fq := f.FileQuality
+				fq.File = filepath.Base(fq.File)
+				fq.TopLabel = b.label(fq.TopSource, fq.TopReason)
+				b.Files = append(b.Files, fq)
+			}
+		}
+		return nil
+	}
 	rows, err := wh.DB().QueryContext(ctx, `
 		SELECT load_id, file, kind, coalesce(exam_type, ''), coalesce(region_code, ''), coalesce(region_name, ''),
 		       rows_read, rows_accepted, rows_rejected, rows_flagged,
@@ -155,6 +210,15 @@ func (b *Bulletin) readFiles(ctx context.Context, wh *warehouse.Warehouse) error
 func (b *Bulletin) readIssues(ctx context.Context, wh *warehouse.Warehouse) error {
 	// The warnings in force, those between files included: what the files'
 	// current warning counts (load_quality.rows_flagged) count, by reason.
+	if b.day != nil {
+		for _, i := range b.day.issuesOf(b.Scope.Code(), b.Year, b.Season) {
+			i.File = filepath.Base(i.File)
+			i.Label = b.label(i.Source, i.Reason)
+			i.Child = b.ChildOf(i.RegionCode)
+			b.Issues = append(b.Issues, i)
+		}
+		return nil
+	}
 	rows, err := wh.DB().QueryContext(ctx, `
 		SELECT source, reason, load_id, file, kind, coalesce(region_code, '') AS region, sum(rows)::BIGINT
 		FROM quality_issues
@@ -179,6 +243,10 @@ func (b *Bulletin) readIssues(ctx context.Context, wh *warehouse.Warehouse) erro
 }
 
 func (b *Bulletin) readLabels(ctx context.Context, wh *warehouse.Warehouse) error {
+	if b.day != nil {
+		b.labels = b.day.labels[b.Lang]
+		return nil
+	}
 	col := "label_zh"
 	if b.Lang == English {
 		col = "label_en"
@@ -196,9 +264,8 @@ func (b *Bulletin) readLabels(ctx context.Context, wh *warehouse.Warehouse) erro
 			return err
 		}
 		label := l.String
-		if b.Lang == English && label != "" {
-			// Labels stand alone in table cells: capitalised, as the heads.
-			label = strings.ToUpper(label[:1]) + label[1:]
+		if b.Lang == English {
+			label = capitalised(label)
 		}
 		b.labels[s+"/"+c] = label
 	}
@@ -385,4 +452,13 @@ func (b *Bulletin) touchesScope() {
 		}
 	}
 	b.Issues = kept
+}
+
+// capitalised is an English label as it stands alone in a table cell:
+// capitalised, as the heads are.
+func capitalised(label string) string {
+	if label == "" {
+		return label
+	}
+	return strings.ToUpper(label[:1]) + label[1:]
 }

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"reflect"
+	"strings"
 	"time"
 )
 
@@ -142,6 +143,75 @@ type Row struct {
 	// Ranks among sibling regions.
 	CompletionRank Count `db:"completion_rank"`
 	CompositeRank  Count `db:"composite_rank"`
+
+	// The women's track (女兵) against its own quota, and ethnic
+	// minorities (少数民族), with their week-on-week changes.
+	FemaleQuota                   Count   `db:"female_quota"`
+	FemaleRegistered              Count   `db:"female_registered"`
+	FemaleApplied                 Count   `db:"female_applied"`
+	FemaleDoubleQualified         Count   `db:"female_double_qualified"`
+	FemaleApproved                Count   `db:"female_approved"`
+	FemaleReturned                Count   `db:"female_returned"`
+	FemaleCounted                 Count   `db:"female_counted"`
+	FemaleQuotaCompletion         Rate    `db:"female_quota_completion"`
+	MinorityRegistered            Count   `db:"minority_registered"`
+	MinorityApplied               Count   `db:"minority_applied"`
+	MinorityApproved              Count   `db:"minority_approved"`
+	MinorityRegisteredShare       Rate    `db:"minority_registered_share"`
+	MinorityAppliedShare          Rate    `db:"minority_applied_share"`
+	MinorityApprovedShare         Rate    `db:"minority_approved_share"`
+	MinorityScore                 Rate    `db:"minority_score"`
+	FemaleQuotaChange             Count   `db:"female_quota_change"`
+	FemaleRegisteredChange        Count   `db:"female_registered_change"`
+	FemaleAppliedChange           Count   `db:"female_applied_change"`
+	FemaleDoubleQualifiedChange   Count   `db:"female_double_qualified_change"`
+	FemaleApprovedChange          Count   `db:"female_approved_change"`
+	FemaleReturnedChange          Count   `db:"female_returned_change"`
+	FemaleCountedChange           Count   `db:"female_counted_change"`
+	FemaleQuotaCompletionChange   Rate    `db:"female_quota_completion_change"`
+	MinorityRegisteredChange      Count   `db:"minority_registered_change"`
+	MinorityAppliedChange         Count   `db:"minority_applied_change"`
+	MinorityApprovedChange        Count   `db:"minority_approved_change"`
+	MinorityRegisteredShareChange Rate    `db:"minority_registered_share_change"`
+	MinorityAppliedShareChange    Rate    `db:"minority_applied_share_change"`
+	MinorityApprovedShareChange   Rate    `db:"minority_approved_share_change"`
+	MinorityTarget                Rate    `db:"minority_target"`
+	MinorityMet                   Verdict `db:"minority_met"`
+	FemaleCompletionMet           Verdict `db:"female_completion_met"`
+
+	// Office holds the office_* columns of the indicators enlist.yaml
+	// defines (office_NAME, office_NAME_change, _target, _met, _score), by
+	// column name: their number is the office's to choose.
+	Office map[string]OfficeCell `db:"-"`
+}
+
+// OfficeCell is one office_* column: a figure or a verdict.
+type OfficeCell struct {
+	Rate    Rate
+	Verdict Verdict
+}
+
+// officePrefix starts the metrics view's columns of an office's indicators.
+const officePrefix = "office_"
+
+// Indicator is one indicator an office defines in enlist.yaml, as the
+// office_indicators view lists it.
+type Indicator struct {
+	Name, Column, Label string
+	Percent             bool
+}
+
+// OfficeLine is an indicator's figures in one region's row.
+type OfficeLine struct {
+	Value, Change, Target, Score Rate
+	Met                          Verdict
+}
+
+// OfficeFigures are the row's figures of an office's indicator.
+func (r Row) OfficeFigures(ind Indicator) OfficeLine {
+	c := func(suffix string) OfficeCell { return r.Office[ind.Column+suffix] }
+	return OfficeLine{Value: c("").Rate, Change: c("_change").Rate, Target: c("_target").Rate,
+		Score: c("_score").Rate, Met: c("_met").Verdict}
 }
 
 // Code is the region code.
@@ -201,7 +271,9 @@ func rowFields() map[string]int {
 	t := reflect.TypeFor[Row]()
 	out := make(map[string]int, t.NumField())
 	for i := range t.NumField() {
-		out[t.Field(i).Tag.Get("db")] = i
+		if tag := t.Field(i).Tag.Get("db"); tag != "-" {
+			out[tag] = i
+		}
 	}
 	return out
 }
@@ -210,9 +282,11 @@ func rowFields() map[string]int {
 // columns, every one of them.
 func RowColumns() []string {
 	t := reflect.TypeFor[Row]()
-	out := make([]string, t.NumField())
+	var out []string
 	for i := range t.NumField() {
-		out[i] = t.Field(i).Tag.Get("db")
+		if tag := t.Field(i).Tag.Get("db"); tag != "-" {
+			out = append(out, tag)
+		}
 	}
 	return out
 }
@@ -230,6 +304,10 @@ func scanRows(rows *sql.Rows) ([]Row, error) {
 	seen := map[string]bool{}
 	for i, c := range cols {
 		f, ok := fields[c]
+		if !ok && strings.HasPrefix(c, officePrefix) {
+			index[i] = -1
+			continue
+		}
 		if !ok {
 			return nil, fmt.Errorf("the metrics view has a column %s that bulletin.Row lacks", c)
 		}
@@ -242,14 +320,35 @@ func scanRows(rows *sql.Rows) ([]Row, error) {
 	}
 	var out []Row
 	dest := make([]any, len(cols))
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, err
+	}
 	for rows.Next() {
 		var r Row
 		v := reflect.ValueOf(&r).Elem()
+		office := map[string]*OfficeCell{}
 		for i, f := range index {
-			dest[i] = v.Field(f).Addr().Interface()
+			if f >= 0 {
+				dest[i] = v.Field(f).Addr().Interface()
+				continue
+			}
+			cell := &OfficeCell{}
+			office[cols[i]] = cell
+			if types[i].DatabaseTypeName() == "BOOLEAN" {
+				dest[i] = &cell.Verdict
+			} else {
+				dest[i] = &cell.Rate
+			}
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
+		}
+		if len(office) > 0 {
+			r.Office = make(map[string]OfficeCell, len(office))
+			for c, cell := range office {
+				r.Office[c] = *cell
+			}
 		}
 		out = append(out, r)
 	}

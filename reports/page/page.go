@@ -170,6 +170,7 @@ func build(b *bulletin.Bulletin, now time.Time) (*view, error) {
 		{Label: t("placement_rate"), Value: rate(s.PlacementRate), Sub: []string{t("subsidy_on_time_rate") + " " + rate(s.SubsidyOnTimeRate)},
 			Bad: s.PlacementMet.Missed() || s.SubsidyMet.Missed()},
 	}
+	v.KPIs = append(v.KPIs, trackCards(b, rate)...)
 	for _, kind := range []string{bulletin.Pace, bulletin.Quality} {
 		g := attentionGroup{Title: t("attention_" + kind)}
 		for _, a := range b.AttentionOf(kind) {
@@ -275,4 +276,50 @@ func times(b *bulletin.Bulletin, r bulletin.Rate) string {
 		return "—"
 	}
 	return b.Lang.Times(x)
+}
+
+// trackCards are the cards of the women's track, ethnic minorities and the
+// office's own indicators, beside the built-in ones, when the bulletin
+// shows them (bulletin.ShowsFemaleTrack, ShowsMinority, Indicators).
+func trackCards(b *bulletin.Bulletin, rate func(bulletin.Rate) string) []kpi {
+	t, s := b.Lang.T, b.Scope
+	var out []kpi
+	if b.ShowsFemaleTrack() {
+		out = append(out, kpi{Label: t("female_completion"), Value: rate(s.FemaleQuotaCompletion),
+			Sub: []string{fmt.Sprintf("%s %d", t("female_quota"), s.FemaleQuota.Int()),
+				fmt.Sprintf("%s %d", t("female_approved"), s.FemaleApproved.Int()),
+				fmt.Sprintf("%s %d", t("female_applied"), s.FemaleApplied.Int()),
+				fmt.Sprintf("%s %d", t("female_double"), s.FemaleDoubleQualified.Int())},
+			Bad: s.FemaleCompletionMet.Missed()})
+	}
+	if b.ShowsMinority() {
+		sub := []string{fmt.Sprintf("%s %d", t("minority_applied"), s.MinorityApplied.Int()),
+			fmt.Sprintf("%s %d", t("minority_approved"), s.MinorityApproved.Int())}
+		if s.MinorityTarget.Valid {
+			sub = append(sub, t("target")+" "+bulletin.Percent(s.MinorityTarget.V))
+		}
+		out = append(out, kpi{Label: t("minority_applied_share"), Value: rate(s.MinorityAppliedShare), Sub: sub,
+			Bad: s.MinorityMet.Missed()})
+	}
+	for _, ind := range b.Indicators {
+		f := s.OfficeFigures(ind)
+		show := rate
+		if !ind.Percent {
+			show = func(r bulletin.Rate) string {
+				if x, ok := r.Get(); ok {
+					return fmt.Sprint(int64(bulletin.Round(x, 0)))
+				}
+				return "—"
+			}
+		}
+		var sub []string
+		if f.Target.Valid {
+			sub = append(sub, t("target")+" "+show(f.Target))
+		}
+		if f.Score.Valid {
+			sub = append(sub, fmt.Sprintf("%s %.1f", t("indicator_score"), bulletin.Round(f.Score.V, 1)))
+		}
+		out = append(out, kpi{Label: ind.Label, Value: show(f.Value), Sub: sub, Bad: f.Met.Missed()})
+	}
+	return out
 }

@@ -68,6 +68,42 @@ func (w *writer) overview() error {
 		judged(rated(t("placement_rate"), kPct, s.PlacementRate, s.PlacementRateChange), s.PlacementTarget, s.PlacementMet),
 		judged(rated(t("subsidy_on_time_rate"), kPct, s.SubsidyOnTimeRate, s.SubsidyOnTimeRateChange), s.SubsidyTarget, s.SubsidyMet),
 	}
+	// The women's track on lines of its own, against its own quota and,
+	// like completion, the time progress.
+	if b.ShowsFemaleTrack() {
+		lines = append(lines,
+			counted(t("female_quota"), s.FemaleQuota, s.FemaleQuotaChange),
+			counted(t("female_applied"), s.FemaleApplied, s.FemaleAppliedChange),
+			counted(t("female_double"), s.FemaleDoubleQualified, s.FemaleDoubleQualifiedChange),
+			counted(t("female_approved"), s.FemaleApproved, s.FemaleApprovedChange),
+			judged(rated(t("female_completion"), kPct, s.FemaleQuotaCompletion, s.FemaleQuotaCompletionChange), s.CompletionTarget, s.FemaleCompletionMet))
+	}
+	if b.ShowsMinority() {
+		share := rated(t("minority_applied_share"), kPct, s.MinorityAppliedShare, s.MinorityAppliedShareChange)
+		if s.MinorityTarget.Valid {
+			share = judged(share, s.MinorityTarget, s.MinorityMet)
+		}
+		lines = append(lines,
+			counted(t("minority_registered"), s.MinorityRegistered, s.MinorityRegisteredChange),
+			counted(t("minority_applied"), s.MinorityApplied, s.MinorityAppliedChange),
+			share,
+			counted(t("minority_approved"), s.MinorityApproved, s.MinorityApprovedChange))
+	}
+	// The office's own indicators (enlist.yaml), judged where they have a
+	// target.
+	for _, ind := range b.Indicators {
+		f := s.OfficeFigures(ind)
+		// A number prints as a whole number, as counts do.
+		k := kPct
+		if !ind.Percent {
+			k = kInt
+		}
+		l := rated(ind.Label, k, f.Value, f.Change)
+		if f.Target.Valid {
+			l = judged(l, f.Target, f.Met)
+		}
+		lines = append(lines, l)
+	}
 	tab := table{sheet: t("sheet_overview"), title: b.Title(), dateLine: b.AsOfLine(), unitLine: w.lang.T("unit_line"),
 		lead: b.Lead(), noRepeat: true,
 		cols: []column{
@@ -107,7 +143,12 @@ func (w *writer) overview() error {
 	cell := func(c, r int) string { s, _ := excelize.CoordinatesToCellName(c, r); return s }
 	for i, l := range lines {
 		row := first + i
-		for c, k := range map[int]kind{2: l.kind, 3: l.kind, 4: changeKind(l.kind)} {
+		cols := map[int]kind{2: l.kind, 3: l.kind, 4: changeKind(l.kind)}
+		if l.judged && l.kind == kInt {
+			// An office's count with a target: the target is a count too.
+			cols[5] = kInt
+		}
+		for c, k := range cols {
 			ref := cell(c, row)
 			if v, _ := w.f.GetCellValue(tab.sheet, ref); v == "—" {
 				continue

@@ -13,7 +13,9 @@
 -- into a pass counts from its own date. Approvals: one per person and season
 -- (the latest delivered record), counted when approved_on is on or before
 -- the date, returned when returned_on is. Exams and approvals of people with
--- no registration by the date (orphans) appear nowhere.
+-- no registration by the date (orphans) appear nowhere. Female (the women's
+-- track) and minority (any of the 56 peoples but 汉族, ethnic_groups) come
+-- from the same latest registration.
 -- y and s pick one year and season (NULL for all), applied before grouping.
 CREATE OR REPLACE MACRO person_flags_at(as_of, prev, y, s) AS TABLE
 WITH reg AS MATERIALIZED (
@@ -21,6 +23,7 @@ WITH reg AS MATERIALIZED (
     -- then load (23 bits), then row (24 bits; the loader refuses files of
     -- more rows); unique per row, and far cheaper to compare than a tuple.
     SELECT person, year, season, registered_on, applied, region_code, education, student_status, major_category,
+           gender, ethnicity,
            ((registered_on - DATE '2000-01-01')::BIGINT << 47) + (load_id << 24) + source_row AS k
     FROM registrations
     WHERE registered_on <= as_of
@@ -42,13 +45,15 @@ latest AS (
 people AS (
     SELECT
         l.person, l.year, l.season, l.applied, l.prev_applied,
-        c.region_code, c.education, c.student_status, c.major_category,
+        c.region_code, c.education, c.student_status, c.major_category, c.gender, c.ethnicity,
         -- The week before, the latest registration is nearly always the
         -- same row; only the few that differ are looked up again.
         CASE WHEN l.k_prev = l.k_cur THEN c.region_code ELSE p.region_code END AS prev_region_code,
         CASE WHEN l.k_prev = l.k_cur THEN c.education ELSE p.education END AS prev_education,
         CASE WHEN l.k_prev = l.k_cur THEN c.student_status ELSE p.student_status END AS prev_student_status,
-        CASE WHEN l.k_prev = l.k_cur THEN c.major_category ELSE p.major_category END AS prev_major_category
+        CASE WHEN l.k_prev = l.k_cur THEN c.major_category ELSE p.major_category END AS prev_major_category,
+        CASE WHEN l.k_prev = l.k_cur THEN c.gender ELSE p.gender END AS prev_gender,
+        CASE WHEN l.k_prev = l.k_cur THEN c.ethnicity ELSE p.ethnicity END AS prev_ethnicity
     FROM latest l
     JOIN reg c ON c.k = l.k_cur
     LEFT JOIN (
@@ -108,7 +113,11 @@ SELECT
     coalesce(approved_on <= d.day AND returned_on <= d.day AND return_responsible, false) AS responsible_returned,
     is_college(CASE WHEN d.cur THEN education ELSE prev_education END) AS college,
     coalesce(CASE WHEN d.cur THEN student_status ELSE prev_student_status END IN ('fresh_graduate', 'past_graduate'), false) AS graduated,
-    coalesce(CASE WHEN d.cur THEN major_category ELSE prev_major_category END = 'stem', false) AS stem
+    coalesce(CASE WHEN d.cur THEN major_category ELSE prev_major_category END = 'stem', false) AS stem,
+    -- The women's track (女兵) and ethnic minorities (少数民族), by the
+    -- same latest registration.
+    coalesce(CASE WHEN d.cur THEN gender ELSE prev_gender END = 'female', false) AS female,
+    coalesce(is_minority(CASE WHEN d.cur THEN ethnicity ELSE prev_ethnicity END), false) AS minority
 FROM joined
 JOIN (SELECT 'cur' AS t, true AS cur, CAST(as_of AS DATE) AS day
       UNION ALL SELECT 'prev', false, CAST(prev AS DATE)) d

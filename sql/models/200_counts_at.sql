@@ -9,6 +9,18 @@
 -- quotas in the province (one that appears only through its resettlement)
 -- has has_data false and NULL conscription figures.
 -- y and s select a year and season; NULL computes them all.
+--
+-- Women recruits (女兵): a quota row of track female is the women's quota.
+-- A woman is counted against it — and left out of the general completion —
+-- when a female quota row exists for her region or a region above it that
+-- season (she is "covered"); female_quota of a region is its own female
+-- row, else the sum of the nearest female rows below it, as for quota.
+-- Where no female quota covers her she counts as before, in quota_completion
+-- with everyone else; with no female row anywhere, every figure is what it
+-- was before tracks existed. quota is the general (male, or unspecified)
+-- track's quota.
+-- Ethnic minorities (少数民族): people whose latest registration gives one of
+-- the 56 peoples other than 汉族 (is_minority, sql/data/ethnic_groups.csv).
 -- counts_at (below) is the one-date form. What analysts and the bulletin
 -- read is metrics_at (210, the metrics view for any date): these counts and
 -- rates plus pace, week-on-week change, scores, ranks and the bulletin's
@@ -20,6 +32,19 @@ WITH levels AS (
 ),
 facts AS (
     SELECT * FROM person_flags_at(as_of, prev, y, s)
+),
+-- The latest delivered row of each region, season and track. A row naming
+-- a university (school_code) is that university's own quota
+-- (school_metrics_at), never a region's.
+quota_track_rows AS (
+    SELECT year, season, region_code, coalesce(track, 'male') AS track,
+           max_by(struct_pack(quota, college_target, graduate_target), (load_id, source_row)) AS q
+    FROM quotas
+    WHERE (y IS NULL OR year = y) AND (s IS NULL OR season = s) AND school_code IS NULL
+    GROUP BY year, season, region_code, coalesce(track, 'male')
+),
+female_quota_rows AS (
+    SELECT year, season, region_code, q.quota AS quota FROM quota_track_rows WHERE track = 'female'
 ),
 dates AS (
     SELECT 'cur' AS t, CAST(as_of AS DATE) AS d UNION ALL SELECT 'prev', CAST(prev AS DATE)
@@ -39,9 +64,25 @@ leaf AS (
         count(*) FILTER (approved AND responsible_returned) AS responsible_returned,
         count(*) FILTER (approved AND college) AS college_approved,
         count(*) FILTER (approved AND college AND graduated) AS graduate_approved,
-        count(*) FILTER (approved AND college AND stem) AS stem_approved
+        count(*) FILTER (approved AND college AND stem) AS stem_approved,
+        count(*) FILTER (female) AS female_registered,
+        count(*) FILTER (female AND applied) AS female_applied,
+        count(*) FILTER (female AND physical_passed AND political_passed) AS female_double_qualified,
+        count(*) FILTER (female AND approved) AS female_approved,
+        count(*) FILTER (female AND approved AND returned) AS female_returned,
+        count(*) FILTER (minority) AS minority_registered,
+        count(*) FILTER (minority AND applied) AS minority_applied,
+        count(*) FILTER (minority AND approved) AS minority_approved
     FROM facts
     GROUP BY t, region_code, year, season
+),
+-- The people's own regions a female quota covers: one at the region or
+-- above it, the same season.
+covered AS (
+    SELECT DISTINCT l.region_code, l.year, l.season
+    FROM (SELECT DISTINCT region_code, year, season FROM leaf) l
+    JOIN female_quota_rows f
+      ON f.year = l.year AND f.season = l.season AND starts_with(l.region_code, f.region_code)
 ),
 rolled AS (
     SELECT
@@ -58,8 +99,18 @@ rolled AS (
         sum(responsible_returned) AS responsible_returned,
         sum(college_approved) AS college_approved,
         sum(graduate_approved) AS graduate_approved,
-        sum(stem_approved) AS stem_approved
-    FROM leaf, levels
+        sum(stem_approved) AS stem_approved,
+        sum(female_registered) AS female_registered,
+        sum(female_applied) AS female_applied,
+        sum(female_double_qualified) AS female_double_qualified,
+        sum(female_approved) AS female_approved,
+        sum(female_returned) AS female_returned,
+        -- Women counted against a female quota: approved less returned.
+        sum(female_approved - female_returned) FILTER (c.region_code IS NOT NULL) AS female_counted,
+        sum(minority_registered) AS minority_registered,
+        sum(minority_applied) AS minority_applied,
+        sum(minority_approved) AS minority_approved
+    FROM leaf LEFT JOIN covered c USING (region_code, year, season), levels
     WHERE length(region_code) >= n
     GROUP BY ALL
 ),
@@ -78,14 +129,9 @@ settled AS (
     GROUP BY ALL
 ),
 -- The quota row that counts for a region and season is the latest delivered.
--- A row naming a university (school_code) is that university's own quota
--- (school_metrics_at), never a region's.
+-- The general track's rows (male, or no track given): quota and targets.
 quota_rows AS (
-    SELECT year, season, region_code,
-           max_by(struct_pack(quota, college_target, graduate_target), (load_id, source_row)) AS q
-    FROM quotas
-    WHERE (y IS NULL OR year = y) AND (s IS NULL OR season = s) AND school_code IS NULL
-    GROUP BY year, season, region_code
+    SELECT year, season, region_code, q FROM quota_track_rows WHERE track = 'male'
 ),
 -- A region without its own quota row gets the sum of the nearest rows below
 -- it: a row counts for an ancestor when no row stands between them.
@@ -104,6 +150,22 @@ quota_eff AS (
     FROM quota_up
     GROUP BY ALL
 ),
+-- The women's quota by the same rule, from the female rows.
+female_quota_up AS (
+    SELECT r.year, r.season, left(r.region_code, n) AS region_code, r.quota
+    FROM female_quota_rows r, levels
+    WHERE length(r.region_code) >= n
+      AND NOT EXISTS (
+          SELECT 1 FROM female_quota_rows m
+          WHERE m.year = r.year AND m.season = r.season
+            AND starts_with(r.region_code, m.region_code)
+            AND length(m.region_code) >= n AND length(m.region_code) < length(r.region_code))
+),
+female_quota_eff AS (
+    SELECT year, season, region_code, sum(quota) AS female_quota
+    FROM female_quota_up
+    GROUP BY ALL
+),
 -- The seasons of each province that appear, and whether each has data of
 -- its own: registrations or quota rows. A season that appears only through
 -- resettlement (veterans discharged in its half-year) has none, and its
@@ -112,7 +174,7 @@ seasons AS (
     SELECT province, year, season, bool_or(own) AS has_data
     FROM (
         SELECT DISTINCT left(region_code, 2) AS province, year, season, true AS own FROM leaf
-        UNION ALL SELECT DISTINCT left(region_code, 2), year, season, true FROM quota_rows
+        UNION ALL SELECT DISTINCT left(region_code, 2), year, season, true FROM quota_track_rows
         UNION ALL SELECT DISTINCT left(region_code, 2), year, season, false FROM settled)
     GROUP BY ALL
 ),
@@ -182,6 +244,16 @@ counts AS (
         coalesce(s.self_employed, 0)::BIGINT AS self_employed,
         coalesce(s.subsidy_due, 0)::BIGINT AS subsidy_due,
         coalesce(s.subsidy_on_time, 0)::BIGINT AS subsidy_on_time,
+        CASE WHEN f.has_data THEN coalesce(m.female_registered, 0)::BIGINT END AS female_registered,
+        CASE WHEN f.has_data THEN coalesce(m.female_applied, 0)::BIGINT END AS female_applied,
+        CASE WHEN f.has_data THEN coalesce(m.female_double_qualified, 0)::BIGINT END AS female_double_qualified,
+        CASE WHEN f.has_data THEN coalesce(m.female_approved, 0)::BIGINT END AS female_approved,
+        CASE WHEN f.has_data THEN coalesce(m.female_returned, 0)::BIGINT END AS female_returned,
+        CASE WHEN f.has_data THEN coalesce(m.female_counted, 0)::BIGINT END AS female_counted,
+        CASE WHEN f.has_data THEN coalesce(fq.female_quota, 0)::BIGINT END AS female_quota,
+        CASE WHEN f.has_data THEN coalesce(m.minority_registered, 0)::BIGINT END AS minority_registered,
+        CASE WHEN f.has_data THEN coalesce(m.minority_applied, 0)::BIGINT END AS minority_applied,
+        CASE WHEN f.has_data THEN coalesce(m.minority_approved, 0)::BIGINT END AS minority_approved,
         coalesce(t.college_target, d.college_target) AS college_target,
         coalesce(t.graduate_target, d.graduate_target) AS graduate_target,
         -- The names above the region, so a report needs no join to regions.
@@ -191,6 +263,7 @@ counts AS (
     LEFT JOIN rolled m USING (t, region_code, year, season)
     LEFT JOIN settled s USING (t, region_code, year, season)
     LEFT JOIN quota_eff q USING (region_code, year, season)
+    LEFT JOIN female_quota_eff fq USING (region_code, year, season)
     LEFT JOIN target_rows t USING (region_code, year, season)
     LEFT JOIN regions pr ON pr.code = left(f.region_code, 2)
     -- Plain equality joins (a code too short to have that ancestor joins
@@ -216,7 +289,8 @@ SELECT
     political_passed / nullif(political_reviewed, 0) AS political_pass_rate,
     double_qualified,
     approved, returned, responsible_returned,
-    (approved - returned) / nullif(quota, 0) AS quota_completion,
+    -- Women counted against a female quota are not in the general track's.
+    (approved - returned - female_counted) / nullif(quota, 0) AS quota_completion,
     college_approved,
     college_approved / nullif(approved, 0) AS college_ratio,
     graduate_approved,
@@ -235,7 +309,15 @@ SELECT
     has_data,
     CASE code_length WHEN 2 THEN NULL WHEN 4 THEN province_name WHEN 6 THEN city_name
                      WHEN 9 THEN county_name ELSE town_name END AS parent_name,
-    province_name, city_name, county_name
+    province_name, city_name, county_name,
+    -- The women's track (女兵) and ethnic minorities (少数民族).
+    female_quota, female_registered, female_applied, female_double_qualified,
+    female_approved, female_returned, female_counted,
+    female_counted / nullif(female_quota, 0) AS female_quota_completion,
+    minority_registered, minority_applied, minority_approved,
+    minority_registered / nullif(registered, 0) AS minority_registered_share,
+    minority_applied / nullif(applied, 0) AS minority_applied_share,
+    minority_approved / nullif(approved, 0) AS minority_approved_share
 FROM counts;
 
 -- counts_at(as_of, y, s): the same for one date.

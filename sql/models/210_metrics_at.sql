@@ -26,6 +26,12 @@
 -- quota has no completion, no completion rank and no composite score; a
 -- region with no approvals yet has no composite score and no printed
 -- projection: NULL, printed as "—", never a zero, a score or a rank.
+-- Ethnic minorities: minority_target (targets.minority_share) judges
+-- minority_applied_share, 少数民族应征报名比例; with no target set there is no
+-- verdict and no score, and with weights.minority_share (0 by default) the
+-- score joins the composite. Indicators an office defines in enlist.yaml
+-- (office_indicators_at, generated from it) add their office_* columns and,
+-- with a weight, their scores to the composite the same way.
 -- The former names (scores_at for this macro, bulletin_at and the bulletin
 -- view for its judgements, metrics_pair_at for counts_pair_at) are dropped
 -- from warehouses that had them, so no stale copy answers a query.
@@ -48,7 +54,10 @@ WITH cfg AS (
         max(value) FILTER (name = 'target.physical_pass_rate') AS physical_target,
         max(value) FILTER (name = 'target.political_pass_rate') AS political_target,
         max(value) FILTER (name = 'target.placement_rate') AS placement_target,
-        max(value) FILTER (name = 'target.subsidy_on_time_rate') AS subsidy_target
+        max(value) FILTER (name = 'target.subsidy_on_time_rate') AS subsidy_target,
+        max(value) FILTER (name = 'target.minority_share') AS minority_target,
+        coalesce(max(value) FILTER (name = 'weight.minority_share'), 0) AS w_minority,
+        coalesce(max(value) FILTER (name = 'weight.office_indicators'), 0) AS w_office
     FROM settings
 ),
 pair AS MATERIALIZED (
@@ -87,18 +96,25 @@ scored AS (
         CASE WHEN has_data THEN 100 * least(coalesce(graduate_ratio, 0) / nullif(graduate_target, 0), 1.0) END AS graduate_score,
         CASE WHEN has_data THEN 100 * least(coalesce(stem_ratio, 0) / nullif(cfg.stem_target, 0), 1.0) END AS stem_score,
         CASE WHEN has_data THEN 100 * greatest(0.0, 1 - coalesce(return_rate, 0) / cfg.return_max) END AS return_score,
-        cfg.*
-    FROM paced, cfg
+        CASE WHEN has_data AND cfg.minority_target > 0
+             THEN 100 * least(coalesce(minority_applied_share, 0) / cfg.minority_target, 1.0) END AS minority_score,
+        cfg.*,
+        oi.* EXCLUDE (region_code, year, season)
+    FROM paced
+    CROSS JOIN cfg
+    LEFT JOIN office_indicators_at(as_of, y, s) oi USING (region_code, year, season)
 ),
 composite AS (
     SELECT
         scored.* EXCLUDE (w_completion, w_college, w_graduate, w_stem, w_return, return_max, margin, min_recruits,
-                          physical_target, political_target, placement_target, subsidy_target),
+                          physical_target, political_target, placement_target, subsidy_target,
+                          minority_target, w_minority, w_office, office_weighted_score),
         -- No score without a quota to complete or a recruit to judge.
         CASE WHEN quota > 0 AND approved > 0 THEN
         (w_completion * completion_score + w_college * coalesce(college_score, 0) + w_graduate * coalesce(graduate_score, 0)
-         + w_stem * coalesce(stem_score, 0) + w_return * return_score)
-        / (w_completion + w_college + w_graduate + w_stem + w_return) END AS composite_score
+         + w_stem * coalesce(stem_score, 0) + w_return * return_score
+         + w_minority * coalesce(minority_score, 0) + coalesce(office_weighted_score, 0))
+        / (w_completion + w_college + w_graduate + w_stem + w_return + w_minority + w_office) END AS composite_score
     FROM scored
 ),
 changed AS (
@@ -132,7 +148,21 @@ changed AS (
     c.stem_ratio - p.stem_ratio AS stem_ratio_change,
     c.return_rate - p.return_rate AS return_rate_change,
     c.placement_rate - p.placement_rate AS placement_rate_change,
-    c.subsidy_on_time_rate - p.subsidy_on_time_rate AS subsidy_on_time_rate_change
+    c.subsidy_on_time_rate - p.subsidy_on_time_rate AS subsidy_on_time_rate_change,
+    c.female_quota - p.female_quota AS female_quota_change,
+    c.female_registered - p.female_registered AS female_registered_change,
+    c.female_applied - p.female_applied AS female_applied_change,
+    c.female_double_qualified - p.female_double_qualified AS female_double_qualified_change,
+    c.female_approved - p.female_approved AS female_approved_change,
+    c.female_returned - p.female_returned AS female_returned_change,
+    c.female_counted - p.female_counted AS female_counted_change,
+    c.female_quota_completion - p.female_quota_completion AS female_quota_completion_change,
+    c.minority_registered - p.minority_registered AS minority_registered_change,
+    c.minority_applied - p.minority_applied AS minority_applied_change,
+    c.minority_approved - p.minority_approved AS minority_approved_change,
+    c.minority_registered_share - p.minority_registered_share AS minority_registered_share_change,
+    c.minority_applied_share - p.minority_applied_share AS minority_applied_share_change,
+    c.minority_approved_share - p.minority_approved_share AS minority_approved_share_change
 FROM composite c
 LEFT JOIN p USING (region_code, year, season)
 ),
@@ -161,6 +191,11 @@ judged AS (
         round(political_pass_rate, 3) >= round(cfg.political_target, 3) AS political_met,
         round(placement_rate, 3) >= round(cfg.placement_target, 3) AS placement_met,
         round(subsidy_on_time_rate, 3) >= round(cfg.subsidy_target, 3) AS subsidy_met,
+        cfg.minority_target,
+        -- No target set, no verdict (and no colour).
+        round(minority_applied_share, 3) >= round(cfg.minority_target, 3) AS minority_met,
+        -- The women's track against its own quota and the time progress.
+        CASE WHEN female_quota > 0 THEN round(female_quota_completion, 3) >= round(elapsed_share, 3) END AS female_completion_met,
         -- Applicants but no approval past half the season: named under 进度
         -- even without a quota to measure completion against.
         applied > 0 AND approved = 0 AND elapsed_share >= 0.5 AS no_approvals_late,

@@ -11,7 +11,8 @@
 -- university. They count wherever they registered (at the university's
 -- county or at home): the figures follow the person to the university.
 -- Quota: the university's own, from the latest quotas row naming its code
--- (school_code) for the season; such rows never count in a region's quota.
+-- (school_code) for the season, per track (male and female summed); such
+-- rows never count in a region's quota.
 -- y and s select a year and season (NULL: every season with data).
 CREATE OR REPLACE MACRO school_metrics_at(as_of, y, s) AS TABLE
 WITH keys AS (
@@ -41,11 +42,17 @@ seasons AS (
     SELECT year, season FROM quotas
     WHERE (y IS NULL OR year = y) AND (s IS NULL OR season = s)
 ),
+-- The latest row of each university, season and track (quotas.track, a
+-- row without one male), the tracks summed: a university's quota is all
+-- its recruits'.
 school_quota AS (
-    SELECT school_code, year, season, max_by(quota, (load_id, source_row)) AS quota
-    FROM quotas
-    WHERE school_code IS NOT NULL
-      AND (y IS NULL OR year = y) AND (s IS NULL OR season = s)
+    SELECT school_code, year, season, sum(quota) AS quota
+    FROM (
+        SELECT school_code, year, season, max_by(quota, (load_id, source_row)) AS quota
+        FROM quotas
+        WHERE school_code IS NOT NULL
+          AND (y IS NULL OR year = y) AND (s IS NULL OR season = s)
+        GROUP BY school_code, year, season, coalesce(track, 'male'))
     GROUP BY school_code, year, season
 ),
 figures AS (

@@ -1,0 +1,290 @@
+package bulletin
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"enlist/internal/warehouse"
+)
+
+// Day is what the bulletins of every region share for one as-of date and
+// season: the rows of the report models that take the date — the figures
+// (metrics_at), the examination failure reasons, the return reasons and
+// the approvals by week — of every region, read once from a copy of the
+// warehouse. Those models compute every region whatever the bulletin
+// keeps, so a bulletin read alone pays for the whole province; a service
+// that serves the bulletins of many regions for the same week (the web
+// console: each county office opening its own) reads one Day and gives it
+// to each (Options.Day).
+//
+// A bulletin read with a Day keeps the rows its own queries would keep,
+// with the same filters applied in Go, in the same order: the same
+// figures, to the digit (TestDayGivesTheSameBulletins).
+type Day struct {
+	AsOf         time.Time
+	Year, Season int
+	figures      []Row // ordered by region_code
+	exams        []dayExamReason
+	returns      []dayReturnReason
+	weeks        map[string][]Week
+	// The files and their problems (they do not depend on the date; kept
+	// here so that a Day serves a whole bulletin), with the columns the
+	// bulletin's filter reads, and the problems' names in both languages.
+	files  []dayFile
+	issues []dayIssue
+	labels map[Lang]map[string]string
+}
+
+// dayFile is a row of load_quality with what fileFilter reads.
+type dayFile struct {
+	FileQuality
+	region       sql.NullString
+	year, season sql.NullInt64
+}
+
+// dayIssue is quality_issues summed by what the bulletin groups by, and
+// by the columns fileFilter reads.
+type dayIssue struct {
+	Issue
+	region       sql.NullString
+	year, season sql.NullInt64
+}
+
+// inFiles is fileFilter: files covering the scope, inside it or around
+// it, of the season (or of none in particular).
+func inFiles(region sql.NullString, year, season sql.NullInt64, scope string, y, s int) bool {
+	return (!region.Valid || strings.HasPrefix(region.String, scope) || strings.HasPrefix(scope, region.String)) &&
+		(!year.Valid || year.Int64 == int64(y)) && (!season.Valid || season.Int64 == int64(s))
+}
+
+type dayExamReason struct {
+	code, typ string
+	Reason
+}
+
+type dayReturnReason struct {
+	code string
+	ReturnReason
+}
+
+// ReadDay reads the Day of asOf in year's season from wh.
+func ReadDay(ctx context.Context, wh *warehouse.Warehouse, asOf time.Time, year, season int) (*Day, error) {
+	d := &Day{AsOf: asOf, Year: year, Season: season, weeks: map[string][]Week{}}
+	day := asOf.Format(time.DateOnly)
+	rows, err := wh.DB().QueryContext(ctx, `
+		SELECT * FROM metrics_at(?::DATE, ?, ?)
+		WHERE year = ? AND season = ?
+		ORDER BY region_code`, day, year, season, year, season)
+	if err != nil {
+		return nil, fmt.Errorf("read the figures of %s: %w", day, err)
+	}
+	d.figures, err = scanRows(rows)
+	rows.Close()
+	if err != nil {
+		return nil, fmt.Errorf("read the figures of %s: %w", day, err)
+	}
+	// Each query orders as the bulletin's own does, so that a region's rows
+	// come out of the filter in the order its query would give them.
+	rows, err = wh.DB().QueryContext(ctx, `
+		SELECT region_code, exam_type, coalesce(reason, ''), people
+		FROM exam_fail_reasons_at(?::DATE, ?, ?)
+		WHERE region_code IS NOT NULL AND year = ? AND season = ?
+		ORDER BY region_code, exam_type, people DESC, reason`, day, year, season, year, season)
+	if err != nil {
+		return nil, fmt.Errorf("read examination failure reasons: %w", err)
+	}
+	for rows.Next() {
+		var e dayExamReason
+		if err := rows.Scan(&e.code, &e.typ, &e.Reason.Reason, &e.People); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		d.exams = append(d.exams, e)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, fmt.Errorf("read examination failure reasons: %w", err)
+	}
+	rows, err = wh.DB().QueryContext(ctx, `
+		SELECT region_code, coalesce(reason, ''), returned, responsible_returned
+		FROM return_reasons_at(?::DATE, ?, ?)
+		WHERE region_code IS NOT NULL AND year = ? AND season = ?
+		ORDER BY region_code, returned DESC, reason`, day, year, season, year, season)
+	if err != nil {
+		return nil, fmt.Errorf("read return reasons: %w", err)
+	}
+	for rows.Next() {
+		var r dayReturnReason
+		if err := rows.Scan(&r.code, &r.Reason, &r.Returned, &r.Responsible); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		d.returns = append(d.returns, r)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, fmt.Errorf("read return reasons: %w", err)
+	}
+	rows, err = wh.DB().QueryContext(ctx, `
+		SELECT region_code, week_end, approved, returned, net_approved
+		FROM approvals_by_week_at(?::DATE, ?, ?)
+		WHERE region_code IS NOT NULL AND year = ? AND season = ?
+		ORDER BY region_code, week_end`, day, year, season, year, season)
+	if err != nil {
+		return nil, fmt.Errorf("read approvals by week: %w", err)
+	}
+	for rows.Next() {
+		var code string
+		var w Week
+		if err := rows.Scan(&code, &w.End, &w.Approved, &w.Returned, &w.Net); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		d.weeks[code] = append(d.weeks[code], w)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, fmt.Errorf("read approvals by week: %w", err)
+	}
+	if err := d.readQuality(ctx, wh); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *Day) readQuality(ctx context.Context, wh *warehouse.Warehouse) error {
+	d.labels = map[Lang]map[string]string{Chinese: {}, English: {}}
+	rows, err := wh.DB().QueryContext(ctx, `SELECT source, code, label_zh, label_en FROM issue_labels`)
+	if err != nil {
+		return fmt.Errorf("read issue labels: %w", err)
+	}
+	for rows.Next() {
+		var src, code string
+		var zh, en sql.NullString
+		if err := rows.Scan(&src, &code, &zh, &en); err != nil {
+			rows.Close()
+			return err
+		}
+		d.labels[Chinese][src+"/"+code] = zh.String
+		d.labels[English][src+"/"+code] = capitalised(en.String)
+	}
+	if err := closeRows(rows); err != nil {
+		return fmt.Errorf("read issue labels: %w", err)
+	}
+	rows, err = wh.DB().QueryContext(ctx, `
+		SELECT load_id, file, kind, coalesce(exam_type, ''), region_code, coalesce(region_name, ''),
+		       rows_read, rows_accepted, rows_rejected, rows_flagged,
+		       coalesce(top_source, ''), coalesce(top_reason, ''), coalesce(top_rows, 0), status, year, season
+		FROM load_quality
+		ORDER BY kind, file, load_id`)
+	if err != nil {
+		return fmt.Errorf("read data quality by file: %w", err)
+	}
+	for rows.Next() {
+		var f dayFile
+		if err := rows.Scan(&f.LoadID, &f.File, &f.Kind, &f.ExamType, &f.region, &f.RegionName, &f.Read, &f.Accepted,
+			&f.Rejected, &f.Flagged, &f.TopSource, &f.TopReason, &f.TopRows, &f.Status, &f.year, &f.season); err != nil {
+			rows.Close()
+			return err
+		}
+		f.RegionCode = f.region.String
+		d.files = append(d.files, f)
+	}
+	if err := closeRows(rows); err != nil {
+		return fmt.Errorf("read data quality by file: %w", err)
+	}
+	rows, err = wh.DB().QueryContext(ctx, `
+		SELECT source, reason, load_id, file, kind, region_code, year, season, sum(rows)::BIGINT
+		FROM quality_issues
+		GROUP BY ALL`)
+	if err != nil {
+		return fmt.Errorf("read data-quality issues: %w", err)
+	}
+	for rows.Next() {
+		var i dayIssue
+		if err := rows.Scan(&i.Source, &i.Reason, &i.LoadID, &i.File, &i.Kind, &i.region, &i.year, &i.season, &i.Rows); err != nil {
+			rows.Close()
+			return err
+		}
+		i.RegionCode = i.region.String
+		d.issues = append(d.issues, i)
+	}
+	if err := closeRows(rows); err != nil {
+		return fmt.Errorf("read data-quality issues: %w", err)
+	}
+	return nil
+}
+
+// issuesOf is readIssues' query on the Day's rows: the issues of the
+// files around the scope in the season, summed by source, reason, load,
+// file, kind and region, in its order.
+func (d *Day) issuesOf(scope string, year, season int) []Issue {
+	type group struct {
+		source, reason, file, kind, region string
+		load                               int64
+	}
+	sums := map[group]int{}
+	var out []Issue
+	for _, i := range d.issues {
+		if !inFiles(i.region, i.year, i.season, scope, year, season) {
+			continue
+		}
+		g := group{i.Source, i.Reason, i.File, i.Kind, i.RegionCode, i.LoadID}
+		if n, ok := sums[g]; ok {
+			out[n].Rows += i.Rows
+			continue
+		}
+		sums[g] = len(out)
+		out = append(out, i.Issue)
+	}
+	sort.SliceStable(out, func(a, b int) bool {
+		x, y := out[a], out[b]
+		switch {
+		case x.Source != y.Source:
+			return x.Source > y.Source
+		case x.Reason != y.Reason:
+			return x.Reason < y.Reason
+		case x.File != y.File:
+			return x.File < y.File
+		case x.RegionCode != y.RegionCode:
+			return x.RegionCode < y.RegionCode
+		case x.LoadID != y.LoadID:
+			return x.LoadID < y.LoadID
+		}
+		return x.Kind < y.Kind
+	})
+	return out
+}
+
+type closer interface {
+	Err() error
+	Close() error
+}
+
+func closeRows(rows closer) error {
+	err := rows.Err()
+	rows.Close()
+	return err
+}
+
+// matches is whether the Day serves a bulletin of asOf in year's season.
+func (d *Day) matches(asOf time.Time, year, season int) bool {
+	return d != nil && d.AsOf.Equal(asOf) && d.Year == year && d.Season == season
+}
+
+// figuresOf are readRows' rows: the scope's and its children's.
+func (d *Day) figuresOf(scope string) []Row {
+	var out []Row
+	for _, r := range d.figures {
+		if r.RegionCode == scope || (r.ParentCode.Valid && r.ParentCode.String == scope) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// inRegion is regionFilter (the year and season are the Day's).
+func inRegion(code, scope string, childLength int) bool {
+	return strings.HasPrefix(code, scope) && len(code) <= childLength
+}
