@@ -84,6 +84,10 @@ SELECT * FROM (VALUES
     %s
 ) AS t(spelling, name, code, minority);
 COMMENT ON VIEW ethnic_groups IS '民族: every spelling of the 56 peoples a registration may carry, with the official name, the GB/T 3304 code and whether it is an ethnic minority (少数民族: any people but 汉族)';
+COMMENT ON COLUMN ethnic_groups.spelling IS '写法: a spelling a registration may carry (official name, short form, older name, romanised)';
+COMMENT ON COLUMN ethnic_groups.name IS '民族: the official name';
+COMMENT ON COLUMN ethnic_groups.code IS '民族代码: GB/T 3304';
+COMMENT ON COLUMN ethnic_groups.minority IS '少数民族: true for any people but 汉族';
 CREATE OR REPLACE MACRO ethnic_group(ethnicity) AS
 CASE lower(replace(ethnicity, ' ', ''))
     %s

@@ -111,6 +111,14 @@ SELECT * FROM (VALUES
     %s
 ) AS t(position, name, column_name, label, format, target, weight, expression);
 COMMENT ON VIEW office_indicators IS '自定义指标: the indicators of enlist.yaml (indicators:) — name, the metrics view''s column office_NAME, Chinese label, format (percent, number), target, weight in the composite and the SQL expression over person_facts';
+COMMENT ON COLUMN office_indicators.position IS '序号: the indicator''s place in enlist.yaml, from 1';
+COMMENT ON COLUMN office_indicators.name IS '指标名: its name in enlist.yaml';
+COMMENT ON COLUMN office_indicators.column_name IS '列名: its column in the metrics view (office_NAME)';
+COMMENT ON COLUMN office_indicators.label IS '中文名称: the label the bulletin prints';
+COMMENT ON COLUMN office_indicators.format IS '格式: percent or number';
+COMMENT ON COLUMN office_indicators.target IS '目标值: NULL when none is set (no verdict, no score)';
+COMMENT ON COLUMN office_indicators.weight IS '权重: its weight in the composite score (0: none)';
+COMMENT ON COLUMN office_indicators.expression IS '表达式: the SQL over person_facts enlist.yaml gives';
 `, strings.Join(exprs, ",\n"), strings.Join(cols, ",\n"),
 		weightedScore,
 		strings.Join(values, ",\n    "))

@@ -91,7 +91,7 @@ func TestMetricsViewNeverGuesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `INSERT INTO quotas VALUES (1, 1, 2025, 1, '410102', 100, NULL, NULL)`); err != nil {
+	if _, err := conn.ExecContext(ctx, `INSERT INTO quotas (load_id, source_row, year, season, region_code, quota) VALUES (1, 1, 2025, 1, '410102', 100)`); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ set, want string }{

@@ -246,6 +246,9 @@ func fill(ctx context.Context, db *sql.DB, published, scope string) error {
 	if err := wrapMacros(ctx, conn, lit); err != nil {
 		return errors.Join(err, rollback(ctx, conn))
 	}
+	if err := scopeBuiltinSchools(ctx, conn, lit); err != nil {
+		return errors.Join(err, rollback(ctx, conn))
+	}
 	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
 		return err
 	}
@@ -258,6 +261,42 @@ func fill(ctx context.Context, db *sql.DB, published, scope string) error {
 	}
 	_, err = conn.ExecContext(ctx, `CHECKPOINT`)
 	return err
+}
+
+// scopeBuiltinSchools keeps in the copy the built-in universities sitting
+// in the scope, as the schools rule does for an office's own list. The
+// built-in list is a view whose text names every university of the
+// province with its county, which a catalog listing (duckdb_views()) would
+// show; the copy's view reads a table of the scope's universities instead.
+func scopeBuiltinSchools(ctx context.Context, conn *sql.Conn, lit string) error {
+	for _, stmt := range []string{
+		`CREATE TABLE ` + internalSchema + `.builtin_schools AS
+			SELECT * FROM main.builtin_schools WHERE starts_with(county_code, ` + lit + `)`,
+		`CREATE TABLE ` + internalSchema + `.builtin_school_aliases AS
+			SELECT * FROM main.builtin_school_aliases
+			WHERE school_code IN (SELECT school_code FROM ` + internalSchema + `.builtin_schools)`,
+	} {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("copy the built-in universities: %w", err)
+		}
+	}
+	for _, view := range []string{"builtin_schools", "builtin_school_aliases"} {
+		var comment sql.NullString
+		if err := conn.QueryRowContext(ctx, `SELECT comment FROM duckdb_views()
+			WHERE database_name = current_database() AND schema_name = 'main' AND view_name = ?`, view).Scan(&comment); err != nil {
+			return fmt.Errorf("copy the built-in universities: %s: %w", view, err)
+		}
+		stmts := []string{`CREATE OR REPLACE VIEW main.` + view + ` AS SELECT * FROM ` + internalSchema + `.` + view}
+		if comment.Valid {
+			stmts = append(stmts, `COMMENT ON VIEW main.`+view+` IS `+quote(comment.String))
+		}
+		for _, stmt := range stmts {
+			if _, err := conn.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("copy the built-in universities: %s: %w", view, err)
+			}
+		}
+	}
+	return nil
 }
 
 // fillOrder puts the tables other rules read first; the rest follow in

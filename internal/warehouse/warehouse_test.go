@@ -21,7 +21,7 @@ func TestOpenMigratesOnceAndKeepsData(t *testing.T) {
 	if v, err := wh.SchemaVersion(ctx); err != nil || v != want {
 		t.Fatalf("schema version %d (%v), want %d", v, err, want)
 	}
-	if _, err := wh.DB().Exec(`INSERT INTO quotas VALUES (1, 2, 2025, 1, '410102', 120, NULL, NULL)`); err != nil {
+	if _, err := wh.DB().Exec(`INSERT INTO quotas (load_id, source_row, year, season, region_code, quota) VALUES (1, 2, 2025, 1, '410102', 120)`); err != nil {
 		t.Fatal(err)
 	}
 	wh.Close()

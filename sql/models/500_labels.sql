@@ -7,6 +7,8 @@ CREATE OR REPLACE VIEW labels AS
 SELECT * FROM (VALUES
     ('gender', 'male', '男', 1),
     ('gender', 'female', '女', 2),
+    ('track', 'male', '男兵', 1),
+    ('track', 'female', '女兵', 2),
     ('education', 'primary', '小学', 1),
     ('education', 'junior_high', '初中', 2),
     ('education', 'high_school', '高中', 3),

@@ -47,10 +47,12 @@ CREATE OR REPLACE VIEW metrics_year_on_year AS
 SELECT * FROM metrics_year_on_year_at(
     coalesce(try_cast(getvariable('as_of') AS DATE),
              error('metrics_year_on_year: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')),
-    coalesce(try_cast(getvariable('year') AS INTEGER),
-             error('metrics_year_on_year: set the variable year (SET VARIABLE year = 2025)')),
-    coalesce(CASE WHEN try_cast(getvariable('season') AS INTEGER) IN (1, 2) THEN try_cast(getvariable('season') AS INTEGER) END,
-             error('metrics_year_on_year: set the variable season to 1 or 2 (SET VARIABLE season = 1)')));
+    CASE WHEN try_cast(getvariable('as_of') AS DATE) IS NULL THEN error('metrics_year_on_year: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')
+         ELSE coalesce(try_cast(getvariable('year') AS INTEGER), error('metrics_year_on_year: set the variable year (SET VARIABLE year = 2025)')) END,
+    CASE WHEN try_cast(getvariable('as_of') AS DATE) IS NULL THEN error('metrics_year_on_year: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')
+         WHEN try_cast(getvariable('year') AS INTEGER) IS NULL THEN error('metrics_year_on_year: set the variable year (SET VARIABLE year = 2025)')
+         WHEN try_cast(getvariable('season') AS INTEGER) IN (1, 2) THEN try_cast(getvariable('season') AS INTEGER)
+         ELSE error('metrics_year_on_year: set the variable season to 1 or 2 (SET VARIABLE season = 1)') END);
 COMMENT ON VIEW metrics_year_on_year IS '同比: metrics_year_on_year_at(as_of, year, season) for the session variables';
 COMMENT ON COLUMN metrics_year_on_year.region_code IS '区划代码';
 COMMENT ON COLUMN metrics_year_on_year.region_name IS '单位';

@@ -34,10 +34,12 @@ CREATE OR REPLACE VIEW approvals_weekly AS
 SELECT * FROM approvals_weekly_at(
     coalesce(try_cast(getvariable('as_of') AS DATE),
              error('approvals_weekly: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')),
-    coalesce(try_cast(getvariable('year') AS INTEGER),
-             error('approvals_weekly: set the variable year (SET VARIABLE year = 2025)')),
-    coalesce(CASE WHEN try_cast(getvariable('season') AS INTEGER) IN (1, 2) THEN try_cast(getvariable('season') AS INTEGER) END,
-             error('approvals_weekly: set the variable season to 1 or 2 (SET VARIABLE season = 1)')));
+    CASE WHEN try_cast(getvariable('as_of') AS DATE) IS NULL THEN error('approvals_weekly: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')
+         ELSE coalesce(try_cast(getvariable('year') AS INTEGER), error('approvals_weekly: set the variable year (SET VARIABLE year = 2025)')) END,
+    CASE WHEN try_cast(getvariable('as_of') AS DATE) IS NULL THEN error('approvals_weekly: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')
+         WHEN try_cast(getvariable('year') AS INTEGER) IS NULL THEN error('approvals_weekly: set the variable year (SET VARIABLE year = 2025)')
+         WHEN try_cast(getvariable('season') AS INTEGER) IN (1, 2) THEN try_cast(getvariable('season') AS INTEGER)
+         ELSE error('approvals_weekly: set the variable season to 1 or 2 (SET VARIABLE season = 1)') END);
 COMMENT ON VIEW approvals_weekly IS '定兵周报: approvals_weekly_at(as_of, year, season) for the session variables';
 COMMENT ON COLUMN approvals_weekly.region_code IS '区划代码 (every level)';
 COMMENT ON COLUMN approvals_weekly.region_name IS '单位';

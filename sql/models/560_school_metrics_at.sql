@@ -86,10 +86,12 @@ CREATE OR REPLACE VIEW school_metrics AS
 SELECT * FROM school_metrics_at(
     coalesce(try_cast(getvariable('as_of') AS DATE),
              error('school_metrics: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')),
-    coalesce(try_cast(getvariable('year') AS INTEGER),
-             error('school_metrics: set the variable year (SET VARIABLE year = 2025)')),
-    coalesce(CASE WHEN try_cast(getvariable('season') AS INTEGER) IN (1, 2) THEN try_cast(getvariable('season') AS INTEGER) END,
-             error('school_metrics: set the variable season to 1 or 2 (SET VARIABLE season = 1)')));
+    CASE WHEN try_cast(getvariable('as_of') AS DATE) IS NULL THEN error('school_metrics: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')
+         ELSE coalesce(try_cast(getvariable('year') AS INTEGER), error('school_metrics: set the variable year (SET VARIABLE year = 2025)')) END,
+    CASE WHEN try_cast(getvariable('as_of') AS DATE) IS NULL THEN error('school_metrics: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')
+         WHEN try_cast(getvariable('year') AS INTEGER) IS NULL THEN error('school_metrics: set the variable year (SET VARIABLE year = 2025)')
+         WHEN try_cast(getvariable('season') AS INTEGER) IN (1, 2) THEN try_cast(getvariable('season') AS INTEGER)
+         ELSE error('school_metrics: set the variable season to 1 or 2 (SET VARIABLE season = 1)') END);
 COMMENT ON VIEW school_metrics IS '高校征兵: school_metrics_at(as_of, year, season) for the session variables; one row per university';
 COMMENT ON COLUMN school_metrics.year IS '年度';
 COMMENT ON COLUMN school_metrics.season IS '批次: 1 上半年, 2 下半年';
