@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"enlist/pipelines/rollup"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -15,6 +14,7 @@ import (
 	"enlist/internal/site"
 	"enlist/internal/synth"
 	"enlist/pipelines/load"
+	"enlist/pipelines/rollup"
 	"enlist/reports"
 	"enlist/reports/assets"
 	"enlist/reports/bulletin"

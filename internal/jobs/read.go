@@ -11,6 +11,7 @@ import (
 	"enlist/internal/metrics"
 	"enlist/internal/site"
 	"enlist/internal/tabular"
+	"enlist/internal/warehouse"
 	"enlist/pipelines/export"
 	"enlist/reports"
 	"enlist/reports/bulletin"
@@ -25,14 +26,11 @@ import (
 // that a caller can say when the latest season with data stands in for
 // the as-of date's.
 func ReadMetrics(ctx context.Context, s *site.Site, q metrics.Query, schools bool, resolved func(metrics.Query)) (*tabular.Frame, error) {
-	wh, err := s.OpenReader(ctx, false)
+	wh, err := openResolved(ctx, s, q, resolved)
 	if err != nil {
 		return nil, err
 	}
 	defer wh.Close()
-	if err := resolve(ctx, s, wh.DB(), q, resolved); err != nil {
-		return nil, err
-	}
 	if schools {
 		return metrics.ReadSchools(ctx, wh, q)
 	}
@@ -48,14 +46,11 @@ func Report(ctx context.Context, s *site.Site, report string, q metrics.Query, o
 	if err != nil {
 		return nil, err
 	}
-	wh, err := s.OpenReader(ctx, false)
+	wh, err := openResolved(ctx, s, q, resolved)
 	if err != nil {
 		return nil, err
 	}
 	defer wh.Close()
-	if err := resolve(ctx, s, wh.DB(), q, resolved); err != nil {
-		return nil, err
-	}
 	start := time.Now()
 	files, err := WriteReport(ctx, wh, report, reports.Options{Out: out, Options: bulletin.Options{Scope: q.Scope, Year: q.Year,
 		Season: q.Season, AsOf: q.AsOf, Lang: lang, Signature: sig, Fallback: q.Fallback}})
@@ -100,6 +95,19 @@ func Dictionary(ctx context.Context, s *site.Site, name string) (objects *tabula
 	}
 	obj, err = analyst.Describe(ctx, wh.DB(), name)
 	return nil, obj, err
+}
+
+// openResolved opens the published copy and resolves q's period on it
+// (resolve); the caller closes the copy.
+func openResolved(ctx context.Context, s *site.Site, q metrics.Query, resolved func(metrics.Query)) (*warehouse.Warehouse, error) {
+	wh, err := s.OpenReader(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := resolve(ctx, s, wh.DB(), q, resolved); err != nil {
+		return nil, errors.Join(err, wh.Close())
+	}
+	return wh, nil
 }
 
 // resolve resolves q as the metrics and the bulletin will (metrics.Resolve)

@@ -141,15 +141,24 @@ func Read(ctx context.Context, wh *warehouse.Warehouse, q Query) (*tabular.Frame
 	if err != nil {
 		return nil, err
 	}
-	lengths := allowedLengths(q.Scope, q.Depth)
+	frame, err := readView(ctx, wh, q.Scope, q.Depth, q.AsOf, q.Year, q.Season)
+	if err != nil {
+		return nil, err
+	}
+	return frame, q.refuseEmpty(frame)
+}
+
+// readView reads the metrics view's rows of scope and depth levels below
+// it for one as-of date and season, ordered by code.
+func readView(ctx context.Context, wh *warehouse.Warehouse, scope string, depth int, asOf time.Time, year, season int) (*tabular.Frame, error) {
 	var frame *tabular.Frame
-	err = wh.WithConn(ctx, func(c *warehouse.Conn) error {
+	err := wh.WithConn(ctx, func(c *warehouse.Conn) error {
 		// The view reads its as-of date, year and season from session
 		// variables; year and season keep it from computing other seasons.
 		for _, v := range []struct {
 			name string
 			val  any
-		}{{"as_of", q.AsOf.Format(time.DateOnly)}, {"year", q.Year}, {"season", q.Season}} {
+		}{{"as_of", asOf.Format(time.DateOnly)}, {"year", year}, {"season", season}} {
 			if _, err := c.ExecContext(ctx, `SET VARIABLE `+v.name+` = ?`, v.val); err != nil {
 				return fmt.Errorf("set %s: %w", v.name, err)
 			}
@@ -158,7 +167,7 @@ func Read(ctx context.Context, wh *warehouse.Warehouse, q Query) (*tabular.Frame
 			SELECT * FROM metrics
 			WHERE starts_with(region_code, ?) AND year = ? AND season = ?
 			  AND list_contains(?::INTEGER[], length(region_code))
-			ORDER BY region_code`, q.Scope, q.Year, q.Season, lengths)
+			ORDER BY region_code`, scope, year, season, allowedLengths(scope, depth))
 		if err != nil {
 			return fmt.Errorf("read metrics: %w", err)
 		}
@@ -166,25 +175,34 @@ func Read(ctx context.Context, wh *warehouse.Warehouse, q Query) (*tabular.Frame
 		frame, err = tabular.FromRows(rows)
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	if len(frame.Rows) == 0 {
-		return nil, &SeasonError{Scope: q.Scope, Year: q.Year, Season: q.Season}
-	}
-	// The scope's own row says whether the season has data at all; zeros
-	// of a season nobody loaded are no figures.
-	if frame.Rows[0][frame.Index("region_code")] == q.Scope && frame.Value(0, "has_data") == false {
-		return nil, &SeasonError{Scope: q.Scope, Year: q.Year, Season: q.Season}
-	}
-	return frame, nil
+	return frame, err
 }
 
-// allowedLengths lists the code lengths from the scope down depth levels.
+// refuseEmpty refuses q's rows when the season has no data: no row at all,
+// or the scope's own row saying so (zeros of a season nobody loaded are no
+// figures).
+func (q Query) refuseEmpty(frame *tabular.Frame) error {
+	if len(frame.Rows) == 0 ||
+		frame.Rows[0][frame.Index("region_code")] == q.Scope && frame.Value(0, "has_data") == false {
+		return &SeasonError{Scope: q.Scope, Year: q.Year, Season: q.Season}
+	}
+	return nil
+}
+
+// levelLengths lists the code lengths from the scope down depth levels.
+func levelLengths(scope string, depth int) []int {
+	var out []int
+	for l := regions.LevelOf(scope); l <= regions.Village && int(l-regions.LevelOf(scope)) <= depth; l++ {
+		out = append(out, l.Length())
+	}
+	return out
+}
+
+// allowedLengths is levelLengths as a DuckDB list literal.
 func allowedLengths(scope string, depth int) string {
 	var out []string
-	for l := regions.LevelOf(scope); l <= regions.Village && int(l-regions.LevelOf(scope)) <= depth; l++ {
-		out = append(out, fmt.Sprint(l.Length()))
+	for _, n := range levelLengths(scope, depth) {
+		out = append(out, fmt.Sprint(n))
 	}
 	return "[" + strings.Join(out, ",") + "]"
 }
@@ -207,32 +225,11 @@ func ReadProvince(ctx context.Context, wh *warehouse.Warehouse, province string,
 	if regions.LevelOf(province) != regions.Province {
 		return nil, fmt.Errorf("read the province's metrics: %q is not a province code", province)
 	}
-	p := &Province{Code: province, AsOf: asOf, Year: year, Season: season}
-	err := wh.WithConn(ctx, func(c *warehouse.Conn) error {
-		for _, v := range []struct {
-			name string
-			val  any
-		}{{"as_of", asOf.Format(time.DateOnly)}, {"year", year}, {"season", season}} {
-			if _, err := c.ExecContext(ctx, `SET VARIABLE `+v.name+` = ?`, v.val); err != nil {
-				return fmt.Errorf("set %s: %w", v.name, err)
-			}
-		}
-		rows, err := c.QueryContext(ctx, `
-			SELECT * FROM metrics
-			WHERE starts_with(region_code, ?) AND year = ? AND season = ?
-			  AND list_contains(?::INTEGER[], length(region_code))
-			ORDER BY region_code`, province, year, season, allowedLengths(province, int(regions.Village-regions.Province)))
-		if err != nil {
-			return fmt.Errorf("read metrics: %w", err)
-		}
-		defer rows.Close()
-		p.frame, err = tabular.FromRows(rows)
-		return err
-	})
+	frame, err := readView(ctx, wh, province, int(regions.Village-regions.Province), asOf, year, season)
 	if err != nil {
 		return nil, err
 	}
-	return p, nil
+	return &Province{Code: province, AsOf: asOf, Year: year, Season: season, frame: frame}, nil
 }
 
 // Of is Read's answer for q, whose season Resolve has settled, from the
@@ -243,8 +240,8 @@ func (p *Province) Of(q Query) (*tabular.Frame, bool, error) {
 		return nil, false, nil
 	}
 	lengths := map[int]bool{}
-	for l := regions.LevelOf(q.Scope); l <= regions.Village && int(l-regions.LevelOf(q.Scope)) <= q.Depth; l++ {
-		lengths[l.Length()] = true
+	for _, n := range levelLengths(q.Scope, q.Depth) {
+		lengths[n] = true
 	}
 	code := p.frame.Index("region_code")
 	frame := &tabular.Frame{Columns: p.frame.Columns}
@@ -254,11 +251,8 @@ func (p *Province) Of(q Query) (*tabular.Frame, bool, error) {
 			frame.Rows = append(frame.Rows, row)
 		}
 	}
-	if len(frame.Rows) == 0 {
-		return nil, true, &SeasonError{Scope: q.Scope, Year: q.Year, Season: q.Season}
-	}
-	if frame.Rows[0][code] == q.Scope && frame.Value(0, "has_data") == false {
-		return nil, true, &SeasonError{Scope: q.Scope, Year: q.Year, Season: q.Season}
+	if err := q.refuseEmpty(frame); err != nil {
+		return nil, true, err
 	}
 	return frame, true, nil
 }
