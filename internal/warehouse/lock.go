@@ -27,19 +27,31 @@ const DefaultLockWait = 30 * time.Second
 var ErrLocked = errors.New("warehouse file is in use by another process")
 
 // connectWaiting opens the DuckDB database behind dsn, retrying while
-// another process holds its lock.
+// another process holds its lock, or while this process's last handle on
+// the file is still going away (see isDetaching).
 func connectWaiting(ctx context.Context, dsn string, wait time.Duration) (*duckdb.Connector, error) {
 	if wait == 0 {
 		wait = DefaultLockWait
 	}
-	deadline := time.Now().Add(wait)
-	pause := 20 * time.Millisecond
+	start := time.Now()
+	pause := 10 * time.Millisecond
 	for {
 		c, err := duckdb.NewConnector(dsn, nil)
-		if err == nil || !isLockConflict(err) {
-			return c, err
+		var limit time.Duration
+		switch {
+		case err == nil:
+			return c, nil
+		case isDetaching(err):
+			limit = max(wait, detachWait)
+		case isLockConflict(err):
+			limit = wait
+		default:
+			return nil, err
 		}
-		if wait < 0 || time.Now().Add(pause).After(deadline) {
+		if limit < 0 || time.Since(start)+pause > limit {
+			if isDetaching(err) {
+				return nil, fmt.Errorf("this process's earlier handle on the file did not let go within %v: %w", limit, err)
+			}
 			return nil, errors.Join(ErrLocked, err)
 		}
 		select {
@@ -51,10 +63,27 @@ func connectWaiting(ctx context.Context, dsn string, wait time.Duration) (*duckd
 	}
 }
 
+// detachWait bounds the wait for this process's own closing handle (see
+// isDetaching): a close checkpoints the file, which takes seconds at most.
+const detachWait = 10 * time.Second
+
 // isLockConflict recognises DuckDB's message for a file locked by another
 // process; the driver gives no typed error for it.
 func isLockConflict(err error) bool {
 	return strings.Contains(err.Error(), "Could not set lock on file")
+}
+
+// isDetaching recognises DuckDB 1.4's refusal to open a file that an
+// instance of this process still has attached: the instance cache lets go
+// of an instance before the instance has finished closing (checkpointing)
+// and detached its file, so an open racing that close is refused with
+// "Unique file handle conflict" although nothing will hold the file a
+// moment later. It happened to a scheduled job recording its run's end
+// while another job of the service closed the warehouse. Opens retry
+// through it, even those that otherwise fail at once on a lock: the file is
+// this process's own, not another writer's.
+func isDetaching(err error) bool {
+	return strings.Contains(err.Error(), "Unique file handle conflict")
 }
 
 // Within one process DuckDB keeps a single database instance per file, and
