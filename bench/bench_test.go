@@ -258,3 +258,58 @@ func TestRollAndLimit(t *testing.T) {
 		t.Error("an unknown form was accepted")
 	}
 }
+
+// TestPeerQuotaIsTheGeneralTrack: a county's quota file with a women's
+// (女兵) row beside its general (男兵) row, as offices send them; the
+// peer's quota is the general row's, as enlist's metrics quota is (a
+// women's quota is a quota of its own), and a second general row of the
+// county in a later file replaces the first.
+func TestPeerQuotaIsTheGeneralTrack(t *testing.T) {
+	py := python(t)
+	dir := t.TempDir()
+	province := filepath.Join(dir, "province")
+	if _, err := generate(context.Background(), province, 3000, func(string) {}); err != nil {
+		t.Fatal(err)
+	}
+	extra := "年度,批次,区划代码,区划名称,征集类别,征集任务数\n" +
+		"2025,2,410102,中原区,女兵,9000\n" +
+		"2025,2,410103,二七区,男兵,321\n" +
+		"2025,2,410103,二七区,女兵,8000\n"
+	if err := os.WriteFile(filepath.Join(province, "quotas", "zz_tracks.csv"), []byte(extra), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	quotas, err := readCSV(filepath.Join(province, "quotas", "41_2025.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	general := ""
+	for _, r := range quotas.rows {
+		if r[quotas.col("区划代码")] == "410102" && r[quotas.col("批次")] == "2" && r[quotas.col("征集类别")] != "女兵" {
+			general = r[quotas.col("征集任务数")]
+		}
+	}
+	if general == "" {
+		t.Fatal("the generated quotas have no general row for 410102 in season 2")
+	}
+	out := filepath.Join(dir, "peer")
+	b := &bench{opt: Options{Python: py}}
+	argv := b.peer(filepath.Join(dir, "peer.py"), out, province)
+	if err := os.WriteFile(argv[1], PeerScript(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), "ENLIST_SECRET="+benchSecret)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("peer: %v\n%s", err, msg)
+	}
+	fig, err := readFigures(filepath.Join(out, "figures.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fig["410102"]["quota"]; got != general {
+		t.Errorf("410102 quota %s, want the general row's %s (not the women's 9000, nor a sum)", got, general)
+	}
+	if got := fig["410103"]["quota"]; got != "321" {
+		t.Errorf("410103 quota %s, want 321 from the later general row", got)
+	}
+}

@@ -45,7 +45,7 @@ COLUMNS = {
     "安置日期": "placed_on", "接收单位": "employer", "劳动合同年限": "contract_years",
     "一次性经济补助金额": "subsidy_amount", "补助发放日期": "subsidy_paid_on",
     "区划名称": "region_name", "征集任务数": "quota", "大学生比例目标": "college_target",
-    "大学毕业生比例目标": "graduate_target",
+    "大学毕业生比例目标": "graduate_target", "征集类别": "track",
 }
 
 # Value vocabularies (the spellings offices use) → codes.
@@ -67,6 +67,7 @@ VOCAB = {
     "result": {"合格": True, "通过": True, "是": True, "不合格": False, "未通过": False, "否": False},
     "return_responsible": {"有责": True, "是": True, "无责": False, "否": False},
     "service_type": {"义务兵": "conscript", "士官": "nco"},
+    "track": {"男兵": "male", "男": "male", "女兵": "female", "女": "female"},
     "plan": {"自主就业": "self_employed", "安排工作": "assigned_job", "退休": "retired", "供养": "supported",
              "逐月领取退役金": "other"},
 }
@@ -167,6 +168,9 @@ class Extracts:
             df["year"] = pd.to_numeric(df["year"], errors="coerce")
             bad |= df["year"].notna() & ~df["year"].between(2000, 2100)
         if kind == "quotas":
+            if "track" not in df.columns:
+                df["track"] = "male"
+            df["track"] = df["track"].fillna("male")
             df["quota"] = pd.to_numeric(df["quota"], errors="coerce")
             bad |= df["quota"].isna() | (df["quota"] < 0)
         self.rejects += int(bad.sum())
@@ -183,7 +187,7 @@ class Extracts:
                 "exams": ["person", "exam_type", "exam_date", "result"],
                 "approvals": ["person", "year", "season"],
                 "resettlement": ["person", "discharged_on"],
-                "quotas": ["year", "season", "region_code"]}[kind]
+                "quotas": ["year", "season", "region_code", "track"]}[kind]
         dup = df.duplicated(subset=keys, keep="first")
         if dup.any():
             self.rejects += int(dup.sum())
@@ -307,10 +311,13 @@ def county_figures(ex, year, season, as_of):
     })
     q = ex.table("quotas")
     q = q[(q["year"] == year) & (q["season"].astype(int) == season) & (q["region_code"].str.len() == 6)]
-    q = q.sort_values(["file_order", "source_row"]).drop_duplicates("region_code", keep="last")
-    quota = q.set_index("region_code")["quota"]
+    # The compared quota is the general track's (男兵, or none given); a
+    # women's (女兵) row is a quota of its own (README, women recruits). A
+    # later file's row of a track replaces the earlier one of that track.
+    q = q.sort_values(["file_order", "source_row"]).drop_duplicates(["region_code", "track"], keep="last")
+    quota = q[q["track"] == "male"].set_index("region_code")["quota"]
     fig = fig.join(quota, how="outer").fillna(0)
-    names = q.set_index("region_code")["region_name"] if "region_name" in q.columns else None
+    names = q.drop_duplicates("region_code", keep="last").set_index("region_code")["region_name"] if "region_name" in q.columns else None
     fig.index.name = "region_code"
     fig = fig.astype("int64")
     cols = ["quota", "registered", "applied", "physical_examined", "physical_passed", "political_reviewed",
