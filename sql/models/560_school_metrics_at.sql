@@ -18,10 +18,19 @@ CREATE OR REPLACE MACRO school_metrics_at(as_of, y, s) AS TABLE
 WITH keys AS (
     SELECT spelling_key, school_code FROM school_spellings WHERE NOT ambiguous
 ),
+-- Each spelling registrations use, with the university it names: the key
+-- is computed once per spelling (a province has dozens) rather than once
+-- per person (a million: 1.4 s of a province's bulletin), and people are
+-- matched by their spelling as written.
+named AS (
+    SELECT w.school, k.school_code
+    FROM (SELECT DISTINCT school FROM registrations WHERE school IS NOT NULL) w
+    JOIN keys k ON k.spelling_key = school_key(w.school)
+),
 people AS (
-    SELECT k.school_code, f.*
+    SELECT n.school_code, f.*
     FROM person_facts_at(as_of, y, s) f
-    JOIN keys k ON k.spelling_key = school_key(f.school)
+    JOIN named n ON n.school = f.school
     WHERE f.student_status IN ('in_school', 'fresh_graduate')
 ),
 counted AS (
