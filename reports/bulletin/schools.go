@@ -115,11 +115,27 @@ func (b *Bulletin) readSchools(ctx context.Context, wh *warehouse.Warehouse) err
 	if lv := regions.LevelOf(b.Scope.Code()); lv != regions.Province && lv != regions.City {
 		return nil
 	}
-	asOf := b.AsOf.Format(time.DateOnly)
-	rows, err := wh.DB().QueryContext(ctx, `
-		SELECT * FROM school_ranking_at(?, CAST(? AS DATE), ?, ?)
-		WHERE year = ? AND season = ?
-		ORDER BY approved_rank, school_code`, b.Scope.Code(), asOf, b.Year, b.Season, b.Year, b.Season)
+	// The universities' figures are read once into a temporary table of
+	// this connection, and ranked and totalled from it: each reading costs
+	// a pass over every person of the province (1.3 s at 1,000,000
+	// registrations).
+	conn, err := wh.DB().Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("read the universities of %s: %w", b.Scope.Code(), err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `
+		CREATE OR REPLACE TEMP TABLE bulletin_school_rows AS
+		SELECT * FROM school_metrics_at(CAST(? AS DATE), ?, ?)
+		WHERE year = ? AND season = ?`, b.AsOf.Format(time.DateOnly), b.Year, b.Season, b.Year, b.Season); err != nil {
+		return fmt.Errorf("read the universities of %s: %w", b.Scope.Code(), err)
+	}
+	// The connection goes back to the pool: its table must not outlive
+	// this bulletin.
+	defer conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.bulletin_school_rows`) //nolint:errcheck // replaced by the next bulletin on this connection anyway
+	rows, err := conn.QueryContext(ctx, `
+		SELECT * FROM school_ranking_of(?, bulletin_school_rows)
+		ORDER BY approved_rank, school_code`, b.Scope.Code())
 	if err != nil {
 		return fmt.Errorf("read the universities of %s: %w", b.Scope.Code(), err)
 	}
@@ -136,9 +152,9 @@ func (b *Bulletin) readSchools(ctx context.Context, wh *warehouse.Warehouse) err
 	if !active {
 		return nil
 	}
-	rows, err = wh.DB().QueryContext(ctx, `
-		SELECT * FROM school_totals_at(CAST(? AS DATE), ?, ?)
-		WHERE region_code = ? AND year = ? AND season = ?`, asOf, b.Year, b.Season, b.Scope.Code(), b.Year, b.Season)
+	rows, err = conn.QueryContext(ctx, `
+		SELECT * FROM school_totals_of(bulletin_school_rows)
+		WHERE region_code = ?`, b.Scope.Code())
 	if err != nil {
 		return fmt.Errorf("read the universities' total of %s: %w", b.Scope.Code(), err)
 	}

@@ -5,7 +5,10 @@
 -- applied per thousand students over the universities with a student count
 -- (their applied × 1000 / their students), completion over the universities
 -- with a quota (their approved − returned / their quotas).
-CREATE OR REPLACE MACRO school_totals_at(as_of, y, s) AS TABLE
+--
+-- school_totals_of(t) sums the rows of t, a table or CTE of
+-- school_metrics_at's rows (see school_ranking_of).
+CREATE OR REPLACE MACRO school_totals_of(t) AS TABLE
 WITH levels AS (
     SELECT unnest([2, 4, 6]) AS n
 ),
@@ -22,7 +25,7 @@ rolled AS (
            sum(m.quota) AS quota,
            sum(m.approved - m.returned) FILTER (m.quota IS NOT NULL) AS net_approved_with_quota,
            sum(m.applied) FILTER (m.students > 0) AS applied_with_students
-    FROM school_metrics_at(as_of, y, s) m, levels
+    FROM query_table(t) m, levels
     GROUP BY ALL
 )
 SELECT r.year, r.season, r.as_of_date, r.region_code, rg.name AS region_name,
@@ -32,4 +35,8 @@ SELECT r.year, r.season, r.as_of_date, r.region_code, rg.name AS region_name,
        CASE WHEN r.students > 0 THEN 1000.0 * r.applied_with_students / r.students END AS applied_per_thousand
 FROM rolled r
 LEFT JOIN regions rg ON rg.code = r.region_code;
+CREATE OR REPLACE MACRO school_totals_at(as_of, y, s) AS TABLE
+WITH school_rows AS (SELECT * FROM school_metrics_at(as_of, y, s))
+SELECT * FROM school_totals_of(school_rows);
+COMMENT ON MACRO TABLE school_totals_of IS '高校征兵合计 (给定高校指标): school_totals_at over rows of school_metrics_at already read (a table or CTE name)';
 COMMENT ON MACRO TABLE school_totals_at IS '高校征兵合计 (按日期): the universities'' figures summed by the county, city and province they sit in; rates recomputed from the sums';
