@@ -160,7 +160,8 @@ func RunConsole(ctx context.Context, opt ConsoleOptions) (rep ConsoleReport, err
 	// as-of date (each gathered once per published copy: again once
 	// after the publish). Uncached: a county and
 	// a week no request asked before (counter n walks counties, then
-	// days). Metrics: a city's figures by county.
+	// weeks back, as the page's 上一周 link does). Metrics: a city's
+	// figures by county.
 	hot := append([]string{Province}, cities[:min(4, len(cities))]...)
 	var fresh atomic.Int64
 	asOf, _ := time.Parse(time.DateOnly, AsOf)
@@ -174,7 +175,7 @@ func RunConsole(ctx context.Context, opt ConsoleOptions) (rep ConsoleReport, err
 			return Request{Kind: KindCached, Path: page(scope, AsOf), Want: pageWant(scope, AsOf), Auth: session}
 		case 2:
 			n := int(fresh.Add(1) - 1)
-			scope, day := all[n%len(all)], asOf.AddDate(0, 0, -(n/len(all))).Format(time.DateOnly)
+			scope, day := all[n%len(all)], asOf.AddDate(0, 0, -7*(n/len(all))).Format(time.DateOnly)
 			return Request{Kind: KindUncached, Path: page(scope, day), Want: pageWant(scope, day), Auth: session}
 		default:
 			scope := cities[(c*3+i)%len(cities)]

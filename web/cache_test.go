@@ -3,10 +3,12 @@ package web
 import (
 	"context"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"enlist/reports/bulletin"
 	"enlist/web/auth"
 )
 
@@ -124,6 +126,57 @@ func TestCountiesOfAWeekShareOneDay(t *testing.T) {
 	s.days.mu.Unlock()
 	if reads != 1 {
 		t.Errorf("%d days kept for 2025-09-10, want the one all three bulletins read", reads)
+	}
+}
+
+// A week's page has the week before read ahead (the page's 上一周 link),
+// with the copy's files read once for both weeks; the bulletin of that
+// week read from it is the one read alone.
+func TestTheWeekBeforeIsReadAhead(t *testing.T) {
+	s := newServer(t, Config{})
+	h := s.as(t, auth.User{Name: "province", Role: auth.Leader, Region: fix.county[:2]})
+	if rec := get(t, h, "GET", "/?as_of=2025-09-10&scope="+fix.county); rec.Code != http.StatusOK {
+		t.Fatalf("%d", rec.Code)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	var ahead *bulletin.Day
+	for ahead == nil && time.Now().Before(deadline) {
+		s.days.mu.Lock()
+		for k, g := range s.days.entries {
+			if k.key.asOf == "2025-09-03" && g.ready() {
+				ahead = g.v
+			}
+		}
+		s.days.mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+	}
+	if ahead == nil {
+		t.Fatal("the week before 2025-09-10 was not read ahead")
+	}
+	s.files.mu.Lock()
+	files := len(s.files.entries)
+	s.files.mu.Unlock()
+	if files != 1 {
+		t.Errorf("the copy's files read %d times, want once for both weeks", files)
+	}
+	wh, release, err := s.pub.acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	at := time.Date(2025, 9, 3, 0, 0, 0, 0, time.UTC)
+	alone, err := bulletin.Gather(context.Background(), wh, bulletin.Options{Scope: fix.county, AsOf: at, Fallback: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared, err := bulletin.Gather(context.Background(), wh, bulletin.Options{Scope: fix.county, AsOf: at, Fallback: true,
+		Day: func(context.Context, time.Time, int, int) (*bulletin.Day, error) { return ahead, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(alone.Scope, shared.Scope) || !reflect.DeepEqual(alone.Children, shared.Children) ||
+		!reflect.DeepEqual(alone.Files, shared.Files) || !reflect.DeepEqual(alone.Issues, shared.Issues) {
+		t.Error("the bulletin read from the Day read ahead differs from the one read alone")
 	}
 }
 

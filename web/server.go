@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"enlist/internal/jobs"
@@ -127,11 +128,14 @@ type Server struct {
 	bulletins copyCache[bulletinKey, *bulletin.Bulletin]
 	answers   copyCache[metricsKey, []byte]
 	days      shared[weekKey, *bulletin.Day]
+	files     shared[struct{}, *bulletin.Files] // a copy's files and their problems, every Day of it shares
 	provinces shared[weekKey, *metrics.Province]
 	computing sync.WaitGroup // computations of the caches under way
-	sqlDict   sqlDictionary  // the SQL page's data dictionary (sql.go)
-	writer    jobs.Writer    // the turn on the live warehouse (upload.go)
-	handler   http.Handler
+	// readingAhead is set while a week's Day is read ahead (readAhead).
+	readingAhead atomic.Bool
+	sqlDict      sqlDictionary // the SQL page's data dictionary (sql.go)
+	writer       jobs.Writer   // the turn on the live warehouse (upload.go)
+	handler      http.Handler
 	// runs started from the console, kept until the server stops, so the
 	// runs page shows them before the published copy has their record.
 	mu      sync.Mutex
@@ -172,7 +176,7 @@ func New(cfg Config) (*Server, error) {
 		turns: make(turns, cfg.Queries), quick: make(turns, 1), warmTurn: make(turns, 1)}
 	s.bulletins.limit, s.answers.limit = cachedBulletins, cachedAnswers
 	s.bulletins.also = s.homePages
-	s.days.limit, s.provinces.limit = cachedWeeks, cachedWeeks
+	s.days.limit, s.provinces.limit, s.files.limit = cachedWeeks, cachedWeeks, 2
 	s.writer = cfg.Writer
 	if s.writer == nil {
 		s.writer = jobs.NewWriter()

@@ -31,9 +31,17 @@ type Day struct {
 	exams        []dayExamReason
 	returns      []dayReturnReason
 	weeks        map[string][]Week
-	// The files and their problems (they do not depend on the date; kept
-	// here so that a Day serves a whole bulletin), with the columns the
-	// bulletin's filter reads, and the problems' names in both languages.
+	// The files and their problems, kept here so that a Day serves a
+	// whole bulletin.
+	*Files
+}
+
+// Files is the files of a copy of the warehouse and their problems,
+// with the columns the bulletin's filter reads, and the problems' names in
+// both languages. They do not depend on the date, so the Days of one copy
+// can share one reading (ReadDayWith): each reading costs about 0.8 s at
+// 1,000,000 registrations.
+type Files struct {
 	files  []dayFile
 	issues []dayIssue
 	labels map[Lang]map[string]string
@@ -73,7 +81,13 @@ type dayReturnReason struct {
 
 // ReadDay reads the Day of asOf in year's season from wh.
 func ReadDay(ctx context.Context, wh *warehouse.Warehouse, asOf time.Time, year, season int) (*Day, error) {
-	d := &Day{AsOf: asOf, Year: year, Season: season, weeks: map[string][]Week{}}
+	return ReadDayWith(ctx, wh, asOf, year, season, nil)
+}
+
+// ReadDayWith is ReadDay with the copy's Files already read (nil: read
+// it too); q must come from the same copy as wh.
+func ReadDayWith(ctx context.Context, wh *warehouse.Warehouse, asOf time.Time, year, season int, q *Files) (*Day, error) {
+	d := &Day{AsOf: asOf, Year: year, Season: season, weeks: map[string][]Week{}, Files: q}
 	day := asOf.Format(time.DateOnly)
 	rows, err := wh.DB().QueryContext(ctx, `
 		SELECT * FROM metrics_at(?::DATE, ?, ?)
@@ -147,14 +161,25 @@ func ReadDay(ctx context.Context, wh *warehouse.Warehouse, asOf time.Time, year,
 	if err := closeRows(rows); err != nil {
 		return nil, fmt.Errorf("read approvals by week: %w", err)
 	}
-	if err := d.readQuality(ctx, wh); err != nil {
+	if d.Files == nil {
+		var err error
+		if d.Files, err = ReadFiles(ctx, wh); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// ReadFiles reads the files of the copy wh and their problems.
+func ReadFiles(ctx context.Context, wh *warehouse.Warehouse) (*Files, error) {
+	d := &Files{labels: map[Lang]map[string]string{Chinese: {}, English: {}}}
+	if err := d.read(ctx, wh); err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
-func (d *Day) readQuality(ctx context.Context, wh *warehouse.Warehouse) error {
-	d.labels = map[Lang]map[string]string{Chinese: {}, English: {}}
+func (d *Files) read(ctx context.Context, wh *warehouse.Warehouse) error {
 	rows, err := wh.DB().QueryContext(ctx, `SELECT source, code, label_zh, label_en FROM issue_labels`)
 	if err != nil {
 		return fmt.Errorf("read issue labels: %w", err)

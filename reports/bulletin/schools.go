@@ -134,7 +134,7 @@ func (b *Bulletin) readSchools(ctx context.Context, wh *warehouse.Warehouse) err
 	// this bulletin.
 	defer conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.bulletin_school_rows`) //nolint:errcheck // replaced by the next bulletin on this connection anyway
 	rows, err := conn.QueryContext(ctx, `
-		SELECT * FROM school_ranking_of(?, bulletin_school_rows)
+		SELECT * FROM model_parts.school_ranking_of(?, bulletin_school_rows)
 		ORDER BY approved_rank, school_code`, b.Scope.Code())
 	if err != nil {
 		return fmt.Errorf("read the universities of %s: %w", b.Scope.Code(), err)
@@ -153,7 +153,7 @@ func (b *Bulletin) readSchools(ctx context.Context, wh *warehouse.Warehouse) err
 		return nil
 	}
 	rows, err = conn.QueryContext(ctx, `
-		SELECT * FROM school_totals_of(bulletin_school_rows)
+		SELECT * FROM model_parts.school_totals_of(bulletin_school_rows)
 		WHERE region_code = ?`, b.Scope.Code())
 	if err != nil {
 		return fmt.Errorf("read the universities' total of %s: %w", b.Scope.Code(), err)

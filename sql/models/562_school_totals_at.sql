@@ -8,7 +8,8 @@
 --
 -- school_totals_of(t) sums the rows of t, a table or CTE of
 -- school_metrics_at's rows (see school_ranking_of).
-CREATE OR REPLACE MACRO school_totals_of(t) AS TABLE
+CREATE SCHEMA IF NOT EXISTS model_parts;
+CREATE OR REPLACE MACRO model_parts.school_totals_of(t) AS TABLE
 WITH levels AS (
     SELECT unnest([2, 4, 6]) AS n
 ),
@@ -37,6 +38,6 @@ FROM rolled r
 LEFT JOIN regions rg ON rg.code = r.region_code;
 CREATE OR REPLACE MACRO school_totals_at(as_of, y, s) AS TABLE
 WITH school_rows AS (SELECT * FROM school_metrics_at(as_of, y, s))
-SELECT * FROM school_totals_of(school_rows);
-COMMENT ON MACRO TABLE school_totals_of IS '高校征兵合计 (给定高校指标): school_totals_at over rows of school_metrics_at already read (a table or CTE name)';
+SELECT * FROM model_parts.school_totals_of(school_rows);
+COMMENT ON MACRO TABLE model_parts.school_totals_of IS '高校征兵合计 (给定高校指标): school_totals_at over rows of school_metrics_at already read (a table or CTE name)';
 COMMENT ON MACRO TABLE school_totals_at IS '高校征兵合计 (按日期): the universities'' figures summed by the county, city and province they sit in; rates recomputed from the sums';
