@@ -276,14 +276,6 @@ type weekKey struct {
 // cachedWeeks bounds the weeks kept (each a week's figures of every region).
 const cachedWeeks = 32
 
-// has tells whether k of the copy is computed or being computed.
-func (d *shared[K, V]) has(copy string, k K) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	_, ok := d.entries[sharedKey[K]{copy: copy, key: k}]
-	return ok
-}
-
 func (d *shared[K, V]) get(ctx context.Context, wh *warehouse.Warehouse, k K, compute func() (V, error)) (V, error) {
 	key := sharedKey[K]{copy: wh.Path(), key: k}
 	d.mu.Lock()

@@ -42,11 +42,7 @@ func (s *Server) gatherBulletin(ctx context.Context, wh *warehouse.Warehouse, k 
 	}
 	return bulletin.Gather(ctx, wh, bulletin.Options{Scope: k.scope, AsOf: at, Lang: k.lang, Fallback: true, Signature: s.cfg.Signature,
 		Day: func(ctx context.Context, asOf time.Time, year, season int) (*bulletin.Day, error) {
-			d, err := s.day(ctx, wh, asOf, year, season)
-			if err == nil {
-				s.readAhead(wh, asOf.AddDate(0, 0, -7), year, season)
-			}
-			return d, err
+			return s.day(ctx, wh, asOf, year, season)
 		}})
 }
 
@@ -61,37 +57,6 @@ func (s *Server) day(ctx context.Context, wh *warehouse.Warehouse, asOf time.Tim
 		}
 		return bulletin.ReadDayWith(ctx, wh, asOf, year, season, files)
 	})
-}
-
-// readAhead has the Day of asOf (the week before one just read) read in
-// the background on the warm lane, when nobody has asked for it yet:
-// readers walk back week by week from the latest (the page's 上一周 link),
-// and a Day costs seconds at a province's scale, which the reader of that
-// week would otherwise wait for. One read ahead at a time; the warm lane's
-// one turn keeps it from taking the readers' turns.
-func (s *Server) readAhead(wh *warehouse.Warehouse, asOf time.Time, year, season int) {
-	if s.days.has(wh.Path(), weekKey{asOf: asOf.Format(time.DateOnly), year: year, season: season}) ||
-		!s.readingAhead.CompareAndSwap(false, true) {
-		return
-	}
-	s.computing.Add(1)
-	go func() {
-		defer s.computing.Done()
-		defer s.readingAhead.Store(false)
-		done, err := s.warmTurn.take(s.runCtx)
-		if err != nil {
-			return
-		}
-		defer done()
-		wh, release, err := s.pub.acquire(s.runCtx)
-		if err != nil {
-			return
-		}
-		defer release()
-		// A failure is met again, and answered, by the reader who asks for
-		// that week.
-		s.day(s.runCtx, wh, asOf, year, season) //nolint:errcheck // see above
-	}()
 }
 
 // asOfOrFail reads as_of, answering 400 when it is bad.

@@ -20,7 +20,6 @@ import (
 	"net/http"
 	"sort"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"enlist/internal/jobs"
@@ -131,11 +130,9 @@ type Server struct {
 	files     shared[struct{}, *bulletin.Files] // a copy's files and their problems, every Day of it shares
 	provinces shared[weekKey, *metrics.Province]
 	computing sync.WaitGroup // computations of the caches under way
-	// readingAhead is set while a week's Day is read ahead (readAhead).
-	readingAhead atomic.Bool
-	sqlDict      sqlDictionary // the SQL page's data dictionary (sql.go)
-	writer       jobs.Writer   // the turn on the live warehouse (upload.go)
-	handler      http.Handler
+	sqlDict   sqlDictionary  // the SQL page's data dictionary (sql.go)
+	writer    jobs.Writer    // the turn on the live warehouse (upload.go)
+	handler   http.Handler
 	// runs started from the console, kept until the server stops, so the
 	// runs page shows them before the published copy has their record.
 	mu      sync.Mutex
