@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -74,6 +75,12 @@ func IndicatorModels(inds []config.Indicator) ([]Model, error) {
 	if len(weighted) > 0 {
 		weightedScore = strings.Join(weighted, "\n    + ")
 	}
+	// The generated view replaces 205's, and a replaced view loses its
+	// comments: they are 205's, said once there.
+	viewComments, err := officeIndicatorsComments()
+	if err != nil {
+		return nil, err
+	}
 	indicatorsSQL := fmt.Sprintf(`-- office_indicators_at(as_of, y, s): generated from enlist.yaml's
 -- indicators (sql/indicators.go). Each expression is evaluated over the
 -- person_facts_at rows of every region at every level (the people
@@ -110,20 +117,30 @@ CREATE OR REPLACE VIEW office_indicators AS
 SELECT * FROM (VALUES
     %s
 ) AS t(position, name, column_name, label, format, target, weight, expression);
-COMMENT ON VIEW office_indicators IS '自定义指标: the indicators of enlist.yaml (indicators:) — name, the metrics view''s column office_NAME, Chinese label, format (percent, number), target, weight in the composite and the SQL expression over person_facts';
-COMMENT ON COLUMN office_indicators.position IS '序号: the indicator''s place in enlist.yaml, from 1';
-COMMENT ON COLUMN office_indicators.name IS '指标名: its name in enlist.yaml';
-COMMENT ON COLUMN office_indicators.column_name IS '列名: its column in the metrics view (office_NAME)';
-COMMENT ON COLUMN office_indicators.label IS '中文名称: the label the bulletin prints';
-COMMENT ON COLUMN office_indicators.format IS '格式: percent or number';
-COMMENT ON COLUMN office_indicators.target IS '目标值: NULL when none is set (no verdict, no score)';
-COMMENT ON COLUMN office_indicators.weight IS '权重: its weight in the composite score (0: none)';
-COMMENT ON COLUMN office_indicators.expression IS '表达式: the SQL over person_facts enlist.yaml gives';
-`, strings.Join(exprs, ",\n"), strings.Join(cols, ",\n"),
+%s`, strings.Join(exprs, ",\n"), strings.Join(cols, ",\n"),
 		weightedScore,
-		strings.Join(values, ",\n    "))
+		strings.Join(values, ",\n    "), viewComments)
 	return []Model{
 		{Name: "900_office_indicators", SQL: indicatorsSQL},
 		{Name: "901_metrics", SQL: string(metricsView) + "\n" + strings.Join(comments, "\n") + "\n"},
 	}, nil
+}
+
+// officeIndicatorsComments are the comments on the office_indicators view
+// and its columns as sql/models/205_office_indicators.sql gives them.
+func officeIndicatorsComments() (string, error) {
+	b, err := files.ReadFile("models/205_office_indicators.sql")
+	if err != nil {
+		return "", err
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "COMMENT ON VIEW office_indicators ") || strings.HasPrefix(line, "COMMENT ON COLUMN office_indicators.") {
+			out = append(out, line)
+		}
+	}
+	if len(out) == 0 {
+		return "", errors.New("sql/models/205_office_indicators.sql has no comments on office_indicators")
+	}
+	return strings.Join(out, "\n") + "\n", nil
 }

@@ -107,9 +107,11 @@ func (s *Session) init(ctx context.Context) error {
 		return err
 	}
 	// The views that read variables, found from their text so a new model
-	// needs no list kept here.
+	// needs no list kept here: directly, or through the checks of
+	// sql/models/005_period_variables.sql.
 	vrows, err := s.conn.QueryContext(ctx, `SELECT view_name FROM duckdb_views()
-		WHERE NOT internal AND schema_name = 'main' AND sql ILIKE '%getvariable(%'`)
+		WHERE NOT internal AND schema_name = 'main'
+		  AND (sql ILIKE '%getvariable(%' OR sql ILIKE '%model_parts.var\_%' ESCAPE '\')`)
 	if err != nil {
 		return err
 	}

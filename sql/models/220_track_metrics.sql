@@ -105,15 +105,7 @@ COMMENT ON MACRO TABLE track_metrics_at IS '分类别指标 (男兵/女兵): cou
 -- track_metrics: track_metrics_at for the session variables as_of, year and
 -- season (all three required, as for metrics).
 CREATE OR REPLACE VIEW track_metrics AS
-SELECT * FROM track_metrics_at(
-    coalesce(try_cast(getvariable('as_of') AS DATE),
-             error('track_metrics: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')),
-    CASE WHEN try_cast(getvariable('as_of') AS DATE) IS NULL THEN error('track_metrics: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')
-         ELSE coalesce(try_cast(getvariable('year') AS INTEGER), error('track_metrics: set the variable year (SET VARIABLE year = 2025)')) END,
-    CASE WHEN try_cast(getvariable('as_of') AS DATE) IS NULL THEN error('track_metrics: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')
-         WHEN try_cast(getvariable('year') AS INTEGER) IS NULL THEN error('track_metrics: set the variable year (SET VARIABLE year = 2025)')
-         WHEN try_cast(getvariable('season') AS INTEGER) IN (1, 2) THEN try_cast(getvariable('season') AS INTEGER)
-         ELSE error('track_metrics: set the variable season to 1 or 2 (SET VARIABLE season = 1)') END);
+SELECT * FROM track_metrics_at(model_parts.var_as_of('track_metrics'), model_parts.var_year('track_metrics'), model_parts.var_season('track_metrics'));
 COMMENT ON VIEW track_metrics IS '分类别指标: track_metrics_at(as_of, year, season) for the session variables; one row per region and track (男兵 male, 女兵 female)';
 COMMENT ON COLUMN track_metrics.region_code IS '区划代码';
 COMMENT ON COLUMN track_metrics.region_name IS '单位';

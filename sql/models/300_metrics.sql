@@ -10,18 +10,10 @@
 --     SELECT * FROM metrics WHERE region_code LIKE '41%';
 -- Counts roll up bottom-up; rates are recomputed from summed numerators and
 -- denominators and are NULL when the denominator is zero.
--- Each argument checks the variables before it too, so the first unset one
--- is named whichever argument DuckDB happens to evaluate first.
+-- The variables are checked by model_parts.var_as_of, var_year and
+-- var_season (005_period_variables.sql), as for every such view.
 CREATE OR REPLACE VIEW metrics AS
-SELECT * FROM metrics_at(
-    coalesce(try_cast(getvariable('as_of') AS DATE),
-             error('metrics: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')),
-    CASE WHEN try_cast(getvariable('as_of') AS DATE) IS NULL THEN error('metrics: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')
-         ELSE coalesce(try_cast(getvariable('year') AS INTEGER), error('metrics: set the variable year (SET VARIABLE year = 2025)')) END,
-    CASE WHEN try_cast(getvariable('as_of') AS DATE) IS NULL THEN error('metrics: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')
-         WHEN try_cast(getvariable('year') AS INTEGER) IS NULL THEN error('metrics: set the variable year (SET VARIABLE year = 2025)')
-         WHEN try_cast(getvariable('season') AS INTEGER) IN (1, 2) THEN try_cast(getvariable('season') AS INTEGER)
-         ELSE error('metrics: set the variable season to 1 or 2 (SET VARIABLE season = 1)') END);
+SELECT * FROM metrics_at(model_parts.var_as_of('metrics'), model_parts.var_year('metrics'), model_parts.var_season('metrics'));
 COMMENT ON VIEW metrics IS '征兵工作指标: every SPEC §7 measure, pace, week-on-week change and score by region for getvariable(''year''), getvariable(''season'') as of getvariable(''as_of''); all three must be set (enlist sql fills unset ones from the season windows and says so) — metrics_at(as_of, year, season) as a view, the weekly bulletin''s verdicts and ranks included';
 COMMENT ON COLUMN metrics.region_code IS '区划代码';
 COMMENT ON COLUMN metrics.region_name IS '单位: region name';

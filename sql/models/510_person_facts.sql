@@ -126,15 +126,7 @@ COMMENT ON MACRO TABLE person_facts_at IS '人员事实 (按日期): one row per
 -- person_facts: person_facts_at for the session variables as_of, year and
 -- season (all three required, as for metrics).
 CREATE OR REPLACE VIEW person_facts AS
-SELECT * FROM person_facts_at(
-    coalesce(try_cast(getvariable('as_of') AS DATE),
-             error('person_facts: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')),
-    CASE WHEN try_cast(getvariable('as_of') AS DATE) IS NULL THEN error('person_facts: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')
-         ELSE coalesce(try_cast(getvariable('year') AS INTEGER), error('person_facts: set the variable year (SET VARIABLE year = 2025)')) END,
-    CASE WHEN try_cast(getvariable('as_of') AS DATE) IS NULL THEN error('person_facts: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')
-         WHEN try_cast(getvariable('year') AS INTEGER) IS NULL THEN error('person_facts: set the variable year (SET VARIABLE year = 2025)')
-         WHEN try_cast(getvariable('season') AS INTEGER) IN (1, 2) THEN try_cast(getvariable('season') AS INTEGER)
-         ELSE error('person_facts: set the variable season to 1 or 2 (SET VARIABLE season = 1)') END);
+SELECT * FROM person_facts_at(model_parts.var_as_of('person_facts'), model_parts.var_year('person_facts'), model_parts.var_season('person_facts'));
 COMMENT ON VIEW person_facts IS '人员事实: person_facts_at(as_of, year, season) for the session variables; one row per registered person';
 COMMENT ON COLUMN person_facts.person IS '人员代号: keyed pseudonym of the identity number';
 COMMENT ON COLUMN person_facts.year IS '年度';

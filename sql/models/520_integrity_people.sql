@@ -100,15 +100,7 @@ COMMENT ON MACRO TABLE integrity_summary_at IS '廉洁征兵审计汇总 (按日
 -- integrity_people: integrity_people_at for the session variables as_of,
 -- year and season (all three required).
 CREATE OR REPLACE VIEW integrity_people AS
-SELECT * FROM integrity_people_at(
-    coalesce(try_cast(getvariable('as_of') AS DATE),
-             error('integrity_people: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')),
-    CASE WHEN try_cast(getvariable('as_of') AS DATE) IS NULL THEN error('integrity_people: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')
-         ELSE coalesce(try_cast(getvariable('year') AS INTEGER), error('integrity_people: set the variable year (SET VARIABLE year = 2025)')) END,
-    CASE WHEN try_cast(getvariable('as_of') AS DATE) IS NULL THEN error('integrity_people: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')
-         WHEN try_cast(getvariable('year') AS INTEGER) IS NULL THEN error('integrity_people: set the variable year (SET VARIABLE year = 2025)')
-         WHEN try_cast(getvariable('season') AS INTEGER) IN (1, 2) THEN try_cast(getvariable('season') AS INTEGER)
-         ELSE error('integrity_people: set the variable season to 1 or 2 (SET VARIABLE season = 1)') END);
+SELECT * FROM integrity_people_at(model_parts.var_as_of('integrity_people'), model_parts.var_year('integrity_people'), model_parts.var_season('integrity_people'));
 COMMENT ON VIEW integrity_people IS '廉洁征兵审计 (按人): integrity_people_at(as_of, year, season) for the session variables';
 COMMENT ON COLUMN integrity_people.issue IS '问题代码: two_regions, unqualified_approval, orphan, age_rule';
 COMMENT ON COLUMN integrity_people.issue_label IS '问题: 跨地区重复登记, 未双合格定兵, 无登记记录, 年龄不符';

@@ -44,15 +44,7 @@ COMMENT ON MACRO TABLE metrics_year_on_year_at IS '同比 (去年同期): the ma
 -- metrics_year_on_year: metrics_year_on_year_at for the session variables
 -- as_of, year and season (all three required).
 CREATE OR REPLACE VIEW metrics_year_on_year AS
-SELECT * FROM metrics_year_on_year_at(
-    coalesce(try_cast(getvariable('as_of') AS DATE),
-             error('metrics_year_on_year: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')),
-    CASE WHEN try_cast(getvariable('as_of') AS DATE) IS NULL THEN error('metrics_year_on_year: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')
-         ELSE coalesce(try_cast(getvariable('year') AS INTEGER), error('metrics_year_on_year: set the variable year (SET VARIABLE year = 2025)')) END,
-    CASE WHEN try_cast(getvariable('as_of') AS DATE) IS NULL THEN error('metrics_year_on_year: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')
-         WHEN try_cast(getvariable('year') AS INTEGER) IS NULL THEN error('metrics_year_on_year: set the variable year (SET VARIABLE year = 2025)')
-         WHEN try_cast(getvariable('season') AS INTEGER) IN (1, 2) THEN try_cast(getvariable('season') AS INTEGER)
-         ELSE error('metrics_year_on_year: set the variable season to 1 or 2 (SET VARIABLE season = 1)') END);
+SELECT * FROM metrics_year_on_year_at(model_parts.var_as_of('metrics_year_on_year'), model_parts.var_year('metrics_year_on_year'), model_parts.var_season('metrics_year_on_year'));
 COMMENT ON VIEW metrics_year_on_year IS '同比: metrics_year_on_year_at(as_of, year, season) for the session variables';
 COMMENT ON COLUMN metrics_year_on_year.region_code IS '区划代码';
 COMMENT ON COLUMN metrics_year_on_year.region_name IS '单位';

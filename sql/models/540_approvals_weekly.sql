@@ -31,15 +31,7 @@ COMMENT ON MACRO TABLE approvals_weekly_at IS '定兵周报: cumulative approval
 
 -- approvals_weekly: approvals_weekly_at for the session variables.
 CREATE OR REPLACE VIEW approvals_weekly AS
-SELECT * FROM approvals_weekly_at(
-    coalesce(try_cast(getvariable('as_of') AS DATE),
-             error('approvals_weekly: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')),
-    CASE WHEN try_cast(getvariable('as_of') AS DATE) IS NULL THEN error('approvals_weekly: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')
-         ELSE coalesce(try_cast(getvariable('year') AS INTEGER), error('approvals_weekly: set the variable year (SET VARIABLE year = 2025)')) END,
-    CASE WHEN try_cast(getvariable('as_of') AS DATE) IS NULL THEN error('approvals_weekly: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')
-         WHEN try_cast(getvariable('year') AS INTEGER) IS NULL THEN error('approvals_weekly: set the variable year (SET VARIABLE year = 2025)')
-         WHEN try_cast(getvariable('season') AS INTEGER) IN (1, 2) THEN try_cast(getvariable('season') AS INTEGER)
-         ELSE error('approvals_weekly: set the variable season to 1 or 2 (SET VARIABLE season = 1)') END);
+SELECT * FROM approvals_weekly_at(model_parts.var_as_of('approvals_weekly'), model_parts.var_year('approvals_weekly'), model_parts.var_season('approvals_weekly'));
 COMMENT ON VIEW approvals_weekly IS '定兵周报: approvals_weekly_at(as_of, year, season) for the session variables';
 COMMENT ON COLUMN approvals_weekly.region_code IS '区划代码 (every level)';
 COMMENT ON COLUMN approvals_weekly.region_name IS '单位';

@@ -92,15 +92,7 @@ COMMENT ON MACRO TABLE school_metrics_at IS '高校征兵 (按日期): each univ
 -- school_metrics: school_metrics_at for the session variables as_of, year
 -- and season (all three required, as for metrics).
 CREATE OR REPLACE VIEW school_metrics AS
-SELECT * FROM school_metrics_at(
-    coalesce(try_cast(getvariable('as_of') AS DATE),
-             error('school_metrics: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')),
-    CASE WHEN try_cast(getvariable('as_of') AS DATE) IS NULL THEN error('school_metrics: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')
-         ELSE coalesce(try_cast(getvariable('year') AS INTEGER), error('school_metrics: set the variable year (SET VARIABLE year = 2025)')) END,
-    CASE WHEN try_cast(getvariable('as_of') AS DATE) IS NULL THEN error('school_metrics: set the variable as_of to a date (SET VARIABLE as_of = DATE ''2025-03-05'')')
-         WHEN try_cast(getvariable('year') AS INTEGER) IS NULL THEN error('school_metrics: set the variable year (SET VARIABLE year = 2025)')
-         WHEN try_cast(getvariable('season') AS INTEGER) IN (1, 2) THEN try_cast(getvariable('season') AS INTEGER)
-         ELSE error('school_metrics: set the variable season to 1 or 2 (SET VARIABLE season = 1)') END);
+SELECT * FROM school_metrics_at(model_parts.var_as_of('school_metrics'), model_parts.var_year('school_metrics'), model_parts.var_season('school_metrics'));
 COMMENT ON VIEW school_metrics IS '高校征兵: school_metrics_at(as_of, year, season) for the session variables; one row per university';
 COMMENT ON COLUMN school_metrics.year IS '年度';
 COMMENT ON COLUMN school_metrics.season IS '批次: 1 上半年, 2 下半年';
