@@ -18,6 +18,8 @@ import (
 	"enlist/internal/config"
 	"enlist/internal/regions"
 	enlistsql "enlist/sql"
+
+	"github.com/duckdb/duckdb-go/v2"
 )
 
 // Options tune DuckDB for the machine. Zero values take DuckDB's defaults.
@@ -90,7 +92,9 @@ func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
 		}
 		return nil, fmt.Errorf("open warehouse %s: %w", path, err)
 	}
-	w.db = sql.OpenDB(connector)
+	cc := &closingConnector{Connector: connector, wait: lingerWait}
+	w.db = sql.OpenDB(cc)
+	cc.open = func() int { return w.db.Stats().OpenConnections }
 	if opt.ReadOnly {
 		return w, nil
 	}
@@ -106,6 +110,37 @@ func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
 		return nil, errors.Join(fmt.Errorf("open warehouse %s: %w", path, inPeoplesTerms(path, err)), w.Close())
 	}
 	return w, nil
+}
+
+// closingConnector closes the DuckDB database only once every connection
+// of the pool on it has closed. database/sql closes the connector as soon
+// as the pool is closed, while a connection still in use (a query being
+// interrupted, rows not yet closed) closes later, when it is returned; that
+// connection keeps DuckDB's instance of the file alive after the database
+// was closed, and DuckDB 1.4's instance cache makes the next open of the
+// same file in this process wait for it: refused with "Unique file handle
+// conflict" (isDetaching), or, seen once in the service's tests, spinning
+// for ever inside the cache. Waiting here keeps a close a close.
+type closingConnector struct {
+	*duckdb.Connector
+	open func() int // the pool's open connections
+	wait time.Duration
+}
+
+// lingerWait bounds the wait for connections still in use at a close: a
+// query interrupted by its context stops within milliseconds, and one that
+// runs to its end takes seconds. Past it the database is closed anyway, as
+// database/sql alone would.
+const lingerWait = time.Minute
+
+func (c *closingConnector) Close() error {
+	deadline := time.Now().Add(c.wait)
+	pause := time.Millisecond
+	for c.open != nil && c.open() > 0 && time.Now().Before(deadline) {
+		time.Sleep(pause)
+		pause = min(2*pause, 50*time.Millisecond)
+	}
+	return c.Connector.Close()
 }
 
 // DB is the pool for queries.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"enlist/internal/config"
 	enlistsql "enlist/sql"
@@ -97,5 +99,41 @@ func TestDetachingIsRetried(t *testing.T) {
 	}
 	if isDetaching(errors.New(`IO Error: Could not set lock on file "/tmp/x/w.duckdb": Conflicting lock is held`)) {
 		t.Error("another process's lock taken for this process's closing handle")
+	}
+}
+
+// A close waits for the connections still in use, so that no DuckDB
+// connection outlives its database: one that did kept the file's instance
+// alive, and the next open of the file in this process was refused or, once,
+// spun in DuckDB's instance cache for ever.
+func TestCloseWaitsForConnectionsInUse(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "w.duckdb")
+	wh, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := wh.DB().QueryContext(ctx, `SELECT * FROM range(3)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rowsClosed atomic.Bool
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		rowsClosed.Store(true)
+		rows.Close()
+	}()
+	if err := wh.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !rowsClosed.Load() {
+		t.Fatal("the warehouse closed while a query still held a connection")
+	}
+	again, err := Open(ctx, path, Options{LockWait: -1})
+	if err != nil {
+		t.Fatalf("open after the close: %v", err)
+	}
+	if err := again.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
