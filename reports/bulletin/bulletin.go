@@ -128,6 +128,7 @@ type Bulletin struct {
 	labels map[string]string // issue names by source/code
 	audit  bool              // Issues include the cross-file warnings
 	day    *Day              // the rows shared with other regions' bulletins, or nil
+	files  *Files            // the copy's files and their problems (the Day's, when there is one)
 }
 
 // Title is the bulletin's title, e.g. 河南省2025年下半年征兵工作周通报.
@@ -251,6 +252,11 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 		return nil, fmt.Errorf("%w %s", metrics.ErrNoData, q.Scope)
 	}
 	sort.Slice(b.Children, func(i, j int) bool { return b.Children[i].Code() < b.Children[j].Code() })
+	if day != nil {
+		b.files = day.Files
+	} else if b.files, err = ReadFiles(ctx, wh); err != nil {
+		return nil, err
+	}
 	steps := []func(context.Context, *warehouse.Warehouse) error{b.readFiles, b.readIssues, b.readIndicators}
 	if !b.audit {
 		steps = append(steps, b.readExamReasons, b.readReturnReasons, b.readWeeks, b.readSchools)

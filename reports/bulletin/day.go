@@ -47,7 +47,7 @@ type Files struct {
 	labels map[Lang]map[string]string
 }
 
-// dayFile is a row of load_quality with what fileFilter reads.
+// dayFile is a row of load_quality with what inFiles reads.
 type dayFile struct {
 	FileQuality
 	region       sql.NullString
@@ -55,15 +55,15 @@ type dayFile struct {
 }
 
 // dayIssue is quality_issues summed by what the bulletin groups by, and
-// by the columns fileFilter reads.
+// by the columns inFiles reads.
 type dayIssue struct {
 	Issue
 	region       sql.NullString
 	year, season sql.NullInt64
 }
 
-// inFiles is fileFilter: files covering the scope, inside it or around
-// it, of the season (or of none in particular).
+// inFiles keeps files covering the scope, inside it or around it, of the
+// season (or of none in particular).
 func inFiles(region sql.NullString, year, season sql.NullInt64, scope string, y, s int) bool {
 	return (!region.Valid || strings.HasPrefix(region.String, scope) || strings.HasPrefix(scope, region.String)) &&
 		(!year.Valid || year.Int64 == int64(y)) && (!season.Valid || season.Int64 == int64(s))
@@ -180,7 +180,21 @@ func ReadFiles(ctx context.Context, wh *warehouse.Warehouse) (*Files, error) {
 }
 
 func (d *Files) read(ctx context.Context, wh *warehouse.Warehouse) error {
-	rows, err := wh.DB().QueryContext(ctx, `SELECT source, code, label_zh, label_en FROM issue_labels`)
+	// One connection, as its temporary table of the warnings in force is
+	// its own: the cross-file checks behind them (the flags view) are
+	// computed once for both the files and their problems.
+	conn, err := wh.DB().Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("read data quality by file: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE bulletin_flags AS SELECT * FROM flags`); err != nil {
+		return fmt.Errorf("read the warnings in force: %w", err)
+	}
+	// The connection goes back to the pool: its table must not outlive
+	// this reading.
+	defer conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.bulletin_flags`) //nolint:errcheck // replaced by the next reading on this connection anyway
+	rows, err := conn.QueryContext(ctx, `SELECT source, code, label_zh, label_en FROM issue_labels`)
 	if err != nil {
 		return fmt.Errorf("read issue labels: %w", err)
 	}
@@ -197,11 +211,11 @@ func (d *Files) read(ctx context.Context, wh *warehouse.Warehouse) error {
 	if err := closeRows(rows); err != nil {
 		return fmt.Errorf("read issue labels: %w", err)
 	}
-	rows, err = wh.DB().QueryContext(ctx, `
+	rows, err = conn.QueryContext(ctx, `
 		SELECT load_id, file, kind, coalesce(exam_type, ''), region_code, coalesce(region_name, ''),
 		       rows_read, rows_accepted, rows_rejected, rows_flagged,
 		       coalesce(top_source, ''), coalesce(top_reason, ''), coalesce(top_rows, 0), status, year, season
-		FROM load_quality
+		FROM model_parts.load_quality_of(bulletin_flags)
 		ORDER BY kind, file, load_id`)
 	if err != nil {
 		return fmt.Errorf("read data quality by file: %w", err)
@@ -219,9 +233,9 @@ func (d *Files) read(ctx context.Context, wh *warehouse.Warehouse) error {
 	if err := closeRows(rows); err != nil {
 		return fmt.Errorf("read data quality by file: %w", err)
 	}
-	rows, err = wh.DB().QueryContext(ctx, `
+	rows, err = conn.QueryContext(ctx, `
 		SELECT source, reason, load_id, file, kind, region_code, year, season, sum(rows)::BIGINT
-		FROM quality_issues
+		FROM model_parts.quality_issues_of(bulletin_flags)
 		GROUP BY ALL`)
 	if err != nil {
 		return fmt.Errorf("read data-quality issues: %w", err)
@@ -241,10 +255,10 @@ func (d *Files) read(ctx context.Context, wh *warehouse.Warehouse) error {
 	return nil
 }
 
-// issuesOf is readIssues' query on the Day's rows: the issues of the
-// files around the scope in the season, summed by source, reason, load,
-// file, kind and region, in its order.
-func (d *Day) issuesOf(scope string, year, season int) []Issue {
+// issuesOf is the issues of the files around the scope in the season
+// (inFiles), summed by source, reason, load, file, kind and region, in the
+// data-quality sheet's order.
+func (d *Files) issuesOf(scope string, year, season int) []Issue {
 	type group struct {
 		source, reason, file, kind, region string
 		load                               int64

@@ -2,7 +2,6 @@ package bulletin
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -148,15 +147,6 @@ func (b *Bulletin) readWeeks(ctx context.Context, wh *warehouse.Warehouse) error
 	return rows.Err()
 }
 
-// fileFilter keeps files covering the scope, inside it or around it, of the
-// bulletin's season (or of none in particular).
-const fileFilter = `(region_code IS NULL OR starts_with(region_code, ?) OR starts_with(?, region_code))
-	AND (year IS NULL OR year = ?) AND (season IS NULL OR season = ?)`
-
-func (b *Bulletin) fileArgs() []any {
-	return []any{b.Scope.Code(), b.Scope.Code(), b.Year, b.Season}
-}
-
 func (b *Bulletin) label(source, code string) string {
 	if code == "" {
 		return ""
@@ -167,109 +157,34 @@ func (b *Bulletin) label(source, code string) string {
 	return code
 }
 
+// readFiles lists the files covering the scope, inside it or around it,
+// of the bulletin's season (or of none in particular), from the copy's
+// Files (inFiles), with their most frequent problems named.
 func (b *Bulletin) readFiles(ctx context.Context, wh *warehouse.Warehouse) error {
-	if err := b.readLabels(ctx, wh); err != nil {
-		return err
-	}
-	if b.day != nil {
-		for _, f := range b.day.files {
-			if inFiles(f.region, f.year, f.season, b.Scope.Code(), b.Year, b.Season) {
-				fq := f.FileQuality
-				fq.File = filepath.Base(fq.File)
-				fq.TopLabel = b.label(fq.TopSource, fq.TopReason)
-				b.Files = append(b.Files, fq)
-			}
+	b.labels = b.files.labels[b.Lang]
+	for _, f := range b.files.files {
+		if inFiles(f.region, f.year, f.season, b.Scope.Code(), b.Year, b.Season) {
+			fq := f.FileQuality
+			// The office knows its files by name; the folder is the operator's.
+			fq.File = filepath.Base(fq.File)
+			fq.TopLabel = b.label(fq.TopSource, fq.TopReason)
+			b.Files = append(b.Files, fq)
 		}
-		return nil
 	}
-	rows, err := wh.DB().QueryContext(ctx, `
-		SELECT load_id, file, kind, coalesce(exam_type, ''), coalesce(region_code, ''), coalesce(region_name, ''),
-		       rows_read, rows_accepted, rows_rejected, rows_flagged,
-		       coalesce(top_source, ''), coalesce(top_reason, ''), coalesce(top_rows, 0), status
-		FROM load_quality
-		WHERE `+fileFilter+`
-		ORDER BY kind, file, load_id`, b.fileArgs()...)
-	if err != nil {
-		return fmt.Errorf("read data quality by file: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var f FileQuality
-		if err := rows.Scan(&f.LoadID, &f.File, &f.Kind, &f.ExamType, &f.RegionCode, &f.RegionName, &f.Read, &f.Accepted,
-			&f.Rejected, &f.Flagged, &f.TopSource, &f.TopReason, &f.TopRows, &f.Status); err != nil {
-			return err
-		}
-		// The office knows its files by name; the folder is the operator's.
-		f.File = filepath.Base(f.File)
-		f.TopLabel = b.label(f.TopSource, f.TopReason)
-		b.Files = append(b.Files, f)
-	}
-	return rows.Err()
+	return nil
 }
 
+// readIssues lists the warnings in force, those between files included
+// (what the files' current warning counts, load_quality.rows_flagged,
+// count), and the refusals, by reason, of the same files as readFiles.
 func (b *Bulletin) readIssues(ctx context.Context, wh *warehouse.Warehouse) error {
-	// The warnings in force, those between files included: what the files'
-	// current warning counts (load_quality.rows_flagged) count, by reason.
-	if b.day != nil {
-		for _, i := range b.day.issuesOf(b.Scope.Code(), b.Year, b.Season) {
-			i.File = filepath.Base(i.File)
-			i.Label = b.label(i.Source, i.Reason)
-			i.Child = b.ChildOf(i.RegionCode)
-			b.Issues = append(b.Issues, i)
-		}
-		return nil
-	}
-	rows, err := wh.DB().QueryContext(ctx, `
-		SELECT source, reason, load_id, file, kind, coalesce(region_code, '') AS region, sum(rows)::BIGINT
-		FROM quality_issues
-		WHERE `+fileFilter+`
-		GROUP BY ALL
-		ORDER BY source DESC, reason, file, region`, b.fileArgs()...)
-	if err != nil {
-		return fmt.Errorf("read data-quality issues: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var i Issue
-		if err := rows.Scan(&i.Source, &i.Reason, &i.LoadID, &i.File, &i.Kind, &i.RegionCode, &i.Rows); err != nil {
-			return err
-		}
+	for _, i := range b.files.issuesOf(b.Scope.Code(), b.Year, b.Season) {
 		i.File = filepath.Base(i.File)
 		i.Label = b.label(i.Source, i.Reason)
 		i.Child = b.ChildOf(i.RegionCode)
 		b.Issues = append(b.Issues, i)
 	}
-	return rows.Err()
-}
-
-func (b *Bulletin) readLabels(ctx context.Context, wh *warehouse.Warehouse) error {
-	if b.day != nil {
-		b.labels = b.day.labels[b.Lang]
-		return nil
-	}
-	col := "label_zh"
-	if b.Lang == English {
-		col = "label_en"
-	}
-	rows, err := wh.DB().QueryContext(ctx, `SELECT source, code, `+col+` FROM issue_labels`)
-	if err != nil {
-		return fmt.Errorf("read issue labels: %w", err)
-	}
-	defer rows.Close()
-	b.labels = map[string]string{}
-	for rows.Next() {
-		var s, c string
-		var l sql.NullString
-		if err := rows.Scan(&s, &c, &l); err != nil {
-			return err
-		}
-		label := l.String
-		if b.Lang == English {
-			label = capitalised(label)
-		}
-		b.labels[s+"/"+c] = label
-	}
-	return rows.Err()
+	return nil
 }
 
 // IssueTotal is rows with one problem across files and regions.

@@ -7,14 +7,17 @@
 -- and 'withdrawn' as its problem, so a leader sees that it was taken back.
 -- The warnings between files by reason are in quality_issues (the
 -- data-quality report).
-CREATE OR REPLACE VIEW load_quality AS
+--
+-- model_parts.load_quality_of(f) is the same over f, a table of the flags
+-- view's rows (see model_parts.quality_issues_of, 451).
+CREATE OR REPLACE MACRO model_parts.load_quality_of(f) AS TABLE
 WITH issues AS (
     SELECT load_id, source, reason, rows,
            row_number() OVER (PARTITION BY load_id ORDER BY rows DESC, source DESC, reason) AS pos
     FROM (SELECT load_id, source, reason, sum(rows) AS rows FROM row_issues GROUP BY ALL)
 ),
 warned AS (
-    SELECT load_id, count(DISTINCT source_row) AS rows FROM flags GROUP BY load_id
+    SELECT load_id, count(DISTINCT source_row) AS rows FROM query_table(f) GROUP BY load_id
 )
 SELECT
     l.load_id, l.file, l.kind, l.exam_type,
@@ -36,6 +39,8 @@ LEFT JOIN regions r ON r.code = l.scope_region
 LEFT JOIN issues i ON i.load_id = l.load_id AND i.pos = 1
 LEFT JOIN warned w ON w.load_id = l.load_id AND l.status = 'loaded'
 WHERE l.status IN ('loaded', 'withdrawn');
+CREATE OR REPLACE VIEW load_quality AS
+SELECT * FROM model_parts.load_quality_of(flags);
 COMMENT ON VIEW load_quality IS '数据质量: each file in force (and each withdrawn one) with rows read, stored, refused and carrying a warning now, and the most frequent problem found at load';
 COMMENT ON COLUMN load_quality.load_id IS '批次号';
 COMMENT ON COLUMN load_quality.file IS '文件';
