@@ -42,10 +42,17 @@ latest AS (
     FROM reg
     GROUP BY person, year, season
 ),
+-- Whether each spelling of an ethnicity the registrations use names a
+-- minority, worked out once per spelling (a province has dozens) and
+-- joined, instead of once per person and date (two million times).
+minority_spellings AS (
+    SELECT ethnicity, is_minority(ethnicity) AS minority
+    FROM (SELECT DISTINCT ethnicity FROM reg WHERE ethnicity IS NOT NULL)
+),
 people AS (
     SELECT
         l.person, l.year, l.season, l.applied, l.prev_applied,
-        c.region_code, c.education, c.student_status, c.major_category, c.gender, c.ethnicity,
+        c.region_code, c.education, c.student_status, c.major_category, c.gender, cm.minority,
         -- The week before, the latest registration is nearly always the
         -- same row; only the few that differ are looked up again.
         CASE WHEN l.k_prev = l.k_cur THEN c.region_code ELSE p.region_code END AS prev_region_code,
@@ -53,13 +60,15 @@ people AS (
         CASE WHEN l.k_prev = l.k_cur THEN c.student_status ELSE p.student_status END AS prev_student_status,
         CASE WHEN l.k_prev = l.k_cur THEN c.major_category ELSE p.major_category END AS prev_major_category,
         CASE WHEN l.k_prev = l.k_cur THEN c.gender ELSE p.gender END AS prev_gender,
-        CASE WHEN l.k_prev = l.k_cur THEN c.ethnicity ELSE p.ethnicity END AS prev_ethnicity
+        CASE WHEN l.k_prev = l.k_cur THEN cm.minority ELSE pm.minority END AS prev_minority
     FROM latest l
     JOIN reg c ON c.k = l.k_cur
+    LEFT JOIN minority_spellings cm ON cm.ethnicity = c.ethnicity
     LEFT JOIN (
         SELECT * FROM reg
         WHERE k IN (SELECT k_prev FROM latest WHERE k_prev <> k_cur)
     ) p ON p.k = l.k_prev
+    LEFT JOIN minority_spellings pm ON pm.ethnicity = p.ethnicity
 ),
 -- Exam keys carry the result in their lowest bit, so the latest result by
 -- each date is one max() with no join.
@@ -117,7 +126,7 @@ SELECT
     -- The women's track (女兵) and ethnic minorities (少数民族), by the
     -- same latest registration.
     coalesce(CASE WHEN d.cur THEN gender ELSE prev_gender END = 'female', false) AS female,
-    coalesce(is_minority(CASE WHEN d.cur THEN ethnicity ELSE prev_ethnicity END), false) AS minority
+    coalesce(CASE WHEN d.cur THEN minority ELSE prev_minority END, false) AS minority
 FROM joined
 JOIN (SELECT 'cur' AS t, true AS cur, CAST(as_of AS DATE) AS day
       UNION ALL SELECT 'prev', false, CAST(prev AS DATE)) d

@@ -14,7 +14,14 @@
 -- too, fall on or before as_of. People with no registration by as_of
 -- (orphans) are not here; see integrity_people_at.
 -- y and s pick a year and season (NULL for all).
-CREATE OR REPLACE MACRO person_facts_at(as_of, y, s) AS TABLE
+--
+-- model_parts.person_facts_of(as_of, y, s, regs, exs, aps) is the facts
+-- before their labels, from the rows of regs, exs and aps (the
+-- registrations, exams and approvals, or a part of them holding every row
+-- of the people it holds): school_metrics_at (560) gives it only the
+-- people who registered through a university (a fifth of the bench's
+-- province, fewer in most), and counts them by these same rules.
+CREATE OR REPLACE MACRO model_parts.person_facts_of(as_of, y, s, regs, exs, aps) AS TABLE
 WITH reg AS (
     SELECT person, year, season,
            arg_max(struct_pack(region_code, gender, birth_year, education, student_status, major_category,
@@ -23,7 +30,7 @@ WITH reg AS (
            min(registered_on) AS first_registered_on,
            count(*) AS registrations,
            bool_or(coalesce(applied, false)) AS applied
-    FROM registrations
+    FROM query_table(regs)
     WHERE registered_on <= CAST(as_of AS DATE)
       AND (y IS NULL OR year = y) AND (s IS NULL OR season = s)
     GROUP BY person, year, season
@@ -34,7 +41,7 @@ ex AS (
                FILTER (exam_type = 'physical') AS phy,
            arg_max(struct_pack(exam_date, passed, reason), (exam_date, load_id, source_row))
                FILTER (exam_type = 'political') AS pol
-    FROM exams
+    FROM query_table(exs)
     WHERE exam_date <= CAST(as_of AS DATE) AND exam_type IN ('physical', 'political')
       AND (y IS NULL OR year = y) AND (s IS NULL OR season = s)
     GROUP BY person, year, season
@@ -43,7 +50,7 @@ ap AS (
     SELECT person, year, season,
            arg_max(struct_pack(approved_on, branch, handover_on, returned_on, return_reason, return_responsible),
                    (load_id, source_row)) AS a
-    FROM approvals
+    FROM query_table(aps)
     WHERE (y IS NULL OR year = y) AND (s IS NULL OR season = s)
     GROUP BY person, year, season
 ),
@@ -92,6 +99,8 @@ facts AS (
     LEFT JOIN ex USING (person, year, season)
     LEFT JOIN ap USING (person, year, season)
 )
+SELECT * FROM facts;
+CREATE OR REPLACE MACRO person_facts_at(as_of, y, s) AS TABLE
 SELECT
     f.person, f.year, f.season, sl.label AS season_label, f.as_of_date,
     f.region_code, coalesce(rg.name, f.region_code) AS region_name,
@@ -110,7 +119,7 @@ SELECT
     f.double_qualified,
     f.approved, f.approved_on, f.branch, f.handover_on,
     f.returned, f.returned_on, f.return_reason, f.responsible_returned
-FROM facts f
+FROM model_parts.person_facts_of(as_of, y, s, registrations, exams, approvals) f
 LEFT JOIN regions rg ON rg.code = f.region_code
 LEFT JOIN regions pr ON pr.code = left(f.region_code, 2)
 LEFT JOIN regions ci ON ci.code = left(f.region_code, 4)

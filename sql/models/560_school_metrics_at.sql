@@ -27,9 +27,30 @@ named AS (
     FROM (SELECT DISTINCT school FROM registrations WHERE school IS NOT NULL) w
     JOIN keys k ON k.spelling_key = school_key(w.school)
 ),
+-- The people who registered through a university by the date (215,521 of
+-- the bench's 1,000,000, fewer in most offices): their registrations,
+-- exams and approvals, all of them, go to the facts' rules
+-- (model_parts.person_facts_of), which then need not read the others'
+-- (school_metrics_at 0.8 -> 0.53 s at 1,000,000 registrations).
+candidates AS (
+    SELECT DISTINCT r.person, r.year, r.season
+    FROM registrations r
+    JOIN named n ON n.school = r.school
+    WHERE r.registered_on <= CAST(as_of AS DATE)
+      AND (y IS NULL OR r.year = y) AND (s IS NULL OR r.season = s)
+),
+their_registrations AS (
+    SELECT t.* FROM registrations t SEMI JOIN candidates c USING (person, year, season)
+),
+their_exams AS (
+    SELECT t.* FROM exams t SEMI JOIN candidates c USING (person, year, season)
+),
+their_approvals AS (
+    SELECT t.* FROM approvals t SEMI JOIN candidates c USING (person, year, season)
+),
 people AS (
     SELECT n.school_code, f.*
-    FROM person_facts_at(as_of, y, s) f
+    FROM model_parts.person_facts_of(as_of, y, s, their_registrations, their_exams, their_approvals) f
     JOIN named n ON n.school = f.school
     WHERE f.student_status IN ('in_school', 'fresh_graduate')
 ),
