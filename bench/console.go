@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"enlist/internal/regions"
+	"enlist/web/audit"
+	"enlist/web/auth"
 )
 
 // ConsoleOptions say what the console's load measures.
@@ -95,6 +97,13 @@ func RunConsole(ctx context.Context, opt ConsoleOptions) (rep ConsoleReport, err
 	counties, err := writeWeek(province, week)
 	if err != nil {
 		return rep, fmt.Errorf("bench console: the week's deliveries: %w", err)
+	}
+	// A kept folder from an earlier run holds its accounts and audit
+	// trail too: the leader is added anew.
+	for _, p := range []string{auth.AccountsPathFor(db), auth.AccountsPathFor(db) + ".lock", audit.PathFor(db)} {
+		if err := os.RemoveAll(p); err != nil {
+			return rep, fmt.Errorf("bench console: %w", err)
+		}
 	}
 	if err := b.fresh(ctx, "console", db); err != nil {
 		return rep, err
