@@ -64,11 +64,14 @@ type Options struct {
 // Report is what the run measured. The top-level ratios are what other
 // tools track; Steps has every process.
 type Report struct {
-	Registrations       int     `json:"registrations"`
-	LargeRegistrations  int     `json:"large_registrations,omitempty"`
-	IngestVsLimit       float64 `json:"ingest_vs_limit"`
-	GB18030VsLimit      float64 `json:"gb18030_vs_limit"`
-	TypedVsLimit        float64 `json:"typed_vs_limit"`
+	Registrations      int     `json:"registrations"`
+	LargeRegistrations int     `json:"large_registrations,omitempty"`
+	IngestVsLimit      float64 `json:"ingest_vs_limit"`
+	GB18030VsLimit     float64 `json:"gb18030_vs_limit"`
+	TypedVsLimit       float64 `json:"typed_vs_limit"`
+	// ColdIngestVsLimit is the cold load of every extract over the limit
+	// of the same files (LimitExtracts): the floor of the cold ingest.
+	ColdIngestVsLimit   float64 `json:"cold_ingest_vs_limit"`
 	ColdSpeedupVsPeer   float64 `json:"cold_speedup_vs_peer"`
 	WeeklySpeedupVsPeer float64 `json:"weekly_speedup_vs_peer"`
 	// WeeklyBulletinSeconds is the province's bulletin in the weekly cycle.
@@ -254,19 +257,23 @@ func (b *bench) checkPython(ctx context.Context) error {
 	return nil
 }
 
+// limitArgs is the command of a limit step (enlist bench limit) reading
+// source into a new database db, with enlist's threads and memory.
+func (b *bench) limitArgs(form, source, db string) []string {
+	argv := []string{b.opt.Exe, "bench", "limit", "--form", form}
+	if b.opt.Threads > 0 {
+		argv = append(argv, "--threads", strconv.Itoa(b.opt.Threads))
+	}
+	if b.opt.MemoryLimit != "" {
+		argv = append(argv, "--memory-limit", b.opt.MemoryLimit)
+	}
+	return append(argv, source, db)
+}
+
 // ingest measures the roll: the limit, the typed CTAS and enlist's ingest
 // of the UTF-8 and GB18030 roll, alternating, Runs times; the medians count.
 func (b *bench) ingest(ctx context.Context, roll, rollGB string) error {
-	limitArgs := func(form, db string) []string {
-		argv := []string{b.opt.Exe, "bench", "limit", "--form", form}
-		if b.opt.Threads > 0 {
-			argv = append(argv, "--threads", strconv.Itoa(b.opt.Threads))
-		}
-		if b.opt.MemoryLimit != "" {
-			argv = append(argv, "--memory-limit", b.opt.MemoryLimit)
-		}
-		return append(argv, roll, db)
-	}
+	limitArgs := func(form, db string) []string { return b.limitArgs(form, roll, db) }
 	var limit, typed, utf8, gb []float64
 	for run := 1; run <= b.opt.Runs; run++ {
 		suffix := ""
@@ -328,11 +335,19 @@ func (b *bench) cold(ctx context.Context, scenario, province, db, peer string) (
 	if err := b.fresh(ctx, scenario, db); err != nil {
 		return t, err
 	}
+	limit, err := b.step(ctx, scenario, "limit: CTAS read_csv of every extract", Limit,
+		b.limitArgs(LimitExtracts, province, b.path(scenario+"_limit.duckdb")))
+	if err != nil {
+		return t, err
+	}
 	st, err := b.step(ctx, scenario, "enlist ingest (every extract)", Ours, b.enlist(db, "ingest", province))
 	if err != nil {
 		return t, err
 	}
 	t.ingest = st.Seconds
+	if scenario == "cold" {
+		b.rep.ColdIngestVsLimit = ratio(t.ingest, limit.Seconds)
+	}
 	if st, err = b.bulletin(ctx, scenario, db); err != nil {
 		return t, err
 	}

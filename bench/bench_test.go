@@ -49,6 +49,7 @@ func TestRunSmallProvince(t *testing.T) {
 	for name, v := range map[string]float64{
 		"ingest_vs_limit": rep.IngestVsLimit, "gb18030_vs_limit": rep.GB18030VsLimit, "typed_vs_limit": rep.TypedVsLimit,
 		"cold_speedup_vs_peer": rep.ColdSpeedupVsPeer, "weekly_speedup_vs_peer": rep.WeeklySpeedupVsPeer,
+		"cold_ingest_vs_limit": rep.ColdIngestVsLimit,
 	} {
 		if v <= 0 {
 			t.Errorf("%s = %v, want a measured ratio", name, v)
@@ -68,8 +69,8 @@ func TestRunSmallProvince(t *testing.T) {
 			t.Errorf("step %s/%s: %.3f s, %d bytes", s.Scenario, s.Name, s.Seconds, s.PeakRSSBytes)
 		}
 	}
-	if sides[Limit] != 2 || sides[Peer] != 2 || sides[Ours] != 6 {
-		t.Errorf("steps by side %v, want 2 limit, 2 peer, 6 of ours", sides)
+	if sides[Limit] != 3 || sides[Peer] != 2 || sides[Ours] != 6 {
+		t.Errorf("steps by side %v, want 3 limit (the roll's two, every extract), 2 peer, 6 of ours", sides)
 	}
 	// The peer wrote its bulletin of the counties.
 	if _, err := os.Stat(filepath.Join(dir, "weekly_peer", "counties.xlsx")); err != nil {

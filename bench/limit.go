@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -24,6 +25,10 @@ const (
 	// in place of the identity number. It is what the DuckDB side of our
 	// ingest must cost at least.
 	LimitTyped = "typed"
+	// LimitExtracts is the limit of the cold scenario: every extract of a
+	// province's folder read into a table of its kind (one per sub-folder,
+	// every column as text). The floor of the cold load's DuckDB side.
+	LimitExtracts = "extracts"
 )
 
 // typedSelect maps the roll's Chinese headers (internal/synth's canonical
@@ -51,14 +56,24 @@ FROM read_csv(?, all_varchar = true, header = true, delim = ',', quote = '"')`
 // would be. threads and memoryLimit are the settings enlist's own steps
 // run with (0 and "" take DuckDB's).
 func RunLimit(ctx context.Context, form, csv, db string, threads int, memoryLimit string) (rows int64, err error) {
-	var query string
+	var (
+		query  string
+		tables = []limitTable{{"roll", csv}}
+	)
 	switch form {
 	case LimitVarchar:
 		query = `SELECT * FROM read_csv(?, all_varchar = true, header = true, delim = ',', quote = '"')`
 	case LimitTyped:
 		query = typedSelect
+	case LimitExtracts:
+		// union_by_name: a kind's files need not share their columns (the
+		// exam sheets of each type differ).
+		query = `SELECT * FROM read_csv(?, all_varchar = true, header = true, delim = ',', quote = '"', union_by_name = true)`
+		if tables, err = extractTables(csv); err != nil {
+			return 0, err
+		}
 	default:
-		return 0, fmt.Errorf("limit form %q: use %s or %s", form, LimitVarchar, LimitTyped)
+		return 0, fmt.Errorf("limit form %q: use %s, %s or %s", form, LimitVarchar, LimitTyped, LimitExtracts)
 	}
 	if err := os.Remove(db); err != nil && !os.IsNotExist(err) {
 		return 0, fmt.Errorf("limit: remove old %s: %w", db, err)
@@ -80,14 +95,46 @@ func RunLimit(ctx context.Context, form, csv, db string, threads int, memoryLimi
 	}
 	h := sql.OpenDB(connector)
 	defer func() { err = errors.Join(err, h.Close()) }()
-	if _, err := h.ExecContext(ctx, `CREATE TABLE roll AS `+query, csv); err != nil {
-		return 0, fmt.Errorf("limit %s of %s: %w", form, csv, err)
+	for _, t := range tables {
+		if _, err := h.ExecContext(ctx, `CREATE TABLE "`+t.name+`" AS `+query, t.source); err != nil {
+			return 0, fmt.Errorf("limit %s of %s: %w", form, t.source, err)
+		}
 	}
 	if _, err := h.ExecContext(ctx, `CHECKPOINT`); err != nil {
 		return 0, fmt.Errorf("limit: checkpoint: %w", err)
 	}
-	if err := h.QueryRowContext(ctx, `SELECT count(*) FROM roll`).Scan(&rows); err != nil {
-		return 0, fmt.Errorf("limit: count: %w", err)
+	for _, t := range tables {
+		var n int64
+		if err := h.QueryRowContext(ctx, `SELECT count(*) FROM "`+t.name+`"`).Scan(&n); err != nil {
+			return 0, fmt.Errorf("limit: count: %w", err)
+		}
+		rows += n
 	}
 	return rows, nil
+}
+
+// limitTable is a table of a limit and the file or glob it reads.
+type limitTable struct{ name, source string }
+
+// extractTables lists the sub-folders of dir holding CSV files (a
+// province's extracts, one folder a kind), each with the glob of its files.
+func extractTables(dir string) ([]limitTable, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("limit: the extracts: %w", err)
+	}
+	var out []limitTable
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		glob := filepath.Join(dir, e.Name(), "*.csv")
+		if m, _ := filepath.Glob(glob); len(m) > 0 {
+			out = append(out, limitTable{e.Name(), glob})
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("limit: no folder of CSV files in %s", dir)
+	}
+	return out, nil
 }

@@ -32,6 +32,7 @@ func (rep Report) WriteText(w io.Writer) {
 	line("ingest UTF-8 / limit", rep.IngestVsLimit, "×", "target ≤ 1.3× (1.5× at most)")
 	line("ingest GB18030 / limit", rep.GB18030VsLimit, "×", "target ≤ 1.8×")
 	line("typed CTAS (what enlist stores) / limit", rep.TypedVsLimit, "×", "the floor of our DuckDB side")
+	line("cold ingest / limit of every extract", rep.ColdIngestVsLimit, "×", "the floor of the cold load")
 	line("cold: peer / enlist", rep.ColdSpeedupVsPeer, "× faster", "target ≥ 3×")
 	line("weekly cycle: peer / enlist", rep.WeeklySpeedupVsPeer, "× faster", "target ≥ 10×")
 	line("weekly cycle: province bulletin", rep.WeeklyBulletinSeconds, " s", "target ≤ 1 s")

@@ -24,7 +24,8 @@ func runBench(ctx context.Context, e *env, args []string) error {
 			"  ingest  the province's registration roll as one file (UTF-8 and GB18030) against the\n"+
 			"          limit, DuckDB's CREATE TABLE AS SELECT * FROM read_csv(all_varchar) of the same\n"+
 			"          file, and the typed CTAS storing only what enlist stores;\n"+
-			"  cold    every extract → warehouse → the province's weekly bulletin;\n"+
+			"  cold    every extract → warehouse → the province's weekly bulletin, and the limit of\n"+
+			"          every extract (DuckDB reading each kind's files as text: the load's floor);\n"+
 			"  weekly  three counties re-send their roll and exam sheets with a week's changes: load\n"+
 			"          them into the province's warehouse and write the bulletin;\n"+
 			"  large   cold at --large registrations (national scale; 0 skips it).\n"+
@@ -134,18 +135,20 @@ func writeFigures(cmd, out string, rep any) error {
 
 // runBenchLimit is the limit step, run by enlist bench in its own process.
 func runBenchLimit(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlags("bench limit", "[--form varchar|typed] CSV DB",
+	fs := e.newFlags("bench limit", "[--form varchar|typed|extracts] CSV|DIR DB",
 		"The bench's references, one process each: a new DuckDB database DB holding the registration\n"+
 			"roll CSV, every column as text (varchar: the limit), or only what enlist stores, typed\n"+
-			"(typed). enlist bench runs it; it is here to be timed on its own.",
-		"  enlist bench limit --form varchar roll.csv /tmp/limit.duckdb")
-	form := fs.String("form", bench.LimitVarchar, "varchar (the limit) or typed (what enlist stores)")
+			"(typed); or every extract of a province's folder DIR, a table a kind, as text (extracts:\n"+
+			"the cold load's limit). enlist bench runs it; it is here to be timed on its own.",
+		"  enlist bench limit --form varchar roll.csv /tmp/limit.duckdb\n"+
+			"  enlist bench limit --form extracts province/ /tmp/extracts.duckdb")
+	form := fs.String("form", bench.LimitVarchar, "varchar (the limit), typed (what enlist stores) or extracts (a folder)")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) != 2 {
-		return fmt.Errorf("%w: give the CSV file and the database to create", errUsage)
+		return fmt.Errorf("%w: give the CSV file (a folder for extracts) and the database to create", errUsage)
 	}
 	// The same threads and memory as enlist's own steps, resolved the same way.
 	r, err := e.site().Resolved()
