@@ -71,4 +71,43 @@ func TestFlaggedCountIsTheFlagsView(t *testing.T) {
 		UNION ALL (SELECT * FROM unqualified_approvals EXCEPT ALL `+grouped+`))`); n != 0 {
 		t.Errorf("unqualified_approvals differs from the grouped definition in %d rows", n)
 	}
+	// The loader's own count of a load's unqualified approvals reads only
+	// the load's people (unqualifiedRowsOfLoad): with results turned to
+	// fails for some people's physical and others' political (and a
+	// re-examination passing again), it lists each load's rows the view
+	// lists.
+	for _, q := range []string{
+		`UPDATE exams SET passed = false WHERE exam_type = 'physical' AND hash(person) % 7 = 0`,
+		`UPDATE exams SET passed = false WHERE exam_type = 'political' AND hash(person) % 7 = 1`,
+		`UPDATE exams SET passed = NOT passed WHERE hash(person) % 7 = 2`,
+	} {
+		if _, err := fx.wh.DB().ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []string{"physical_passed AND NOT political_passed", "political_passed AND NOT physical_passed"} {
+		if n := fx.count(t, `SELECT count(*) FROM unqualified_approvals WHERE `+c); n == 0 {
+			t.Fatalf("no unqualified approval with %s: the comparison below would not tell the two exams apart", c)
+		}
+	}
+	rows, err := fx.wh.DB().QueryContext(ctx, `SELECT DISTINCT load_id FROM approvals`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var loads []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		loads = append(loads, id)
+	}
+	rows.Close()
+	for _, id := range loads {
+		view := `SELECT source_row FROM unqualified_approvals WHERE load_id = $1`
+		if n := fx.count(t, `SELECT count(*) FROM ((`+unqualifiedRowsOfLoad+` EXCEPT ALL `+view+`)
+			UNION ALL (`+view+` EXCEPT ALL `+unqualifiedRowsOfLoad+`))`, id); n != 0 {
+			t.Errorf("load %d: the loader's unqualified approvals differ from the view's in %d rows", id, n)
+		}
+	}
 }
