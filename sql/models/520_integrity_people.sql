@@ -16,12 +16,34 @@ WITH reg AS (
     WHERE registered_on <= CAST(as_of AS DATE)
       AND (y IS NULL OR year = y) AND (s IS NULL OR season = s)
 ),
-home AS (
-    SELECT person, year, season,
-           arg_max(region_code, (registered_on, load_id, source_row)) AS region_code,
-           list(DISTINCT region_code ORDER BY region_code) AS regions
+-- Each person's home: the region of the latest registration and every
+-- region registered in. The latest is the largest key joined back (days
+-- since 2000, load, row, as in person_flags_at), and the list is built
+-- only for people registered in two regions or more (a handful): an
+-- arg_max and a list per person kept every person's strings in states
+-- DuckDB cannot spill, and ran out of the default 1 GB at 10,000,000
+-- registrations.
+keyed AS (
+    SELECT person, year, season, region_code,
+           ((registered_on - DATE '2000-01-01')::BIGINT << 47) + (load_id << 24) + source_row AS k
     FROM reg
+),
+top AS (
+    SELECT person, year, season, max(k) AS k, min(region_code) AS lo, max(region_code) AS hi
+    FROM keyed
     GROUP BY person, year, season
+),
+multi AS (
+    SELECT person, year, season, list(DISTINCT region_code ORDER BY region_code) AS regions
+    FROM reg
+    SEMI JOIN (SELECT person, year, season FROM top WHERE lo <> hi) m USING (person, year, season)
+    GROUP BY person, year, season
+),
+home AS (
+    SELECT t.person, t.year, t.season, kd.region_code, coalesce(m.regions, [t.lo]) AS regions
+    FROM top t
+    JOIN keyed kd ON kd.k = t.k
+    LEFT JOIN multi m ON m.person = t.person AND m.year = t.year AND m.season = t.season
 ),
 latest AS (
     SELECT person, year, season,
