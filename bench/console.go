@@ -100,7 +100,7 @@ func RunConsole(ctx context.Context, opt ConsoleOptions) (rep ConsoleReport, err
 	}
 	// A kept folder from an earlier run holds its accounts and audit
 	// trail too: the leader is added anew.
-	for _, p := range []string{auth.AccountsPathFor(db), auth.AccountsPathFor(db) + ".lock", audit.PathFor(db)} {
+	for _, p := range []string{auth.AccountsPathFor(db), audit.PathFor(db)} {
 		if err := os.RemoveAll(p); err != nil {
 			return rep, fmt.Errorf("bench console: %w", err)
 		}

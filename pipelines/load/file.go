@@ -323,11 +323,11 @@ func (l *Loader) store(ctx context.Context, c *warehouse.Conn, pf *preparedFile,
 		// Counted here, with the scope: see registeredPeople.
 		res.Flagged = flagged
 		if scope.Region == "" && res.Accepted > 0 {
+			if found == "" {
+				return &FileError{File: pf.path, Err: errors.New(
+					"cannot tell which region this file covers: none of its people is registered yet; give --region CODE (or load the registrations first)")}
+			}
 			scope.Region = found
-		}
-		if scope.Region == "" && res.Accepted > 0 {
-			return &FileError{File: pf.path, Err: errors.New(
-				"cannot tell which region this file covers: none of its people is registered yet; give --region CODE (or load the registrations first)")}
 		}
 	}
 	res.Scope = scope

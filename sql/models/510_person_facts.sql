@@ -23,11 +23,9 @@
 -- province, fewer in most), and counts them by these same rules.
 CREATE OR REPLACE MACRO model_parts.person_facts_of(as_of, y, s, regs, exs, aps) AS TABLE
 WITH reg_rows AS (
-    -- One sortable BIGINT for "latest", as in person_flags_at (100): days
-    -- since 2000, then load, then row; unique per row.
     SELECT person, year, season, region_code, gender, birth_year, education, student_status, major_category,
            school, ethnicity, registered_on, applied,
-           ((registered_on - DATE '2000-01-01')::BIGINT << 47) + (load_id << 24) + source_row AS k
+           registration_key(registered_on, load_id, source_row) AS k
     FROM query_table(regs)
     WHERE registered_on <= CAST(as_of AS DATE)
       AND (y IS NULL OR year = y) AND (s IS NULL OR season = s)

@@ -17,15 +17,15 @@ WITH reg AS (
       AND (y IS NULL OR year = y) AND (s IS NULL OR season = s)
 ),
 -- Each person's home: the region of the latest registration and every
--- region registered in. The latest is the largest key joined back (days
--- since 2000, load, row, as in person_flags_at), and the list is built
+-- region registered in. The latest is the largest key joined back
+-- (registration_key, 410), and the list is built
 -- only for people registered in two regions or more (a handful): an
 -- arg_max and a list per person kept every person's strings in states
 -- DuckDB cannot spill, and ran out of the default 1 GB at 10,000,000
 -- registrations.
 keyed AS (
     SELECT person, year, season, region_code,
-           ((registered_on - DATE '2000-01-01')::BIGINT << 47) + (load_id << 24) + source_row AS k
+           registration_key(registered_on, load_id, source_row) AS k
     FROM reg
 ),
 top AS (
