@@ -9,6 +9,7 @@ package bulletin
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"time"
@@ -232,12 +233,21 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 		}
 	}
 	var rows []Row
+	// Without a Day, the people are read once for the figures and the
+	// universities (people): one connection holds their counts.
+	var people *sql.Conn
 	if day != nil {
 		if rows = day.figuresOf(q.Scope); len(rows) == 0 {
 			return nil, fmt.Errorf("%w %s in %d season %d", metrics.ErrNoData, q.Scope, q.Year, q.Season)
 		}
-	} else if rows, err = readRows(ctx, wh, q); err != nil {
-		return nil, err
+	} else {
+		if people, err = readPeople(ctx, wh, q); err != nil {
+			return nil, err
+		}
+		defer dropPeople(ctx, people)
+		if rows, err = readRows(ctx, people, q); err != nil {
+			return nil, err
+		}
 	}
 	b := &Bulletin{Lang: opt.Lang, Year: q.Year, Season: q.Season, AsOf: q.AsOf, Named: q.Named, Signature: opt.Signature, audit: opt.Audit, day: day}
 	found := false
@@ -259,7 +269,8 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 	}
 	steps := []func(context.Context, *warehouse.Warehouse) error{b.readFiles, b.readIssues, b.readIndicators}
 	if !b.audit {
-		steps = append(steps, b.readExamReasons, b.readReturnReasons, b.readWeeks, b.readSchools)
+		steps = append(steps, b.readExamReasons, b.readReturnReasons, b.readWeeks,
+			func(ctx context.Context, wh *warehouse.Warehouse) error { return b.readSchools(ctx, wh, people) })
 	}
 	for _, step := range steps {
 		if err := step(ctx, wh); err != nil {
@@ -274,12 +285,40 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 	return b, nil
 }
 
+// readPeople counts the people of q's season as of q's date and a week
+// earlier by region and school (model_parts.leaf_counts_at,
+// sql/models/200_counts_at.sql) into the temporary table bulletin_people
+// of a connection it returns, for readRows and readSchools: the pass over
+// every person of the province is the bulletin's largest cost, and both
+// read the same one. The caller gives the connection to dropPeople.
+func readPeople(ctx context.Context, wh *warehouse.Warehouse, q metrics.Query) (*sql.Conn, error) {
+	conn, err := wh.DB().Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read the people of %s: %w", q.Scope, err)
+	}
+	day := q.AsOf.Format(time.DateOnly)
+	if _, err := conn.ExecContext(ctx, `
+		CREATE OR REPLACE TEMP TABLE bulletin_people AS
+		SELECT * FROM model_parts.leaf_counts_at(?::DATE, ?::DATE - 7, ?, ?)`, day, day, q.Year, q.Season); err != nil {
+		dropPeople(ctx, conn)
+		return nil, fmt.Errorf("read the people of %s: %w", q.Scope, err)
+	}
+	return conn, nil
+}
+
+// dropPeople drops readPeople's table and gives its connection back to
+// the pool, where the table must not outlive the bulletin.
+func dropPeople(ctx context.Context, conn *sql.Conn) {
+	conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.bulletin_people`) //nolint:errcheck // replaced by the next bulletin on this connection anyway
+	conn.Close()                                                                              //nolint:errcheck // nothing was written
+}
+
 // readRows reads the scope's and its children's rows of the metrics view
-// (metrics_at, sql/models/210_metrics_at.sql): the figures with the
-// bulletin's verdicts, ranks and printed differences.
-func readRows(ctx context.Context, wh *warehouse.Warehouse, q metrics.Query) ([]Row, error) {
-	rows, err := wh.DB().QueryContext(ctx, `
-		SELECT * FROM metrics_at(?::DATE, ?, ?)
+// (metrics_at, sql/models/210_metrics_at.sql, from readPeople's counts):
+// the figures with the bulletin's verdicts, ranks and printed differences.
+func readRows(ctx context.Context, people *sql.Conn, q metrics.Query) ([]Row, error) {
+	rows, err := people.QueryContext(ctx, `
+		SELECT * FROM model_parts.metrics_of(?::DATE, ?, ?, bulletin_people)
 		WHERE (region_code = ? OR parent_code = ?) AND year = ? AND season = ?
 		ORDER BY region_code`, q.AsOf.Format(time.DateOnly), q.Year, q.Season, q.Scope, q.Scope, q.Year, q.Season)
 	if err != nil {

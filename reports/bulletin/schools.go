@@ -110,23 +110,28 @@ func (s *Schools) HasStudentCounts() bool {
 // It leaves b.Schools nil for a county or a town (whose universities the
 // city's bulletin ranks), and when nobody registered through any of the
 // region's universities this season: an office whose registrations carry
-// no 院校 gets no table of zeros.
-func (b *Bulletin) readSchools(ctx context.Context, wh *warehouse.Warehouse) error {
+// no 院校 gets no table of zeros. people is readPeople's connection, whose
+// counts of the people it sums (nil: it reads them itself).
+func (b *Bulletin) readSchools(ctx context.Context, wh *warehouse.Warehouse, people *sql.Conn) error {
 	if lv := regions.LevelOf(b.Scope.Code()); lv != regions.Province && lv != regions.City {
 		return nil
 	}
 	// The universities' figures are read once into a temporary table of
 	// this connection, and ranked and totalled from it: each reading costs
 	// a pass over every person of the province (1.3 s at 1,000,000
-	// registrations).
-	conn, err := wh.DB().Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("read the universities of %s: %w", b.Scope.Code(), err)
+	// registrations) unless readPeople's counts are there to sum.
+	conn := people
+	figures := `SELECT * FROM model_parts.school_metrics_of(CAST(? AS DATE), ?, ?, bulletin_people)`
+	if conn == nil {
+		var err error
+		if conn, err = wh.DB().Conn(ctx); err != nil {
+			return fmt.Errorf("read the universities of %s: %w", b.Scope.Code(), err)
+		}
+		defer conn.Close()
+		figures = `SELECT * FROM school_metrics_at(CAST(? AS DATE), ?, ?)`
 	}
-	defer conn.Close()
 	if _, err := conn.ExecContext(ctx, `
-		CREATE OR REPLACE TEMP TABLE bulletin_school_rows AS
-		SELECT * FROM school_metrics_at(CAST(? AS DATE), ?, ?)
+		CREATE OR REPLACE TEMP TABLE bulletin_school_rows AS `+figures+`
 		WHERE year = ? AND season = ?`, b.AsOf.Format(time.DateOnly), b.Year, b.Season, b.Year, b.Season); err != nil {
 		return fmt.Errorf("read the universities of %s: %w", b.Scope.Code(), err)
 	}

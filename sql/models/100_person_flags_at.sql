@@ -15,7 +15,12 @@
 -- the date, returned when returned_on is. Exams and approvals of people with
 -- no registration by the date (orphans) appear nowhere. Female (the women's
 -- track) and minority (any of the 56 peoples but 汉族, ethnic_groups) come
--- from the same latest registration.
+-- from the same latest registration, and so does student_school: its 院校
+-- as written when the person is that school's student or its graduate of
+-- the year (学业状态 在校生 or 应届毕业生), NULL for anyone else — the
+-- spelling school_metrics_at (560) counts the person for, once it names a
+-- university.
+-- With prev NULL there are only the rows of as_of.
 -- y and s pick one year and season (NULL for all), applied before grouping.
 CREATE OR REPLACE MACRO person_flags_at(as_of, prev, y, s) AS TABLE
 -- reg is read three times (the latest key, the rows joined back, the
@@ -28,7 +33,7 @@ WITH reg AS NOT MATERIALIZED (
     -- then load (23 bits), then row (24 bits; the loader refuses files of
     -- more rows); unique per row, and far cheaper to compare than a tuple.
     SELECT person, year, season, registered_on, applied, region_code, education, student_status, major_category,
-           gender, ethnicity,
+           gender, ethnicity, school,
            ((registered_on - DATE '2000-01-01')::BIGINT << 47) + (load_id << 24) + source_row AS k
     FROM registrations
     WHERE registered_on <= as_of
@@ -58,6 +63,7 @@ people AS (
     SELECT
         l.person, l.year, l.season, l.applied, l.prev_applied,
         c.region_code, c.education, c.student_status, c.major_category, c.gender, cm.minority,
+        CASE WHEN c.student_status IN ('in_school', 'fresh_graduate') THEN c.school END AS student_school,
         -- The week before, the latest registration is nearly always the
         -- same row; only the few that differ are looked up again.
         CASE WHEN l.k_prev = l.k_cur THEN c.region_code ELSE p.region_code END AS prev_region_code,
@@ -65,7 +71,10 @@ people AS (
         CASE WHEN l.k_prev = l.k_cur THEN c.student_status ELSE p.student_status END AS prev_student_status,
         CASE WHEN l.k_prev = l.k_cur THEN c.major_category ELSE p.major_category END AS prev_major_category,
         CASE WHEN l.k_prev = l.k_cur THEN c.gender ELSE p.gender END AS prev_gender,
-        CASE WHEN l.k_prev = l.k_cur THEN cm.minority ELSE pm.minority END AS prev_minority
+        CASE WHEN l.k_prev = l.k_cur THEN cm.minority ELSE pm.minority END AS prev_minority,
+        CASE WHEN l.k_prev = l.k_cur THEN c.student_status ELSE p.student_status END IN ('in_school', 'fresh_graduate')
+            AS prev_student,
+        CASE WHEN l.k_prev = l.k_cur THEN c.school ELSE p.school END AS prev_school
     FROM latest l
     JOIN reg c ON c.k = l.k_cur
     LEFT JOIN minority_spellings cm ON cm.ethnicity = c.ethnicity
@@ -131,7 +140,8 @@ SELECT
     -- The women's track (女兵) and ethnic minorities (少数民族), by the
     -- same latest registration.
     coalesce(CASE WHEN d.cur THEN gender ELSE prev_gender END = 'female', false) AS female,
-    coalesce(CASE WHEN d.cur THEN minority ELSE prev_minority END, false) AS minority
+    coalesce(CASE WHEN d.cur THEN minority ELSE prev_minority END, false) AS minority,
+    CASE WHEN d.cur THEN student_school WHEN prev_student THEN prev_school END AS student_school
 FROM joined
 JOIN (SELECT 'cur' AS t, true AS cur, CAST(as_of AS DATE) AS day
       UNION ALL SELECT 'prev', false, CAST(prev AS DATE)) d

@@ -18,9 +18,8 @@
 -- model_parts.person_facts_of(as_of, y, s, regs, exs, aps) is the facts
 -- before their labels, from the rows of regs, exs and aps (the
 -- registrations, exams and approvals, or a part of them holding every row
--- of the people it holds): school_metrics_at (560) gives it only the
--- people who registered through a university (a fifth of the bench's
--- province, fewer in most), and counts them by these same rules.
+-- of the people it holds). The universities' figures (school_metrics_at,
+-- 560) count by the same rules from person_flags_at's student_school.
 CREATE OR REPLACE MACRO model_parts.person_facts_of(as_of, y, s, regs, exs, aps) AS TABLE
 WITH reg_rows AS (
     SELECT person, year, season, region_code, gender, birth_year, education, student_status, major_category,
