@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"testing"
 
 	"enlist/internal/regions"
@@ -70,6 +71,33 @@ func TestFlaggedCountIsTheFlagsView(t *testing.T) {
 	if n := fx.count(t, `SELECT count(*) FROM ((`+grouped+` EXCEPT ALL SELECT * FROM unqualified_approvals)
 		UNION ALL (SELECT * FROM unqualified_approvals EXCEPT ALL `+grouped+`))`); n != 0 {
 		t.Errorf("unqualified_approvals differs from the grouped definition in %d rows", n)
+	}
+	// orphan_records keeps the exam and approval rows a left join leaves
+	// unmatched; they must be those with no registration at all, once each.
+	const orphans = `SELECT 'exams', e.load_id, e.source_row, e.year, e.season FROM exams e
+		WHERE NOT EXISTS (SELECT 1 FROM registrations r WHERE r.person = e.person AND r.year = e.year AND r.season = e.season)
+		UNION ALL SELECT 'approvals', a.load_id, a.source_row, a.year, a.season FROM approvals a
+		WHERE NOT EXISTS (SELECT 1 FROM registrations r WHERE r.person = a.person AND r.year = a.year AND r.season = a.season)`
+	if n := fx.count(t, `SELECT count(*) FROM orphan_records`); n == 0 {
+		t.Fatal("no orphan in the fixture")
+	}
+	if n := fx.count(t, `SELECT count(*) FROM ((SELECT * FROM (`+orphans+`) EXCEPT ALL SELECT * FROM orphan_records)
+		UNION ALL (SELECT * FROM orphan_records EXCEPT ALL SELECT * FROM (`+orphans+`)))`); n != 0 {
+		t.Errorf("orphan_records differs from the NOT EXISTS definition in %d rows", n)
+	}
+	// The bulletin reads the flags in parts (model_parts.flags_of): each
+	// part holds its own kind of warning, and together they are the view.
+	for part, flag := range map[int]string{2: "orphan", 3: "two_regions", 4: "unqualified_approval"} {
+		all := fx.count(t, `SELECT count(*) FROM model_parts.flags_of(`+strconv.Itoa(part)+`)`)
+		if own := fx.count(t, `SELECT count(*) FROM flags WHERE flag = ?`, flag); all == 0 || all != own {
+			t.Errorf("flags_of(%d) has %d rows, the view %d of %s (want equal and some)", part, all, own, flag)
+		}
+	}
+	const parts = `SELECT * FROM model_parts.flags_of(1) UNION ALL SELECT * FROM model_parts.flags_of(2)
+		UNION ALL SELECT * FROM model_parts.flags_of(3) UNION ALL SELECT * FROM model_parts.flags_of(4)`
+	if n := fx.count(t, `SELECT count(*) FROM ((SELECT * FROM flags EXCEPT ALL SELECT * FROM (`+parts+`))
+		UNION ALL (SELECT * FROM (`+parts+`) EXCEPT ALL SELECT * FROM flags))`); n != 0 {
+		t.Errorf("the flags' parts differ from the view in %d rows", n)
 	}
 	// The loader's own count of a load's unqualified approvals reads only
 	// the load's people (unqualifiedRowsOfLoad): with results turned to

@@ -188,8 +188,19 @@ func (d *Files) read(ctx context.Context, wh *warehouse.Warehouse) error {
 		return fmt.Errorf("read data quality by file: %w", err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE bulletin_flags AS SELECT * FROM flags`); err != nil {
+	// The flags view's parts one after another (model_parts.flags_of,
+	// sql/models/030_flags.sql): its joins with every registration, run
+	// side by side as one statement, spilled at 10,000,000 registrations
+	// (2.1 s, 1.8 s this way).
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE bulletin_flags AS SELECT * FROM model_parts.flags_of(1)`); err != nil {
 		return fmt.Errorf("read the warnings in force: %w", err)
+	}
+	for part := 2; part <= 4; part++ {
+		// The part is written into the statement, not bound as a
+		// parameter, so that DuckDB drops the other parts when planning.
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`INSERT INTO bulletin_flags SELECT * FROM model_parts.flags_of(%d)`, part)); err != nil {
+			return fmt.Errorf("read the warnings in force: %w", err)
+		}
 	}
 	// The connection goes back to the pool: its table must not outlive
 	// this reading.
