@@ -32,7 +32,8 @@ leaf AS (
         count(*) FILTER (minority) AS minority_registered,
         count(*) FILTER (minority AND applied) AS minority_applied,
         count(*) FILTER (minority AND approved) AS minority_approved
-    FROM person_flags_at(as_of, as_of, y, s)
+    -- One date: with prev NULL the people are read for as_of alone.
+    FROM person_flags_at(as_of, NULL, y, s)
     WHERE t = 'cur'
     GROUP BY ALL
 ),
