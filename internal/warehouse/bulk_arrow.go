@@ -252,7 +252,7 @@ func (a *arrowBulk) close(ctx context.Context) error {
 // Arrow stream.
 func (a *arrowBulk) insert(ctx context.Context, reader array.RecordReader) error {
 	view := "enlist_bulk_" + a.table
-	return a.conn.Raw(func(dc any) error {
+	return a.conn.Raw(func(dc any) (err error) {
 		conn, ok := dc.(driver.Conn)
 		if !ok {
 			return fmt.Errorf("connection is %T", dc)
@@ -273,6 +273,23 @@ func (a *arrowBulk) insert(ctx context.Context, reader array.RecordReader) error
 		cols := make([]string, len(a.schema.Fields()))
 		for i, f := range a.schema.Fields() {
 			cols[i] = `"` + f.Name + `"`
+		}
+		if a.stream != nil {
+			// A streamed file's rows carry their row number (source_row),
+			// which every reader orders by, so their place in the table
+			// need not follow the file. Keeping it would make DuckDB
+			// gather each batch's rows apart and merge them when the
+			// stream ends: 0.2 s after the last row of a million, with
+			// nothing else left to do (docs/BENCHMARKS.md). SESSION: the
+			// setting is otherwise the whole database's.
+			if _, err := ex.ExecContext(ctx, `SET SESSION preserve_insertion_order = false`, nil); err != nil {
+				return fmt.Errorf("bulk insert into %s: %w", a.table, err)
+			}
+			defer func() {
+				if _, resetErr := ex.ExecContext(context.WithoutCancel(ctx), `RESET SESSION preserve_insertion_order`, nil); resetErr != nil {
+					err = errors.Join(err, fmt.Errorf("bulk insert into %s: %w", a.table, resetErr))
+				}
+			}()
 		}
 		_, err = ex.ExecContext(ctx, `INSERT INTO main."`+a.table+`" (`+strings.Join(cols, ", ")+`) SELECT * FROM "`+view+`"`, nil)
 		// DuckDB's arrow scan registers the stream as a view in the

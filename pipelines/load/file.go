@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"runtime"
 	"slices"
@@ -344,6 +345,7 @@ type checked struct {
 	seq  int
 	rows []read.Row
 	out  []validate.Row
+	keys []keyHash // of out's keys, for the writer's duplicate check
 	bad  [][]validate.Problem
 	flag [][]validate.Flag
 	err  error
@@ -415,6 +417,7 @@ func (l *Loader) stage(ctx context.Context, pf *preparedFile, opt Options, tab *
 	}()
 
 	// Checkers: each has its own pseudonymiser, which is not safe to share.
+	seeds := newKeySeeds()
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		checker := validate.NewChecker(pf.kind, pf.vocab, tab, pf.header.Columns, pf.consts, l.key, l.now())
@@ -423,10 +426,14 @@ func (l *Loader) stage(ctx context.Context, pf *preparedFile, opt Options, tab *
 			defer wg.Done()
 			for b := range batches {
 				b.out = make([]validate.Row, len(b.rows))
+				b.keys = make([]keyHash, len(b.rows))
 				b.bad = make([][]validate.Problem, len(b.rows))
 				b.flag = make([][]validate.Flag, len(b.rows))
 				for i, row := range b.rows {
 					b.out[i], b.bad[i], b.flag[i] = checker.Check(row.Cells)
+					if len(b.bad[i]) == 0 {
+						b.keys[i] = seeds.of(b.out[i].Key)
+					}
 				}
 				select {
 				case done <- b:
@@ -510,6 +517,24 @@ func topReasons(reasons map[string]int) string {
 // rows by a key that gives the row number 24 bits (sql/models/100_person_flags_at.sql).
 const maxLine = 1<<24 - 1
 
+// keyHash stands for a record's key (validate.Key, 48 bytes) in the
+// writer's map of every record of the file: 16 bytes, worked out by the
+// checkers on every core, where the writer works alone. At a million rows
+// the map of full keys cost the writer 0.5 s of its 1.1 (docs/BENCHMARKS.md):
+// its 56-byte entries missed the cache on nearly every look-up. Two records
+// share a keyHash with odds of 2^-128 a pair, about 10^-27 for a file of a
+// million rows; the seeds are new for every file, so no file can be made to
+// collide.
+type keyHash [2]uint64
+
+type keySeeds [2]maphash.Seed
+
+func newKeySeeds() keySeeds { return keySeeds{maphash.MakeSeed(), maphash.MakeSeed()} }
+
+func (s keySeeds) of(k validate.Key) keyHash {
+	return keyHash{maphash.Bytes(s[0], k[:]), maphash.Bytes(s[1], k[:])}
+}
+
 // writer appends checked rows in file order: it alone sees every row, so it
 // finds duplicates and the file's scope.
 type writer struct {
@@ -521,8 +546,8 @@ type writer struct {
 	vocab   *mapping.Vocabulary
 	apps    *appenders
 	res     *Result
-	rejects int // reject records written, against maxRejects
-	seen    map[validate.Key]int
+	rejects int               // reject records written, against maxRejects
+	seen    map[keyHash]int32 // the first row of each record
 	sc      Scope
 	any     bool
 	vals    []driver.Value
@@ -530,7 +555,7 @@ type writer struct {
 
 func newWriter(pf *preparedFile, opt Options, apps *appenders, res *Result, vocab *mapping.Vocabulary) *writer {
 	w := &writer{kind: pf.kind, path: pf.path, region: opt.Region, names: pf.header.Names, vocab: vocab,
-		apps: apps, res: res, seen: map[validate.Key]int{}, sc: Scope{Region: opt.Region}}
+		apps: apps, res: res, seen: map[keyHash]int32{}, sc: Scope{Region: opt.Region}}
 	if s := pf.reader.Sheet(); s != "" {
 		w.sheet = s
 	}
@@ -550,7 +575,7 @@ func (w *writer) write(b *checked) error {
 				Detail: "outside the file's region " + w.region, Raw: out.Region}}
 		}
 		if len(problems) == 0 {
-			if first, dup := w.seen[out.Key]; dup {
+			if first, dup := w.seen[b.keys[i]]; dup {
 				p := validate.Problem{Column: "id_number", Reason: validate.ReasonDuplicate,
 					Detail: fmt.Sprintf("same record as row %d of this file", first)}
 				if w.kind == mapping.Quotas || w.kind == mapping.Regions {
@@ -580,7 +605,7 @@ func (w *writer) write(b *checked) error {
 			}
 			continue
 		}
-		w.seen[out.Key] = row.Line
+		w.seen[b.keys[i]] = int32(row.Line)
 		w.res.Accepted++
 		w.vals = w.vals[:0]
 		if w.kind == mapping.Regions {

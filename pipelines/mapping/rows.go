@@ -75,8 +75,13 @@ func (v *Vocabulary) RowKind(cells []string) RowKind {
 			first = c
 		}
 		nonEmpty++
-		if nonEmpty <= 3 && v.rows.totals[unspaced(c)] {
+		if v.rows.totals[unspaced(c)] {
 			return TotalRow
+		}
+		if nonEmpty == 3 {
+			// Nothing further can make it a total line, and it is not
+			// blank: the rest of a million rows' cells need no look.
+			break
 		}
 	}
 	if nonEmpty == 0 {
