@@ -17,8 +17,11 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 )
 
-// batchRows is how many rows travel to DuckDB in one Arrow batch.
-const batchRows = 32 * 1024
+// batchRows is how many rows travel to DuckDB in one Arrow batch. Each of
+// DuckDB's threads takes a whole batch from a stream; at a million rows
+// 64K-row batches stored the roll 0.06-0.1 s sooner than 32K ones, and 8K
+// or 16K ones 0.2-0.3 s later (docs/BENCHMARKS.md).
+const batchRows = 64 * 1024
 
 type arrowBulk struct {
 	conn     *Conn
