@@ -173,6 +173,16 @@ func TestBulkNamedColumns(t *testing.T) {
 		if err := b.Close(ctx); err != nil {
 			return err
 		}
+		// The stream stores its rows in any order (they carry source_row),
+		// and must leave its pooled connection keeping order, as the next
+		// user of the connection expects.
+		var order bool
+		if err := c.QueryRowContext(ctx, `SELECT current_setting('preserve_insertion_order')`).Scan(&order); err != nil {
+			return err
+		}
+		if !order {
+			t.Error("the stream left preserve_insertion_order off on its connection")
+		}
 		return c.InsertRow(ctx, "load_replacements", Set("rows_removed", int64(3)), Set("load_id", int64(5)),
 			Set("replaced_load_id", int64(4)), Set("region_code", "410102"), Set("partial", true),
 			Set("replaced_at", day))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -268,6 +269,15 @@ func TestRegistrationsInEveryFormat(t *testing.T) {
 			}
 			if got := fx.count(t, `SELECT source_row FROM rejects WHERE reason = 'duplicate'`); got != wantDupRow {
 				t.Errorf("duplicate reported on row %d, want %d", got, wantDupRow)
+			}
+			// It names the row it repeats, which the writer keeps by the
+			// record's hashed key.
+			var detail string
+			if err := fx.wh.DB().QueryRow(`SELECT detail FROM rejects WHERE reason = 'duplicate'`).Scan(&detail); err != nil {
+				t.Fatal(err)
+			}
+			if want := fmt.Sprintf("same record as row %d of this file", wantDupRow-3); detail != want {
+				t.Errorf("duplicate's detail = %q, want %q", detail, want)
 			}
 			var masked string
 			if err := fx.wh.DB().QueryRow(`SELECT raw_value FROM rejects WHERE reason = 'bad_id_check'`).Scan(&masked); err != nil {
