@@ -289,8 +289,10 @@ func (a *arrowBulk) insert(ctx context.Context, reader array.RecordReader) error
 				return fmt.Errorf("bulk insert into %s: %w", a.table, err)
 			}
 			defer func() {
-				if _, resetErr := ex.ExecContext(context.WithoutCancel(ctx), `RESET SESSION preserve_insertion_order`, nil); resetErr != nil {
-					err = errors.Join(err, fmt.Errorf("bulk insert into %s: %w", a.table, resetErr))
+				// After a failed INSERT the transaction is aborted and
+				// refuses the RESET; Conn.Rollback restores it then.
+				if _, resetErr := ex.ExecContext(context.WithoutCancel(ctx), `RESET SESSION preserve_insertion_order`, nil); resetErr != nil && err == nil {
+					err = fmt.Errorf("bulk insert into %s: %w", a.table, resetErr)
 				}
 			}()
 		}

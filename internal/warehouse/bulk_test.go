@@ -206,3 +206,45 @@ func TestBulkNamedColumns(t *testing.T) {
 		t.Errorf("replacement = %s, want %s", got, want)
 	}
 }
+
+// A stream whose INSERT fails aborts the transaction, which refuses the
+// stream's own reset of the insertion order; the rollback restores it, so
+// the pooled connection does not keep storing and returning rows unordered.
+func TestFailedStreamRestoresInsertionOrder(t *testing.T) {
+	ctx := context.Background()
+	wh, err := Open(ctx, filepath.Join(t.TempDir(), "w.duckdb"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wh.Close()
+	err = wh.WithConn(ctx, func(c *Conn) error {
+		if err := c.Begin(ctx); err != nil {
+			return err
+		}
+		b, err := c.NewStream(ctx, "approvals", "load_id", "source_row")
+		if err != nil {
+			return err
+		}
+		// load_id is NOT NULL.
+		if err := b.Append(nil, int32(2)); err != nil {
+			return err
+		}
+		if err := b.Close(ctx); err == nil {
+			t.Error("a row without load_id was stored")
+		}
+		if err := c.Rollback(ctx); err != nil {
+			return err
+		}
+		var order bool
+		if err := c.QueryRowContext(ctx, `SELECT current_setting('preserve_insertion_order')`).Scan(&order); err != nil {
+			return err
+		}
+		if !order {
+			t.Error("after the rollback the connection still stores rows in any order")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

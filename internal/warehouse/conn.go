@@ -42,9 +42,16 @@ func (c *Conn) Commit(ctx context.Context) error {
 }
 
 // Rollback undoes the transaction begun with Begin. It uses a fresh context
-// so a cancelled load still rolls back.
+// so a cancelled load still rolls back. It also restores the connection's
+// insertion order, which a bulk stream turns off for its INSERT and cannot
+// turn back on once a failure has aborted the transaction (settings are
+// not undone by ROLLBACK, and the connection goes back to the pool).
 func (c *Conn) Rollback(ctx context.Context) error {
-	_, err := c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+	ctx = context.WithoutCancel(ctx)
+	_, err := c.ExecContext(ctx, "ROLLBACK")
+	if _, rerr := c.ExecContext(ctx, "RESET SESSION preserve_insertion_order"); rerr != nil {
+		err = errors.Join(err, fmt.Errorf("restore insertion order: %w", rerr))
+	}
 	return err
 }
 
