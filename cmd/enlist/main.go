@@ -110,6 +110,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitOK
 		case errors.Is(err, flag.ErrHelp):
 			return exitOK
+		case ctx.Err() != nil && errors.Is(err, context.Canceled):
+			// Ctrl-C or SIGTERM: the cause is the user's, not the
+			// "context canceled" and DuckDB "INTERRUPT" each layer adds
+			// as it stops. What was stored before stays (ingest lists
+			// those files); what was cut off is undone with its
+			// transaction.
+			fmt.Fprintf(stderr, "enlist %s: interrupted before it finished\n", name)
+			return exitFailure
 		case errors.Is(err, errUsage):
 			if msg := strings.TrimSpace(strings.TrimPrefix(err.Error(), errUsage.Error()+":")); msg != "" && msg != errUsage.Error() {
 				fmt.Fprintf(stderr, "enlist %s: %s\n", name, msg)

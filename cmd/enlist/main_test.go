@@ -159,3 +159,29 @@ func TestDemoTwiceChangesNothing(t *testing.T) {
 		t.Errorf("bad config: %d %q", code, errs)
 	}
 }
+
+// Ctrl-C during a load says so in one line, stores nothing of the file cut
+// off, and does not show the "context canceled" of every layer it stopped.
+func TestInterruptedIngest(t *testing.T) {
+	t.Setenv(secret.EnvVar, "enlist-test-secret-0123456789abcdef")
+	dir := t.TempDir()
+	db := filepath.Join(dir, "w.duckdb")
+	csv := filepath.Join(dir, "q.csv")
+	if err := os.WriteFile(csv, []byte("年度,批次,区划代码,征集任务数\n2025,上半年,410102,120\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := enlist(t, "--db", db, "init"); code != exitOK {
+		t.Fatalf("init: %d %s", code, errs)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb bytes.Buffer
+	code := run(ctx, []string{"--db", db, "ingest", "--kind", "quotas", csv}, &out, &errb)
+	if code != exitFailure || errb.String() != "enlist ingest: interrupted before it finished\n" {
+		t.Errorf("interrupted ingest: exit %d, stderr %q", code, errb.String())
+	}
+	code, out2, errs := enlist(t, "--db", db, "sql", "SELECT count(*) AS n FROM load_ledger")
+	if f := strings.Fields(out2); code != exitOK || len(f) == 0 || f[len(f)-1] != "0" {
+		t.Errorf("after the interrupted ingest: exit %d, %q %s", code, out2, errs)
+	}
+}
