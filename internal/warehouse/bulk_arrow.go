@@ -279,8 +279,10 @@ func (a *arrowBulk) insert(ctx context.Context, reader array.RecordReader) error
 		}
 		if a.stream != nil {
 			// A streamed file's rows carry their row number (source_row),
-			// which every reader orders by, so their place in the table
-			// need not follow the file. Keeping it would make DuckDB
+			// by which the models order them wherever order decides
+			// anything (the latest registration is the largest key of
+			// date, load and row), so their place in the table need not
+			// follow the file. Keeping it would make DuckDB
 			// gather each batch's rows apart and merge them when the
 			// stream ends: 0.2 s after the last row of a million, with
 			// nothing else left to do (docs/BENCHMARKS.md). SESSION: the
