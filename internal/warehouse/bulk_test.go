@@ -11,16 +11,24 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 )
 
-func TestBulkRoundTrip(t *testing.T) {
-	ctx := context.Background()
-	wh, err := Open(ctx, filepath.Join(t.TempDir(), "w.duckdb"), Options{})
+// tempWarehouse is a new warehouse in the test's folder, closed when the
+// test ends.
+func tempWarehouse(t *testing.T) *Warehouse {
+	t.Helper()
+	wh, err := Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer wh.Close()
+	t.Cleanup(func() { wh.Close() })
+	return wh
+}
+
+func TestBulkRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	wh := tempWarehouse(t)
 	day := time.Date(2025, 3, 5, 0, 0, 0, 0, time.UTC)
 	person := duckdb.UUID{0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 1, 2, 3, 4, 5, 6, 7, 8}
-	err = wh.WithConn(ctx, func(c *Conn) error {
+	err := wh.WithConn(ctx, func(c *Conn) error {
 		if err := c.Begin(ctx); err != nil {
 			return err
 		}
@@ -70,12 +78,8 @@ func TestBulkRoundTrip(t *testing.T) {
 
 func TestBulkRollback(t *testing.T) {
 	ctx := context.Background()
-	wh, err := Open(ctx, filepath.Join(t.TempDir(), "w.duckdb"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wh.Close()
-	err = wh.WithConn(ctx, func(c *Conn) error {
+	wh := tempWarehouse(t)
+	err := wh.WithConn(ctx, func(c *Conn) error {
 		if err := c.Begin(ctx); err != nil {
 			return err
 		}
@@ -148,14 +152,10 @@ func BenchmarkBulkRegistrations(b *testing.B) {
 // (validation does not import the DuckDB driver).
 func TestBulkNamedColumns(t *testing.T) {
 	ctx := context.Background()
-	wh, err := Open(ctx, filepath.Join(t.TempDir(), "w.duckdb"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wh.Close()
+	wh := tempWarehouse(t)
 	day := time.Date(2025, 3, 5, 0, 0, 0, 0, time.UTC)
 	person := [16]byte{0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 1, 2, 3, 4, 5, 6, 7, 8}
-	err = wh.WithConn(ctx, func(c *Conn) error {
+	err := wh.WithConn(ctx, func(c *Conn) error {
 		if err := c.Begin(ctx); err != nil {
 			return err
 		}
@@ -212,12 +212,8 @@ func TestBulkNamedColumns(t *testing.T) {
 // the pooled connection does not keep storing and returning rows unordered.
 func TestFailedStreamRestoresInsertionOrder(t *testing.T) {
 	ctx := context.Background()
-	wh, err := Open(ctx, filepath.Join(t.TempDir(), "w.duckdb"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wh.Close()
-	err = wh.WithConn(ctx, func(c *Conn) error {
+	wh := tempWarehouse(t)
+	err := wh.WithConn(ctx, func(c *Conn) error {
 		if err := c.Begin(ctx); err != nil {
 			return err
 		}
