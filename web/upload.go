@@ -482,7 +482,7 @@ func (s *Server) ingest(ctx context.Context, c *call, u *staged) (*ingestAnswer,
 	results, loadErr := jobs.Ingest(ctx, st.WithLog(log), wh, key, u.paths(), opt, nil, func(msg string) { log.Warn(msg) })
 	ans := &ingestAnswer{Loads: []ledgerEntry{}}
 	var other []error
-	for _, e := range leaves(loadErr) {
+	for _, e := range load.Failures(loadErr) {
 		var fe *load.FileError
 		if !errors.As(e, &fe) {
 			other = append(other, e)
@@ -518,21 +518,6 @@ func (s *Server) ingest(ctx context.Context, c *call, u *staged) (*ingestAnswer,
 		return ans, err
 	}
 	return ans, nil
-}
-
-// leaves unpacks joined errors.
-func leaves(err error) []error {
-	if err == nil {
-		return nil
-	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, e := range j.Unwrap() {
-			out = append(out, leaves(e)...)
-		}
-		return out
-	}
-	return []error{err}
 }
 
 // readLedger reads the ledger rows of ids, in load order.

@@ -176,7 +176,7 @@ func Check(ctx context.Context, s *site.Site, paths []string, opt load.Options, 
 		report.Files = append(report.Files, f)
 	}
 	var other []error
-	for _, err := range leafErrors(loadErr) {
+	for _, err := range load.Failures(loadErr) {
 		var fe *load.FileError
 		if errors.As(err, &fe) {
 			f := CheckFile{File: fe.File, Status: "refused", Refusal: fe.Err.Error()}
@@ -191,21 +191,6 @@ func Check(ctx context.Context, s *site.Site, paths []string, opt load.Options, 
 	}
 	sort.SliceStable(report.Files, func(i, j int) bool { return report.Files[i].File < report.Files[j].File })
 	return report, errors.Join(other...)
-}
-
-// leafErrors unpacks the errors.Join of LoadPaths.
-func leafErrors(err error) []error {
-	if err == nil {
-		return nil
-	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, e := range j.Unwrap() {
-			out = append(out, leafErrors(e)...)
-		}
-		return out
-	}
-	return []error{err}
 }
 
 // copyWarehouse copies the live warehouse (and a write-ahead log a crashed

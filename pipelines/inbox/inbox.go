@@ -164,7 +164,7 @@ func (in Inbox) Ingest(ctx context.Context, loadFn LoadFunc) (Report, error) {
 	}
 	fileErrs := map[string]*load.FileError{}
 	var otherErrs []error
-	for _, e := range leaves(loadErr) {
+	for _, e := range load.Failures(loadErr) {
 		var fe *load.FileError
 		if errors.As(e, &fe) {
 			fileErrs[fe.File] = fe
@@ -221,21 +221,6 @@ func (in Inbox) Ingest(ctx context.Context, loadFn LoadFunc) (Report, error) {
 		return rep, errors.Join(otherErrs...)
 	}
 	return rep, nil
-}
-
-// leaves flattens joined errors.
-func leaves(err error) []error {
-	if err == nil {
-		return nil
-	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, e := range j.Unwrap() {
-			out = append(out, leaves(e)...)
-		}
-		return out
-	}
-	return []error{err}
 }
 
 func changed(c candidate) bool {

@@ -252,3 +252,18 @@ func TestLoaderRefusesAnotherSecret(t *testing.T) {
 		t.Error("the refused load changed the warehouse")
 	}
 }
+
+// Failures gives each error LoadPaths joined, joins within joins opened,
+// so a caller can tell a refused file (*FileError) from any other failure.
+func TestFailures(t *testing.T) {
+	a := &FileError{File: "a.csv", Err: errors.New("no header")}
+	b := errors.New("disk full")
+	c := &FileError{File: "c.xlsx", Err: errors.New("no rows")}
+	got := Failures(errors.Join(a, errors.Join(b, c)))
+	if len(got) != 3 || got[0] != error(a) || got[1] != b || got[2] != error(c) {
+		t.Errorf("Failures = %v, want a.csv, disk full, c.xlsx", got)
+	}
+	if Failures(nil) != nil {
+		t.Error("Failures(nil) is not empty")
+	}
+}

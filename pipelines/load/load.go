@@ -249,6 +249,23 @@ func (l *Loader) LoadPaths(ctx context.Context, paths []string, opt Options) ([]
 	return results, errors.Join(errs...)
 }
 
+// Failures unpacks the error LoadPaths returns, errors joined (and joins
+// within them), into the single ones: a *FileError for each file refused,
+// and any other.
+func Failures(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, Failures(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}
+
 // A prepared file holds its reader open: a CSV a file and a buffer, a
 // workbook its unpacked parts (excelize keeps those up to 16 MiB in
 // memory). heldPrepared bounds what a large batch holds between planning
