@@ -13,9 +13,28 @@ import (
 
 func enlist(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	return enlistCtx(t, context.Background(), args...)
+}
+
+// enlistCtx runs enlist as enlist does, under ctx (a cancelled one is a
+// Ctrl-C).
+func enlistCtx(t *testing.T, ctx context.Context, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, &out, &errb)
+	code := run(ctx, args, &out, &errb)
 	return code, out.String(), errb.String()
+}
+
+// quotasFile writes a two-row quotas extract into a new folder and names
+// the warehouse beside it.
+func quotasFile(t *testing.T) (dir, db, csv string) {
+	t.Helper()
+	dir = t.TempDir()
+	db, csv = filepath.Join(dir, "w.duckdb"), filepath.Join(dir, "q.csv")
+	if err := os.WriteFile(csv, []byte("年度,批次,区划代码,征集任务数\n2025,上半年,410102,120\n2025,上半年,410103,80\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir, db, csv
 }
 
 func TestHelpEverywhere(t *testing.T) {
@@ -51,12 +70,7 @@ func TestUsageErrors(t *testing.T) {
 
 func TestInitIngestStatus(t *testing.T) {
 	t.Setenv(secret.EnvVar, "")
-	dir := t.TempDir()
-	db := filepath.Join(dir, "w.duckdb")
-	csv := filepath.Join(dir, "q.csv")
-	if err := os.WriteFile(csv, []byte("年度,批次,区划代码,征集任务数\n2025,上半年,410102,120\n2025,上半年,410103,80\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir, db, csv := quotasFile(t)
 	// Ingest refuses to run before there is a secret.
 	code, _, errs := enlist(t, "--db", db, "ingest", csv)
 	if code != exitFailure || !strings.Contains(errs, "enlist init") {
@@ -164,24 +178,18 @@ func TestDemoTwiceChangesNothing(t *testing.T) {
 // off, and does not show the "context canceled" of every layer it stopped.
 func TestInterruptedIngest(t *testing.T) {
 	t.Setenv(secret.EnvVar, "enlist-test-secret-0123456789abcdef")
-	dir := t.TempDir()
-	db := filepath.Join(dir, "w.duckdb")
-	csv := filepath.Join(dir, "q.csv")
-	if err := os.WriteFile(csv, []byte("年度,批次,区划代码,征集任务数\n2025,上半年,410102,120\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	_, db, csv := quotasFile(t)
 	if code, _, errs := enlist(t, "--db", db, "init"); code != exitOK {
 		t.Fatalf("init: %d %s", code, errs)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	var out, errb bytes.Buffer
-	code := run(ctx, []string{"--db", db, "ingest", "--kind", "quotas", csv}, &out, &errb)
-	if code != exitFailure || errb.String() != "enlist ingest: interrupted before it finished\n" {
-		t.Errorf("interrupted ingest: exit %d, stderr %q", code, errb.String())
+	code, _, errs := enlistCtx(t, ctx, "--db", db, "ingest", "--kind", "quotas", csv)
+	if code != exitFailure || errs != "enlist ingest: interrupted before it finished\n" {
+		t.Errorf("interrupted ingest: exit %d, stderr %q", code, errs)
 	}
-	code, out2, errs := enlist(t, "--db", db, "sql", "SELECT count(*) AS n FROM load_ledger")
-	if f := strings.Fields(out2); code != exitOK || len(f) == 0 || f[len(f)-1] != "0" {
-		t.Errorf("after the interrupted ingest: exit %d, %q %s", code, out2, errs)
+	code, out, errs := enlist(t, "--db", db, "sql", "SELECT count(*) AS n FROM load_ledger")
+	if f := strings.Fields(out); code != exitOK || len(f) == 0 || f[len(f)-1] != "0" {
+		t.Errorf("after the interrupted ingest: exit %d, %q %s", code, out, errs)
 	}
 }

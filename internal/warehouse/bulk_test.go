@@ -176,11 +176,9 @@ func TestBulkNamedColumns(t *testing.T) {
 		// The stream stores its rows in any order (they carry source_row),
 		// and must leave its pooled connection keeping order, as the next
 		// user of the connection expects.
-		var order bool
-		if err := c.QueryRowContext(ctx, `SELECT current_setting('preserve_insertion_order')`).Scan(&order); err != nil {
+		if order, err := keepsInsertionOrder(ctx, c); err != nil {
 			return err
-		}
-		if !order {
+		} else if !order {
 			t.Error("the stream left preserve_insertion_order off on its connection")
 		}
 		return c.InsertRow(ctx, "load_replacements", Set("rows_removed", int64(3)), Set("load_id", int64(5)),
@@ -231,11 +229,9 @@ func TestFailedStreamRestoresInsertionOrder(t *testing.T) {
 		if err := c.Rollback(ctx); err != nil {
 			return err
 		}
-		var order bool
-		if err := c.QueryRowContext(ctx, `SELECT current_setting('preserve_insertion_order')`).Scan(&order); err != nil {
+		if order, err := keepsInsertionOrder(ctx, c); err != nil {
 			return err
-		}
-		if !order {
+		} else if !order {
 			t.Error("after the rollback the connection still stores rows in any order")
 		}
 		return nil
@@ -243,4 +239,12 @@ func TestFailedStreamRestoresInsertionOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// keepsInsertionOrder tells whether c stores and returns rows in the order
+// they came, as a connection from the pool should.
+func keepsInsertionOrder(ctx context.Context, c *Conn) (bool, error) {
+	var order bool
+	err := c.QueryRowContext(ctx, `SELECT current_setting('preserve_insertion_order')`).Scan(&order)
+	return order, err
 }
