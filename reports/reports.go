@@ -57,6 +57,7 @@ func WriteWeekly(b *bulletin.Bulletin, opt Options) (Files, error) {
 		now = time.Now()
 	}
 	b.Generated = now
+	opt.tell("writing " + filepath.Base(files.XLSX))
 	f, err := workbook.Weekly(b)
 	if err != nil {
 		return Files{}, fmt.Errorf("bulletin workbook: %w", err)
@@ -64,6 +65,7 @@ func WriteWeekly(b *bulletin.Bulletin, opt Options) (Files, error) {
 	if err := workbook.Save(f, files.XLSX); err != nil {
 		return Files{}, err
 	}
+	opt.tell("writing " + filepath.Base(files.HTML))
 	if err := enlistfiles.Write(files.HTML, 0o644, func(out io.Writer) error { return page.Write(out, b, now) }); err != nil {
 		// The workbook stands on its own: say where it is even so.
 		return Files{XLSX: files.XLSX}, err
@@ -84,11 +86,19 @@ func Quality(ctx context.Context, wh *warehouse.Warehouse, opt Options) (string,
 		return "", fmt.Errorf("create %s: %w", opt.Out, err)
 	}
 	path := filepath.Join(dirOf(opt.Out), fmt.Sprintf("quality_%s_%s.xlsx", b.Scope.Code(), b.AsOf.Format("20060102")))
+	opt.tell("writing " + filepath.Base(path))
 	f, err := workbook.Quality(b)
 	if err != nil {
 		return "", fmt.Errorf("data-quality workbook: %w", err)
 	}
 	return path, workbook.Save(f, path)
+}
+
+// tell passes a step to Options.Progress, when there is one.
+func (o Options) tell(step string) {
+	if o.Progress != nil {
+		o.Progress(step)
+	}
 }
 
 func dirOf(out string) string {

@@ -48,7 +48,9 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: --lang: %w", errUsage, err)
 	}
-	files, err := jobs.Report(ctx, e.site(), kind, q, *out, l, e.announcePeriod)
+	files, err := jobs.Report(ctx, e.site(), kind, q, *out, l, e.announcePeriod,
+		func(step string) { e.progress("report %s %s: %s", kind, q.Scope, step) })
+	e.progressDone()
 	for _, f := range files {
 		fmt.Fprintln(e.stdout, f)
 	}

@@ -1,13 +1,18 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/creack/pty"
 	"github.com/xuri/excelize/v2"
 
 	"enlist/internal/secret"
@@ -73,6 +78,22 @@ func TestReportCommand(t *testing.T) {
 	if code != exitOK || strings.TrimSpace(out) != filepath.Join(outDir, "quality_41_20250831.xlsx") {
 		t.Errorf("report quality: %d %q %q", code, out, errs)
 	}
+	// Not a terminal (cron's log): the structured record, no progress line.
+	if !strings.Contains(errs, `msg="report written" report=quality`) || strings.ContainsAny(errs, "\r\033") {
+		t.Errorf("report quality's log: %q", errs)
+	}
+
+	// Ctrl-C: one line, and no file.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	stopped := filepath.Join(dir, "stopped")
+	code, _, errs = enlistCtx(t, ctx, "--db", db, "report", "weekly", "--scope", "41", "--as-of", "2025-08-31", "--out", stopped)
+	if code != exitFailure || errs != "enlist report: interrupted before it finished\n" {
+		t.Errorf("interrupted report: exit %d, stderr %q", code, errs)
+	}
+	if _, err := os.Stat(stopped); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("an interrupted report left %s: %v", stopped, err)
+	}
 
 	for _, args := range [][]string{
 		{"report"},
@@ -87,5 +108,48 @@ func TestReportCommand(t *testing.T) {
 	}
 	if code, _, errs := enlist(t, "--db", db, "report", "weekly", "--scope", "11", "--out", outDir); code != exitFailure || !strings.Contains(errs, "no data") {
 		t.Errorf("a province without data: %d %q", code, errs)
+	}
+}
+
+// TestReportProgressOnATerminal: on a person's terminal, report names each
+// step of the reading as it starts, then the files it writes, on one line
+// that rewrites itself, and leaves only the paths printed.
+func TestReportProgressOnATerminal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	if _, err := assets.ECharts(); errors.Is(err, assets.ErrNoBundle) {
+		t.Skip("the page needs the ECharts bundle (make assets)")
+	}
+	t.Setenv(secret.EnvVar, "")
+	bin := enlistBinary(t)
+	dir := t.TempDir()
+	if code, out, errs := enlist(t, "demo", "--dir", dir, "--registrations", "3000"); code != exitOK {
+		t.Fatalf("demo: %d\n%s\n%s", code, out, errs)
+	}
+	outDir := filepath.Join(dir, "out")
+	cmd := exec.Command(bin, "--db", filepath.Join(dir, "enlist.duckdb"), "report", "weekly", "--scope", "41",
+		"--as-of", "2025-08-31", "--out", outDir)
+	cmd.Env = append(os.Environ(), "TERM=xterm")
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 50, Cols: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tty.Close()
+	out := collect(tty)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("report weekly: %v\n%q", err, out.String())
+	}
+	at := 0
+	for _, step := range []string{
+		"\r\033[Kreport weekly 41: 1/8 counting the people of 41 as of 2025-08-31 and a week earlier",
+		"\r\033[Kreport weekly 41: 3/8 the files and the warnings between them",
+		"\r\033[Kreport weekly 41: 8/8 the universities",
+		"\r\033[Kreport weekly 41: writing bulletin_41_20250831.xlsx",
+		"\r\033[Kreport weekly 41: writing bulletin_41_20250831.html",
+		"\r\033[K" + filepath.Join(outDir, "bulletin_41_20250831.xlsx"),
+		filepath.Join(outDir, "bulletin_41_20250831.html"),
+	} {
+		at = out.waitFor(t, step, at, 30*time.Second)
 	}
 }

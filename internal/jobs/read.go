@@ -39,9 +39,10 @@ func ReadMetrics(ctx context.Context, s *site.Site, q metrics.Query, schools boo
 
 // Report writes report ("weekly" or "quality", see WriteReport) of q's
 // scope and period into out, signed as the site's settings say; resolved
-// is as for ReadMetrics. It returns the files written.
+// is as for ReadMetrics, and progress (may be nil) hears of each step
+// (bulletin.Options.Progress). It returns the files written.
 func Report(ctx context.Context, s *site.Site, report string, q metrics.Query, out string, lang bulletin.Lang,
-	resolved func(metrics.Query)) ([]string, error) {
+	resolved func(metrics.Query), progress func(step string)) ([]string, error) {
 	sig, err := s.Signature()
 	if err != nil {
 		return nil, err
@@ -53,7 +54,7 @@ func Report(ctx context.Context, s *site.Site, report string, q metrics.Query, o
 	defer wh.Close()
 	start := time.Now()
 	files, err := WriteReport(ctx, wh, report, reports.Options{Out: out, Options: bulletin.Options{Scope: q.Scope, Year: q.Year,
-		Season: q.Season, AsOf: q.AsOf, Lang: lang, Signature: sig, Fallback: q.Fallback}})
+		Season: q.Season, AsOf: q.AsOf, Lang: lang, Signature: sig, Fallback: q.Fallback, Progress: progress}})
 	if err == nil {
 		s.Logger().Info("report written", "report", report, "scope", q.Scope, "files", files, "seconds", time.Since(start).Seconds())
 	}

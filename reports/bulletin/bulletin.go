@@ -41,6 +41,24 @@ type Options struct {
 	// date and season shares (day.go), once the date and season are
 	// resolved; a Day of another date or season is not used.
 	Day func(ctx context.Context, asOf time.Time, year, season int) (*Day, error)
+	// Progress, when not nil, hears of each step of the reading as it
+	// starts ("2/7 the figures, ranks and verdicts"): for a province of
+	// 10,000,000 registrations a bulletin takes seconds, most of them in
+	// its first steps, and the person who asked for it is told where it is.
+	Progress func(step string)
+}
+
+// tell numbers the steps of a reading for Options.Progress.
+type tell struct {
+	progress func(string)
+	n, total int
+}
+
+func (t *tell) step(format string, args ...any) {
+	t.n++
+	if t.progress != nil {
+		t.progress(fmt.Sprintf("%d/%d ", t.n, t.total) + fmt.Sprintf(format, args...))
+	}
 }
 
 // Signature names who fills in and checks the bulletin: 填报单位, 填表人,
@@ -236,15 +254,22 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 	// Without a Day, the people are read once for the figures and the
 	// universities (people): one connection holds their counts.
 	var people *sql.Conn
+	t := &tell{progress: opt.Progress, total: 4}
+	if !opt.Audit {
+		t.total += 4 // exam reasons, returns, weeks, universities
+	}
 	if day != nil {
+		t.total -= 3 // the people, the figures and the files are the Day's
 		if rows = day.figuresOf(q.Scope); len(rows) == 0 {
 			return nil, fmt.Errorf("%w %s in %d season %d", metrics.ErrNoData, q.Scope, q.Year, q.Season)
 		}
 	} else {
+		t.step("counting the people of %s as of %s and a week earlier", q.Scope, q.AsOf.Format(time.DateOnly))
 		if people, err = readPeople(ctx, wh, q); err != nil {
 			return nil, err
 		}
 		defer dropPeople(ctx, people)
+		t.step("the figures, ranks and verdicts")
 		if rows, err = readRows(ctx, people, q); err != nil {
 			return nil, err
 		}
@@ -264,16 +289,27 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 	sort.Slice(b.Children, func(i, j int) bool { return b.Children[i].Code() < b.Children[j].Code() })
 	if day != nil {
 		b.files = day.Files
-	} else if b.files, err = ReadFiles(ctx, wh); err != nil {
-		return nil, err
+	} else {
+		t.step("the files and the warnings between them")
+		if b.files, err = ReadFiles(ctx, wh); err != nil {
+			return nil, err
+		}
 	}
-	steps := []func(context.Context, *warehouse.Warehouse) error{b.readFiles, b.readIssues, b.readIndicators}
+	type step struct {
+		what string // "" for a step too quick to tell of
+		read func(context.Context, *warehouse.Warehouse) error
+	}
+	steps := []step{{"", b.readFiles}, {"", b.readIssues}, {"the office's own indicators", b.readIndicators}}
 	if !b.audit {
-		steps = append(steps, b.readExamReasons, b.readReturnReasons, b.readWeeks,
-			func(ctx context.Context, wh *warehouse.Warehouse) error { return b.readSchools(ctx, wh, people) })
+		steps = append(steps, step{"exam failures by reason", b.readExamReasons}, step{"returns by reason", b.readReturnReasons},
+			step{"approvals week by week", b.readWeeks},
+			step{"the universities", func(ctx context.Context, wh *warehouse.Warehouse) error { return b.readSchools(ctx, wh, people) }})
 	}
-	for _, step := range steps {
-		if err := step(ctx, wh); err != nil {
+	for _, s := range steps {
+		if s.what != "" {
+			t.step("%s", s.what)
+		}
+		if err := s.read(ctx, wh); err != nil {
 			return nil, err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"testing"
+	"time"
 
 	"enlist/reports/bulletin"
 	"enlist/reports/internal/fixture"
@@ -60,5 +61,60 @@ func TestGatherSmall(t *testing.T) {
 	if len(b.Issues) != 2 || b.Issues[0].Reason != "bad_id_check" || b.Issues[0].Child != "410102" || b.Issues[0].Rows != 1 ||
 		b.Issues[1].Reason != "orphan" || b.Issues[1].Child != "4101" || b.Issues[1].Rows != 1 {
 		t.Errorf("issues %+v", b.Issues)
+	}
+}
+
+// TestGatherTellsItsSteps: the person who asked for a bulletin hears of
+// each step as it starts, numbered against the steps of that reading — the
+// weekly bulletin's eight, the data-quality report's four, and the five a
+// bulletin of a shared Day still reads itself.
+func TestGatherTellsItsSteps(t *testing.T) {
+	ctx := context.Background()
+	wh := fixture.Small(t)
+	weekly := []string{
+		"1/8 counting the people of 4101 as of " + fixture.AsOf.Format("2006-01-02") + " and a week earlier",
+		"2/8 the figures, ranks and verdicts",
+		"3/8 the files and the warnings between them",
+		"4/8 the office's own indicators",
+		"5/8 exam failures by reason",
+		"6/8 returns by reason",
+		"7/8 approvals week by week",
+		"8/8 the universities",
+	}
+	day := func(ctx context.Context, asOf time.Time, year, season int) (*bulletin.Day, error) {
+		return bulletin.ReadDay(ctx, wh, asOf, year, season)
+	}
+	for _, c := range []struct {
+		name string
+		opt  bulletin.Options
+		want []string
+	}{
+		{"weekly", bulletin.Options{}, weekly},
+		{"quality", bulletin.Options{Audit: true}, []string{
+			"1/4 counting the people of 4101 as of " + fixture.AsOf.Format("2006-01-02") + " and a week earlier",
+			"2/4 the figures, ranks and verdicts",
+			"3/4 the files and the warnings between them",
+			"4/4 the office's own indicators",
+		}},
+		{"with a Day", bulletin.Options{Day: day}, []string{
+			"1/5 the office's own indicators",
+			"2/5 exam failures by reason",
+			"3/5 returns by reason",
+			"4/5 approvals week by week",
+			"5/5 the universities",
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			opt := c.opt
+			opt.Scope, opt.AsOf = "4101", fixture.AsOf
+			opt.Progress = func(step string) { got = append(got, step) }
+			if _, err := bulletin.Gather(ctx, wh, opt); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("steps\n%q\nwant\n%q", got, c.want)
+			}
+		})
 	}
 }
