@@ -111,42 +111,75 @@ func (s *Schools) HasStudentCounts() bool {
 // city's bulletin ranks), and when nobody registered through any of the
 // region's universities this season: an office whose registrations carry
 // no 院校 gets no table of zeros. people is readPeople's connection, whose
-// counts of the people it sums (nil: it reads them itself).
+// counts of the people it sums (nil: it reads them itself); a bulletin of
+// a Day takes the Day's.
 func (b *Bulletin) readSchools(ctx context.Context, wh *warehouse.Warehouse, people *sql.Conn) error {
-	if lv := regions.LevelOf(b.Scope.Code()); lv != regions.Province && lv != regions.City {
+	if !ranksSchools(b.Scope.Code()) {
 		return nil
 	}
-	// The universities' figures are read once into a temporary table of
-	// this connection, and ranked and totalled from it: each reading costs
-	// a pass over every person of the province (1.3 s at 1,000,000
-	// registrations) unless readPeople's counts are there to sum.
+	if b.day != nil {
+		b.Schools = b.day.schools[b.Scope.Code()]
+		return nil
+	}
 	conn := people
-	figures := `SELECT * FROM model_parts.school_metrics_of(CAST(? AS DATE), ?, ?, bulletin_people)`
 	if conn == nil {
 		var err error
 		if conn, err = wh.DB().Conn(ctx); err != nil {
 			return fmt.Errorf("read the universities of %s: %w", b.Scope.Code(), err)
 		}
 		defer conn.Close()
-		figures = `SELECT * FROM school_metrics_at(CAST(? AS DATE), ?, ?)`
+	}
+	drop, err := readSchoolRows(ctx, conn, people != nil, b.AsOf, b.Year, b.Season)
+	if err != nil {
+		return fmt.Errorf("read the universities of %s: %w", b.Scope.Code(), err)
+	}
+	defer drop()
+	b.Schools, err = rankSchools(ctx, conn, b.Scope.Code())
+	return err
+}
+
+// ranksSchools: a province's and a city's bulletins rank their
+// universities; a county's and a town's are the city's to rank.
+func ranksSchools(scope string) bool {
+	lv := regions.LevelOf(scope)
+	return lv == regions.Province || lv == regions.City
+}
+
+// readSchoolRows reads the universities' figures of a season as of a date
+// into the temporary table bulletin_school_rows of conn, for rankSchools
+// to rank and total; drop removes it, as the connection goes back to the
+// pool and its table must not outlive the reading. Each reading costs a
+// pass over every person of the province unless the people's counts are
+// there to sum (fromPeople: readPeople's bulletin_people on conn).
+func readSchoolRows(ctx context.Context, conn *sql.Conn, fromPeople bool, asOf time.Time, year, season int) (drop func(), err error) {
+	figures := `SELECT * FROM school_metrics_at(CAST(? AS DATE), ?, ?)`
+	if fromPeople {
+		figures = `SELECT * FROM model_parts.school_metrics_of(CAST(? AS DATE), ?, ?, bulletin_people)`
 	}
 	if _, err := conn.ExecContext(ctx, `
 		CREATE OR REPLACE TEMP TABLE bulletin_school_rows AS `+figures+`
-		WHERE year = ? AND season = ?`, b.AsOf.Format(time.DateOnly), b.Year, b.Season, b.Year, b.Season); err != nil {
-		return fmt.Errorf("read the universities of %s: %w", b.Scope.Code(), err)
+		WHERE year = ? AND season = ?`, asOf.Format(time.DateOnly), year, season, year, season); err != nil {
+		return nil, err
 	}
-	// The connection goes back to the pool: its table must not outlive
-	// this bulletin.
-	defer conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.bulletin_school_rows`) //nolint:errcheck // replaced by the next bulletin on this connection anyway
+	return func() {
+		conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.bulletin_school_rows`) //nolint:errcheck // replaced by the next reading on this connection anyway
+	}, nil
+}
+
+// rankSchools ranks and totals the universities sitting in scope from
+// readSchoolRows' table. It returns nil when nobody registered through
+// any of them this season and none has a quota: an office whose
+// registrations carry no 院校 gets no table of zeros.
+func rankSchools(ctx context.Context, conn *sql.Conn, scope string) (*Schools, error) {
 	rows, err := conn.QueryContext(ctx, `
 		SELECT * FROM model_parts.school_ranking_of(?, bulletin_school_rows)
-		ORDER BY approved_rank, school_code`, b.Scope.Code())
+		ORDER BY approved_rank, school_code`, scope)
 	if err != nil {
-		return fmt.Errorf("read the universities of %s: %w", b.Scope.Code(), err)
+		return nil, fmt.Errorf("read the universities of %s: %w", scope, err)
 	}
 	list, err := scanInto[SchoolRow](rows, "school_ranking_at")
 	if err != nil {
-		return fmt.Errorf("read the universities of %s: %w", b.Scope.Code(), err)
+		return nil, fmt.Errorf("read the universities of %s: %w", scope, err)
 	}
 	active := false
 	for _, r := range list {
@@ -155,23 +188,22 @@ func (b *Bulletin) readSchools(ctx context.Context, wh *warehouse.Warehouse, peo
 		}
 	}
 	if !active {
-		return nil
+		return nil, nil
 	}
 	rows, err = conn.QueryContext(ctx, `
 		SELECT * FROM model_parts.school_totals_of(bulletin_school_rows)
-		WHERE region_code = ?`, b.Scope.Code())
+		WHERE region_code = ?`, scope)
 	if err != nil {
-		return fmt.Errorf("read the universities' total of %s: %w", b.Scope.Code(), err)
+		return nil, fmt.Errorf("read the universities' total of %s: %w", scope, err)
 	}
 	totals, err := scanInto[SchoolTotal](rows, "school_totals_at")
 	if err != nil {
-		return fmt.Errorf("read the universities' total of %s: %w", b.Scope.Code(), err)
+		return nil, fmt.Errorf("read the universities' total of %s: %w", scope, err)
 	}
 	if len(totals) != 1 {
-		return fmt.Errorf("read the universities' total of %s: %d rows, want 1", b.Scope.Code(), len(totals))
+		return nil, fmt.Errorf("read the universities' total of %s: %d rows, want 1", scope, len(totals))
 	}
-	b.Schools = &Schools{Rows: list, Total: totals[0]}
-	return nil
+	return &Schools{Rows: list, Total: totals[0]}, nil
 }
 
 // scanInto reads rows into structs of type T by column name (the db tags),
