@@ -983,21 +983,30 @@ var (
 //     its row's numerator / denominator (recomputed, never averaged), within
 //     [0, 1] except applied_to_quota and quota_completion (at least 0);
 //   - elapsed_share is within [0, 1] and pace_gap = quota_completion − elapsed_share.
-func TestMetricsRollUpOnGeneratedProvince(t *testing.T) {
-	ctx := context.Background()
+// generatedProvince loads a generated province of 3,000 registrations
+// (seed picks which), with 2 % of its rows refused or flagged.
+func generatedProvince(t *testing.T, seed int64) *warehouse.Warehouse {
+	t.Helper()
 	dir := t.TempDir()
 	tab, err := regions.Builtin()
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "extracts")
-	if _, err := synth.Generate(ctx, synth.Options{Province: "41", Year: 2025, Registrations: 3000, Seed: 5, Messy: 0.02, Out: out}, tab, nil); err != nil {
+	ctx := context.Background()
+	if _, err := synth.Generate(ctx, synth.Options{Province: "41", Year: 2025, Registrations: 3000, Seed: seed, Messy: 0.02, Out: out}, tab, nil); err != nil {
 		t.Fatal(err)
 	}
 	wh, loader := openWarehouse(t, dir)
 	if _, err := loader.LoadPaths(ctx, []string{out}, load.Options{}); err != nil {
 		t.Fatalf("load generated province: %v", err)
 	}
+	return wh
+}
+
+func TestMetricsRollUpOnGeneratedProvince(t *testing.T) {
+	ctx := context.Background()
+	wh := generatedProvince(t, 5)
 
 	ownQuota := map[string]bool{} // "season/region" with a quota row
 	rows, err := wh.DB().QueryContext(ctx, `SELECT DISTINCT season, region_code FROM quotas WHERE year = 2025 AND coalesce(track, 'male') = 'male'`)

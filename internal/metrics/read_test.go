@@ -3,15 +3,11 @@ package metrics
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
-	"enlist/internal/regions"
-	"enlist/internal/synth"
 	"enlist/internal/tabular"
-	"enlist/pipelines/load"
 )
 
 // TestReadIsTheMetricsView: Read counts the people in a statement of its
@@ -22,19 +18,7 @@ import (
 // refused and flagged rows.
 func TestReadIsTheMetricsView(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	tab, err := regions.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "extracts")
-	if _, err := synth.Generate(ctx, synth.Options{Province: "41", Year: 2025, Registrations: 3000, Seed: 11, Messy: 0.02, Out: out}, tab, nil); err != nil {
-		t.Fatal(err)
-	}
-	wh, loader := openWarehouse(t, dir)
-	if _, err := loader.LoadPaths(ctx, []string{out}, load.Options{}); err != nil {
-		t.Fatalf("load generated province: %v", err)
-	}
+	wh := generatedProvince(t, 11)
 	compared := 0
 	for _, season := range []int{1, 2} {
 		for _, asOf := range []string{"2025-01-15", "2025-03-05", "2025-08-31", "2025-12-31"} {
