@@ -17,11 +17,11 @@ import (
 // (metrics_at), the examination failure reasons, the return reasons, the
 // approvals by week and the universities — of every region, read once from
 // a copy of the warehouse, the people once for the figures and the
-// universities (as Gather reads them). Those models compute every region whatever the bulletin
-// keeps, so a bulletin read alone pays for the whole province; a service
-// that serves the bulletins of many regions for the same week (the web
-// console: each county office opening its own) reads one Day and gives it
-// to each (Options.Day).
+// universities (as Gather reads them). Those models compute every region
+// whatever the bulletin keeps, so a bulletin read alone pays for the whole
+// province; a service that serves the bulletins of many regions for the
+// same week (the web console: each county office opening its own) reads
+// one Day and gives it to each (Options.Day).
 //
 // A bulletin read with a Day keeps the rows its own queries would keep,
 // with the same filters applied in Go, in the same order: the same
