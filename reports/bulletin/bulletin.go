@@ -42,7 +42,7 @@ type Options struct {
 	// resolved; a Day of another date or season is not used.
 	Day func(ctx context.Context, asOf time.Time, year, season int) (*Day, error)
 	// Progress, when not nil, hears of each step of the reading as it
-	// starts ("2/7 the figures, ranks and verdicts"): for a province of
+	// starts ("2/8 the figures, ranks and verdicts"): for a province of
 	// 10,000,000 registrations a bulletin takes seconds, most of them in
 	// its first steps, and the person who asked for it is told where it is.
 	Progress func(step string)
@@ -254,6 +254,8 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 	// Without a Day, the people are read once for the figures and the
 	// universities (people): one connection holds their counts.
 	var people *sql.Conn
+	// The steps told: 4, and 4 more for the weekly bulletin, 3 fewer with
+	// a Day (TestGatherTellsItsSteps counts them in each case).
 	t := &tell{progress: opt.Progress, total: 4}
 	if !opt.Audit {
 		t.total += 4 // exam reasons, returns, weeks, universities
