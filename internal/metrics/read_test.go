@@ -83,3 +83,51 @@ func TestReadIsTheMetricsView(t *testing.T) {
 		t.Errorf("compared %d rows in all", compared)
 	}
 }
+
+// TestReadSchoolsIsTheRanking: ReadSchools, reading in two statements,
+// gives school_ranking_at's rows to the digit, for the province and a city
+// in both seasons and on dates before, during and after the season.
+func TestReadSchoolsIsTheRanking(t *testing.T) {
+	ctx := context.Background()
+	wh := generatedProvince(t, 11)
+	compared := 0
+	for _, season := range []int{1, 2} {
+		for _, asOf := range []string{"2025-03-05", "2025-08-31", "2025-12-31"} {
+			for _, scope := range []string{"41", "4101"} {
+				t.Run(fmt.Sprintf("%s season %d as of %s", scope, season, asOf), func(t *testing.T) {
+					d, err := time.Parse(time.DateOnly, asOf)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got, err := ReadSchools(ctx, wh, Query{Scope: scope, Year: 2025, Season: season, AsOf: d})
+					if err != nil {
+						t.Fatal(err)
+					}
+					rows, err := wh.DB().QueryContext(ctx, `
+						SELECT * FROM school_ranking_at(?, CAST(? AS DATE), 2025, ?)
+						WHERE year = 2025 AND season = ?
+						ORDER BY approved_rank, school_code`, scope, asOf, season, season)
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer rows.Close()
+					want, err := tabular.FromRows(rows)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !reflect.DeepEqual(got, want) {
+						t.Errorf("ReadSchools\n%v\nwant school_ranking_at's\n%v", got, want)
+					}
+					for _, r := range want.Rows {
+						if n, ok := r[want.Index("registered")].(int64); ok && n > 0 {
+							compared++
+						}
+					}
+				})
+			}
+		}
+	}
+	if compared < 10 {
+		t.Errorf("%d universities with registrations compared in all", compared)
+	}
+}
