@@ -191,7 +191,7 @@ func (d *Day) readPeople(ctx context.Context, wh *warehouse.Warehouse) error {
 	if err != nil {
 		return fmt.Errorf("read the figures of %s: %w", day, err)
 	}
-	drop, err := readSchoolRows(ctx, people, true, d.AsOf, d.Year, d.Season)
+	drop, err := readSchoolRows(ctx, people, d.AsOf, d.Year, d.Season)
 	if err != nil {
 		return fmt.Errorf("read the universities of %s: %w", day, err)
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"enlist/internal/regions"
-	"enlist/internal/warehouse"
 )
 
 // SchoolRow is one university's row of school_ranking_at
@@ -111,9 +110,9 @@ func (s *Schools) HasStudentCounts() bool {
 // city's bulletin ranks), and when nobody registered through any of the
 // region's universities this season: an office whose registrations carry
 // no 院校 gets no table of zeros. people is readPeople's connection, whose
-// counts of the people it sums (nil: it reads them itself); a bulletin of
-// a Day takes the Day's.
-func (b *Bulletin) readSchools(ctx context.Context, wh *warehouse.Warehouse, people *sql.Conn) error {
+// counts of the people it sums; a bulletin of a Day (people nil) takes the
+// Day's.
+func (b *Bulletin) readSchools(ctx context.Context, people *sql.Conn) error {
 	if !ranksSchools(b.Scope.Code()) {
 		return nil
 	}
@@ -121,20 +120,12 @@ func (b *Bulletin) readSchools(ctx context.Context, wh *warehouse.Warehouse, peo
 		b.Schools = b.day.schools[b.Scope.Code()]
 		return nil
 	}
-	conn := people
-	if conn == nil {
-		var err error
-		if conn, err = wh.DB().Conn(ctx); err != nil {
-			return fmt.Errorf("read the universities of %s: %w", b.Scope.Code(), err)
-		}
-		defer conn.Close()
-	}
-	drop, err := readSchoolRows(ctx, conn, people != nil, b.AsOf, b.Year, b.Season)
+	drop, err := readSchoolRows(ctx, people, b.AsOf, b.Year, b.Season)
 	if err != nil {
 		return fmt.Errorf("read the universities of %s: %w", b.Scope.Code(), err)
 	}
 	defer drop()
-	b.Schools, err = rankSchools(ctx, conn, b.Scope.Code())
+	b.Schools, err = rankSchools(ctx, people, b.Scope.Code())
 	return err
 }
 
@@ -146,18 +137,15 @@ func ranksSchools(scope string) bool {
 }
 
 // readSchoolRows reads the universities' figures of a season as of a date
-// into the temporary table bulletin_school_rows of conn, for rankSchools
-// to rank and total; drop removes it, as the connection goes back to the
-// pool and its table must not outlive the reading. Each reading costs a
-// pass over every person of the province unless the people's counts are
-// there to sum (fromPeople: readPeople's bulletin_people on conn).
-func readSchoolRows(ctx context.Context, conn *sql.Conn, fromPeople bool, asOf time.Time, year, season int) (drop func(), err error) {
-	figures := `SELECT * FROM school_metrics_at(CAST(? AS DATE), ?, ?)`
-	if fromPeople {
-		figures = `SELECT * FROM model_parts.school_metrics_of(CAST(? AS DATE), ?, ?, bulletin_people)`
-	}
+// from readPeople's counts on conn (bulletin_people) into the temporary
+// table bulletin_school_rows, for rankSchools to rank and total; drop
+// removes it, as the connection goes back to the pool and its table must
+// not outlive the reading. Summing the counts already read spares a
+// second pass over every person of the province.
+func readSchoolRows(ctx context.Context, conn *sql.Conn, asOf time.Time, year, season int) (drop func(), err error) {
 	if _, err := conn.ExecContext(ctx, `
-		CREATE OR REPLACE TEMP TABLE bulletin_school_rows AS `+figures+`
+		CREATE OR REPLACE TEMP TABLE bulletin_school_rows AS
+		SELECT * FROM model_parts.school_metrics_of(CAST(? AS DATE), ?, ?, bulletin_people)
 		WHERE year = ? AND season = ?`, asOf.Format(time.DateOnly), year, season, year, season); err != nil {
 		return nil, err
 	}
