@@ -218,15 +218,14 @@ func (d *Day) readPeople(ctx context.Context, wh *warehouse.Warehouse) error {
 	if err := closeRows(rows); err != nil {
 		return fmt.Errorf("read the universities of %s: %w", day, err)
 	}
+	var ranked []string
 	for _, s := range scopes {
-		if !ranksSchools(s) {
-			continue
-		}
-		if d.schools[s], err = rankSchools(ctx, people, s); err != nil {
-			return err
+		if ranksSchools(s) {
+			ranked = append(ranked, s)
 		}
 	}
-	return nil
+	d.schools, err = rankSchoolsOf(ctx, people, ranked)
+	return err
 }
 
 // ReadFiles reads the files of the copy wh and their problems.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strings"
 	"time"
 
 	"enlist/internal/regions"
@@ -159,45 +160,81 @@ func readSchoolRows(ctx context.Context, conn *sql.Conn, asOf time.Time, year, s
 // any of them this season and none has a quota: an office whose
 // registrations carry no 院校 gets no table of zeros.
 func rankSchools(ctx context.Context, conn *sql.Conn, scope string) (*Schools, error) {
-	rows, err := conn.QueryContext(ctx, `
-		SELECT * FROM model_parts.school_ranking_of(?, bulletin_school_rows)
-		ORDER BY approved_rank, school_code`, scope)
-	if err != nil {
-		return nil, fmt.Errorf("read the universities of %s: %w", scope, err)
+	all, err := rankSchoolsOf(ctx, conn, []string{scope})
+	return all[scope], err
+}
+
+// rankSchoolsOf is rankSchools for each of scopes, in two statements
+// whatever their number (a Day ranks the universities of every province
+// and city where one sits; a statement each cost more in planning than
+// in reading). Scopes with none to show are left out.
+func rankSchoolsOf(ctx context.Context, conn *sql.Conn, scopes []string) (map[string]*Schools, error) {
+	out := map[string]*Schools{}
+	if len(scopes) == 0 {
+		return out, nil
 	}
-	list, err := scanInto[SchoolRow](rows, "school_ranking_at")
-	if err != nil {
-		return nil, fmt.Errorf("read the universities of %s: %w", scope, err)
+	// Each scope's ranking, tagged with the scope, one after another.
+	var parts []string
+	var args []any
+	for _, sc := range scopes {
+		parts = append(parts, `SELECT ? AS ranked_scope, * FROM model_parts.school_ranking_of(?, bulletin_school_rows)`)
+		args = append(args, sc, sc)
 	}
-	active := false
-	for _, r := range list {
-		if r.Registered.Int() > 0 || r.Quota.Valid {
-			active = true
+	rows, err := conn.QueryContext(ctx, `SELECT * FROM (`+strings.Join(parts, ` UNION ALL `)+`)
+		ORDER BY ranked_scope, approved_rank, school_code`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read the universities of %s: %w", strings.Join(scopes, ", "), err)
+	}
+	lists, err := scanKeyed[SchoolRow](rows, "school_ranking_at", "ranked_scope")
+	if err != nil {
+		return nil, fmt.Errorf("read the universities of %s: %w", strings.Join(scopes, ", "), err)
+	}
+	var active []string
+	for _, sc := range scopes {
+		for _, r := range lists[sc] {
+			if r.Registered.Int() > 0 || r.Quota.Valid {
+				active = append(active, sc)
+				break
+			}
 		}
 	}
-	if !active {
-		return nil, nil
+	if len(active) == 0 {
+		return out, nil
 	}
 	rows, err = conn.QueryContext(ctx, `
 		SELECT * FROM model_parts.school_totals_of(bulletin_school_rows)
-		WHERE region_code = ?`, scope)
+		WHERE list_contains(?::VARCHAR[], region_code)`, "["+strings.Join(active, ",")+"]")
 	if err != nil {
-		return nil, fmt.Errorf("read the universities' total of %s: %w", scope, err)
+		return nil, fmt.Errorf("read the universities' totals of %s: %w", strings.Join(active, ", "), err)
 	}
 	totals, err := scanInto[SchoolTotal](rows, "school_totals_at")
 	if err != nil {
-		return nil, fmt.Errorf("read the universities' total of %s: %w", scope, err)
+		return nil, fmt.Errorf("read the universities' totals of %s: %w", strings.Join(active, ", "), err)
 	}
-	if len(totals) != 1 {
-		return nil, fmt.Errorf("read the universities' total of %s: %d rows, want 1", scope, len(totals))
+	byScope := map[string][]SchoolTotal{}
+	for _, t := range totals {
+		byScope[t.RegionCode] = append(byScope[t.RegionCode], t)
 	}
-	return &Schools{Rows: list, Total: totals[0]}, nil
+	for _, sc := range active {
+		if len(byScope[sc]) != 1 {
+			return nil, fmt.Errorf("read the universities' total of %s: %d rows, want 1", sc, len(byScope[sc]))
+		}
+		out[sc] = &Schools{Rows: lists[sc], Total: byScope[sc][0]}
+	}
+	return out, nil
 }
 
 // scanInto reads rows into structs of type T by column name (the db tags),
 // as scanRows reads Row: a column without a field, or a field without a
 // column, is an error naming it and the model.
 func scanInto[T any](rows *sql.Rows, model string) ([]T, error) {
+	byKey, err := scanKeyed[T](rows, model, "")
+	return byKey[""], err
+}
+
+// scanKeyed is scanInto for rows that carry one more column, key (none
+// when ""), whose value groups them, each group in the rows' order.
+func scanKeyed[T any](rows *sql.Rows, model, key string) (map[string][]T, error) {
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
@@ -211,6 +248,10 @@ func scanInto[T any](rows *sql.Rows, model string) ([]T, error) {
 	index := make([]int, len(cols))
 	seen := map[string]bool{}
 	for i, c := range cols {
+		if key != "" && c == key {
+			index[i] = -1
+			continue
+		}
 		f, ok := fields[c]
 		if !ok {
 			return nil, fmt.Errorf("%s has a column %s that bulletin.%s lacks", model, c, typ.Name())
@@ -222,18 +263,23 @@ func scanInto[T any](rows *sql.Rows, model string) ([]T, error) {
 			return nil, fmt.Errorf("bulletin.%s has a field for column %s that %s lacks", typ.Name(), c, model)
 		}
 	}
-	var out []T
+	out := map[string][]T{}
 	dest := make([]any, len(cols))
 	for rows.Next() {
 		var r T
+		var k string
 		v := reflect.ValueOf(&r).Elem()
 		for i, f := range index {
-			dest[i] = v.Field(f).Addr().Interface()
+			if f < 0 {
+				dest[i] = &k
+			} else {
+				dest[i] = v.Field(f).Addr().Interface()
+			}
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
-		out = append(out, r)
+		out[k] = append(out[k], r)
 	}
 	return out, rows.Err()
 }
