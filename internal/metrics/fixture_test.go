@@ -969,20 +969,6 @@ var (
 	}
 )
 
-// TestMetricsRollUpOnGeneratedProvince checks on a generated, slightly messy
-// province, for both seasons and several as-of dates, that
-//   - every region's parent appears, and a parent's count is the sum of its
-//     children's: person counts at every level (the generator registers
-//     people in towns), resettlement counts from province to county (the
-//     county of placement holds them; its towns hold none, so a county's
-//     count is at least its towns' sum);
-//   - quota is the sum of the children's where the parent has no quota row
-//     of its own (the city level here); a parent's own row is taken as
-//     delivered (a county's row is not the sum of its towns, which have none);
-//   - every rate is NULL exactly when its denominator is 0, otherwise it is
-//     its row's numerator / denominator (recomputed, never averaged), within
-//     [0, 1] except applied_to_quota and quota_completion (at least 0);
-//   - elapsed_share is within [0, 1] and pace_gap = quota_completion − elapsed_share.
 // generatedProvince loads a generated province of 3,000 registrations
 // (seed picks which), with 2 % of its rows refused or flagged.
 func generatedProvince(t *testing.T, seed int64) *warehouse.Warehouse {
@@ -1004,6 +990,20 @@ func generatedProvince(t *testing.T, seed int64) *warehouse.Warehouse {
 	return wh
 }
 
+// TestMetricsRollUpOnGeneratedProvince checks on a generated, slightly messy
+// province, for both seasons and several as-of dates, that
+//   - every region's parent appears, and a parent's count is the sum of its
+//     children's: person counts at every level (the generator registers
+//     people in towns), resettlement counts from province to county (the
+//     county of placement holds them; its towns hold none, so a county's
+//     count is at least its towns' sum);
+//   - quota is the sum of the children's where the parent has no quota row
+//     of its own (the city level here); a parent's own row is taken as
+//     delivered (a county's row is not the sum of its towns, which have none);
+//   - every rate is NULL exactly when its denominator is 0, otherwise it is
+//     its row's numerator / denominator (recomputed, never averaged), within
+//     [0, 1] except applied_to_quota and quota_completion (at least 0);
+//   - elapsed_share is within [0, 1] and pace_gap = quota_completion − elapsed_share.
 func TestMetricsRollUpOnGeneratedProvince(t *testing.T) {
 	ctx := context.Background()
 	wh := generatedProvince(t, 5)

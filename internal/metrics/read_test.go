@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"reflect"
 	"testing"
@@ -49,17 +50,9 @@ func TestReadIsTheMetricsView(t *testing.T) {
 							t.Fatal(err)
 						}
 					}
-					rows, err := conn.QueryContext(ctx, `SELECT * FROM metrics
+					want := queryFrame(t, conn, `SELECT * FROM metrics
 						WHERE starts_with(region_code, ?) AND list_contains(?::INTEGER[], length(region_code))
 						ORDER BY region_code`, scope.code, allowedLengths(scope.code, scope.depth))
-					if err != nil {
-						t.Fatal(err)
-					}
-					defer rows.Close()
-					want, err := tabular.FromRows(rows)
-					if err != nil {
-						t.Fatal(err)
-					}
 					if len(want.Rows) == 0 {
 						t.Fatal("the view has no rows")
 					}
@@ -103,18 +96,10 @@ func TestReadSchoolsIsTheRanking(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					rows, err := wh.DB().QueryContext(ctx, `
+					want := queryFrame(t, wh.DB(), `
 						SELECT * FROM school_ranking_at(?, CAST(? AS DATE), 2025, ?)
 						WHERE year = 2025 AND season = ?
 						ORDER BY approved_rank, school_code`, scope, asOf, season, season)
-					if err != nil {
-						t.Fatal(err)
-					}
-					defer rows.Close()
-					want, err := tabular.FromRows(rows)
-					if err != nil {
-						t.Fatal(err)
-					}
 					if !reflect.DeepEqual(got, want) {
 						t.Errorf("ReadSchools\n%v\nwant school_ranking_at's\n%v", got, want)
 					}
@@ -130,4 +115,21 @@ func TestReadSchoolsIsTheRanking(t *testing.T) {
 	if compared < 10 {
 		t.Errorf("%d universities with registrations compared in all", compared)
 	}
+}
+
+// queryFrame reads every row of a query, failing the test on an error.
+func queryFrame(t *testing.T, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, query string, args ...any) *tabular.Frame {
+	t.Helper()
+	rows, err := q.QueryContext(context.Background(), query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	f, err := tabular.FromRows(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
