@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -665,5 +666,57 @@ func TestUploadRecheckAndCrossSite(t *testing.T) {
 	}
 	if rec := postForm(t, op, page+"/cancel", nil); rec.Code != http.StatusSeeOther || len(staging(t, st)) != 0 {
 		t.Errorf("cancel = %d, staging %v", rec.Code, staging(t, st))
+	}
+}
+
+// TestUploadLegacyWorkbook: a county office whose system still saves Excel
+// 97-2003 workbooks (.xls) sends one through the console. The check and the
+// load read it as enlist check and enlist ingest do (through LibreOffice),
+// the ledger names the file as sent, and no converted copy stays behind.
+func TestUploadLegacyWorkbook(t *testing.T) {
+	soffice, err := exec.LookPath("soffice")
+	if err != nil {
+		t.Skip("LibreOffice (soffice) is not installed")
+	}
+	st := uploadSite(t)
+	s := newUploadServer(t, st, Config{})
+	dir := t.TempDir()
+	book := filepath.Join(dir, "任务.xlsx")
+	quotasXLSX(t, book)
+	// Made as an office would: LibreOffice saving the workbook in the old form.
+	cmd := exec.Command(soffice, "--headless", "--norestore", "-env:UserInstallation=file://"+filepath.Join(dir, "profile"),
+		"--convert-to", "xls", "--outdir", dir, book)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("soffice --convert-to xls: %v\n%s", err, out)
+	}
+	xls := filepath.Join(dir, "任务.xls")
+	want := libraryCheck(t, st, []string{xls})
+	// A workbook names its sheet (LibreOffice keeps excelize's Sheet1).
+	w, ok := want["任务.xls|Sheet1"]
+	if len(want) != 1 || !ok || w.Accepted != 2 || w.Rejected != 1 {
+		t.Fatalf("enlist check of the .xls: %+v", want)
+	}
+	op := s.as(t, auth.User{Name: "wang", Role: auth.Operator, Region: upCounty})
+	rec := postFiles(t, op, "/api/v1/check", []string{xls}, nil)
+	var got jobs.CheckReport
+	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &got) != nil || len(got.Files) != 1 {
+		t.Fatalf("check of the .xls = %d: %s", rec.Code, rec.Body)
+	}
+	if f := got.Files[0]; f.File != "任务.xls" || f.Sheet != "Sheet1" || f.Accepted != w.Accepted || f.Rejected != w.Rejected {
+		t.Errorf("the API's check of the .xls: %+v; enlist check says %+v", f, w)
+	}
+	rec = postFiles(t, op, "/api/v1/ingest", []string{xls}, nil)
+	var ans ingestAnswer
+	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &ans) != nil || len(ans.Loads) != 1 {
+		t.Fatalf("ingest of the .xls = %d: %s", rec.Code, rec.Body)
+	}
+	if l := ans.Loads[0]; l.File != "任务.xls" || l.Status != "loaded" || int(l.RowsAccepted) != w.Accepted || int(l.RowsRejected) != w.Rejected {
+		t.Errorf("load of the .xls: %+v; the check said %d accepted, %d rejected", l, w.Accepted, w.Rejected)
+	}
+	if got := ledger(t, st); got["任务.xls"] != "wang" {
+		t.Errorf("published ledger: %v", got)
+	}
+	if left := staging(t, st); len(left) != 0 {
+		t.Errorf("the upload or its converted copy stays: %v", left)
 	}
 }
