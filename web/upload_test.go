@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -31,6 +32,7 @@ import (
 	"enlist/internal/site"
 	"enlist/internal/warehouse"
 	"enlist/pipelines/load"
+	"enlist/pipelines/read"
 	"enlist/web/auth"
 )
 
@@ -683,9 +685,16 @@ func TestUploadLegacyWorkbook(t *testing.T) {
 	dir := t.TempDir()
 	book := filepath.Join(dir, "任务.xlsx")
 	quotasXLSX(t, book)
-	// Made as an office would: LibreOffice saving the workbook in the old form.
-	cmd := exec.Command(soffice, "--headless", "--norestore", "-env:UserInstallation=file://"+filepath.Join(dir, "profile"),
+	// Made as an office would: LibreOffice saving the workbook in the old
+	// form; a hung soffice (and its soffice.bin) is killed, as the reader
+	// kills one, rather than holding the package's tests to their timeout.
+	ctx, cancel := context.WithTimeout(context.Background(), read.ConvertTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, soffice, "--headless", "--norestore", "-env:UserInstallation=file://"+filepath.Join(dir, "profile"),
 		"--convert-to", "xls", "--outdir", dir, book)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("soffice --convert-to xls: %v\n%s", err, out)
 	}
