@@ -489,6 +489,14 @@ func (r *run) stage(ctx context.Context, o *Outcome) (string, error) {
 	if err != nil {
 		return "", errors.Join(err, st.Close())
 	}
+	// The office's own spellings (enlist.yaml columns: and values:) apply
+	// to a folder rolled up as to the same files ingested: a file enlist
+	// ingest takes must not be refused here.
+	if c := r.opt.Config; c != nil {
+		if err := loader.UseOverrides(mapping.Overrides{Columns: c.Columns, Values: c.Values}); err != nil {
+			return "", errors.Join(fmt.Errorf("source %s: %w", o.Source, err), st.Close())
+		}
+	}
 	_, loadErr := loader.LoadPaths(ctx, []string{o.Path}, loadpkg.Options{})
 	if err := errors.Join(loadErr, st.Close()); err != nil {
 		// A folder with a refused file is not the office's whole delivery;

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"enlist/internal/config"
 	"enlist/internal/idnum"
 	"enlist/internal/metrics"
 	"enlist/internal/secret"
@@ -493,6 +494,46 @@ func TestExtractFolderSource(t *testing.T) {
 	}
 	if got := count(t, prov, `SELECT count(*) FROM registrations WHERE starts_with(region_code, '410105')`); got != 0 {
 		t.Errorf("%d rows of a refused folder landed", got)
+	}
+}
+
+// TestExtractFolderTakesTheOfficesSpellings: an extract folder rolled up
+// is read with the province's enlist.yaml spellings (columns: and
+// values:), as enlist ingest reads the same files; without them its
+// quota header is refused and nothing of the folder lands.
+func TestExtractFolderTakesTheOfficesSpellings(t *testing.T) {
+	dir, opt := setup(t)
+	ctx := context.Background()
+	folder := writeFolder(t, filepath.Join(dir, "410104"), map[string]string{
+		"quota.csv": "年度,批次,区划代码,今年兵员指标数\n2025,上半年,410104,4\n",
+		"reg.csv":   regHead + "\n" + reg(c[0], "410104001", "大本", "是") + "\n" + reg(c[1], "410104001", "本科", "是") + "\n",
+	})
+	prov := filepath.Join(dir, "henan.duckdb")
+	if _, err := Run(ctx, prov, []string{folder}, opt); err == nil || !strings.Contains(err.Error(), "今年兵员指标数") {
+		t.Fatalf("without the spellings the quota header should be refused by name: %v", err)
+	}
+	cfg, err := config.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Columns = map[string]map[string]string{"quotas": {"今年兵员指标数": "quota"}}
+	cfg.Values = map[string]map[string]string{"education": {"大本": "bachelor"}}
+	opt.Config = &cfg
+	rep, err := Run(ctx, prov, []string{folder}, opt)
+	if err != nil {
+		t.Fatalf("with enlist.yaml's spellings: %v", err)
+	}
+	if o := rep.Outcomes[0]; o.Loads != 2 || o.Rows != 3 {
+		t.Errorf("outcome %+v, want 2 loads of 3 rows", o)
+	}
+	if got := count(t, prov, `SELECT sum(quota) FROM quotas WHERE region_code = '410104'`); got != 4 {
+		t.Errorf("quota = %d, want 4", got)
+	}
+	if got := count(t, prov, `SELECT count(*) FROM registrations WHERE education = 'bachelor'`); got != 2 {
+		t.Errorf("bachelors = %d, want 2 (大本 is the office's spelling of 本科)", got)
+	}
+	if got := count(t, prov, `SELECT count(*) FROM row_flags`); got != 0 {
+		t.Errorf("%d warnings, want none", got)
 	}
 }
 
