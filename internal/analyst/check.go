@@ -166,7 +166,7 @@ func (s statement) selectLike() bool {
 
 // walk visits every node of the parsed query and refuses file access and
 // functions outside the allowed sets; it notes in refs (when not nil) the
-// tables and views the query names.
+// tables, views and table macros the query names.
 func walk(v any, tableMacros map[string]bool, refs map[string]bool) error {
 	switch x := v.(type) {
 	case []any:
@@ -183,6 +183,9 @@ func walk(v any, tableMacros map[string]bool, refs map[string]bool) error {
 				name := strings.ToLower(str(fn["function_name"]))
 				if err := tableFunctionAllowed(name, str(fn["schema"]), tableMacros); err != nil {
 					return err
+				}
+				if refs != nil {
+					refs[name] = true
 				}
 				// Its arguments are expressions like any other.
 				if err := walk(fn["children"], tableMacros, refs); err != nil {

@@ -37,6 +37,9 @@ type Session struct {
 	// varsSet the variables this session has set.
 	varViews map[string]bool
 	varsSet  map[string]bool
+	// copyOf is the region a region's copy holds (CopyScopeTable); empty
+	// on a whole warehouse.
+	copyOf, copyName string
 	// Now is the clock that bounds plausible dates and gives the default
 	// as-of date (time.Now when nil).
 	Now func() time.Time
@@ -64,6 +67,17 @@ type Result struct {
 	// MaxRows are in Frame (Session.Truncate).
 	Truncated bool
 }
+
+// CopyScopeTable is the table, in its own schema of a region's copy of
+// the warehouse (internal/scoped), naming the region the copy holds:
+// columns scope (the code) and scope_name. A session on such a copy says,
+// beside the rows, where its figures cannot be the bulletin's (copyNotice).
+const CopyScopeTable = "copy_scope"
+
+// studentModels count a university's students wherever each registered
+// (model_parts.school_metrics_of): a region's copy holds only those who
+// registered in the region, so there they count fewer than the bulletin.
+var studentModels = []string{"school_metrics", "school_metrics_at", "school_ranking_at", "school_totals_at"}
 
 // NewSession takes a connection from db, which must be a sandboxed
 // read-only warehouse (warehouse.Options{Sandbox: true}); it refuses to work
@@ -106,6 +120,9 @@ func (s *Session) init(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	if err := s.readCopyScope(ctx); err != nil {
+		return err
+	}
 	// The views that read variables, found from their text so a new model
 	// needs no list kept here: directly, or through the checks of
 	// sql/models/005_period_variables.sql.
@@ -124,6 +141,53 @@ func (s *Session) init(ctx context.Context) error {
 		s.varViews[strings.ToLower(name)] = true
 	}
 	return vrows.Err()
+}
+
+// readCopyScope reads the region a region's copy holds (CopyScopeTable),
+// if the warehouse is one.
+func (s *Session) readCopyScope(ctx context.Context) error {
+	var schema string
+	err := s.conn.QueryRowContext(ctx, `SELECT schema_name FROM duckdb_tables()
+		WHERE database_name = current_database() AND schema_name <> 'main' AND table_name = ?`, CopyScopeTable).Scan(&schema)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read the region of the copy: %w", err)
+	}
+	var name sql.NullString
+	if err := s.conn.QueryRowContext(ctx, `SELECT scope, scope_name FROM "`+schema+`".`+CopyScopeTable).Scan(&s.copyOf, &name); err != nil {
+		return fmt.Errorf("read the region of the copy: %w", err)
+	}
+	s.copyName = name.String
+	return nil
+}
+
+// copyNotice tells the analyst of a region's copy that a query naming a
+// university model counts only the students who registered in the region,
+// where the bulletin counts each university's students wherever they
+// registered: the same university's figure differs, and nothing else in
+// the rows would say why.
+func (s *Session) copyNotice(refs map[string]bool) string {
+	if s.copyOf == "" {
+		return ""
+	}
+	var named []string
+	for _, m := range studentModels {
+		if refs[m] {
+			named = append(named, m)
+		}
+	}
+	if len(named) == 0 {
+		return ""
+	}
+	region := s.copyOf
+	if s.copyName != "" {
+		region += " " + s.copyName
+	}
+	return fmt.Sprintf("note: this copy holds the rows of %s only, so %s count a university's students who registered in %s; "+
+		"the bulletin counts its students wherever they registered, and its figures for the same university can be higher.",
+		region, strings.Join(named, ", "), region)
 }
 
 func (s *Session) now() time.Time {
@@ -229,6 +293,9 @@ func (s *Session) Run(ctx context.Context, text string) (*Result, error) {
 	notice, err := s.settleVariables(ctx, refs)
 	if err != nil {
 		return nil, err
+	}
+	if n := s.copyNotice(refs); n != "" {
+		notice = strings.TrimSpace(notice + "\n" + n)
 	}
 	var f *tabular.Frame
 	truncated := false

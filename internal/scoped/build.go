@@ -249,6 +249,12 @@ func fill(ctx context.Context, db *sql.DB, published, scope string) error {
 	if err := scopeBuiltinSchools(ctx, conn, lit); err != nil {
 		return errors.Join(err, rollback(ctx, conn))
 	}
+	// The region the copy holds, for the analysts' session to say where
+	// the copy's figures differ from the bulletin's (analyst.CopyScopeTable).
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE `+internalSchema+`.`+analyst.CopyScopeTable+` AS
+		SELECT `+lit+` AS scope, (SELECT name FROM main.regions WHERE code = `+lit+`) AS scope_name`); err != nil {
+		return errors.Join(fmt.Errorf("record the copy's region: %w", err), rollback(ctx, conn))
+	}
 	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
 		return err
 	}

@@ -94,7 +94,7 @@ func TestRulesHandMade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := filepath.Join(filepath.Dir(pub), "scoped", "v000007-410102-s1.duckdb"); county != want {
+	if want := filepath.Join(filepath.Dir(pub), "scoped", "v000007-410102-"+builderVersion+".duckdb"); county != want {
 		t.Errorf("copy at %s, want %s", county, want)
 	}
 	town, err := Copy(ctx, pub, "410102001")
