@@ -273,6 +273,9 @@ type weekKey struct {
 	year, season   int
 }
 
+// seasonKey names a season's files and their problems.
+type seasonKey struct{ year, season int }
+
 // cachedWeeks bounds the weeks kept (each a week's figures of every region).
 const cachedWeeks = 32
 

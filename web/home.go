@@ -48,10 +48,10 @@ func (s *Server) gatherBulletin(ctx context.Context, wh *warehouse.Warehouse, k 
 
 // day is the Day of a week from the copy wh, read once per copy and week
 // whichever region's bulletin asks first; the copy's files are read once
-// for all its Days.
+// for all its Days of the season.
 func (s *Server) day(ctx context.Context, wh *warehouse.Warehouse, asOf time.Time, year, season int) (*bulletin.Day, error) {
 	return s.days.get(ctx, wh, weekKey{asOf: asOf.Format(time.DateOnly), year: year, season: season}, func() (*bulletin.Day, error) {
-		files, err := s.files.get(ctx, wh, struct{}{}, func() (*bulletin.Files, error) { return bulletin.ReadFiles(ctx, wh) })
+		files, err := s.files.get(ctx, wh, seasonKey{year, season}, func() (*bulletin.Files, error) { return bulletin.ReadFiles(ctx, wh, year, season) })
 		if err != nil {
 			return nil, err
 		}

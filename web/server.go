@@ -127,7 +127,7 @@ type Server struct {
 	bulletins copyCache[bulletinKey, *bulletin.Bulletin]
 	answers   copyCache[metricsKey, []byte]
 	days      shared[weekKey, *bulletin.Day]
-	files     shared[struct{}, *bulletin.Files] // a copy's files and their problems, every Day of it shares
+	files     shared[seasonKey, *bulletin.Files] // a copy's files and their problems, every Day of it and the season shares
 	provinces shared[weekKey, *metrics.Province]
 	computing sync.WaitGroup // computations of the caches under way
 	sqlDict   sqlDictionary  // the SQL page's data dictionary (sql.go)
@@ -173,7 +173,9 @@ func New(cfg Config) (*Server, error) {
 		turns: make(turns, cfg.Queries), quick: make(turns, 1), warmTurn: make(turns, 1)}
 	s.bulletins.limit, s.answers.limit = cachedBulletins, cachedAnswers
 	s.bulletins.also = s.homePages
-	s.days.limit, s.provinces.limit, s.files.limit = cachedWeeks, cachedWeeks, 2
+	// Files: the current season's and the one before of a copy and its
+	// successor, as a page's 上一周 link walks back over a season's start.
+	s.days.limit, s.provinces.limit, s.files.limit = cachedWeeks, cachedWeeks, 4
 	s.writer = cfg.Writer
 	if s.writer == nil {
 		s.writer = jobs.NewWriter()

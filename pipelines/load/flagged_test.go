@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -92,6 +93,36 @@ func TestFlaggedCountIsTheFlagsView(t *testing.T) {
 		if own := fx.count(t, `SELECT count(*) FROM flags WHERE flag = ?`, flag); all == 0 || all != own {
 			t.Errorf("flags_of(%d) has %d rows, the view %d of %s (want equal and some)", part, all, own, flag)
 		}
+	}
+	// A bulletin reads parts 2 to 4 for its season alone
+	// (model_parts.season_flags_of): over the fixture's two seasons, each
+	// season's rows are the part's rows of that season; every part and
+	// every season has some. A person registered twice in one region (two
+	// rows of one county) is in no two regions: one such row is added for
+	// the comparison and taken out after it.
+	if _, err := fx.wh.DB().ExecContext(ctx, `INSERT INTO registrations SELECT * REPLACE (source_row + 1000000 AS source_row) FROM registrations r
+		WHERE year = 2025 AND season = 1 AND NOT EXISTS (SELECT 1 FROM two_region_registrations t WHERE t.person = r.person)
+		ORDER BY load_id, source_row LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	perPart, perSeason := map[int]int{}, map[int]int{}
+	for _, ys := range [][2]int{{2025, 1}, {2025, 2}} {
+		for part := 2; part <= 4; part++ {
+			one := fmt.Sprintf(`SELECT * FROM model_parts.season_flags_of(%d, %d, %d)`, part, ys[0], ys[1])
+			of := fmt.Sprintf(`SELECT * FROM model_parts.flags_of(%d) WHERE year = %d AND season = %d`, part, ys[0], ys[1])
+			n := fx.count(t, `SELECT count(*) FROM (`+one+`)`)
+			perPart[part] += n
+			perSeason[ys[1]] += n
+			if n := fx.count(t, `SELECT count(*) FROM ((`+one+` EXCEPT ALL `+of+`) UNION ALL (`+of+` EXCEPT ALL `+one+`))`); n != 0 {
+				t.Errorf("season_flags_of(%d, %d, %d) differs from flags_of(%d) of that season in %d rows", part, ys[0], ys[1], part, n)
+			}
+		}
+	}
+	if perPart[2] == 0 || perPart[3] == 0 || perPart[4] == 0 || perSeason[1] == 0 || perSeason[2] == 0 {
+		t.Errorf("season_flags_of: rows by part %v, by season %v; want some in each", perPart, perSeason)
+	}
+	if _, err := fx.wh.DB().ExecContext(ctx, `DELETE FROM registrations WHERE source_row > 1000000`); err != nil {
+		t.Fatal(err)
 	}
 	const parts = `SELECT * FROM model_parts.flags_of(1) UNION ALL SELECT * FROM model_parts.flags_of(2)
 		UNION ALL SELECT * FROM model_parts.flags_of(3) UNION ALL SELECT * FROM model_parts.flags_of(4)`

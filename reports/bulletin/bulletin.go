@@ -293,7 +293,7 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 		b.files = day.Files
 	} else {
 		t.step("the files and the warnings between them")
-		if b.files, err = ReadFiles(ctx, wh); err != nil {
+		if b.files, err = ReadFiles(ctx, wh, q.Year, q.Season); err != nil {
 			return nil, err
 		}
 	}

@@ -36,15 +36,16 @@ type Day struct {
 	*Files
 }
 
-// Files is the files of a copy of the warehouse and their problems,
-// with the columns the bulletin's filter reads, and the problems' names in
-// both languages. They do not depend on the date, so the Days of one copy
-// can share one reading (ReadDayWith): each reading costs about 0.8 s at
-// 1,000,000 registrations.
+// Files is the files of a copy of the warehouse and their problems, as
+// the bulletins of one season list them, with the columns the bulletin's
+// filter reads, and the problems' names in both languages. They do not
+// depend on the date, so the Days of one copy and season can share one
+// reading (ReadDayWith).
 type Files struct {
-	files  []dayFile
-	issues []dayIssue
-	labels map[Lang]map[string]string
+	Year, Season int
+	files        []dayFile
+	issues       []dayIssue
+	labels       map[Lang]map[string]string
 }
 
 // dayFile is a row of load_quality with what inFiles reads.
@@ -87,6 +88,9 @@ func ReadDay(ctx context.Context, wh *warehouse.Warehouse, asOf time.Time, year,
 // ReadDayWith is ReadDay with the copy's Files already read (nil: read
 // it too); q must come from the same copy as wh.
 func ReadDayWith(ctx context.Context, wh *warehouse.Warehouse, asOf time.Time, year, season int, q *Files) (*Day, error) {
+	if q != nil && (q.Year != year || q.Season != season) {
+		return nil, fmt.Errorf("read the Day of %d season %d with the files of %d season %d", year, season, q.Year, q.Season)
+	}
 	d := &Day{AsOf: asOf, Year: year, Season: season, weeks: map[string][]Week{}, Files: q}
 	day := asOf.Format(time.DateOnly)
 	rows, err := wh.DB().QueryContext(ctx, `
@@ -163,16 +167,17 @@ func ReadDayWith(ctx context.Context, wh *warehouse.Warehouse, asOf time.Time, y
 	}
 	if d.Files == nil {
 		var err error
-		if d.Files, err = ReadFiles(ctx, wh); err != nil {
+		if d.Files, err = ReadFiles(ctx, wh, year, season); err != nil {
 			return nil, err
 		}
 	}
 	return d, nil
 }
 
-// ReadFiles reads the files of the copy wh and their problems.
-func ReadFiles(ctx context.Context, wh *warehouse.Warehouse) (*Files, error) {
-	d := &Files{labels: map[Lang]map[string]string{Chinese: {}, English: {}}}
+// ReadFiles reads the files of the copy wh and their problems, for the
+// bulletins of year's season.
+func ReadFiles(ctx context.Context, wh *warehouse.Warehouse, year, season int) (*Files, error) {
+	d := &Files{Year: year, Season: season, labels: map[Lang]map[string]string{Chinese: {}, English: {}}}
 	if err := d.read(ctx, wh); err != nil {
 		return nil, err
 	}
@@ -195,11 +200,22 @@ func (d *Files) read(ctx context.Context, wh *warehouse.Warehouse) error {
 	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE bulletin_flags AS SELECT * FROM model_parts.flags_of(1)`); err != nil {
 		return fmt.Errorf("read the warnings in force: %w", err)
 	}
-	for part := 2; part <= 4; part++ {
-		// The part is written into the statement, not bound as a
-		// parameter, so that DuckDB drops the other parts when planning.
-		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`INSERT INTO bulletin_flags SELECT * FROM model_parts.flags_of(%d)`, part)); err != nil {
-			return fmt.Errorf("read the warnings in force: %w", err)
+	// The warnings between files (parts 2 to 4) of the seasons whose rows
+	// the bulletins of this season list: each is about one season
+	// (model_parts.season_flags_of), and a warehouse keeps many.
+	seasons, err := listedSeasons(ctx, conn, d.Year, d.Season)
+	if err != nil {
+		return err
+	}
+	for _, ys := range seasons {
+		for part := 2; part <= 4; part++ {
+			// Written into the statement, not bound as parameters, so that
+			// DuckDB drops the other parts and reads the one season when
+			// planning.
+			if _, err := conn.ExecContext(ctx, fmt.Sprintf(`INSERT INTO bulletin_flags SELECT * FROM model_parts.season_flags_of(%d, %d, %d)`,
+				part, ys[0], ys[1])); err != nil {
+				return fmt.Errorf("read the warnings in force: %w", err)
+			}
 		}
 	}
 	// The connection goes back to the pool: its table must not outlive
@@ -264,6 +280,46 @@ func (d *Files) read(ctx context.Context, wh *warehouse.Warehouse) error {
 		return fmt.Errorf("read data-quality issues: %w", err)
 	}
 	return nil
+}
+
+// listedSeasons are the seasons of the rows whose warnings between files
+// the bulletins of year's season show: that season's, and those of the
+// rows of the registrations, exams and approvals files they list that
+// cover no one season (scope_year or scope_season empty, which inFiles
+// keeps in every season's list). A file of one season holds rows of that
+// season only, and a warning listed on its own (issuesOf) has its row's
+// season; so every file and warning listed counts the same as over all
+// seasons.
+func listedSeasons(ctx context.Context, conn *sql.Conn, year, season int) ([][2]int, error) {
+	rows, err := conn.QueryContext(ctx, `
+		SELECT DISTINCT year, season FROM (
+			SELECT ?::INTEGER AS year, ?::INTEGER AS season
+			UNION ALL
+			SELECT year, season FROM (
+				SELECT load_id, year, season FROM registrations
+				UNION ALL SELECT load_id, year, season FROM exams
+				UNION ALL SELECT load_id, year, season FROM approvals)
+			WHERE load_id IN (
+				SELECT load_id FROM load_ledger
+				WHERE status = 'loaded' AND (scope_year IS NULL OR scope_season IS NULL)
+				  AND coalesce(scope_year, ?) = ? AND coalesce(scope_season, ?) = ?))
+		ORDER BY year, season`, year, season, year, year, season, season)
+	if err != nil {
+		return nil, fmt.Errorf("read the seasons of the files listed: %w", err)
+	}
+	var out [][2]int
+	for rows.Next() {
+		var ys [2]int
+		if err := rows.Scan(&ys[0], &ys[1]); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read the seasons of the files listed: %w", err)
+		}
+		out = append(out, ys)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, fmt.Errorf("read the seasons of the files listed: %w", err)
+	}
+	return out, nil
 }
 
 // issuesOf is the issues of the files around the scope in the season

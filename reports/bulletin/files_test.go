@@ -1,0 +1,166 @@
+package bulletin
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"testing"
+	"time"
+
+	"enlist/internal/idnum"
+	"enlist/internal/secret"
+	"enlist/internal/warehouse"
+	"enlist/pipelines/load"
+)
+
+// TestFilesOfASeasonCountAsEverySeason: a season's bulletin computes the
+// warnings between files for the seasons of the rows it lists only, and
+// counts every file and warning it lists as over every season. The
+// warehouse holds 2025's two seasons:
+//
+//	reg1.csv   season 1, 4 people of 410102
+//	reg2.csv   season 2, 4 people of 410103
+//	exam1.csv  season 1: p2 passed; o4 registered nowhere (an orphan)
+//	exams.csv  no season: p1 (02-10) and q1 (08-10) passed; orphans o1
+//	           (02-11, season 1), o2 and o3 (08-11, 08-12, season 2)
+//
+// Season 1's bulletin lists reg1, exam1 (1 flagged) and exams (3 flagged,
+// its rows of both seasons); season 2's lists reg2 and exams (3 flagged).
+// Its warnings: season 1 an orphan in exam1 and one in exams, season 2 two
+// in exams.
+func TestFilesOfASeasonCountAsEverySeason(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	t.Setenv(secret.EnvVar, "files-test-secret-0123456789abcdef")
+	key, err := secret.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wh, err := warehouse.Open(ctx, filepath.Join(dir, "w.duckdb"), warehouse.Options{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { wh.Close() })
+	loader, err := load.NewLoader(wh, key, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	born := time.Date(2005, 6, 1, 0, 0, 0, 0, time.UTC)
+	id := func(county string, n int) string { return idnum.Make(county, born, 100+2*n+1) }
+	p := []string{id("410102", 1), id("410102", 2), id("410102", 3), id("410102", 4)}
+	q := []string{id("410103", 5), id("410103", 6), id("410103", 7), id("410103", 8)}
+	o := []string{id("410104", 9), id("410104", 10), id("410104", 11), id("410104", 12)}
+	regHead := []string{"身份证号", "区划代码", "登记日期", "是否应征报名", "文化程度", "学业状态", "年度", "季度"}
+	examHead := []string{"身份证号", "检查类型", "检查日期", "结论"}
+	var reg1, reg2 [][]string
+	for i := range p {
+		reg1 = append(reg1, []string{p[i], "410102001", "2025-01-05", "是", "高中", "非学生", "2025", "上半年"})
+		reg2 = append(reg2, []string{q[i], "410103001", "2025-07-05", "是", "高中", "非学生", "2025", "下半年"})
+	}
+	in := filepath.Join(dir, "in")
+	write := func(name string, head []string, rows [][]string) string {
+		t.Helper()
+		if err := os.MkdirAll(in, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(in, name)
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := csv.NewWriter(f).WriteAll(append([][]string{head}, rows...)); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	for _, f := range []string{
+		write("reg1.csv", regHead, reg1),
+		write("reg2.csv", regHead, reg2),
+		write("exam1.csv", examHead, [][]string{{p[1], "体检", "2025-02-10", "合格"}, {o[3], "体检", "2025-02-12", "合格"}}),
+	} {
+		if _, err := loader.LoadFile(ctx, f, load.Options{}); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+	}
+	conn, err := wh.DB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seasons := func(y, s int) [][2]int {
+		t.Helper()
+		got, err := listedSeasons(ctx, conn, y, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := seasons(2025, 2); !reflect.DeepEqual(got, [][2]int{{2025, 2}}) {
+		t.Errorf("every file of one season: season 2 computes %v, want its own", got)
+	}
+	spanning := write("exams.csv", examHead, [][]string{
+		{p[0], "体检", "2025-02-10", "合格"}, {q[0], "体检", "2025-08-10", "合格"},
+		{o[0], "体检", "2025-02-11", "合格"}, {o[1], "体检", "2025-08-11", "合格"}, {o[2], "体检", "2025-08-12", "合格"}})
+	res, err := loader.LoadFile(ctx, spanning, load.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Scope.Season != 0 {
+		t.Fatalf("exams.csv has scope %+v, want no season (the fixture needs a file of both)", res.Scope)
+	}
+	for _, s := range []int{1, 2} {
+		if got := seasons(2025, s); !reflect.DeepEqual(got, [][2]int{{2025, 1}, {2025, 2}}) {
+			t.Errorf("with a file of both seasons, season %d computes %v, want both", s, got)
+		}
+	}
+	conn.Close()
+
+	type listed struct {
+		file    string
+		flagged int64
+	}
+	for _, c := range []struct {
+		season int
+		files  []listed
+		issues []string
+	}{
+		{1, []listed{{"exam1.csv", 1}, {"exams.csv", 3}, {"reg1.csv", 0}}, []string{"exam1.csv orphan 1", "exams.csv orphan 1"}},
+		{2, []listed{{"exams.csv", 3}, {"reg2.csv", 0}}, []string{"exams.csv orphan 2"}},
+	} {
+		f, err := ReadFiles(ctx, wh, 2025, c.season)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := &Bulletin{Year: 2025, Season: c.season, Scope: Row{RegionCode: "41"}, files: f}
+		if err := b.readFiles(ctx, wh); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.readIssues(ctx, wh); err != nil {
+			t.Fatal(err)
+		}
+		var files []listed
+		for _, fq := range b.Files {
+			files = append(files, listed{fq.File, fq.Flagged})
+		}
+		sort.Slice(files, func(i, j int) bool { return files[i].file < files[j].file })
+		if !reflect.DeepEqual(files, c.files) {
+			t.Errorf("season %d lists %v, want %v", c.season, files, c.files)
+		}
+		var issues []string
+		for _, i := range b.Issues {
+			if i.Source == "flag" {
+				issues = append(issues, fmt.Sprintf("%s %s %d", i.File, i.Reason, i.Rows))
+			}
+		}
+		sort.Strings(issues)
+		if !reflect.DeepEqual(issues, c.issues) {
+			t.Errorf("season %d's warnings %v, want %v", c.season, issues, c.issues)
+		}
+	}
+}
