@@ -256,9 +256,9 @@ func (a *arrowBulk) close(ctx context.Context) error {
 func (a *arrowBulk) insert(ctx context.Context, reader array.RecordReader) error {
 	view := "enlist_bulk_" + a.table
 	return a.conn.Raw(func(dc any) (err error) {
-		conn, ok := dc.(driver.Conn)
-		if !ok {
-			return fmt.Errorf("connection is %T", dc)
+		conn, err := duckConn(dc)
+		if err != nil {
+			return err
 		}
 		ar, err := duckdb.NewArrowFromConn(conn)
 		if err != nil {

@@ -3,7 +3,6 @@ package warehouse
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strings"
@@ -69,11 +68,10 @@ func (c *Conn) TempAppender(table string) (*duckdb.Appender, error) {
 func (c *Conn) appender(catalog, schema, table string, columns ...string) (*duckdb.Appender, error) {
 	var app *duckdb.Appender
 	err := c.Raw(func(dc any) error {
-		conn, ok := dc.(driver.Conn)
-		if !ok {
-			return fmt.Errorf("connection is %T, not a DuckDB connection", dc)
+		conn, err := duckConn(dc)
+		if err != nil {
+			return err
 		}
-		var err error
 		if len(columns) > 0 {
 			app, err = duckdb.NewAppenderWithColumns(conn, catalog, schema, table, columns)
 		} else {

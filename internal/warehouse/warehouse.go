@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -119,8 +120,10 @@ func Open(ctx context.Context, path string, opt Options) (*Warehouse, error) {
 // connection keeps DuckDB's instance of the file alive after the database
 // was closed, and DuckDB 1.4's instance cache makes the next open of the
 // same file in this process wait for it: refused with "Unique file handle
-// conflict" (isDetaching), or, seen once in the service's tests, spinning
-// for ever inside the cache. Waiting here keeps a close a close.
+// conflict" (isDetaching), or spinning for ever inside the cache. Waiting
+// here keeps a close a close. Its connections settle before they close
+// (settlingConn): a query the driver dropped unrun kept the instance alive
+// after every connection had closed, which no wait ends.
 type closingConnector struct {
 	*duckdb.Connector
 	open func() int // the pool's open connections
@@ -132,6 +135,53 @@ type closingConnector struct {
 // runs to its end takes seconds. Past it the database is closed anyway, as
 // database/sql alone would.
 const lingerWait = time.Minute
+
+// Connect gives database/sql connections that settle before they close
+// (settlingConn).
+func (c *closingConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	dc, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn, ok := dc.(*duckdb.Conn)
+	if !ok {
+		return nil, errors.Join(fmt.Errorf("connection is %T, not a DuckDB connection", dc), dc.Close())
+	}
+	return settlingConn{conn}, nil
+}
+
+// settlingConn is a DuckDB connection that has DuckDB finish whatever
+// query it last began before it disconnects. A context cancelled after the
+// driver has begun a query (duckdb_pending_prepared) but before it runs it
+// makes the driver drop the pending query unrun (duckdb-go v2.5.6,
+// Stmt.executeBound); DuckDB then keeps that query's state, and through it
+// the database instance, after the connection and the database are closed,
+// and the next open of the same file in this process spins for ever inside
+// DuckDB's instance cache, holding the lock every open of the process
+// takes: the console's published copies, reopened as sandboxed and plain
+// readers take turns, hung that way. Any statement prepared on the
+// connection first clears the dropped query (TestCancelledQueryLetsTheFileGo).
+type settlingConn struct{ *duckdb.Conn }
+
+func (c settlingConn) Close() error {
+	if st, err := c.Conn.PrepareContext(context.Background(), "SELECT 1"); err == nil {
+		st.Close() //nolint:errcheck // preparing it was the point
+	}
+	return c.Conn.Close()
+}
+
+// duckConn is the driver's own connection behind a connection of the pool
+// (database/sql's Conn.Raw), which the driver's appender and Arrow
+// interface need.
+func duckConn(dc any) (*duckdb.Conn, error) {
+	switch c := dc.(type) {
+	case settlingConn:
+		return c.Conn, nil
+	case *duckdb.Conn:
+		return c, nil
+	}
+	return nil, fmt.Errorf("connection is %T, not a DuckDB connection", dc)
+}
 
 func (c *closingConnector) Close() error {
 	deadline := time.Now().Add(c.wait)
