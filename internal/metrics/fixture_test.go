@@ -969,6 +969,27 @@ var (
 	}
 )
 
+// generatedProvince loads a generated province of 3,000 registrations
+// (seed picks which), with 2 % of its rows refused or flagged.
+func generatedProvince(t *testing.T, seed int64) *warehouse.Warehouse {
+	t.Helper()
+	dir := t.TempDir()
+	tab, err := regions.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "extracts")
+	ctx := context.Background()
+	if _, err := synth.Generate(ctx, synth.Options{Province: "41", Year: 2025, Registrations: 3000, Seed: seed, Messy: 0.02, Out: out}, tab, nil); err != nil {
+		t.Fatal(err)
+	}
+	wh, loader := openWarehouse(t, dir)
+	if _, err := loader.LoadPaths(ctx, []string{out}, load.Options{}); err != nil {
+		t.Fatalf("load generated province: %v", err)
+	}
+	return wh
+}
+
 // TestMetricsRollUpOnGeneratedProvince checks on a generated, slightly messy
 // province, for both seasons and several as-of dates, that
 //   - every region's parent appears, and a parent's count is the sum of its
@@ -985,19 +1006,7 @@ var (
 //   - elapsed_share is within [0, 1] and pace_gap = quota_completion − elapsed_share.
 func TestMetricsRollUpOnGeneratedProvince(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	tab, err := regions.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "extracts")
-	if _, err := synth.Generate(ctx, synth.Options{Province: "41", Year: 2025, Registrations: 3000, Seed: 5, Messy: 0.02, Out: out}, tab, nil); err != nil {
-		t.Fatal(err)
-	}
-	wh, loader := openWarehouse(t, dir)
-	if _, err := loader.LoadPaths(ctx, []string{out}, load.Options{}); err != nil {
-		t.Fatalf("load generated province: %v", err)
-	}
+	wh := generatedProvince(t, 5)
 
 	ownQuota := map[string]bool{} // "season/region" with a quota row
 	rows, err := wh.DB().QueryContext(ctx, `SELECT DISTINCT season, region_code FROM quotas WHERE year = 2025 AND coalesce(track, 'male') = 'male'`)

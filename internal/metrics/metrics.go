@@ -150,24 +150,33 @@ func Read(ctx context.Context, wh *warehouse.Warehouse, q Query) (*tabular.Frame
 
 // readView reads the metrics view's rows of scope and depth levels below
 // it for one as-of date and season, ordered by code.
+//
+// It reads them in two statements, as the bulletin does: the people counted
+// once into a temporary table (model_parts.leaf_counts_at), then the
+// figures from that table (model_parts.metrics_of, which is what the view
+// and metrics_at are). As one statement at 10,000,000 registrations the
+// counting shared DuckDB's memory limit with everything after it and took
+// 13–14 s, against 5 s in two (EXPLAIN ANALYZE: the same operators, each
+// two to five times slower); at 1,000,000, 0.72 s against 0.65 s. The rows
+// are the view's to the digit (TestReadIsTheMetricsView).
 func readView(ctx context.Context, wh *warehouse.Warehouse, scope string, depth int, asOf time.Time, year, season int) (*tabular.Frame, error) {
 	var frame *tabular.Frame
+	day := asOf.Format(time.DateOnly)
 	err := wh.WithConn(ctx, func(c *warehouse.Conn) error {
-		// The view reads its as-of date, year and season from session
-		// variables; year and season keep it from computing other seasons.
-		for _, v := range []struct {
-			name string
-			val  any
-		}{{"as_of", asOf.Format(time.DateOnly)}, {"year", year}, {"season", season}} {
-			if _, err := c.ExecContext(ctx, `SET VARIABLE `+v.name+` = ?`, v.val); err != nil {
-				return fmt.Errorf("set %s: %w", v.name, err)
-			}
+		// Year and season keep it from counting other seasons.
+		if _, err := c.ExecContext(ctx, `
+			CREATE OR REPLACE TEMP TABLE metrics_people AS
+			SELECT * FROM model_parts.leaf_counts_at(?::DATE, ?::DATE - 7, ?, ?)`, day, day, year, season); err != nil {
+			return fmt.Errorf("read metrics: %w", err)
 		}
+		// The connection goes back to the pool: its table must not
+		// outlive this reading.
+		defer c.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.metrics_people`) //nolint:errcheck // replaced by the next reading on this connection anyway
 		rows, err := c.QueryContext(ctx, `
-			SELECT * FROM metrics
+			SELECT * FROM model_parts.metrics_of(?::DATE, ?, ?, metrics_people)
 			WHERE starts_with(region_code, ?) AND year = ? AND season = ?
 			  AND list_contains(?::INTEGER[], length(region_code))
-			ORDER BY region_code`, scope, year, season, allowedLengths(scope, depth))
+			ORDER BY region_code`, day, year, season, scope, year, season, allowedLengths(scope, depth))
 		if err != nil {
 			return fmt.Errorf("read metrics: %w", err)
 		}

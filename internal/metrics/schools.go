@@ -22,16 +22,33 @@ func ReadSchools(ctx context.Context, wh *warehouse.Warehouse, q Query) (*tabula
 	if err != nil {
 		return nil, err
 	}
-	rows, err := wh.DB().QueryContext(ctx, `
-		SELECT * FROM school_ranking_at(?, CAST(? AS DATE), ?, ?)
-		WHERE year = ? AND season = ?
-		ORDER BY approved_rank, school_code`,
-		q.Scope, q.AsOf.Format(time.DateOnly), q.Year, q.Season, q.Year, q.Season)
-	if err != nil {
-		return nil, fmt.Errorf("read school metrics of %s: %w", q.Scope, err)
-	}
-	defer rows.Close()
-	frame, err := tabular.FromRows(rows)
+	// school_ranking_at in two statements, as readView reads the metrics:
+	// the people counted into a temporary table, then the universities'
+	// figures and ranks from it (TestReadSchoolsIsTheRanking).
+	var frame *tabular.Frame
+	day := q.AsOf.Format(time.DateOnly)
+	err = wh.WithConn(ctx, func(c *warehouse.Conn) error {
+		if _, err := c.ExecContext(ctx, `
+			CREATE OR REPLACE TEMP TABLE school_people AS
+			SELECT * FROM model_parts.leaf_counts_at(?::DATE, NULL, ?, ?)`, day, q.Year, q.Season); err != nil {
+			return err
+		}
+		// The connection goes back to the pool: its table must not
+		// outlive this reading.
+		defer c.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.school_people`) //nolint:errcheck // replaced by the next reading on this connection anyway
+		rows, err := c.QueryContext(ctx, `
+			WITH school_rows AS (SELECT * FROM model_parts.school_metrics_of(?::DATE, ?, ?, school_people))
+			SELECT * FROM model_parts.school_ranking_of(?, school_rows)
+			WHERE year = ? AND season = ?
+			ORDER BY approved_rank, school_code`,
+			day, q.Year, q.Season, q.Scope, q.Year, q.Season)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		frame, err = tabular.FromRows(rows)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("read school metrics of %s: %w", q.Scope, err)
 	}

@@ -305,7 +305,7 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 	if !b.audit {
 		steps = append(steps, step{"exam failures by reason", b.readExamReasons}, step{"returns by reason", b.readReturnReasons},
 			step{"approvals week by week", b.readWeeks},
-			step{"the universities", func(ctx context.Context, wh *warehouse.Warehouse) error { return b.readSchools(ctx, wh, people) }})
+			step{"the universities", func(ctx context.Context, _ *warehouse.Warehouse) error { return b.readSchools(ctx, people) }})
 	}
 	for _, s := range steps {
 		if s.what != "" {

@@ -8,18 +8,20 @@ import (
 	"strings"
 	"time"
 
+	"enlist/internal/metrics"
 	"enlist/internal/warehouse"
 )
 
 // Day is what the bulletins of every region share for one as-of date and
 // season: the rows of the report models that take the date — the figures
-// (metrics_at), the examination failure reasons, the return reasons and
-// the approvals by week — of every region, read once from a copy of the
-// warehouse. Those models compute every region whatever the bulletin
-// keeps, so a bulletin read alone pays for the whole province; a service
-// that serves the bulletins of many regions for the same week (the web
-// console: each county office opening its own) reads one Day and gives it
-// to each (Options.Day).
+// (metrics_at), the examination failure reasons, the return reasons, the
+// approvals by week and the universities — of every region, read once from
+// a copy of the warehouse, the people once for the figures and the
+// universities (as Gather reads them). Those models compute every region
+// whatever the bulletin keeps, so a bulletin read alone pays for the whole
+// province; a service that serves the bulletins of many regions for the
+// same week (the web console: each county office opening its own) reads
+// one Day and gives it to each (Options.Day).
 //
 // A bulletin read with a Day keeps the rows its own queries would keep,
 // with the same filters applied in Go, in the same order: the same
@@ -31,6 +33,9 @@ type Day struct {
 	exams        []dayExamReason
 	returns      []dayReturnReason
 	weeks        map[string][]Week
+	// schools are the universities of each province and city some sit in
+	// (readSchools); any other scope has none to rank.
+	schools map[string]*Schools
 	// The files and their problems, kept here so that a Day serves a
 	// whole bulletin.
 	*Files
@@ -91,23 +96,14 @@ func ReadDayWith(ctx context.Context, wh *warehouse.Warehouse, asOf time.Time, y
 	if q != nil && (q.Year != year || q.Season != season) {
 		return nil, fmt.Errorf("read the Day of %d season %d with the files of %d season %d", year, season, q.Year, q.Season)
 	}
-	d := &Day{AsOf: asOf, Year: year, Season: season, weeks: map[string][]Week{}, Files: q}
+	d := &Day{AsOf: asOf, Year: year, Season: season, weeks: map[string][]Week{}, schools: map[string]*Schools{}, Files: q}
 	day := asOf.Format(time.DateOnly)
-	rows, err := wh.DB().QueryContext(ctx, `
-		SELECT * FROM metrics_at(?::DATE, ?, ?)
-		WHERE year = ? AND season = ?
-		ORDER BY region_code`, day, year, season, year, season)
-	if err != nil {
-		return nil, fmt.Errorf("read the figures of %s: %w", day, err)
-	}
-	d.figures, err = scanRows(rows)
-	rows.Close()
-	if err != nil {
-		return nil, fmt.Errorf("read the figures of %s: %w", day, err)
+	if err := d.readPeople(ctx, wh); err != nil {
+		return nil, err
 	}
 	// Each query orders as the bulletin's own does, so that a region's rows
 	// come out of the filter in the order its query would give them.
-	rows, err = wh.DB().QueryContext(ctx, `
+	rows, err := wh.DB().QueryContext(ctx, `
 		SELECT region_code, exam_type, coalesce(reason, ''), people
 		FROM exam_fail_reasons_at(?::DATE, ?, ?)
 		WHERE region_code IS NOT NULL AND year = ? AND season = ?
@@ -172,6 +168,68 @@ func ReadDayWith(ctx context.Context, wh *warehouse.Warehouse, asOf time.Time, y
 		}
 	}
 	return d, nil
+}
+
+// readPeople reads the figures of every region and the universities of
+// every province and city from one reading of the people (readPeople):
+// the figures are metrics_at's (metrics_of over the same counts), and each
+// bulletin of a province or a city would otherwise read every person of
+// the province again for its universities (3 s at 10,000,000
+// registrations).
+func (d *Day) readPeople(ctx context.Context, wh *warehouse.Warehouse) error {
+	day := d.AsOf.Format(time.DateOnly)
+	people, err := readPeople(ctx, wh, metrics.Query{AsOf: d.AsOf, Year: d.Year, Season: d.Season})
+	if err != nil {
+		return err
+	}
+	defer dropPeople(ctx, people)
+	rows, err := people.QueryContext(ctx, `
+		SELECT * FROM model_parts.metrics_of(?::DATE, ?, ?, bulletin_people)
+		WHERE year = ? AND season = ?
+		ORDER BY region_code`, day, d.Year, d.Season, d.Year, d.Season)
+	if err != nil {
+		return fmt.Errorf("read the figures of %s: %w", day, err)
+	}
+	d.figures, err = scanRows(rows)
+	rows.Close()
+	if err != nil {
+		return fmt.Errorf("read the figures of %s: %w", day, err)
+	}
+	drop, err := readSchoolRows(ctx, people, d.AsOf, d.Year, d.Season)
+	if err != nil {
+		return fmt.Errorf("read the universities of %s: %w", day, err)
+	}
+	defer drop()
+	// The provinces and cities a university sits in: any other scope ranks
+	// none (school_ranking_of keeps those located within the scope).
+	rows, err = people.QueryContext(ctx, `
+		SELECT DISTINCT scope FROM (
+			SELECT left(located_code, 2) AS scope FROM bulletin_school_rows
+			UNION ALL SELECT left(located_code, 4) FROM bulletin_school_rows)
+		WHERE scope IS NOT NULL ORDER BY scope`)
+	if err != nil {
+		return fmt.Errorf("read the universities of %s: %w", day, err)
+	}
+	var scopes []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return err
+		}
+		scopes = append(scopes, s)
+	}
+	if err := closeRows(rows); err != nil {
+		return fmt.Errorf("read the universities of %s: %w", day, err)
+	}
+	var ranked []string
+	for _, s := range scopes {
+		if ranksSchools(s) {
+			ranked = append(ranked, s)
+		}
+	}
+	d.schools, err = rankSchoolsOf(ctx, people, ranked)
+	return err
 }
 
 // ReadFiles reads the files of the copy wh and their problems, for the

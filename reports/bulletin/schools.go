@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strings"
 	"time"
 
 	"enlist/internal/regions"
-	"enlist/internal/warehouse"
 )
 
 // SchoolRow is one university's row of school_ranking_at
@@ -111,73 +111,130 @@ func (s *Schools) HasStudentCounts() bool {
 // city's bulletin ranks), and when nobody registered through any of the
 // region's universities this season: an office whose registrations carry
 // no 院校 gets no table of zeros. people is readPeople's connection, whose
-// counts of the people it sums (nil: it reads them itself).
-func (b *Bulletin) readSchools(ctx context.Context, wh *warehouse.Warehouse, people *sql.Conn) error {
-	if lv := regions.LevelOf(b.Scope.Code()); lv != regions.Province && lv != regions.City {
+// counts of the people it sums; a bulletin of a Day (people nil) takes the
+// Day's.
+func (b *Bulletin) readSchools(ctx context.Context, people *sql.Conn) error {
+	if !ranksSchools(b.Scope.Code()) {
 		return nil
 	}
-	// The universities' figures are read once into a temporary table of
-	// this connection, and ranked and totalled from it: each reading costs
-	// a pass over every person of the province (1.3 s at 1,000,000
-	// registrations) unless readPeople's counts are there to sum.
-	conn := people
-	figures := `SELECT * FROM model_parts.school_metrics_of(CAST(? AS DATE), ?, ?, bulletin_people)`
-	if conn == nil {
-		var err error
-		if conn, err = wh.DB().Conn(ctx); err != nil {
-			return fmt.Errorf("read the universities of %s: %w", b.Scope.Code(), err)
-		}
-		defer conn.Close()
-		figures = `SELECT * FROM school_metrics_at(CAST(? AS DATE), ?, ?)`
+	if b.day != nil {
+		b.Schools = b.day.schools[b.Scope.Code()]
+		return nil
 	}
+	drop, err := readSchoolRows(ctx, people, b.AsOf, b.Year, b.Season)
+	if err != nil {
+		return fmt.Errorf("read the universities of %s: %w", b.Scope.Code(), err)
+	}
+	defer drop()
+	b.Schools, err = rankSchools(ctx, people, b.Scope.Code())
+	return err
+}
+
+// ranksSchools: a province's and a city's bulletins rank their
+// universities; a county's and a town's are the city's to rank.
+func ranksSchools(scope string) bool {
+	lv := regions.LevelOf(scope)
+	return lv == regions.Province || lv == regions.City
+}
+
+// readSchoolRows reads the universities' figures of a season as of a date
+// from readPeople's counts on conn (bulletin_people) into the temporary
+// table bulletin_school_rows, for rankSchools to rank and total; drop
+// removes it, as the connection goes back to the pool and its table must
+// not outlive the reading. Summing the counts already read spares a
+// second pass over every person of the province.
+func readSchoolRows(ctx context.Context, conn *sql.Conn, asOf time.Time, year, season int) (drop func(), err error) {
 	if _, err := conn.ExecContext(ctx, `
-		CREATE OR REPLACE TEMP TABLE bulletin_school_rows AS `+figures+`
-		WHERE year = ? AND season = ?`, b.AsOf.Format(time.DateOnly), b.Year, b.Season, b.Year, b.Season); err != nil {
-		return fmt.Errorf("read the universities of %s: %w", b.Scope.Code(), err)
+		CREATE OR REPLACE TEMP TABLE bulletin_school_rows AS
+		SELECT * FROM model_parts.school_metrics_of(CAST(? AS DATE), ?, ?, bulletin_people)
+		WHERE year = ? AND season = ?`, asOf.Format(time.DateOnly), year, season, year, season); err != nil {
+		return nil, err
 	}
-	// The connection goes back to the pool: its table must not outlive
-	// this bulletin.
-	defer conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.bulletin_school_rows`) //nolint:errcheck // replaced by the next bulletin on this connection anyway
-	rows, err := conn.QueryContext(ctx, `
-		SELECT * FROM model_parts.school_ranking_of(?, bulletin_school_rows)
-		ORDER BY approved_rank, school_code`, b.Scope.Code())
+	return func() {
+		conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.bulletin_school_rows`) //nolint:errcheck // replaced by the next reading on this connection anyway
+	}, nil
+}
+
+// rankSchools ranks and totals the universities sitting in scope from
+// readSchoolRows' table. It returns nil when nobody registered through
+// any of them this season and none has a quota: an office whose
+// registrations carry no 院校 gets no table of zeros.
+func rankSchools(ctx context.Context, conn *sql.Conn, scope string) (*Schools, error) {
+	all, err := rankSchoolsOf(ctx, conn, []string{scope})
+	return all[scope], err
+}
+
+// rankSchoolsOf is rankSchools for each of scopes, in two statements
+// whatever their number (a Day ranks the universities of every province
+// and city where one sits; a statement each cost more in planning than
+// in reading). Scopes with none to show are left out.
+func rankSchoolsOf(ctx context.Context, conn *sql.Conn, scopes []string) (map[string]*Schools, error) {
+	out := map[string]*Schools{}
+	if len(scopes) == 0 {
+		return out, nil
+	}
+	// Each scope's ranking, tagged with the scope, one after another.
+	var parts []string
+	var args []any
+	for _, sc := range scopes {
+		parts = append(parts, `SELECT ? AS ranked_scope, * FROM model_parts.school_ranking_of(?, bulletin_school_rows)`)
+		args = append(args, sc, sc)
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT * FROM (`+strings.Join(parts, ` UNION ALL `)+`)
+		ORDER BY ranked_scope, approved_rank, school_code`, args...)
 	if err != nil {
-		return fmt.Errorf("read the universities of %s: %w", b.Scope.Code(), err)
+		return nil, fmt.Errorf("read the universities of %s: %w", strings.Join(scopes, ", "), err)
 	}
-	list, err := scanInto[SchoolRow](rows, "school_ranking_at")
+	lists, err := scanKeyed[SchoolRow](rows, "school_ranking_at", "ranked_scope")
 	if err != nil {
-		return fmt.Errorf("read the universities of %s: %w", b.Scope.Code(), err)
+		return nil, fmt.Errorf("read the universities of %s: %w", strings.Join(scopes, ", "), err)
 	}
-	active := false
-	for _, r := range list {
-		if r.Registered.Int() > 0 || r.Quota.Valid {
-			active = true
+	var active []string
+	for _, sc := range scopes {
+		for _, r := range lists[sc] {
+			if r.Registered.Int() > 0 || r.Quota.Valid {
+				active = append(active, sc)
+				break
+			}
 		}
 	}
-	if !active {
-		return nil
+	if len(active) == 0 {
+		return out, nil
 	}
 	rows, err = conn.QueryContext(ctx, `
 		SELECT * FROM model_parts.school_totals_of(bulletin_school_rows)
-		WHERE region_code = ?`, b.Scope.Code())
+		WHERE list_contains(?::VARCHAR[], region_code)`, "["+strings.Join(active, ",")+"]")
 	if err != nil {
-		return fmt.Errorf("read the universities' total of %s: %w", b.Scope.Code(), err)
+		return nil, fmt.Errorf("read the universities' totals of %s: %w", strings.Join(active, ", "), err)
 	}
 	totals, err := scanInto[SchoolTotal](rows, "school_totals_at")
 	if err != nil {
-		return fmt.Errorf("read the universities' total of %s: %w", b.Scope.Code(), err)
+		return nil, fmt.Errorf("read the universities' totals of %s: %w", strings.Join(active, ", "), err)
 	}
-	if len(totals) != 1 {
-		return fmt.Errorf("read the universities' total of %s: %d rows, want 1", b.Scope.Code(), len(totals))
+	byScope := map[string][]SchoolTotal{}
+	for _, t := range totals {
+		byScope[t.RegionCode] = append(byScope[t.RegionCode], t)
 	}
-	b.Schools = &Schools{Rows: list, Total: totals[0]}
-	return nil
+	for _, sc := range active {
+		if len(byScope[sc]) != 1 {
+			return nil, fmt.Errorf("read the universities' total of %s: %d rows, want 1", sc, len(byScope[sc]))
+		}
+		out[sc] = &Schools{Rows: lists[sc], Total: byScope[sc][0]}
+	}
+	return out, nil
 }
 
 // scanInto reads rows into structs of type T by column name (the db tags),
 // as scanRows reads Row: a column without a field, or a field without a
 // column, is an error naming it and the model.
 func scanInto[T any](rows *sql.Rows, model string) ([]T, error) {
+	byKey, err := scanKeyed[T](rows, model, "")
+	return byKey[""], err
+}
+
+// scanKeyed is scanInto for rows that carry one more column, key (none
+// when ""), whose value groups them, each group in the rows' order.
+func scanKeyed[T any](rows *sql.Rows, model, key string) (map[string][]T, error) {
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
@@ -191,6 +248,10 @@ func scanInto[T any](rows *sql.Rows, model string) ([]T, error) {
 	index := make([]int, len(cols))
 	seen := map[string]bool{}
 	for i, c := range cols {
+		if key != "" && c == key {
+			index[i] = -1
+			continue
+		}
 		f, ok := fields[c]
 		if !ok {
 			return nil, fmt.Errorf("%s has a column %s that bulletin.%s lacks", model, c, typ.Name())
@@ -202,18 +263,23 @@ func scanInto[T any](rows *sql.Rows, model string) ([]T, error) {
 			return nil, fmt.Errorf("bulletin.%s has a field for column %s that %s lacks", typ.Name(), c, model)
 		}
 	}
-	var out []T
+	out := map[string][]T{}
 	dest := make([]any, len(cols))
 	for rows.Next() {
 		var r T
+		var k string
 		v := reflect.ValueOf(&r).Elem()
 		for i, f := range index {
-			dest[i] = v.Field(f).Addr().Interface()
+			if f < 0 {
+				dest[i] = &k
+			} else {
+				dest[i] = v.Field(f).Addr().Interface()
+			}
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
-		out = append(out, r)
+		out[k] = append(out[k], r)
 	}
 	return out, rows.Err()
 }
