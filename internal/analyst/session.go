@@ -185,7 +185,7 @@ func (s *Session) copyNotice(refs map[string]bool) string {
 	if s.copyName != "" {
 		region += " " + s.copyName
 	}
-	return fmt.Sprintf("note: this copy holds the rows of %s only, so %s count a university's students who registered in %s; "+
+	return fmt.Sprintf("note: this copy holds the rows of %s only: in %s a university counts only its students who registered in %s; "+
 		"the bulletin counts its students wherever they registered, and its figures for the same university can be higher.",
 		region, strings.Join(named, ", "), region)
 }

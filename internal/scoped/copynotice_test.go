@@ -29,7 +29,7 @@ func TestCopyTellsWhereUniversitiesDiffer(t *testing.T) {
 	if !(c < w) {
 		t.Fatalf("6401's universities: %v registered in the city's copy, %v in the whole warehouse; the fixture should have students registered elsewhere", c, w)
 	}
-	want := "note: this copy holds the rows of 6401 银川市 only, so school_metrics_at count a university's students who registered in 6401 银川市; " +
+	want := "note: this copy holds the rows of 6401 银川市 only: in school_metrics_at a university counts only its students who registered in 6401 银川市; " +
 		"the bulletin counts its students wherever they registered, and its figures for the same university can be higher."
 	if city.Notice != want {
 		t.Errorf("the city's notice:\n%s\nwant\n%s", city.Notice, want)
@@ -53,7 +53,7 @@ func TestCopyTellsWhereUniversitiesDiffer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(res.Notice, "so school_metrics, school_ranking_at count") {
+	if !strings.Contains(res.Notice, "only: in school_metrics, school_ranking_at a university counts") {
 		t.Errorf("a view and a macro named: %q", res.Notice)
 	}
 }

@@ -158,9 +158,10 @@ func (c *closingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 // the database instance, after the connection and the database are closed,
 // and the next open of the same file in this process spins for ever inside
 // DuckDB's instance cache, holding the lock every open of the process
-// takes: the console's published copies, reopened as sandboxed and plain
-// readers take turns, hung that way. Any statement prepared on the
-// connection first clears the dropped query (TestCancelledQueryLetsTheFileGo).
+// takes. The console's tests hung that way, and a published copy reopened
+// as its sandboxed and plain readers take turns would too. Any statement
+// prepared on the connection first clears the dropped query
+// (TestCancelledQueryLetsTheFileGo).
 type settlingConn struct{ *duckdb.Conn }
 
 func (c settlingConn) Close() error {
