@@ -151,27 +151,20 @@ func Read(ctx context.Context, wh *warehouse.Warehouse, q Query) (*tabular.Frame
 // readView reads the metrics view's rows of scope and depth levels below
 // it for one as-of date and season, ordered by code.
 //
-// It reads them in two statements, as the bulletin does: the people counted
-// once into a temporary table (model_parts.leaf_counts_at), then the
-// figures from that table (model_parts.metrics_of, which is what the view
-// and metrics_at are). As one statement at 10,000,000 registrations the
-// counting shared DuckDB's memory limit with everything after it and took
-// 13–14 s, against 5 s in two (EXPLAIN ANALYZE: the same operators, each
-// two to five times slower); at 1,000,000, 0.72 s against 0.65 s. The rows
-// are the view's to the digit (TestReadIsTheMetricsView).
+// It reads them in two statements, as the bulletin does: the people
+// counted (CountPeople), then the figures from them (model_parts.metrics_of,
+// which is what the view and metrics_at are). The rows are the view's to
+// the digit (TestReadIsTheMetricsView).
 func readView(ctx context.Context, wh *warehouse.Warehouse, scope string, depth int, asOf time.Time, year, season int) (*tabular.Frame, error) {
 	var frame *tabular.Frame
 	day := asOf.Format(time.DateOnly)
 	err := wh.WithConn(ctx, func(c *warehouse.Conn) error {
 		// Year and season keep it from counting other seasons.
-		if _, err := c.ExecContext(ctx, `
-			CREATE OR REPLACE TEMP TABLE metrics_people AS
-			SELECT * FROM model_parts.leaf_counts_at(?::DATE, ?::DATE - 7, ?, ?)`, day, day, year, season); err != nil {
+		drop, err := CountPeople(ctx, c.Conn, "metrics_people", asOf, asOf.AddDate(0, 0, -7), year, season)
+		if err != nil {
 			return fmt.Errorf("read metrics: %w", err)
 		}
-		// The connection goes back to the pool: its table must not
-		// outlive this reading.
-		defer c.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.metrics_people`) //nolint:errcheck // replaced by the next reading on this connection anyway
+		defer drop()
 		rows, err := c.QueryContext(ctx, `
 			SELECT * FROM model_parts.metrics_of(?::DATE, ?, ?, metrics_people)
 			WHERE starts_with(region_code, ?) AND year = ? AND season = ?

@@ -23,19 +23,16 @@ func ReadSchools(ctx context.Context, wh *warehouse.Warehouse, q Query) (*tabula
 		return nil, err
 	}
 	// school_ranking_at in two statements, as readView reads the metrics:
-	// the people counted into a temporary table, then the universities'
-	// figures and ranks from it (TestReadSchoolsIsTheRanking).
+	// the people counted (CountPeople), then the universities' figures and
+	// ranks from them (TestReadSchoolsIsTheRanking).
 	var frame *tabular.Frame
 	day := q.AsOf.Format(time.DateOnly)
 	err = wh.WithConn(ctx, func(c *warehouse.Conn) error {
-		if _, err := c.ExecContext(ctx, `
-			CREATE OR REPLACE TEMP TABLE school_people AS
-			SELECT * FROM model_parts.leaf_counts_at(?::DATE, NULL, ?, ?)`, day, q.Year, q.Season); err != nil {
+		drop, err := CountPeople(ctx, c.Conn, "school_people", q.AsOf, time.Time{}, q.Year, q.Season)
+		if err != nil {
 			return err
 		}
-		// The connection goes back to the pool: its table must not
-		// outlive this reading.
-		defer c.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.school_people`) //nolint:errcheck // replaced by the next reading on this connection anyway
+		defer drop()
 		rows, err := c.QueryContext(ctx, `
 			WITH school_rows AS (SELECT * FROM model_parts.school_metrics_of(?::DATE, ?, ?, school_people))
 			SELECT * FROM model_parts.school_ranking_of(?, school_rows)

@@ -267,10 +267,11 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 		}
 	} else {
 		t.step("counting the people of %s as of %s and a week earlier", q.Scope, q.AsOf.Format(time.DateOnly))
-		if people, err = readPeople(ctx, wh, q); err != nil {
+		var release func()
+		if people, release, err = readPeople(ctx, wh, q); err != nil {
 			return nil, err
 		}
-		defer dropPeople(ctx, people)
+		defer release()
 		t.step("the figures, ranks and verdicts")
 		if rows, err = readRows(ctx, people, q); err != nil {
 			return nil, err
@@ -324,31 +325,25 @@ func Gather(ctx context.Context, wh *warehouse.Warehouse, opt Options) (*Bulleti
 }
 
 // readPeople counts the people of q's season as of q's date and a week
-// earlier by region and school (model_parts.leaf_counts_at,
-// sql/models/200_counts_at.sql) into the temporary table bulletin_people
-// of a connection it returns, for readRows and readSchools: the pass over
-// every person of the province is the bulletin's largest cost, and both
-// read the same one. The caller gives the connection to dropPeople.
-func readPeople(ctx context.Context, wh *warehouse.Warehouse, q metrics.Query) (*sql.Conn, error) {
-	conn, err := wh.DB().Conn(ctx)
+// earlier by region and school (metrics.CountPeople) into the temporary
+// table bulletin_people of a connection it returns, for readRows and
+// readSchools: the pass over every person of the province is the
+// bulletin's largest cost, and both read the same one. release drops the
+// table and gives the connection back.
+func readPeople(ctx context.Context, wh *warehouse.Warehouse, q metrics.Query) (conn *sql.Conn, release func(), err error) {
+	conn, err = wh.DB().Conn(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("read the people of %s: %w", q.Scope, err)
+		return nil, nil, fmt.Errorf("read the people of %s: %w", q.Scope, err)
 	}
-	day := q.AsOf.Format(time.DateOnly)
-	if _, err := conn.ExecContext(ctx, `
-		CREATE OR REPLACE TEMP TABLE bulletin_people AS
-		SELECT * FROM model_parts.leaf_counts_at(?::DATE, ?::DATE - 7, ?, ?)`, day, day, q.Year, q.Season); err != nil {
-		dropPeople(ctx, conn)
-		return nil, fmt.Errorf("read the people of %s: %w", q.Scope, err)
+	drop, err := metrics.CountPeople(ctx, conn, "bulletin_people", q.AsOf, q.AsOf.AddDate(0, 0, -7), q.Year, q.Season)
+	if err != nil {
+		conn.Close() //nolint:errcheck // nothing was written
+		return nil, nil, fmt.Errorf("read the people of %s: %w", q.Scope, err)
 	}
-	return conn, nil
-}
-
-// dropPeople drops readPeople's table and gives its connection back to
-// the pool, where the table must not outlive the bulletin.
-func dropPeople(ctx context.Context, conn *sql.Conn) {
-	conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.bulletin_people`) //nolint:errcheck // replaced by the next bulletin on this connection anyway
-	conn.Close()                                                                              //nolint:errcheck // nothing was written
+	return conn, func() {
+		drop()
+		conn.Close() //nolint:errcheck // nothing was written
+	}, nil
 }
 
 // readRows reads the scope's and its children's rows of the metrics view

@@ -178,11 +178,11 @@ func ReadDayWith(ctx context.Context, wh *warehouse.Warehouse, asOf time.Time, y
 // registrations).
 func (d *Day) readPeople(ctx context.Context, wh *warehouse.Warehouse) error {
 	day := d.AsOf.Format(time.DateOnly)
-	people, err := readPeople(ctx, wh, metrics.Query{AsOf: d.AsOf, Year: d.Year, Season: d.Season})
+	people, release, err := readPeople(ctx, wh, metrics.Query{AsOf: d.AsOf, Year: d.Year, Season: d.Season})
 	if err != nil {
 		return err
 	}
-	defer dropPeople(ctx, people)
+	defer release()
 	rows, err := people.QueryContext(ctx, `
 		SELECT * FROM model_parts.metrics_of(?::DATE, ?, ?, bulletin_people)
 		WHERE year = ? AND season = ?

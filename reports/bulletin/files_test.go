@@ -2,9 +2,7 @@ package bulletin
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -12,9 +10,8 @@ import (
 	"time"
 
 	"enlist/internal/idnum"
-	"enlist/internal/secret"
-	"enlist/internal/warehouse"
 	"enlist/pipelines/load"
+	"enlist/reports/internal/fixture"
 )
 
 // TestFilesOfASeasonCountAsEverySeason: a season's bulletin computes the
@@ -35,20 +32,7 @@ import (
 func TestFilesOfASeasonCountAsEverySeason(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	t.Setenv(secret.EnvVar, "files-test-secret-0123456789abcdef")
-	key, err := secret.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	wh, err := warehouse.Open(ctx, filepath.Join(dir, "w.duckdb"), warehouse.Options{Threads: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { wh.Close() })
-	loader, err := load.NewLoader(wh, key, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	wh, loader := fixture.Open(t, dir, nil)
 	born := time.Date(2005, 6, 1, 0, 0, 0, 0, time.UTC)
 	id := func(county string, n int) string { return idnum.Make(county, born, 100+2*n+1) }
 	p := []string{id("410102", 1), id("410102", 2), id("410102", 3), id("410102", 4)}
@@ -64,21 +48,8 @@ func TestFilesOfASeasonCountAsEverySeason(t *testing.T) {
 	in := filepath.Join(dir, "in")
 	write := func(name string, head []string, rows [][]string) string {
 		t.Helper()
-		if err := os.MkdirAll(in, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(in, name)
-		f, err := os.Create(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := csv.NewWriter(f).WriteAll(append([][]string{head}, rows...)); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.Close(); err != nil {
-			t.Fatal(err)
-		}
-		return path
+		fixture.WriteCSV(t, in, name, head, rows)
+		return filepath.Join(in, name)
 	}
 	for _, f := range []string{
 		write("reg1.csv", regHead, reg1),
