@@ -229,11 +229,13 @@ type output struct {
 	mu      sync.Mutex
 	buf     bytes.Buffer
 	changed chan struct{}
+	done    chan struct{} // closed once the reader has ended
 }
 
 func collect(r io.Reader) *output {
-	o := &output{changed: make(chan struct{}, 1)}
+	o := &output{changed: make(chan struct{}, 1), done: make(chan struct{})}
 	go func() {
+		defer close(o.done)
 		b := make([]byte, 4096)
 		for {
 			n, err := r.Read(b)
@@ -256,6 +258,18 @@ func (o *output) String() string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.buf.String()
+}
+
+// all is everything read once the reader has ended (a terminal's output
+// arrives after its program has exited), failing after limit.
+func (o *output) all(t *testing.T, limit time.Duration) string {
+	t.Helper()
+	select {
+	case <-o.done:
+	case <-time.After(limit):
+		t.Fatalf("the output did not end within %v; have %q", limit, o.String())
+	}
+	return o.String()
 }
 
 // waitFor returns once s has appeared after offset from, failing after limit.

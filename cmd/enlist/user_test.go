@@ -191,7 +191,7 @@ func TestUserAddPromptsWithoutEcho(t *testing.T) {
 		out.waitFor(t, "the same again: ", at, 30*time.Second)
 		tty.Write([]byte(second + "\r"))
 		cmd.Wait()
-		return out.String()
+		return out.all(t, 10*time.Second)
 	}
 	if screen := run("zhao", "typed-at-the-prompt", "typed-at-the-prompt"); strings.Contains(screen, "typed-at-the-prompt") || !strings.Contains(screen, "added zhao: analyst of 410103 二七区") {
 		t.Fatalf("screen:\n%s", screen)
