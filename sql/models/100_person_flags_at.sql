@@ -61,7 +61,12 @@ minority_spellings AS (
 ),
 people AS (
     SELECT
-        l.person, l.year, l.season, l.applied, l.prev_applied,
+        -- The person, year and season come from the latest row itself (the
+        -- same as latest's: its key is theirs), so the join keeps only the
+        -- keys and flags of latest in its hash table, not the 16-byte
+        -- person and the season beside them: 110 MB less at 10,000,000
+        -- registrations, where the reading is at the 1 GB default's edge.
+        c.person, c.year, c.season, l.applied, l.prev_applied,
         c.region_code, c.education, c.student_status, c.major_category, c.gender, cm.minority,
         CASE WHEN c.student_status IN ('in_school', 'fresh_graduate') THEN c.school END AS student_school,
         -- The week before, the latest registration is nearly always the
