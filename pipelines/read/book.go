@@ -52,7 +52,7 @@ const (
 // ConvertTimeout bounds one LibreOffice conversion. A workbook of a
 // hundred thousand rows converts in well under a minute on a small server;
 // a hung soffice is killed after this.
-var ConvertTimeout = 3 * time.Minute
+const ConvertTimeout = 3 * time.Minute
 
 // OpenBook opens a delivered file: it tells its format from its content,
 // converts a legacy workbook through LibreOffice, and lists the sheets.
@@ -148,7 +148,7 @@ func (b *Book) listSheets() error {
 	if head, err := readHead(b.file, 8); err == nil && bytes.HasPrefix(head, oleMagic) {
 		return nil
 	}
-	wb, err := openWorkbook(b.file)
+	wb, err := openWorkbook(b.file, defaultUnpackLimits())
 	if err != nil {
 		return &Error{Path: b.path, Err: err}
 	}

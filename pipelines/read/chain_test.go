@@ -16,7 +16,7 @@ func TestMalformedKeepsItsCause(t *testing.T) {
 	if err := os.WriteFile(path, []byte("姓名,身份证号\n这不是工作簿\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := openWorkbook(path)
+	_, err := openWorkbook(path, defaultUnpackLimits())
 	if !errors.Is(err, ErrMalformed) || !errors.Is(err, zip.ErrFormat) {
 		t.Fatalf("a CSV named .xlsx: %v (malformed %v, zip format %v)", err, errors.Is(err, ErrMalformed), errors.Is(err, zip.ErrFormat))
 	}

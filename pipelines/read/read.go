@@ -30,6 +30,10 @@ type Options struct {
 	// Sheet of an XLSX workbook to read; "" takes the first sheet that
 	// holds any data (visible sheets before hidden ones). Ignored for CSV.
 	Sheet string
+
+	// unpack lowers the bounds on unpacking an XLSX (the tests' small
+	// fixtures); nil is defaultUnpackLimits.
+	unpack *unpackLimits
 }
 
 // Row is one non-blank row of the file.
@@ -99,15 +103,31 @@ const (
 	maxRecordBytes = 16 << 20
 )
 
-// Bounds on XLSX unpacking. Variables so that tests can lower them.
-var (
-	// maxUnzipped is the total unpacked size of a workbook's parts. A full
+// unpackLimits bound the unpacking of one workbook. They are the
+// workbook's own, not package variables, so that a test can lower them for
+// its fixture without touching any other reading.
+type unpackLimits struct {
+	// unzipped is the total unpacked size of a workbook's parts. A full
 	// Excel sheet of a million 13-column rows unpacks to about 600 MB.
-	maxUnzipped int64 = 1 << 30
-	// maxPartInMemory is the size above which a sheet being read is
-	// unpacked to a temporary file instead of memory: a sheet of about
-	// 25,000 rows.
-	maxPartInMemory int64 = 16 << 20
+	unzipped int64
+	// partInMemory is the size above which a sheet being read is unpacked
+	// to a temporary file instead of memory: a sheet of about 25,000 rows.
+	partInMemory int64
+}
+
+func defaultUnpackLimits() unpackLimits {
+	return unpackLimits{unzipped: 1 << 30, partInMemory: 16 << 20}
+}
+
+func (o Options) unpackLimits() unpackLimits {
+	if o.unpack != nil {
+		return *o.unpack
+	}
+	return defaultUnpackLimits()
+}
+
+// Other bounds on XLSX unpacking.
+const (
 	// maxMerges bounds the merged ranges of one sheet.
 	maxMerges = 1_000_000
 	// maxPartRatio bounds how far one large part may unpack per byte
@@ -116,15 +136,15 @@ var (
 	// shared-string table holds each text once, so it compresses less; a
 	// zip bomb unpacks several hundred to a thousand times. Parts under
 	// ratioFloor are small enough not to matter.
-	maxPartRatio uint64 = 100
-	ratioFloor   uint64 = 32 << 20
+	maxPartRatio = 100
+	ratioFloor   = 32 << 20
 	// maxSharedStrings bounds the shared-string table, whose text is held
 	// in memory while the workbook is read (with four bytes a string); a
 	// million-row extract's table is around 150 MB.
-	maxSharedStrings uint64 = 256 << 20
+	maxSharedStrings = 256 << 20
 	// maxStylesPart bounds the style table: Excel's own limit of about
 	// 64,000 styles fits in a few MiB.
-	maxStylesPart uint64 = 16 << 20
+	maxStylesPart = 16 << 20
 )
 
 // sniffBytes is the first block read to tell the format and the encoding.

@@ -25,13 +25,15 @@ import (
 // temporary file, and its tail, after </sheetData>, is scanned for them
 // before the rows are.
 
-// sheetXML is a sheet's part unpacked once: in memory up to
-// maxPartInMemory, beyond that in a temporary file that is unlinked as soon
-// as it is made, so that nothing is left behind whatever happens.
+// sheetXML is a sheet's part unpacked once: in memory up to inMemory bytes
+// (the workbook's unpackLimits.partInMemory), beyond that in a temporary
+// file that is unlinked as soon as it is made, so that nothing is left
+// behind whatever happens.
 type sheetXML struct {
-	mem  []byte
-	file *os.File
-	size int64
+	mem      []byte
+	file     *os.File
+	size     int64
+	inMemory int64
 }
 
 func (x *sheetXML) Close() error {
@@ -59,10 +61,10 @@ func (x *sheetXML) scanner() *tagScanner {
 	return newBytesScanner(x.mem)
 }
 
-// Write spools: in memory until the part passes maxPartInMemory, then in
-// the temporary file.
+// Write spools: in memory until the part passes inMemory, then in the
+// temporary file.
 func (x *sheetXML) Write(p []byte) (int, error) {
-	if x.file == nil && int64(len(x.mem)+len(p)) <= maxPartInMemory {
+	if x.file == nil && int64(len(x.mem)+len(p)) <= x.inMemory {
 		x.mem = append(x.mem, p...)
 		x.size += int64(len(p))
 		return len(p), nil
@@ -103,7 +105,8 @@ func (wb *workbook) unpackPart(name string) (_ *sheetXML, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: part %s: %w", ErrUnsupported, name, err)
 	}
-	x := &sheetXML{mem: make([]byte, 0, min(int64(f.UncompressedSize64), maxPartInMemory))}
+	lim := wb.limits
+	x := &sheetXML{mem: make([]byte, 0, min(int64(f.UncompressedSize64), lim.partInMemory)), inMemory: lim.partInMemory}
 	defer func() {
 		if err != nil {
 			x.Close()
@@ -112,12 +115,12 @@ func (wb *workbook) unpackPart(name string) (_ *sheetXML, err error) {
 	// The zip's declared sizes were checked when the workbook was opened,
 	// and archive/zip refuses a part that inflates past them; a declared
 	// encoding could still grow the text, hence the bound.
-	n, err := io.Copy(x, io.LimitReader(src, maxUnzipped+1))
+	n, err := io.Copy(x, io.LimitReader(src, lim.unzipped+1))
 	if err != nil {
 		return nil, fmt.Errorf("%w: part %s: %w", ErrMalformed, name, err)
 	}
-	if n > maxUnzipped {
-		return nil, fmt.Errorf("%w: part %s unpacks to more than %d MiB", ErrTooLarge, name, maxUnzipped>>20)
+	if n > lim.unzipped {
+		return nil, fmt.Errorf("%w: part %s unpacks to more than %d MiB", ErrTooLarge, name, lim.unzipped>>20)
 	}
 	return x, nil
 }

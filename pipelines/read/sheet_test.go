@@ -65,11 +65,10 @@ func TestXLSXSharedStringMissing(t *testing.T) {
 	checkErr(t, res.err, ErrMalformed, "line 2", "cell C2", "shared string 7", "has 1")
 }
 
-// A sheet larger than maxPartInMemory is unpacked once to a temporary
+// A sheet larger than its workbook's partInMemory is unpacked once to a temporary
 // file; its merged ranges, after the data, are found from its tail.
 func TestXLSXLargeSheet(t *testing.T) {
-	defer func(old int64) { maxPartInMemory = old }(maxPartInMemory)
-	maxPartInMemory = 4 << 10
+	small := unpackLimits{unzipped: defaultUnpackLimits().unzipped, partInMemory: 4 << 10}
 	var cells strings.Builder
 	cells.WriteString(`<row r="1"><c r="A1" t="inlineStr"><is><t>标题</t></is></c></row>`)
 	const rows = 2000
@@ -81,7 +80,7 @@ func TestXLSXLargeSheet(t *testing.T) {
 			`<x:mergeCell ref="A1:C1"/></x:mergeCells><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>`}}
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
-	res := readAll(t, writeFile(t, "large.xlsx", x.bytes(t)), Options{})
+	res := readAll(t, writeFile(t, "large.xlsx", x.bytes(t)), Options{unpack: &small})
 	if res.openErr != nil || res.err != nil {
 		t.Fatalf("%v %v", res.openErr, res.err)
 	}

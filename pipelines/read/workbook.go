@@ -24,6 +24,7 @@ type workbook struct {
 	xfKinds  []cellKind // by cell style index (the s attribute of <c>)
 	sstPath  string     // the shared-string part
 	strings  stringTable
+	limits   unpackLimits
 }
 
 type sheetInfo struct {
@@ -42,15 +43,15 @@ const maxMetaPart = 8 << 20
 const maxCellStyles = 1 << 20
 
 // openWorkbook inspects the zip before anything is unpacked: a workbook
-// whose parts would unpack past maxUnzipped is refused from the sizes the
+// whose parts would unpack past lim.unzipped is refused from the sizes the
 // zip declares (archive/zip fails any entry that inflates past its declared
 // size, so a lying header cannot get round this).
-func openWorkbook(filePath string) (*workbook, error) {
+func openWorkbook(filePath string, lim unpackLimits) (*workbook, error) {
 	zr, err := zip.OpenReader(filePath)
 	if err != nil {
 		return nil, fmt.Errorf("%w: not a readable .xlsx (zip) file: %w", ErrMalformed, err)
 	}
-	wb := &workbook{zip: zr, parts: make(map[string]*zip.File, len(zr.File))}
+	wb := &workbook{zip: zr, parts: make(map[string]*zip.File, len(zr.File)), limits: lim}
 	var total uint64
 	for _, f := range zr.File {
 		total += f.UncompressedSize64
@@ -60,10 +61,10 @@ func openWorkbook(filePath string) (*workbook, error) {
 			return nil, err
 		}
 	}
-	if total > uint64(maxUnzipped) {
+	if total > uint64(lim.unzipped) {
 		zr.Close()
 		return nil, fmt.Errorf("%w: the workbook unpacks to %d MiB; the limit is %d MiB (a zip bomb, or a workbook to split)",
-			ErrTooLarge, total>>20, maxUnzipped>>20)
+			ErrTooLarge, total>>20, lim.unzipped>>20)
 	}
 	// Many parts, each too small for checkPartSize, add up too.
 	var stored uint64

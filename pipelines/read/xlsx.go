@@ -33,7 +33,7 @@ type xlsxReader struct {
 var _ Reader = (*xlsxReader)(nil)
 
 func openXLSX(ctx context.Context, path string, opt Options) (Reader, error) {
-	wb, err := openWorkbook(path)
+	wb, err := openWorkbook(path, opt.unpackLimits())
 	if err != nil {
 		return nil, &Error{Path: path, Err: err}
 	}
@@ -292,9 +292,8 @@ type mergeFill struct {
 // maxMergeFill bounds the cells filled from merged ranges in one sheet. A
 // table whose first column is merged down a million rows fills a million;
 // a few hundred bytes of hostile XML (a range A1:ALL1048576 and one row
-// numbered 1048576) would otherwise ask for a thousand million. A variable
-// so that tests can lower it.
-var maxMergeFill = 10_000_000
+// numbered 1048576) would otherwise ask for a thousand million.
+const maxMergeFill = 10_000_000
 
 // idle reports whether no range being filled has a value to copy, so that
 // rows absent from the XML stay absent.

@@ -322,8 +322,6 @@ func TestXLSXRaw(t *testing.T) {
 			fragments: []string{"line 1", "1002 cells"},
 		},
 	}
-	defer func(old int) { maxMergeFill = old }(maxMergeFill)
-	maxMergeFill = 100_000 // reached after 100 rows of the hostile range
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			res := readAll(t, writeFile(t, "raw.xlsx", tc.x.bytes(t)), Options{})
@@ -378,8 +376,7 @@ func TestXLSXRefused(t *testing.T) {
 // A zip bomb is refused from its declared sizes before anything is
 // unpacked; the bound is lowered here so that the fixture stays small.
 func TestXLSXZipBomb(t *testing.T) {
-	defer func(old int64) { maxUnzipped = old }(maxUnzipped)
-	maxUnzipped = 256 << 10
+	small := unpackLimits{unzipped: 256 << 10, partInMemory: defaultUnpackLimits().partInMemory}
 	var sheet strings.Builder
 	for i := 1; sheet.Len() < 512<<10; i++ {
 		fmt.Fprintf(&sheet, `<row r="%d"><c r="A%d"><v>0</v></c></row>`, i, i)
@@ -389,19 +386,18 @@ func TestXLSXZipBomb(t *testing.T) {
 	if len(data) > 64<<10 {
 		t.Fatalf("fixture is %d bytes; it should compress well", len(data))
 	}
-	res := readAll(t, writeFile(t, "bomb.xlsx", data), Options{})
+	res := readAll(t, writeFile(t, "bomb.xlsx", data), Options{unpack: &small})
 	checkErr(t, res.openErr, ErrTooLarge, "bomb.xlsx", "unpacks to")
 
 	// The unpacking itself is bounded too, behind the declared sizes (a
 	// part declared in another encoding grows as it is decoded), and maps
 	// to the same sentinel.
-	maxUnzipped = 1 << 30
-	wb, err := openWorkbook(writeFile(t, "bomb2.xlsx", data))
+	wb, err := openWorkbook(writeFile(t, "bomb2.xlsx", data), defaultUnpackLimits())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer wb.Close()
-	maxUnzipped = 256 << 10
+	wb.limits = small
 	_, err = wb.unpackPart(wb.sheets[0].part)
 	checkErr(t, err, ErrTooLarge)
 }
