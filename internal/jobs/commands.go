@@ -65,6 +65,9 @@ func Withdraw(ctx context.Context, s *site.Site, id int64, by, why string) (load
 		return load.Withdrawal{}, err
 	}
 	w, err := load.Withdraw(ctx, wh, id, by, why)
+	if err == nil {
+		keepWarnings(ctx, s, wh)
+	}
 	if cerr := wh.Close(); err == nil {
 		err = cerr
 	}

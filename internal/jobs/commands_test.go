@@ -12,10 +12,12 @@ import (
 	"time"
 
 	"enlist/internal/config"
+	"enlist/internal/idnum"
 	"enlist/internal/metrics"
 	"enlist/internal/secret"
 	"enlist/internal/site"
 	"enlist/internal/synth"
+	"enlist/internal/warehouse"
 	"enlist/pipelines/load"
 	"enlist/pipelines/mapping"
 )
@@ -164,5 +166,67 @@ func TestReadMetricsTellsThePeriod(t *testing.T) {
 	}
 	if !codes["4101"] || !codes["410102"] || !codes["410103"] {
 		t.Errorf("region codes %v; want the city and its counties", codes)
+	}
+}
+
+// An ingest and a withdrawal keep the warnings between files of the
+// seasons they change (warehouse.KeepSeasonWarnings) before publishing, so
+// the published copy's bulletin reads them rather than computing them.
+func TestIngestKeepsTheWarningsBetweenFiles(t *testing.T) {
+	ctx := context.Background()
+	s := testSite(t)
+	dir := filepath.Dir(s.DB)
+	born := time.Date(2005, 6, 1, 0, 0, 0, 0, time.UTC)
+	registered, orphan := idnum.Make("410102", born, 101), idnum.Make("410103", born, 103)
+	write := func(name, text string) string {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(text), 0o640); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	reg := write("reg.csv", "身份证号,区划代码,登记日期,是否应征报名,文化程度,学业状态,年度,季度\n"+
+		registered+",410102001,2025-01-05,是,高中,非学生,2025,上半年\n")
+	exams := write("exams.csv", "身份证号,检查类型,检查日期,结论\n"+
+		registered+",体检,2025-02-10,合格\n"+orphan+",体检,2025-02-11,合格\n")
+	in, err := IngestAndPublish(ctx, s, []string{reg, exams}, load.Options{}, func(string, int) {}, func(string) {})
+	if err != nil || in.Refused != nil || len(in.Results) != 2 {
+		t.Fatalf("ingest: %+v %v %v", in.Results, in.Refused, err)
+	}
+	orphans := func(when string) int {
+		t.Helper()
+		wh, err := s.OpenReader(ctx, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer wh.Close()
+		kept, err := warehouse.SeasonWarningsKept(ctx, wh.DB(), 2025, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !kept {
+			t.Errorf("%s: the published copy has no current warnings kept for 2025 season 1", when)
+		}
+		var n int
+		if err := wh.DB().QueryRowContext(ctx, `SELECT count(*) FROM season_warnings WHERE flag = 'orphan'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := orphans("after the ingest"); n != 1 {
+		t.Errorf("after the ingest: %d orphans kept, want 1", n)
+	}
+	var regLoad int64
+	for _, r := range in.Results {
+		if r.Kind == mapping.Registrations {
+			regLoad = r.LoadID
+		}
+	}
+	if _, err := Withdraw(ctx, s, regLoad, "tester", "wrong roll"); err != nil {
+		t.Fatal(err)
+	}
+	if n := orphans("after the roll's withdrawal"); n != 2 {
+		t.Errorf("after the roll's withdrawal: %d orphans kept, want 2 (both exams)", n)
 	}
 }

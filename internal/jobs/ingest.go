@@ -63,7 +63,28 @@ func Ingest(ctx context.Context, s *site.Site, wh *warehouse.Warehouse, key secr
 	if err != nil {
 		return nil, err
 	}
-	return loader.LoadPaths(ctx, paths, opt)
+	results, err := loader.LoadPaths(ctx, paths, opt)
+	for _, r := range results {
+		if r.Status == "loaded" {
+			keepWarnings(ctx, s, wh)
+			break
+		}
+	}
+	return results, err
+}
+
+// keepWarnings keeps the warnings between files of the seasons a job
+// changed (warehouse.KeepSeasonWarnings) once its loads are committed. Left
+// stale, the bulletin computes them instead, so a failure is only logged.
+func keepWarnings(ctx context.Context, s *site.Site, wh *warehouse.Warehouse) {
+	start := time.Now()
+	kept, err := wh.KeepSeasonWarnings(ctx)
+	switch {
+	case err != nil:
+		s.Logger().Warn("warnings between files not kept; the bulletin will compute them", "err", err)
+	case len(kept) > 0:
+		s.Logger().Info("warnings between files kept", "seasons", kept, "seconds", time.Since(start).Seconds())
+	}
 }
 
 // IngestParams are an ingest job's params: the inbox, and what enlist

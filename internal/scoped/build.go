@@ -126,6 +126,11 @@ var rules = map[string][]string{
 	"secret_fingerprint": {`INSERT INTO main.secret_fingerprint BY NAME SELECT * FROM src.main.secret_fingerprint`},
 	// The copy's own schema history, written when it was created.
 	"schema_version": nil,
+	// The warnings between files kept for the whole warehouse: a copy's
+	// rows are fewer, so its readers compute them from its own rows
+	// (warehouse.SeasonWarningsKept finds none kept).
+	"season_warnings":       nil,
+	"season_warnings_state": nil,
 	// The scheduled jobs' run history speaks of every region's files; the
 	// operators' pages show it, a region's analysts do not query it.
 	"job_runs": nil,

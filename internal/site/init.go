@@ -78,6 +78,13 @@ func (s *Site) Init(ctx context.Context) (done Initialised, err error) {
 		return done, err
 	}
 	done.Recorded, done.Held = recorded && held > 0, held
+	if held > 0 {
+		// Models brought up to date make every season's kept warnings
+		// between files stale; left so, the bulletin computes them.
+		if _, err := wh.KeepSeasonWarnings(ctx); err != nil {
+			s.Logger().Warn("warnings between files not kept; the bulletin will compute them", "err", err)
+		}
+	}
 	v, err := wh.SchemaVersion(ctx)
 	if err != nil {
 		return done, fmt.Errorf("read the schema version of %s: %w", s.DB, err)

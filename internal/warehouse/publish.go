@@ -270,6 +270,9 @@ func refresh(ctx context.Context, live string, cfg *config.Config) (string, erro
 	if err != nil {
 		return "", err
 	}
+	// Models installed anew make the kept warnings between files stale;
+	// left so (an error here), readers compute them, so it is not fatal.
+	w.KeepSeasonWarnings(ctx) //nolint:errcheck // see above
 	if err := w.Close(); err != nil {
 		return "", err
 	}

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strconv"
 	"testing"
 
 	"enlist/internal/regions"
 	"enlist/internal/synth"
+	"enlist/internal/warehouse"
 )
 
 // TestFlaggedCountIsTheFlagsView: the ledger's flagged count of every load
@@ -169,4 +171,120 @@ func TestFlaggedCountIsTheFlagsView(t *testing.T) {
 			t.Errorf("load %d: the loader's unqualified approvals differ from the view's in %d rows", id, n)
 		}
 	}
+}
+
+// TestKeptWarningsAreTheFlagsView: the warnings between files a writer
+// keeps (warehouse.KeepSeasonWarnings) are the flags view's parts 2 to 4,
+// season by season, after loads, after a withdrawal and after a change in
+// place; a season is computed again exactly when its rows or the models
+// changed, and one left without rows is dropped.
+func TestKeptWarningsAreTheFlagsView(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	tab, err := regions.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(fx.dir, "extracts")
+	m, err := synth.Generate(ctx, synth.Options{Province: "41", Year: 2025, Registrations: 3000, Seed: 11, Messy: 0.8, Out: out}, tab, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	order := map[string]int{"quotas": 0, "registrations": 1, "exams": 2, "approvals": 3, "resettlement": 4}
+	files := append([]synth.File(nil), m.Files...)
+	sort.SliceStable(files, func(i, j int) bool { return order[files[i].Kind] < order[files[j].Kind] })
+	var season1Roll int64
+	for _, f := range files {
+		r, err := fx.loader.LoadFile(ctx, filepath.Join(out, filepath.FromSlash(f.Path)), Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", f.Path, err)
+		}
+		if f.Kind == "registrations" && r.Scope.Season == 1 && season1Roll == 0 {
+			season1Roll = r.LoadID
+		}
+	}
+	if season1Roll == 0 {
+		t.Fatal("no registrations file of season 1 in the fixture")
+	}
+	keep := func(want ...warehouse.Season) {
+		t.Helper()
+		kept, err := fx.wh.KeepSeasonWarnings(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(kept, want) {
+			t.Errorf("seasons computed %v, want %v", kept, want)
+		}
+	}
+	const parts = `SELECT * FROM model_parts.flags_of(2) UNION ALL SELECT * FROM model_parts.flags_of(3)
+		UNION ALL SELECT * FROM model_parts.flags_of(4)`
+	same := func(when string) {
+		t.Helper()
+		if n := fx.count(t, `SELECT count(*) FROM ((SELECT * FROM season_warnings EXCEPT ALL SELECT * FROM (`+parts+`))
+			UNION ALL (SELECT * FROM (`+parts+`) EXCEPT ALL SELECT * FROM season_warnings))`); n != 0 {
+			t.Errorf("%s: the kept warnings differ from the flags view's parts 2 to 4 in %d rows", when, n)
+		}
+		for _, flag := range []string{"orphan", "two_regions", "unqualified_approval"} {
+			if n := fx.count(t, `SELECT count(*) FROM season_warnings WHERE flag = ?`, flag); n == 0 {
+				t.Errorf("%s: no %s kept; the fixture should have some", when, flag)
+			}
+		}
+	}
+	fresh := func(when string, want map[int]bool) {
+		t.Helper()
+		for season, w := range want {
+			got, err := warehouse.SeasonWarningsKept(ctx, fx.wh.DB(), 2025, season)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != w {
+				t.Errorf("%s: season %d kept and current %v, want %v", when, season, got, w)
+			}
+		}
+	}
+	both := []warehouse.Season{{Year: 2025, Season: 1}, {Year: 2025, Season: 2}}
+	fresh("before any keeping", map[int]bool{1: false, 2: false})
+	keep(both...)
+	same("after the loads")
+	fresh("after keeping", map[int]bool{1: true, 2: true})
+	keep() // nothing changed
+
+	// A withdrawn roll of season 1 leaves its people's exams and approvals
+	// orphans: season 1 alone is computed again.
+	if _, err := Withdraw(ctx, fx.wh, season1Roll, "test", "withdrawn for the test"); err != nil {
+		t.Fatal(err)
+	}
+	fresh("after a withdrawal of season 1", map[int]bool{1: false, 2: true})
+	keep(both[0])
+	same("after the withdrawal")
+
+	// A result changed in place (no writer does so; the digest sees it
+	// anyway) is a change of its season.
+	if _, err := fx.wh.DB().ExecContext(ctx, `UPDATE exams SET passed = NOT passed
+		WHERE season = 2 AND exam_type = 'physical' AND hash(person) % 5 = 0`); err != nil {
+		t.Fatal(err)
+	}
+	fresh("after a change in place in season 2", map[int]bool{1: true, 2: false})
+	keep(both[1])
+	same("after the change in place")
+
+	// Other models make every season's kept warnings stale.
+	if _, err := fx.wh.DB().ExecContext(ctx, `UPDATE model_state SET fingerprint = fingerprint || '-other'`); err != nil {
+		t.Fatal(err)
+	}
+	fresh("with other models", map[int]bool{1: false, 2: false})
+	keep(both...)
+	same("with other models")
+
+	// A season left without rows is dropped.
+	for _, table := range []string{"registrations", "exams", "approvals"} {
+		if _, err := fx.wh.DB().ExecContext(ctx, `DELETE FROM `+table+` WHERE season = 1`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keep()
+	if n := fx.count(t, `SELECT count(*) FROM season_warnings WHERE season = 1`) + fx.count(t, `SELECT count(*) FROM season_warnings_state WHERE season = 1`); n != 0 {
+		t.Errorf("season 1 has no rows, yet %d kept rows and state remain", n)
+	}
+	same("after season 1 was emptied")
 }

@@ -183,6 +183,16 @@ func Run(ctx context.Context, into string, args []string, opt Options) (Report, 
 		}
 	}
 	rep.Changed = r.changed && runErr == nil
+	if rep.Changed {
+		// The warnings between files of the seasons the deliveries changed
+		// (warehouse.KeepSeasonWarnings); left stale, the bulletin computes
+		// them instead, so a failure here is only logged.
+		if kept, err := wh.KeepSeasonWarnings(ctx); err != nil {
+			opt.Log.Warn("warnings between files not kept; the bulletin will compute them", "into", into, "err", err)
+		} else if len(kept) > 0 {
+			opt.Log.Info("warnings between files kept", "into", into, "seasons", kept)
+		}
+	}
 	if err := wh.Close(); err != nil {
 		return rep, errors.Join(runErr, fmt.Errorf("close %s: %w", into, err))
 	}

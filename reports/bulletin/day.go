@@ -266,6 +266,19 @@ func (d *Files) read(ctx context.Context, wh *warehouse.Warehouse) error {
 		return err
 	}
 	for _, ys := range seasons {
+		// Kept by the last writer while they are still the season's
+		// (warehouse.SeasonWarningsKept), else computed here.
+		kept, err := warehouse.SeasonWarningsKept(ctx, conn, ys[0], ys[1])
+		if err != nil {
+			return err
+		}
+		if kept {
+			if _, err := conn.ExecContext(ctx, `INSERT INTO bulletin_flags SELECT * FROM main.season_warnings WHERE year = ? AND season = ?`,
+				ys[0], ys[1]); err != nil {
+				return fmt.Errorf("read the warnings in force: %w", err)
+			}
+			continue
+		}
 		for part := 2; part <= 4; part++ {
 			// Written into the statement, not bound as parameters, so that
 			// DuckDB drops the other parts and reads the one season when

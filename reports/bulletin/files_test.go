@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"enlist/internal/idnum"
+	"enlist/internal/warehouse"
 	"enlist/pipelines/load"
 	"enlist/reports/internal/fixture"
 )
@@ -28,7 +29,9 @@ import (
 // Season 1's bulletin lists reg1, exam1 (1 flagged) and exams (3 flagged,
 // its rows of both seasons); season 2's lists reg2 and exams (3 flagged).
 // Its warnings: season 1 an orphan in exam1 and one in exams, season 2 two
-// in exams.
+// in exams. The same whether the warnings are computed or kept by a writer
+// (warehouse.KeepSeasonWarnings); kept ones are read only while their
+// season's rows are as they were kept.
 func TestFilesOfASeasonCountAsEverySeason(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -92,18 +95,53 @@ func TestFilesOfASeasonCountAsEverySeason(t *testing.T) {
 	}
 	conn.Close()
 
-	type listed struct {
-		file    string
-		flagged int64
+	both := []seasonFiles{
+		{1, []listedFile{{"exam1.csv", 1}, {"exams.csv", 3}, {"reg1.csv", 0}}, []string{"exam1.csv orphan 1", "exams.csv orphan 1"}},
+		{2, []listedFile{{"exams.csv", 3}, {"reg2.csv", 0}}, []string{"exams.csv orphan 2"}},
 	}
-	for _, c := range []struct {
-		season int
-		files  []listed
-		issues []string
-	}{
-		{1, []listed{{"exam1.csv", 1}, {"exams.csv", 3}, {"reg1.csv", 0}}, []string{"exam1.csv orphan 1", "exams.csv orphan 1"}},
-		{2, []listed{{"exams.csv", 3}, {"reg2.csv", 0}}, []string{"exams.csv orphan 2"}},
-	} {
+	// Computed: the fixture's loader keeps no warnings between files.
+	checkFiles(t, wh, "computed", both)
+	// Kept by a writer (warehouse.KeepSeasonWarnings), the same.
+	if kept, err := wh.KeepSeasonWarnings(ctx); err != nil || len(kept) != 2 {
+		t.Fatalf("kept %v, %v; want both seasons", kept, err)
+	}
+	checkFiles(t, wh, "kept", both)
+	// What a reader lists is the kept rows while the season's rows are as
+	// they were kept: with season 2's taken out of the table, exams.csv
+	// keeps season 1's orphan only.
+	if _, err := wh.DB().ExecContext(ctx, `DELETE FROM season_warnings WHERE season = 2`); err != nil {
+		t.Fatal(err)
+	}
+	checkFiles(t, wh, "season 2's kept rows taken out", []seasonFiles{{2, []listedFile{{"exams.csv", 1}, {"reg2.csv", 0}}, nil}})
+	// Once season 2's rows change, its kept rows are no longer read: a new
+	// file of that season brings the warnings computed back.
+	if _, err := loader.LoadFile(ctx, write("exam2.csv", examHead, [][]string{{q[1], "体检", "2025-08-15", "合格"}}), load.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	checkFiles(t, wh, "season 2 changed since", []seasonFiles{
+		both[0],
+		{2, []listedFile{{"exam2.csv", 0}, {"exams.csv", 3}, {"reg2.csv", 0}}, []string{"exams.csv orphan 2"}}})
+}
+
+type listedFile struct {
+	file    string
+	flagged int64
+}
+
+// seasonFiles are the files a season's bulletin of the province lists,
+// with their flagged rows, and its warnings ("file reason rows").
+type seasonFiles struct {
+	season int
+	files  []listedFile
+	issues []string
+}
+
+// checkFiles reads each season's files and warnings as a province's
+// bulletin lists them, and compares them with want.
+func checkFiles(t *testing.T, wh *warehouse.Warehouse, when string, want []seasonFiles) {
+	t.Helper()
+	ctx := context.Background()
+	for _, c := range want {
 		f, err := ReadFiles(ctx, wh, 2025, c.season)
 		if err != nil {
 			t.Fatal(err)
@@ -115,13 +153,13 @@ func TestFilesOfASeasonCountAsEverySeason(t *testing.T) {
 		if err := b.readIssues(ctx, wh); err != nil {
 			t.Fatal(err)
 		}
-		var files []listed
+		var files []listedFile
 		for _, fq := range b.Files {
-			files = append(files, listed{fq.File, fq.Flagged})
+			files = append(files, listedFile{fq.File, fq.Flagged})
 		}
 		sort.Slice(files, func(i, j int) bool { return files[i].file < files[j].file })
 		if !reflect.DeepEqual(files, c.files) {
-			t.Errorf("season %d lists %v, want %v", c.season, files, c.files)
+			t.Errorf("%s: season %d lists %v, want %v", when, c.season, files, c.files)
 		}
 		var issues []string
 		for _, i := range b.Issues {
@@ -131,7 +169,7 @@ func TestFilesOfASeasonCountAsEverySeason(t *testing.T) {
 		}
 		sort.Strings(issues)
 		if !reflect.DeepEqual(issues, c.issues) {
-			t.Errorf("season %d's warnings %v, want %v", c.season, issues, c.issues)
+			t.Errorf("%s: season %d's warnings %v, want %v", when, c.season, issues, c.issues)
 		}
 	}
 }
