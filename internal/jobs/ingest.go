@@ -64,12 +64,10 @@ func Ingest(ctx context.Context, s *site.Site, wh *warehouse.Warehouse, key secr
 		return nil, err
 	}
 	results, err := loader.LoadPaths(ctx, paths, opt)
-	for _, r := range results {
-		if r.Status == "loaded" {
-			keepWarnings(ctx, s, wh)
-			break
-		}
-	}
+	// Even when nothing new loaded: a run killed after its loads' commit
+	// left them to keep, and seeing that nothing changed costs little
+	// (0.01 s at 1,000,000 registrations, 0.1-0.2 s at 10,000,000).
+	keepWarnings(ctx, s, wh)
 	return results, err
 }
 
@@ -77,6 +75,9 @@ func Ingest(ctx context.Context, s *site.Site, wh *warehouse.Warehouse, key secr
 // changed (warehouse.KeepSeasonWarnings) once its loads are committed. Left
 // stale, the bulletin computes them instead, so a failure is only logged.
 func keepWarnings(ctx context.Context, s *site.Site, wh *warehouse.Warehouse) {
+	if ctx.Err() != nil {
+		return // interrupted: the next writer keeps them
+	}
 	start := time.Now()
 	kept, err := wh.KeepSeasonWarnings(ctx)
 	switch {

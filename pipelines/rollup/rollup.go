@@ -183,10 +183,12 @@ func Run(ctx context.Context, into string, args []string, opt Options) (Report, 
 		}
 	}
 	rep.Changed = r.changed && runErr == nil
-	if rep.Changed {
+	if runErr == nil {
 		// The warnings between files of the seasons the deliveries changed
-		// (warehouse.KeepSeasonWarnings); left stale, the bulletin computes
-		// them instead, so a failure here is only logged.
+		// (warehouse.KeepSeasonWarnings), also when this run changed
+		// nothing: one killed after its commit left them to keep. Left
+		// stale, the bulletin computes them instead, so a failure here is
+		// only logged.
 		if kept, err := wh.KeepSeasonWarnings(ctx); err != nil {
 			opt.Log.Warn("warnings between files not kept; the bulletin will compute them", "into", into, "err", err)
 		} else if len(kept) > 0 {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"enlist/internal/reliability/testkit"
+	"enlist/internal/warehouse"
 )
 
 // killTrials is the crash test shared by the write commands. pristine is
@@ -105,6 +106,14 @@ func killTrials(t *testing.T, name, pristine, db string, trials int, args ...str
 		}
 		if pub := testkit.PublishedState(t, live); pub != after {
 			t.Fatalf("trial %d (killed after %v): after the re-run the published copy is %s, want %s", i, delay, pub, after)
+		}
+		// A kill between the loads' commit and the keeping of their
+		// warnings between files left those behind; the re-run keeps them.
+		testkit.KeptWarningsCurrent(t, live)
+		if p, err := warehouse.PublishedPath(live); err != nil {
+			t.Fatal(err)
+		} else {
+			testkit.KeptWarningsCurrent(t, p)
 		}
 	}
 	t.Logf("figures: %s: %d trials, %d killed, %d finished before the kill; warehouse before %d, after %d; "+

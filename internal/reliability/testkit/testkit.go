@@ -112,7 +112,12 @@ func Fingerprint(c map[string]string) string {
 // State opens a warehouse file the way every writer does (read-write,
 // which replays a write-ahead log a killed process left) and fingerprints
 // its data. Timestamps (when a load or a run started) are left out: they
-// differ between two runs that store the same data.
+// differ between two runs that store the same data. So are the warnings
+// between files a writer keeps (season_warnings): they are derived from the
+// data, after its commit, and read only while they still match it, so a
+// kill between the two leaves them behind the data without any reader
+// seeing a wrong list; KeptWarningsCurrent checks that a writer mended
+// them.
 func State(t testing.TB, path string, readOnly bool) string {
 	t.Helper()
 	return StateWithout(t, path, readOnly, nil)
@@ -136,7 +141,50 @@ func StateWithout(t testing.TB, path string, readOnly bool, skip map[string]bool
 	for k := range skip {
 		delete(sums, k)
 	}
+	// The tables of the warnings between files the writers keep
+	// (warehouse.KeepSeasonWarnings).
+	delete(sums, "season_warnings")
+	delete(sums, "season_warnings_state")
 	return Fingerprint(sums)
+}
+
+// KeptWarningsCurrent fails t unless every season of the warehouse at path
+// has its warnings between files kept and current, as a writer leaves
+// them (warehouse.SeasonWarningsKept).
+func KeptWarningsCurrent(t testing.TB, path string) {
+	t.Helper()
+	ctx := context.Background()
+	wh, err := warehouse.Open(ctx, path, warehouse.Options{Threads: 2, ReadOnly: true, LockWait: -1})
+	if err != nil {
+		t.Fatalf("the warehouse %s does not open: %v", path, err)
+	}
+	defer wh.Close()
+	rows, err := wh.DB().QueryContext(ctx, `SELECT DISTINCT year, season FROM (
+		SELECT year, season FROM registrations UNION ALL SELECT year, season FROM exams
+		UNION ALL SELECT year, season FROM approvals) ORDER BY ALL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seasons []warehouse.Season
+	for rows.Next() {
+		var s warehouse.Season
+		if err := rows.Scan(&s.Year, &s.Season); err != nil {
+			t.Fatal(err)
+		}
+		seasons = append(seasons, s)
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range seasons {
+		kept, err := warehouse.SeasonWarningsKept(ctx, wh.DB(), s.Year, s.Season)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !kept {
+			t.Errorf("%s: the warnings between files of %d season %d are not kept as they are now", path, s.Year, s.Season)
+		}
+	}
 }
 
 // PublishedState fingerprints the copy readers open (the current symlink),
