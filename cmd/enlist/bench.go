@@ -31,7 +31,8 @@ func runBench(ctx context.Context, e *env, args []string) error {
 			"  large   cold at --large registrations (national scale; 0 skips it).\n"+
 			"Each scenario is also run by bench/peer.py, the pandas and openpyxl script an analyst would\n"+
 			"write (needs python3-pandas and python3-openpyxl); the run fails unless its per-county\n"+
-			"figures equal enlist's. --threads and --memory-limit apply to enlist and the limit alike.\n"+
+			"figures equal enlist's. The ingest steps and each bulletin run --runs times; the median\n"+
+			"counts. --threads and --memory-limit apply to enlist and the limit alike.\n"+
 			"Files go to a temporary folder, removed at the end, unless --keep names one.\n"+
 			"enlist bench console measures the web console under load (enlist bench console --help).",
 		"  enlist bench                                        # 1,000,000 and 10,000,000 registrations\n"+
@@ -41,7 +42,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	var out string
 	fs.IntVar(&opt.Registrations, "registrations", 1_000_000, "registrations of the province")
 	fs.IntVar(&opt.Large, "large", 10_000_000, "registrations of the large scenario (0 skips it)")
-	fs.IntVar(&opt.Runs, "runs", 3, "runs of each ingest step, alternating (the median counts)")
+	fs.IntVar(&opt.Runs, "runs", 3, "runs of each ingest step, alternating, and of each bulletin (the median counts)")
 	fs.StringVar(&out, "out", "", "write the figures as JSON to this file")
 	fs.StringVar(&opt.Dir, "keep", "", "work folder to keep (extracts, warehouses, bulletins, bench.log)")
 	fs.StringVar(&opt.Python, "python", opt.Python, "Python with pandas and openpyxl, for the peer")
